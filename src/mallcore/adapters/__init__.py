@@ -1,0 +1,3 @@
+"""mallcore.adapters (being built)."""
+
+__all__: list[str] = []

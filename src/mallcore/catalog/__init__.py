@@ -1,0 +1,3 @@
+"""mallcore.catalog (being built)."""
+
+__all__: list[str] = []

@@ -1,0 +1,157 @@
+"""Every exception mallcore raises, in one tree.
+
+::
+
+    MallcoreError
+    ├── InvalidValue (ValueError)          bad input: names the field, the rule, the value
+    │   ├── CurrencyMismatch               two currencies in one operation
+    │   └── InvalidDocument                a rule file or JSON document that does not load
+    ├── NotFound (LookupError)             no such product, SKU, order, account ...
+    ├── IllegalTransition                  a state change the lifecycle table forbids
+    ├── OutOfStock                         not enough stock to reserve
+    ├── CouponUnavailable                  a coupon that cannot be used (spent, expired, not owned)
+    ├── PaymentMismatch                    a payment whose amount or order does not match
+    ├── InvalidSignature                   a payment notification that fails verification
+    └── StaleVersion                       optimistic concurrency: someone saved first
+
+Bad input raises an :class:`InvalidValue` (also a :class:`ValueError`) and
+changes nothing. Business refusals (a forbidden transition, no stock) have
+their own types so a host can map each to its own response. Every exception
+keeps the values it names as attributes, so a host can build its own message.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CouponUnavailable",
+    "CurrencyMismatch",
+    "IllegalTransition",
+    "InvalidDocument",
+    "InvalidSignature",
+    "InvalidValue",
+    "MallcoreError",
+    "NotFound",
+    "OutOfStock",
+    "PaymentMismatch",
+    "StaleVersion",
+]
+
+
+class MallcoreError(Exception):
+    """The root of every exception mallcore raises."""
+
+
+class InvalidValue(MallcoreError, ValueError):
+    """A value that breaks a rule: ``field``, the ``value`` given and the ``reason``.
+
+    >>> str(InvalidValue("sku.stock", -1, "must not be negative"))
+    'sku.stock: must not be negative (got -1)'
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super().__init__(f"{field}: {reason} (got {value!r})")
+
+
+class CurrencyMismatch(InvalidValue):
+    """Two amounts in different currencies met in one operation."""
+
+    def __init__(self, operation: str, left: str, right: str) -> None:
+        self.operation = operation
+        self.left = left
+        self.right = right
+        MallcoreError.__init__(self, f"cannot {operation} {left} and {right} amounts")
+        self.field = "currency"
+        self.value = (left, right)
+        self.reason = f"cannot {operation} different currencies"
+
+
+class InvalidDocument(InvalidValue):
+    """A JSON document (a rule file, stored data) that does not load.
+
+    ``problems`` lists every bad field as ``"$.path.to.field: reason"``.
+    """
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        self.field = source
+        self.value = None
+        self.reason = "; ".join(problems)
+        lines = "\n".join(f"  {problem}" for problem in problems)
+        MallcoreError.__init__(self, f"{source} is not valid:\n{lines}")
+
+
+class NotFound(MallcoreError, LookupError):
+    """No ``kind`` stored under ``key``."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"no {kind} {key!r}")
+
+
+class IllegalTransition(MallcoreError):
+    """A lifecycle move that the transition table does not allow."""
+
+    def __init__(self, entity: str, key: object, source: object, target: object) -> None:
+        self.entity = entity
+        self.key = key
+        self.source = source
+        self.target = target
+        super().__init__(f"{entity} {key!r} cannot go from {source} to {target}")
+
+
+class OutOfStock(MallcoreError):
+    """Fewer units available than asked for."""
+
+    def __init__(self, sku_id: str, requested: int, available: int) -> None:
+        self.sku_id = sku_id
+        self.requested = requested
+        self.available = available
+        super().__init__(f"SKU {sku_id!r}: {requested} requested but only {available} available")
+
+
+class CouponUnavailable(MallcoreError):
+    """A coupon that cannot be used now, with the ``reason``."""
+
+    def __init__(self, coupon_id: str, reason: str) -> None:
+        self.coupon_id = coupon_id
+        self.reason = reason
+        super().__init__(f"coupon {coupon_id!r} cannot be used: {reason}")
+
+
+class PaymentMismatch(MallcoreError):
+    """A payment that does not match what the order asks for."""
+
+    def __init__(self, order_id: str, expected: object, received: object) -> None:
+        self.order_id = order_id
+        self.expected = expected
+        self.received = received
+        super().__init__(
+            f"order {order_id!r}: payment of {received} does not match the payable {expected}"
+        )
+
+
+class InvalidSignature(MallcoreError):
+    """A payment or courier notification whose signature does not verify."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        super().__init__(f"notification from {source!r} failed signature verification")
+
+
+class StaleVersion(MallcoreError):
+    """A save based on an old version: another writer saved first."""
+
+    def __init__(self, kind: str, key: object, expected: int, actual: int) -> None:
+        self.kind = kind
+        self.key = key
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"{kind} {key!r}: saving version {expected + 1} "
+            f"but the stored version is {actual}, not {expected}"
+        )

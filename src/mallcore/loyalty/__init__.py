@@ -1,0 +1,3 @@
+"""mallcore.loyalty (being built)."""
+
+__all__: list[str] = []

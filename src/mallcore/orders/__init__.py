@@ -1,0 +1,3 @@
+"""mallcore.orders (being built)."""
+
+__all__: list[str] = []

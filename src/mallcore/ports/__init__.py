@@ -1,0 +1,3 @@
+"""mallcore.ports (being built)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""mallcore.pricing (being built)."""
+
+__all__: list[str] = []

@@ -1,0 +1,161 @@
+"""The one converter between mallcore's domain types and JSON-able data.
+
+Adapters, rule files and the command line use it; domain classes hold no
+``to_dict``. Every domain type round-trips: ``structure(unstructure(x),
+type(x)) == x``.
+
+Conventions of the JSON form (docs/rules-format.md has the full format):
+
+- Money is ``{"amount": "12.30", "currency": "CNY"}``; the amount is a string
+  so no JSON reader turns it into a float.
+- Decimals are strings, datetimes ISO 8601 with an offset (a naive datetime
+  is refused), dates ``YYYY-MM-DD``, time zones IANA names, enums their value.
+- Tuples and frozensets are lists; unknown keys are refused so a typo in a
+  rule file is reported, not ignored.
+- Rule kinds that share a field (promotions, coupons, ...) are tagged unions
+  with a ``"kind"`` key.
+
+A document that does not load raises :class:`~mallcore.errors.InvalidDocument`
+listing every bad field by its path (``$.promotions[2].threshold``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.preconf.json import make_converter
+from cattrs.strategies import configure_tagged_union
+from dateutil import tz
+
+from mallcore.errors import InvalidDocument, InvalidValue, MallcoreError
+from mallcore.money import Money
+
+__all__ = [
+    "converter",
+    "dumps",
+    "loads",
+    "register_tagged_union",
+    "structure",
+    "unstructure",
+]
+
+T = TypeVar("T")
+
+converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
+"""The converter. Use :func:`structure` and :func:`unstructure` rather than it directly."""
+
+
+def _structure_decimal(value: object, _: type) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidValue("decimal", value, "must be written as a string or an integer")
+    return Decimal(value)
+
+
+def _structure_money(value: object, _: type) -> Money:
+    if not isinstance(value, Mapping) or set(value) != {"amount", "currency"}:
+        raise InvalidValue("money", value, 'must be {"amount": "12.30", "currency": "CNY"}')
+    amount = value["amount"]
+    if not isinstance(amount, str | int) or isinstance(amount, bool):
+        raise InvalidValue("money.amount", amount, "must be a string such as '12.30'")
+    return Money(amount, value["currency"])
+
+
+def _structure_datetime(value: object, _: type) -> datetime:
+    if not isinstance(value, str):
+        raise InvalidValue("datetime", value, "must be an ISO 8601 string")
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise InvalidValue("datetime", value, "must carry a UTC offset, e.g. +08:00")
+    return moment
+
+
+def _structure_tzinfo(value: object, _: type) -> tzinfo:
+    zone = tz.gettz(value) if isinstance(value, str) else None
+    if zone is None:
+        raise InvalidValue("time zone", value, "is not an IANA time zone name")
+    return zone
+
+
+def _unstructure_tzinfo(zone: tzinfo) -> str:
+    name = getattr(zone, "_filename", None) or getattr(zone, "key", None)
+    if not isinstance(name, str):
+        raise InvalidValue("time zone", zone, "has no IANA name to write")
+    return name
+
+
+converter.register_unstructure_hook(Decimal, str)
+converter.register_structure_hook(Decimal, _structure_decimal)
+converter.register_unstructure_hook(
+    Money, lambda money: {"amount": str(money.amount), "currency": money.currency}
+)
+converter.register_structure_hook(Money, _structure_money)
+converter.register_unstructure_hook(datetime, datetime.isoformat)
+converter.register_structure_hook(datetime, _structure_datetime)
+converter.register_unstructure_hook(date, date.isoformat)
+converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+converter.register_unstructure_hook(tzinfo, _unstructure_tzinfo)
+converter.register_structure_hook(tzinfo, _structure_tzinfo)
+
+
+def register_tagged_union(union: Any, tags: Mapping[type, str], *, tag: str = "kind") -> None:
+    """Read and write ``union`` with a ``tag`` key naming each member class."""
+    by_class = dict(tags)
+    configure_tagged_union(union, converter, tag_generator=lambda cls: by_class[cls], tag_name=tag)
+
+
+def unstructure(value: object) -> Any:
+    """``value`` as JSON-able data (dicts, lists, strings, numbers, booleans, None)."""
+    return converter.unstructure(value)
+
+
+def structure(data: object, cls: type[T], *, source: str = "document") -> T:
+    """Build a ``cls`` from JSON-able ``data``, or raise InvalidDocument naming every bad field."""
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, MallcoreError, ValueError, TypeError, KeyError) as exc:
+        raise InvalidDocument(source, _problems(exc)) from exc
+
+
+def dumps(value: object, *, indent: int | None = 2) -> str:
+    """``value`` as JSON text."""
+    return json.dumps(unstructure(value), indent=indent, ensure_ascii=False, sort_keys=False)
+
+
+def loads(text: str, cls: type[T], *, source: str = "document") -> T:
+    """Build a ``cls`` from JSON text, or raise InvalidDocument."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidDocument(source, [f"line {exc.lineno} column {exc.colno}: {exc.msg}"]) from exc
+    return structure(data, cls, source=source)
+
+
+def _describe(exc: BaseException, expected: type | None) -> str:
+    if isinstance(exc, MallcoreError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, cattrs.ForbiddenExtraKeysError):
+        return f"unknown fields {sorted(exc.extra_fields)}"
+    name = getattr(expected, "__name__", None) or str(expected)
+    return f"invalid value, expected {name} ({exc})"
+
+
+def _problems(exc: BaseException) -> list[str]:
+    if isinstance(exc, cattrs.BaseValidationError):
+        return [
+            _swap_path(message)
+            for message in cattrs.transform_error(exc, path="$", format_exception=_describe)
+        ]
+    return [f"$: {_describe(exc, None)}"]
+
+
+def _swap_path(message: str) -> str:
+    """cattrs writes ``reason @ $.path``; lead with the path instead."""
+    reason, _, path = message.rpartition(" @ ")
+    return f"{path}: {reason}" if reason else message

@@ -1,0 +1,3 @@
+"""mallcore.services (being built)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""mallcore.shipping (being built)."""
+
+__all__: list[str] = []

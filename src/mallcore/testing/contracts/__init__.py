@@ -1,0 +1,3 @@
+"""mallcore.testing.contracts (being built)."""
+
+__all__: list[str] = []
