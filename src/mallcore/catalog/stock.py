@@ -1,0 +1,362 @@
+"""Stock of one SKU: reservations for orders, deduction, expiry and restocking.
+
+Theory of operation (docs/catalog.md has the full table):
+
+- :class:`Stock` is an immutable aggregate per SKU. ``on_hand`` counts the
+  units the shop still owns; ``reservations`` hold units for orders that
+  are not paid yet; ``available = on_hand - reserved`` is what a new order may
+  take. ``deductions`` remember which orders' units already left ``on_hand``.
+- Every command returns ``(new_stock, events)``; a command that changes
+  something bumps ``version`` by one (for optimistic concurrency in storage),
+  a command that changes nothing returns the same stock and no events, and a
+  refused command raises and changes nothing. ``on_hand`` and ``available``
+  never go below zero.
+- :class:`StockPolicy` says when units leave ``on_hand``:
+
+  * ``DEDUCT_ON_PAYMENT`` (付款减库存): :meth:`Stock.reserve` holds units until
+    ``now + hold``; :meth:`Stock.deduct` (the order is paid) takes them out of
+    ``on_hand``; :meth:`Stock.release` (cancelled) and :meth:`Stock.expire`
+    (the hold lapsed) give them back to ``available``.
+  * ``DEDUCT_ON_ORDER`` (下单减库存): :meth:`Stock.reserve` takes units out of
+    ``on_hand`` at once, with no expiry; :meth:`Stock.deduct` confirms the
+    order paid; :meth:`Stock.release` (an unpaid order cancelled) puts the
+    units back; :meth:`Stock.expire` has nothing to do (the order timeout
+    cancels the order, which releases).
+
+- Commands are idempotent per order id, because notifications and retries
+  arrive more than once: reserving again for the same order and quantity,
+  deducting a paid order again, releasing an order that holds nothing, all
+  change nothing. Releasing an order that is already paid is refused
+  (returns go through :meth:`Stock.restock`).
+
+>>> from datetime import datetime, timedelta, timezone
+>>> now = datetime(2026, 11, 11, tzinfo=timezone.utc)
+>>> stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, now)
+>>> stock.available, stock.on_hand
+(3, 5)
+>>> stock, _ = stock.deduct("O-1")
+>>> stock.available, stock.on_hand
+(3, 3)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Final
+
+import attrs
+
+from mallcore.catalog.listing import require_aware
+from mallcore.errors import IllegalTransition, InvalidValue, NotFound, OutOfStock
+
+__all__ = [
+    "DEFAULT_HOLD",
+    "Deduction",
+    "Reservation",
+    "ReservationExpired",
+    "Stock",
+    "StockDeducted",
+    "StockEvent",
+    "StockPolicy",
+    "StockReleased",
+    "StockReserved",
+    "StockRestocked",
+]
+
+DEFAULT_HOLD: Final = timedelta(minutes=30)
+"""How long a reservation holds units under DEDUCT_ON_PAYMENT unless told (a usual 待付款 limit)."""
+
+
+class StockPolicy(enum.Enum):
+    """When an order's units leave ``on_hand``."""
+
+    DEDUCT_ON_ORDER = "deduct_on_order"
+    """下单减库存: at once when the order is placed; cancelling gives them back."""
+    DEDUCT_ON_PAYMENT = "deduct_on_payment"
+    """付款减库存: held by an expiring reservation, taken when the order is paid."""
+
+
+def _positive(field: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(field, value, "must be a whole number")
+    if value <= 0:
+        raise InvalidValue(field, value, "must be positive")
+    return value
+
+
+def _order_id(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue("order_id", value, "must be a non-empty string")
+    return value
+
+
+@attrs.frozen
+class Reservation:
+    """Units held for an unpaid order; ``expires_at`` None means it never lapses."""
+
+    order_id: str
+    quantity: int
+    expires_at: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        _order_id(self.order_id)
+        _positive("reservation.quantity", self.quantity)
+        if self.expires_at is not None:
+            require_aware("reservation.expires_at", self.expires_at)
+
+    def has_lapsed(self, now: datetime) -> bool:
+        """Whether the hold is over at ``now`` (``expires_at`` itself counts as over)."""
+        return self.expires_at is not None and self.expires_at <= now
+
+
+@attrs.frozen
+class Deduction:
+    """An order whose units left ``on_hand``; ``paid`` once :meth:`Stock.deduct` confirmed it."""
+
+    order_id: str
+    quantity: int
+    paid: bool
+
+    def __attrs_post_init__(self) -> None:
+        _order_id(self.order_id)
+        _positive("deduction.quantity", self.quantity)
+
+
+@attrs.frozen
+class StockReserved:
+    """Units were set aside for an order (held, or taken under DEDUCT_ON_ORDER)."""
+
+    sku_id: str
+    order_id: str
+    quantity: int
+    expires_at: datetime | None
+
+
+@attrs.frozen
+class StockReleased:
+    """An order's units went back to ``available`` (the order was cancelled)."""
+
+    sku_id: str
+    order_id: str
+    quantity: int
+
+
+@attrs.frozen
+class ReservationExpired:
+    """An unpaid order's hold lapsed and its units went back to ``available``."""
+
+    sku_id: str
+    order_id: str
+    quantity: int
+
+
+@attrs.frozen
+class StockDeducted:
+    """A paid order's units are gone for good."""
+
+    sku_id: str
+    order_id: str
+    quantity: int
+
+
+@attrs.frozen
+class StockRestocked:
+    """Units arrived (purchase, return) and were added to ``on_hand``."""
+
+    sku_id: str
+    quantity: int
+
+
+StockEvent = StockReserved | StockReleased | ReservationExpired | StockDeducted | StockRestocked
+"""Any event a stock command produces."""
+
+
+def _reservations(value: Iterable[Reservation]) -> tuple[Reservation, ...]:
+    return tuple(value)
+
+
+def _deductions(value: Iterable[Deduction]) -> tuple[Deduction, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Stock:
+    """The stock of one SKU: on hand, held for orders, and the version for storage."""
+
+    sku_id: str
+    on_hand: int = attrs.field(kw_only=True)
+    policy: StockPolicy = attrs.field(default=StockPolicy.DEDUCT_ON_PAYMENT, kw_only=True)
+    reservations: tuple[Reservation, ...] = attrs.field(
+        default=(), converter=_reservations, kw_only=True
+    )
+    deductions: tuple[Deduction, ...] = attrs.field(default=(), converter=_deductions, kw_only=True)
+    warning_threshold: int = attrs.field(default=0, kw_only=True)
+    version: int = attrs.field(default=0, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.sku_id, str) or not self.sku_id.strip():
+            raise InvalidValue("stock.sku_id", self.sku_id, "must be a non-empty string")
+        where = f"stock {self.sku_id!r}"
+        for field, count in (
+            ("on_hand", self.on_hand),
+            ("warning_threshold", self.warning_threshold),
+            ("version", self.version),
+        ):
+            if isinstance(count, bool) or not isinstance(count, int):
+                raise InvalidValue(f"{where}.{field}", count, "must be a whole number")
+            if count < 0:
+                raise InvalidValue(f"{where}.{field}", count, "must not be negative")
+        if not isinstance(self.policy, StockPolicy):
+            raise InvalidValue(f"{where}.policy", self.policy, "must be a StockPolicy")
+        orders = [r.order_id for r in self.reservations] + [d.order_id for d in self.deductions]
+        if len(set(orders)) != len(orders):
+            raise InvalidValue(f"{where}.reservations", orders, "must hold each order once")
+        if self.reserved > self.on_hand:
+            raise InvalidValue(
+                f"{where}.reservations",
+                self.reserved,
+                f"must not hold more than on_hand {self.on_hand}",
+            )
+        if self.policy is StockPolicy.DEDUCT_ON_ORDER and self.reservations:
+            raise InvalidValue(
+                f"{where}.reservations",
+                self.reservations,
+                "must be empty under DEDUCT_ON_ORDER (units are deducted when ordered)",
+            )
+
+    @classmethod
+    def for_sku(
+        cls, sku_id: str, on_hand: int, *, policy: StockPolicy = StockPolicy.DEDUCT_ON_PAYMENT
+    ) -> Stock:
+        """A fresh stock with ``on_hand`` units and nothing held."""
+        return cls(sku_id, on_hand=on_hand, policy=policy)
+
+    @property
+    def reserved(self) -> int:
+        """Units held by unpaid orders' reservations."""
+        return sum(reservation.quantity for reservation in self.reservations)
+
+    @property
+    def available(self) -> int:
+        """Units a new order may take: ``on_hand - reserved``."""
+        return self.on_hand - self.reserved
+
+    def is_low(self) -> bool:
+        """Whether ``available`` is at or below the warning threshold (库存预警)."""
+        return self.available <= self.warning_threshold
+
+    def reservation(self, order_id: str) -> Reservation | None:
+        """The reservation held for ``order_id``, if any."""
+        return next((r for r in self.reservations if r.order_id == order_id), None)
+
+    def deduction(self, order_id: str) -> Deduction | None:
+        """The deduction recorded for ``order_id``, if any."""
+        return next((d for d in self.deductions if d.order_id == order_id), None)
+
+    def held_for(self, order_id: str) -> int:
+        """Units set aside for ``order_id`` (held or deducted), 0 if none."""
+        held = self.reservation(order_id) or self.deduction(order_id)
+        return held.quantity if held is not None else 0
+
+    def _next(self, **changes: object) -> Stock:
+        return attrs.evolve(self, version=self.version + 1, **changes)  # type: ignore[arg-type]
+
+    def reserve(
+        self, order_id: str, quantity: int, now: datetime, *, hold: timedelta = DEFAULT_HOLD
+    ) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """Set ``quantity`` units aside for ``order_id``, or raise OutOfStock.
+
+        Lapsed reservations are expired first (so their units count as
+        available). Reserving again for the same order and quantity changes
+        nothing; another quantity for the same order is refused.
+        """
+        _order_id(order_id)
+        _positive("quantity", quantity)
+        require_aware("now", now)
+        if not isinstance(hold, timedelta) or hold <= timedelta(0):
+            raise InvalidValue("hold", hold, "must be a positive timedelta")
+        current, events = self.expire(now)
+        held = current.held_for(order_id)
+        if held:
+            if held != quantity:
+                raise InvalidValue(
+                    "quantity", quantity, f"order {order_id!r} already holds {held} units"
+                )
+            return current, events
+        if quantity > current.available:
+            raise OutOfStock(self.sku_id, quantity, current.available)
+        if self.policy is StockPolicy.DEDUCT_ON_ORDER:
+            deduction = Deduction(order_id, quantity, paid=False)
+            new = current._next(
+                on_hand=current.on_hand - quantity, deductions=(*current.deductions, deduction)
+            )
+            return new, (*events, StockReserved(self.sku_id, order_id, quantity, None))
+        reservation = Reservation(order_id, quantity, now + hold)
+        new = current._next(reservations=(*current.reservations, reservation))
+        return new, (*events, StockReserved(self.sku_id, order_id, quantity, now + hold))
+
+    def release(self, order_id: str) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """Give back what an unpaid ``order_id`` holds (it was cancelled).
+
+        An order that holds nothing (never reserved, already released or
+        expired) changes nothing. A paid order raises IllegalTransition:
+        returned goods come back through :meth:`restock`.
+        """
+        _order_id(order_id)
+        reservation = self.reservation(order_id)
+        if reservation is not None:
+            new = self._next(reservations=tuple(r for r in self.reservations if r != reservation))
+            return new, (StockReleased(self.sku_id, order_id, reservation.quantity),)
+        deduction = self.deduction(order_id)
+        if deduction is None:
+            return self, ()
+        if deduction.paid:
+            raise IllegalTransition("stock of order", order_id, "deducted", "released")
+        new = self._next(
+            on_hand=self.on_hand + deduction.quantity,
+            deductions=tuple(d for d in self.deductions if d != deduction),
+        )
+        return new, (StockReleased(self.sku_id, order_id, deduction.quantity),)
+
+    def deduct(self, order_id: str) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """Take ``order_id``'s units for good (扣减库存: the order is paid).
+
+        Deducting a paid order again changes nothing. An order that holds
+        nothing (never reserved, released, or its hold expired) raises
+        NotFound: the caller may reserve again, then deduct, or refund.
+        """
+        _order_id(order_id)
+        reservation = self.reservation(order_id)
+        if reservation is not None:
+            taken = Deduction(order_id, reservation.quantity, paid=True)
+            new = self._next(
+                on_hand=self.on_hand - reservation.quantity,
+                reservations=tuple(r for r in self.reservations if r != reservation),
+                deductions=(*self.deductions, taken),
+            )
+            return new, (StockDeducted(self.sku_id, order_id, reservation.quantity),)
+        deduction = self.deduction(order_id)
+        if deduction is None:
+            raise NotFound(f"stock reservation of SKU {self.sku_id!r} for order", order_id)
+        if deduction.paid:
+            return self, ()
+        paid = attrs.evolve(deduction, paid=True)
+        new = self._next(deductions=tuple(paid if d == deduction else d for d in self.deductions))
+        return new, (StockDeducted(self.sku_id, order_id, deduction.quantity),)
+
+    def expire(self, now: datetime) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """Release every reservation whose hold is over at ``now``; the rest stay."""
+        require_aware("now", now)
+        lapsed = tuple(r for r in self.reservations if r.has_lapsed(now))
+        if not lapsed:
+            return self, ()
+        new = self._next(reservations=tuple(r for r in self.reservations if not r.has_lapsed(now)))
+        return new, tuple(ReservationExpired(self.sku_id, r.order_id, r.quantity) for r in lapsed)
+
+    def restock(self, quantity: int) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """Add ``quantity`` units to ``on_hand`` (a delivery, a return put back on sale)."""
+        _positive("quantity", quantity)
+        new = self._next(on_hand=self.on_hand + quantity)
+        return new, (StockRestocked(self.sku_id, quantity),)

@@ -1,0 +1,206 @@
+"""Stock of one SKU: reserve, release, deduct, expire, restock under both policies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mallcore.catalog import (
+    Reservation,
+    ReservationExpired,
+    Stock,
+    StockDeducted,
+    StockPolicy,
+    StockReleased,
+    StockReserved,
+    StockRestocked,
+)
+from mallcore.errors import IllegalTransition, InvalidValue, NotFound, OutOfStock
+
+NOON = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
+PAY = StockPolicy.DEDUCT_ON_PAYMENT
+ORDER = StockPolicy.DEDUCT_ON_ORDER
+
+
+def test_a_reservation_holds_units_without_taking_them_off_hand() -> None:
+    stock = Stock("SKU-1", on_hand=10)
+
+    new, events = stock.reserve("O-1", 3, NOON, hold=timedelta(minutes=15))
+
+    assert (new.on_hand, new.reserved, new.available, new.version) == (10, 3, 7, 1)
+    assert events == (StockReserved("SKU-1", "O-1", 3, NOON + timedelta(minutes=15)),)
+
+
+def test_reserving_more_than_is_available_raises_out_of_stock_and_changes_nothing() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 4, NOON)
+
+    with pytest.raises(OutOfStock) as raised:
+        stock.reserve("O-2", 2, NOON)
+
+    assert str(raised.value) == "SKU 'SKU-1': 2 requested but only 1 available"
+    assert stock.available == 1
+
+
+def test_reserving_again_for_the_same_order_changes_nothing() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+
+    again, events = stock.reserve("O-1", 2, NOON)
+
+    assert again == stock
+    assert events == ()
+
+
+def test_reserving_another_quantity_for_the_same_order_is_refused() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+
+    with pytest.raises(InvalidValue) as raised:
+        stock.reserve("O-1", 3, NOON)
+
+    assert str(raised.value) == "quantity: order 'O-1' already holds 2 units (got 3)"
+
+
+def test_deducting_a_paid_order_takes_its_units_off_hand() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+
+    paid, events = stock.deduct("O-1")
+
+    assert (paid.on_hand, paid.reserved, paid.available) == (3, 0, 3)
+    assert events == (StockDeducted("SKU-1", "O-1", 2),)
+
+
+def test_deducting_twice_is_the_same_as_deducting_once() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+    paid, _ = stock.deduct("O-1")
+
+    again, events = paid.deduct("O-1")
+
+    assert again == paid
+    assert events == ()
+
+
+def test_deducting_an_order_that_holds_nothing_raises_not_found() -> None:
+    stock = Stock("SKU-1", on_hand=5)
+
+    with pytest.raises(NotFound):
+        stock.deduct("O-404")
+
+
+def test_releasing_a_cancelled_order_gives_its_units_back() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+
+    released, events = stock.release("O-1")
+
+    assert (released.on_hand, released.available, released.version) == (5, 5, 2)
+    assert events == (StockReleased("SKU-1", "O-1", 2),)
+
+
+def test_releasing_an_order_that_holds_nothing_changes_nothing() -> None:
+    stock = Stock("SKU-1", on_hand=5)
+
+    same, events = stock.release("O-404")
+
+    assert same is stock
+    assert events == ()
+
+
+def test_releasing_a_paid_order_is_refused() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+    paid, _ = stock.deduct("O-1")
+
+    with pytest.raises(IllegalTransition):
+        paid.release("O-1")
+
+
+def test_expire_releases_reservations_whose_hold_is_over() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON, hold=timedelta(minutes=30))
+    stock, _ = stock.reserve("O-2", 1, NOON, hold=timedelta(minutes=60))
+
+    expired, events = stock.expire(NOON + timedelta(minutes=30))
+
+    assert [r.order_id for r in expired.reservations] == ["O-2"]
+    assert events == (ReservationExpired("SKU-1", "O-1", 2),)
+
+
+def test_a_lapsed_hold_no_longer_blocks_a_new_order() -> None:
+    stock, _ = Stock("SKU-1", on_hand=1).reserve("O-1", 1, NOON, hold=timedelta(minutes=5))
+
+    new, events = stock.reserve("O-2", 1, NOON + timedelta(minutes=5))
+
+    assert [r.order_id for r in new.reservations] == ["O-2"]
+    assert events[0] == ReservationExpired("SKU-1", "O-1", 1)
+
+
+def test_restock_adds_units_on_hand() -> None:
+    stock = Stock("SKU-1", on_hand=0)
+
+    new, events = stock.restock(12)
+
+    assert (new.on_hand, new.available) == (12, 12)
+    assert events == (StockRestocked("SKU-1", 12),)
+
+
+def test_deduct_on_order_takes_units_off_hand_when_the_order_is_placed() -> None:
+    stock = Stock("SKU-1", on_hand=5, policy=ORDER)
+
+    placed, _ = stock.reserve("O-1", 2, NOON)
+    paid, _ = placed.deduct("O-1")
+
+    assert (placed.on_hand, placed.available, placed.reservations) == (3, 3, ())
+    assert (paid.on_hand, paid.available) == (3, 3)
+
+
+def test_deduct_on_order_gives_units_back_when_an_unpaid_order_is_cancelled() -> None:
+    placed, _ = Stock("SKU-1", on_hand=5, policy=ORDER).reserve("O-1", 2, NOON)
+
+    cancelled, events = placed.release("O-1")
+
+    assert cancelled.on_hand == 5
+    assert events == (StockReleased("SKU-1", "O-1", 2),)
+
+
+def test_deduct_on_order_never_expires_anything() -> None:
+    placed, _ = Stock("SKU-1", on_hand=5, policy=ORDER).reserve("O-1", 2, NOON)
+
+    later, events = placed.expire(NOON + timedelta(days=365))
+
+    assert later is placed
+    assert events == ()
+
+
+def test_a_naive_now_is_refused() -> None:
+    stock = Stock("SKU-1", on_hand=5)
+
+    with pytest.raises(InvalidValue) as raised:
+        stock.reserve("O-1", 1, datetime(2026, 11, 11, 12, 0))
+
+    assert str(raised.value) == (
+        "now: must be timezone-aware (got datetime.datetime(2026, 11, 11, 12, 0))"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"on_hand": -1}, "stock 'SKU-1'.on_hand: must not be negative (got -1)"),
+        (
+            {"on_hand": 1, "reservations": [Reservation("O-1", 2)]},
+            "stock 'SKU-1'.reservations: must not hold more than on_hand 1 (got 2)",
+        ),
+    ],
+)
+def test_an_impossible_stock_cannot_be_built(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidValue) as raised:
+        Stock("SKU-1", **kwargs)  # type: ignore[arg-type]
+
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("quantity", [0, -3])
+def test_a_quantity_must_be_positive(quantity: int) -> None:
+    stock = Stock("SKU-1", on_hand=5)
+
+    with pytest.raises(InvalidValue):
+        stock.reserve("O-1", quantity, NOON)
+    with pytest.raises(InvalidValue):
+        stock.restock(quantity)
