@@ -371,7 +371,7 @@ class Product:
         """
         dimensions = tuple(dimensions)
         off = _sorted_combinations(disabled)
-        shape = cls._shape(dimensions)
+        shape = cls.shape_of(dimensions)
         skus = [
             make_sku({d.name: v for d, v in zip(dimensions, combination, strict=True)})
             for combination in shape
@@ -417,7 +417,13 @@ class Product:
         )
 
     @staticmethod
-    def _shape(dimensions: tuple[SpecDimension, ...]) -> tuple[SpecCombination, ...]:
+    def shape_of(dimensions: Iterable[SpecDimension]) -> tuple[SpecCombination, ...]:
+        """Every cell of the matrix of ``dimensions``, in matrix order, or InvalidValue if too big.
+
+        >>> Product.shape_of([SpecDimension("尺码", ("M", "L"))])
+        (('M',), ('L',))
+        """
+        dimensions = tuple(dimensions)
         size = math.prod(len(dimension.values) for dimension in dimensions)
         if size > MAX_COMBINATIONS:
             raise InvalidValue(
@@ -434,7 +440,7 @@ class Product:
 
     def combinations(self) -> tuple[SpecCombination, ...]:
         """Every cell of the matrix, disabled ones included, in matrix order."""
-        return self._shape(self.dimensions)
+        return self.shape_of(self.dimensions)
 
     def enabled_combinations(self) -> tuple[SpecCombination, ...]:
         """The cells of the matrix that are not disabled, in matrix order."""

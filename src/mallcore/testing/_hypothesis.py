@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
+from mallcore.catalog import (
+    Attribute,
+    Category,
+    CategoryTree,
+    Listing,
+    Product,
+    Reservation,
+    Sku,
+    SpecDimension,
+    Stock,
+)
 from mallcore.money import Money
 
 __all__ = ["register_types"]
@@ -14,3 +25,12 @@ def register_types() -> None:
     from mallcore.testing import strategies
 
     st.register_type_strategy(Money, strategies.amounts())
+    st.register_type_strategy(Attribute, strategies.category_attributes())
+    st.register_type_strategy(Category, strategies.categories())
+    st.register_type_strategy(CategoryTree, strategies.category_trees())
+    st.register_type_strategy(Listing, strategies.listings())
+    st.register_type_strategy(Product, strategies.products())
+    st.register_type_strategy(Reservation, strategies.reservations())
+    st.register_type_strategy(Sku, strategies.skus())
+    st.register_type_strategy(SpecDimension, strategies.spec_dimensions())
+    st.register_type_strategy(Stock, strategies.stock_levels())

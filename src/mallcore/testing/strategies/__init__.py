@@ -5,6 +5,33 @@ House style follows Hypothesis: plural nouns, ``min_value``/``max_value`` and
 also registered with ``st.from_type`` through the ``hypothesis`` entry point.
 """
 
+from mallcore.testing.strategies._catalog import (
+    aware_datetimes,
+    barcodes,
+    categories,
+    category_attributes,
+    category_trees,
+    listings,
+    products,
+    reservations,
+    skus,
+    spec_dimensions,
+    stock_levels,
+)
 from mallcore.testing.strategies._money import amounts, currencies
 
-__all__ = ["amounts", "currencies"]
+__all__ = [
+    "amounts",
+    "aware_datetimes",
+    "barcodes",
+    "categories",
+    "category_attributes",
+    "category_trees",
+    "currencies",
+    "listings",
+    "products",
+    "reservations",
+    "skus",
+    "spec_dimensions",
+    "stock_levels",
+]
