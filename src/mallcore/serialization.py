@@ -159,3 +159,35 @@ def _swap_path(message: str) -> str:
     """cattrs writes ``reason @ $.path``; lead with the path instead."""
     reason, _, path = message.rpartition(" @ ")
     return f"{path}: {reason}" if reason else message
+
+
+# -- catalog: name -> value pairs (a SKU's spec, a product's translated names and
+# attribute values) are written as JSON objects, {"颜色": "红"}, in their order.
+def _pairs_from_object(value: object, _: type) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise InvalidValue("pairs", value, 'must be an object of strings, e.g. {"颜色": "红"}')
+    return tuple(value.items())
+
+
+def _register_catalog() -> None:
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    from mallcore.catalog import Product, Sku
+
+    as_object = override(unstruct_hook=dict, struct_hook=_pairs_from_object)
+    converter.register_unstructure_hook(
+        Sku, make_dict_unstructure_fn(Sku, converter, spec=as_object)
+    )
+    converter.register_structure_hook(Sku, make_dict_structure_fn(Sku, converter, spec=as_object))
+    converter.register_unstructure_hook(
+        Product,
+        make_dict_unstructure_fn(Product, converter, names=as_object, attributes=as_object),
+    )
+    converter.register_structure_hook(
+        Product, make_dict_structure_fn(Product, converter, names=as_object, attributes=as_object)
+    )
+
+
+_register_catalog()

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mallcore.catalog import Attribute, Category, CategoryTree
+from mallcore.catalog import Attribute, Category, CategoryTree, Product, Sku
 from mallcore.errors import InvalidValue, NotFound
+from mallcore.money import Money
 from mallcore.testing.strategies import category_trees
 
 # The shape of a clothes shop's tree, as in macrozheng/mall's pms_product_category
@@ -176,3 +177,13 @@ def test_pointing_a_root_at_one_of_its_descendants_is_refused(
 
     with pytest.raises(InvalidValue, match="makes a cycle"):
         CategoryTree([moved if c.id == root.id else c for c in tree.categories])
+
+
+def test_a_product_is_checked_against_its_category() -> None:
+    sku = Sku("S", {}, Money("59", "CNY"), Money("49", "CNY"))
+    shirt = Product.single("P", "牛津纺衬衫", "shirts", sku, attributes={"尺码": "M"})
+
+    with pytest.raises(InvalidValue) as raised:
+        SHOP.check_product(shirt)
+
+    assert raised.value.field == "attributes['材质']"

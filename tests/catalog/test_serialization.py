@@ -89,3 +89,26 @@ def test_a_document_with_an_invalid_product_is_refused_with_the_rule_broken() ->
         structure(data, Product, source="products.json")
 
     assert "has no SKU for this enabled combination" in str(raised.value)
+
+
+def test_a_sku_spec_is_written_as_a_json_object_in_dimension_order() -> None:
+    sku = Sku("TEE-红-M", {"颜色": "红", "尺码": "M"}, Money("99", "CNY"), Money("79", "CNY"))
+
+    data = unstructure(sku)
+
+    assert data["spec"] == {"颜色": "红", "尺码": "M"}
+    assert list(data["spec"]) == ["颜色", "尺码"]
+    assert structure(data, Sku) == sku
+
+
+def test_a_spec_written_as_a_list_is_refused_with_its_path() -> None:
+    sku = Sku("S", {}, Money("1", "CNY"), Money("1", "CNY"))
+    data = {**unstructure(sku), "spec": [["颜色", "红"]]}
+
+    with pytest.raises(InvalidDocument) as raised:
+        structure(data, Sku)
+
+    assert raised.value.problems == (
+        '$.spec: pairs: must be an object of strings, e.g. {"颜色": "红"} '
+        "(got [['颜色', '红']])",
+    )

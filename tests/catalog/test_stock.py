@@ -9,6 +9,7 @@ import pytest
 from mallcore.catalog import (
     Reservation,
     ReservationExpired,
+    Sku,
     Stock,
     StockDeducted,
     StockPolicy,
@@ -17,6 +18,7 @@ from mallcore.catalog import (
     StockRestocked,
 )
 from mallcore.errors import IllegalTransition, InvalidValue, NotFound, OutOfStock
+from mallcore.money import Money
 
 NOON = datetime(2026, 11, 11, 12, 0, tzinfo=UTC)
 PAY = StockPolicy.DEDUCT_ON_PAYMENT
@@ -204,3 +206,12 @@ def test_a_quantity_must_be_positive(quantity: int) -> None:
         stock.reserve("O-1", quantity, NOON)
     with pytest.raises(InvalidValue):
         stock.restock(quantity)
+
+
+def test_stock_starts_from_a_skus_on_hand_and_warning_threshold() -> None:
+    sku = Sku("SKU-1", {}, Money("10", "CNY"), Money("8", "CNY"), stock=7, warning_threshold=3)
+
+    stock = Stock.from_sku(sku, policy=ORDER)
+
+    assert (stock.on_hand, stock.warning_threshold, stock.policy, stock.version) == (7, 3, ORDER, 0)
+    assert not stock.is_low()

@@ -23,10 +23,14 @@ Rules:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import attrs
 
 from mallcore.errors import InvalidValue, NotFound
+
+if TYPE_CHECKING:
+    from mallcore.catalog.product import Product
 
 __all__ = [
     "Attribute",
@@ -229,3 +233,7 @@ class CategoryTree:
                     None,
                     f"is required in category {category_id!r}",
                 )
+
+    def check_product(self, product: Product) -> None:
+        """Raise NotFound for an unknown category, InvalidValue for attributes that do not fit."""
+        self.check_attributes(product.category_id, product.attribute_values)

@@ -49,6 +49,7 @@ from typing import Final
 import attrs
 
 from mallcore.catalog.listing import require_aware
+from mallcore.catalog.product import Sku
 from mallcore.errors import IllegalTransition, InvalidValue, NotFound, OutOfStock
 
 __all__ = [
@@ -232,6 +233,13 @@ class Stock:
     ) -> Stock:
         """A fresh stock with ``on_hand`` units and nothing held."""
         return cls(sku_id, on_hand=on_hand, policy=policy)
+
+    @classmethod
+    def from_sku(cls, sku: Sku, *, policy: StockPolicy = StockPolicy.DEDUCT_ON_PAYMENT) -> Stock:
+        """A fresh stock for ``sku``: its stock on hand and its warning threshold."""
+        return cls(
+            sku.id, on_hand=sku.stock, policy=policy, warning_threshold=sku.warning_threshold
+        )
 
     @property
     def reserved(self) -> int:
