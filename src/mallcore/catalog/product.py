@@ -263,6 +263,9 @@ class Product:
         default=(), converter=_pairs, kw_only=True
     )
     listing: Listing = attrs.field(factory=Listing, kw_only=True)
+    _by_cell: dict[SpecCombination, Sku] = attrs.field(
+        init=False, repr=False, eq=False, hash=False, alias="_by_cell"
+    )
 
     def __attrs_post_init__(self) -> None:
         _name("product.id", self.id)
@@ -301,6 +304,7 @@ class Product:
         disabled = set(self.disabled)
         seen_ids: set[str] = set()
         seen: dict[SpecCombination, str] = {}
+        by_cell: dict[SpecCombination, Sku] = {}
         currency = self.skus[0].currency
         for sku in self.skus:
             if sku.id in seen_ids:
@@ -328,6 +332,7 @@ class Product:
                     f"is already the combination of SKU {seen[cell]!r}",
                 )
             seen[cell] = sku.id
+            by_cell[cell] = sku
         for combination in self.enabled_combinations():
             if combination not in seen:
                 raise InvalidValue(
@@ -335,6 +340,7 @@ class Product:
                     self._spec_of(combination),
                     "has no SKU for this enabled combination",
                 )
+        object.__setattr__(self, "_by_cell", by_cell)
 
     def _combination_of(self, spec: Mapping[str, str]) -> SpecCombination | None:
         if set(spec) != {dimension.name for dimension in self.dimensions}:
@@ -456,10 +462,10 @@ class Product:
 
     def sku_for(self, spec: Mapping[str, str]) -> Sku:
         """The SKU with these spec values (dimension name -> value), or NotFound."""
-        for sku in self.skus:
-            if sku.spec_values == dict(spec):
-                return sku
-        raise NotFound("SKU with spec", dict(spec))
+        cell = self._combination_of(spec)
+        if cell is None or cell not in self._by_cell:
+            raise NotFound("SKU with spec", dict(spec))
+        return self._by_cell[cell]
 
     def name_in(self, locale: str) -> str:
         """The name in ``locale`` (then in its language, ``zh`` for ``zh_TW``), else ``name``."""
