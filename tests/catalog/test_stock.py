@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mallcore.catalog import (
+    Deduction,
     Reservation,
     ReservationExpired,
     Sku,
@@ -188,6 +189,11 @@ def test_a_naive_now_is_refused() -> None:
         (
             {"on_hand": 1, "reservations": [Reservation("O-1", 2)]},
             "stock 'SKU-1'.reservations: must not hold more than on_hand 1 (got 2)",
+        ),
+        (
+            {"on_hand": 1, "deductions": [Deduction("O-1", 1, paid=False)]},
+            "stock 'SKU-1'.deductions: must all be paid under DEDUCT_ON_PAYMENT "
+            "(units leave on payment) (got (Deduction(order_id='O-1', quantity=1, paid=False),))",
         ),
     ],
 )

@@ -220,6 +220,14 @@ class Stock:
                 self.reserved,
                 f"must not hold more than on_hand {self.on_hand}",
             )
+        if self.policy is StockPolicy.DEDUCT_ON_PAYMENT and not all(
+            d.paid for d in self.deductions
+        ):
+            raise InvalidValue(
+                f"{where}.deductions",
+                self.deductions,
+                "must all be paid under DEDUCT_ON_PAYMENT (units leave on payment)",
+            )
         if self.policy is StockPolicy.DEDUCT_ON_ORDER and self.reservations:
             raise InvalidValue(
                 f"{where}.reservations",

@@ -156,6 +156,11 @@ def products(
     Some combinations are disabled (at least one stays enabled); every
     enabled combination gets a SKU with its own id, all in one currency.
     """
+    if not 0 <= max_dimensions <= MAX_DIMENSIONS or max_values < 1:
+        raise ValueError(
+            f"max_dimensions={max_dimensions!r} must be 0 to {MAX_DIMENSIONS} "
+            f"and max_values={max_values!r} at least 1"
+        )
     code = draw(st.just(currency) if currency is not None else currencies())
     dimensions = draw(
         st.lists(
@@ -165,8 +170,9 @@ def products(
         )
     )
     size = math.prod(len(dimension.values) for dimension in dimensions)
-    if size > MAX_COMBINATIONS:  # only when a caller asks for large dimensions
-        dimensions = dimensions[:1]
+    while size > MAX_COMBINATIONS:  # only when a caller asks for many values
+        dimensions = dimensions[:-1]
+        size = math.prod(len(dimension.values) for dimension in dimensions)
     cells = Product.shape_of(dimensions)
     disabled = (
         draw(st.sets(st.sampled_from(cells), max_size=len(cells) - 1)) if len(cells) > 1 else set()
