@@ -317,3 +317,27 @@ def test_weight_and_volume_accept_decimal_strings() -> None:
     sku = _sku({}, weight="0.250", volume=Decimal("0.001"))
 
     assert (sku.weight, sku.volume) == (Decimal("0.25"), Decimal("0.001"))
+
+
+def test_a_sku_is_replaced_by_id_and_the_product_revalidated() -> None:
+    tee = _tee()
+    cheaper = _sku({"颜色": "红", "尺码": "M"}, stock=40)
+
+    updated = tee.with_sku(cheaper)
+
+    assert updated.sku("TEE-红-M").stock == 40
+    assert updated.skus[1:] == tee.skus[1:]
+
+
+def test_replacing_a_sku_with_one_for_another_cell_is_refused() -> None:
+    moved = Sku("TEE-红-M", {"颜色": "红", "尺码": "L"}, *_prices())
+
+    with pytest.raises(InvalidValue, match="is already the combination of SKU"):
+        _tee().with_sku(moved)
+
+
+def test_a_translation_for_one_locale_given_twice_is_refused() -> None:
+    with pytest.raises(InvalidValue) as raised:
+        _tee(names=[("en", "Tee"), ("en", "T-shirt")])
+
+    assert str(raised.value) == "product.names: must not repeat a key (got ['en'])"

@@ -273,6 +273,11 @@ class Product:
         _name("product.category_id", self.category_id)
         for tag in self.tags:
             _name("product.tags", tag)
+        for field, pairs in (("names", self.names), ("attributes", self.attributes)):
+            keys = [key for key, _ in pairs]
+            repeated = sorted({key for key in keys if keys.count(key) > 1})
+            if repeated:
+                raise InvalidValue(f"product.{field}", repeated, "must not repeat a key")
         for locale, name in self.names:
             _name(f"product.names[{locale!r}]", name)
         self._check_matrix()
@@ -466,6 +471,14 @@ class Product:
         if cell is None or cell not in self._by_cell:
             raise NotFound("SKU with spec", dict(spec))
         return self._by_cell[cell]
+
+    def with_sku(self, sku: Sku) -> Product:
+        """This product with the SKU of the same id replaced by ``sku`` (a new price, stock ...).
+
+        NotFound if no SKU has that id; InvalidValue if ``sku`` breaks a rule.
+        """
+        self.sku(sku.id)
+        return attrs.evolve(self, skus=tuple(sku if s.id == sku.id else s for s in self.skus))
 
     def name_in(self, locale: str) -> str:
         """The name in ``locale`` (then in its language, ``zh`` for ``zh_TW``), else ``name``."""
