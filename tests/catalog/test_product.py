@@ -321,9 +321,9 @@ def test_weight_and_volume_accept_decimal_strings() -> None:
 
 def test_a_sku_is_replaced_by_id_and_the_product_revalidated() -> None:
     tee = _tee()
-    cheaper = _sku({"颜色": "红", "尺码": "M"}, stock=40)
+    restocked = _sku({"颜色": "红", "尺码": "M"}, stock=40)
 
-    updated = tee.with_sku(cheaper)
+    updated = tee.with_sku(restocked)
 
     assert updated.sku("TEE-红-M").stock == 40
     assert updated.skus[1:] == tee.skus[1:]
