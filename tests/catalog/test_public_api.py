@@ -28,6 +28,7 @@ def test_the_package_exports_exactly_its_chosen_names() -> None:
         "SpecCombination",
         "SpecDimension",
         "Stock",
+        "StockCounted",
         "StockDeducted",
         "StockEvent",
         "StockPolicy",

@@ -12,6 +12,7 @@ from mallcore.catalog import (
     ReservationExpired,
     Sku,
     Stock,
+    StockCounted,
     StockDeducted,
     StockPolicy,
     StockReleased,
@@ -221,3 +222,27 @@ def test_stock_starts_from_a_skus_on_hand_and_warning_threshold() -> None:
 
     assert (stock.on_hand, stock.warning_threshold, stock.policy, stock.version) == (7, 3, ORDER, 0)
     assert not stock.is_low()
+
+
+def test_a_stocktake_sets_on_hand_and_records_the_difference() -> None:
+    stock = Stock("SKU-1", on_hand=10)
+
+    counted, events = stock.count(8)
+
+    assert (counted.on_hand, counted.version) == (8, 1)
+    assert events == (StockCounted("SKU-1", 10, 8),)
+
+
+def test_a_stocktake_below_the_units_held_for_orders_is_refused() -> None:
+    stock, _ = Stock("SKU-1", on_hand=10).reserve("O-1", 4, NOON)
+
+    with pytest.raises(InvalidValue) as raised:
+        stock.count(3)
+
+    assert str(raised.value) == "on_hand: must not be below the 4 units held for orders (got 3)"
+
+
+def test_a_stocktake_that_finds_what_is_recorded_changes_nothing() -> None:
+    stock = Stock("SKU-1", on_hand=10)
+
+    assert stock.count(10) == (stock, ())

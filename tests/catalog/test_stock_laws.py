@@ -1,7 +1,8 @@
 """Stock laws over any sequence of commands, under both policies.
 
 - ``on_hand``, ``available`` never negative; ``reserved`` never above ``on_hand``;
-- units are conserved: first ``on_hand`` + restocked = ``on_hand`` + units deducted;
+- Stock agrees with a plain model of the rules written with dicts, refusals included;
+- units are conserved: first ``on_hand`` + restocked + counted = ``on_hand`` + units deducted;
 - a command that produced events bumped the version by one, one that did not kept it;
 - reserving is idempotent; expiring never releases a hold that has not lapsed.
 """
@@ -9,14 +10,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from mallcore.catalog import Stock, StockPolicy, StockRestocked
-from mallcore.errors import IllegalTransition, MallcoreError, NotFound, OutOfStock
+from mallcore.catalog import Stock, StockCounted, StockPolicy, StockRestocked
+from mallcore.errors import IllegalTransition, InvalidValue, MallcoreError, NotFound, OutOfStock
 from mallcore.testing.strategies import aware_datetimes, stock_levels
 
 START = datetime(2026, 11, 11, tzinfo=UTC)
@@ -26,32 +28,98 @@ HOLDS = st.integers(1, 120).map(lambda minutes: timedelta(minutes=minutes))
 STEPS = st.integers(0, 90).map(lambda minutes: timedelta(minutes=minutes))
 
 
+class _Model:
+    """The stock rules written the plain way, with dicts, to check Stock against."""
+
+    def __init__(self, policy: StockPolicy, on_hand: int) -> None:
+        self.policy = policy
+        self.on_hand = on_hand
+        self.holds: dict[str, tuple[int, datetime]] = {}
+        self.taken: dict[str, tuple[int, bool]] = {}
+
+    def expire(self, now: datetime) -> None:
+        self.holds = {o: h for o, h in self.holds.items() if h[1] > now}
+
+    def reserve(self, order: str, quantity: int, now: datetime, *, hold: timedelta) -> None:
+        self.expire(now)
+        held = self.holds.get(order, self.taken.get(order))
+        if held is not None:
+            if held[0] != quantity:
+                raise InvalidValue("quantity", quantity, "already held")
+            return
+        if quantity > self.on_hand - sum(q for q, _ in self.holds.values()):
+            raise OutOfStock("SKU-1", quantity, 0)
+        if self.policy is StockPolicy.DEDUCT_ON_PAYMENT:
+            self.holds[order] = (quantity, now + hold)
+        else:
+            self.on_hand -= quantity
+            self.taken[order] = (quantity, False)
+
+    def release(self, order: str) -> None:
+        if order in self.holds:
+            del self.holds[order]
+        elif order in self.taken:
+            quantity, paid = self.taken[order]
+            if paid:
+                raise IllegalTransition("stock", order, "deducted", "released")
+            self.on_hand += quantity
+            del self.taken[order]
+
+    def deduct(self, order: str) -> None:
+        if order in self.holds:
+            quantity, _ = self.holds.pop(order)
+            self.on_hand -= quantity
+            self.taken[order] = (quantity, True)
+        elif order in self.taken:
+            self.taken[order] = (self.taken[order][0], True)
+        else:
+            raise NotFound("reservation", order)
+
+    def count(self, on_hand: int) -> None:
+        if on_hand < sum(q for q, _ in self.holds.values()):
+            raise InvalidValue("on_hand", on_hand, "below the held units")
+        self.on_hand = on_hand
+
+
 class StockMachine(RuleBasedStateMachine):
-    """Drives one Stock through random commands and checks the laws after each."""
+    """Drives one Stock and the plain model through the same commands; they must agree."""
 
     def __init__(self) -> None:
         super().__init__()
         self.stock = Stock("SKU-1", on_hand=0)
+        self.model = _Model(StockPolicy.DEDUCT_ON_PAYMENT, 0)
         self.now = START
         self.first_on_hand = 0
-        self.restocked = 0
+        self.added = 0
 
     @initialize(policy=st.sampled_from(StockPolicy), on_hand=st.integers(0, 10))
     def start(self, policy: StockPolicy, on_hand: int) -> None:
         self.stock = Stock("SKU-1", on_hand=on_hand, policy=policy)
+        self.model = _Model(policy, on_hand)
         self.first_on_hand = on_hand
 
-    def _apply(self, command: str, *args: object, **kwargs: object) -> None:
+    def _apply(self, command: str, *args: Any, **kwargs: Any) -> None:
         before = self.stock
+        saved = (self.model.on_hand, dict(self.model.holds), dict(self.model.taken))
+        expected: type[Exception] | None = None
         try:
-            after, events = getattr(before, command)(*args, **kwargs)
-        except (OutOfStock, NotFound, IllegalTransition, MallcoreError):
-            assert self.stock == before
+            getattr(self.model, command)(*args, **kwargs)
+        except MallcoreError as refused:
+            expected = type(refused)
+            self.model.on_hand, self.model.holds, self.model.taken = saved
+        if expected is not None:
+            with pytest.raises(expected):
+                getattr(before, command)(*args, **kwargs)
             return
+        after, events = getattr(before, command)(*args, **kwargs)
         assert after.version == before.version + (1 if events else 0)
         if not events:
             assert after == before
-        self.restocked += sum(e.quantity for e in events if isinstance(e, StockRestocked))
+        for event in events:
+            if isinstance(event, StockRestocked):
+                self.added += event.quantity
+            if isinstance(event, StockCounted):
+                self.added += event.after - event.before
         self.stock = after
 
     @rule(order=ORDERS, quantity=QUANTITIES, hold=HOLDS)
@@ -69,11 +137,28 @@ class StockMachine(RuleBasedStateMachine):
     @rule(step=STEPS)
     def expire(self, step: timedelta) -> None:
         self.now += step
-        self._apply("expire", self.now)
+        self.model.expire(self.now)
+        before = self.stock
+        self.stock, events = before.expire(self.now)
+        assert self.stock.version == before.version + (1 if events else 0)
 
     @rule(quantity=QUANTITIES)
     def restock(self, quantity: int) -> None:
-        self._apply("restock", quantity)
+        self.model.on_hand += quantity
+        self.stock, _ = self.stock.restock(quantity)
+        self.added += quantity
+
+    @rule(on_hand=st.integers(0, 20))
+    def count(self, on_hand: int) -> None:
+        self._apply("count", on_hand)
+
+    @invariant()
+    def stock_agrees_with_the_model(self) -> None:
+        assert self.stock.on_hand == self.model.on_hand
+        assert {r.order_id: (r.quantity, r.expires_at) for r in self.stock.reservations} == (
+            self.model.holds
+        )
+        assert {d.order_id: (d.quantity, d.paid) for d in self.stock.deductions} == self.model.taken
 
     @invariant()
     def stock_never_goes_negative(self) -> None:
@@ -84,7 +169,7 @@ class StockMachine(RuleBasedStateMachine):
     @invariant()
     def units_are_conserved(self) -> None:
         taken = sum(d.quantity for d in self.stock.deductions)
-        assert self.first_on_hand + self.restocked == self.stock.on_hand + taken
+        assert self.first_on_hand + self.added == self.stock.on_hand + taken
 
 
 StockMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30)

@@ -58,6 +58,7 @@ __all__ = [
     "Reservation",
     "ReservationExpired",
     "Stock",
+    "StockCounted",
     "StockDeducted",
     "StockEvent",
     "StockPolicy",
@@ -170,7 +171,23 @@ class StockRestocked:
     quantity: int
 
 
-StockEvent = StockReserved | StockReleased | ReservationExpired | StockDeducted | StockRestocked
+@attrs.frozen
+class StockCounted:
+    """A stocktake (盘点) set ``on_hand`` from ``before`` to ``after`` units."""
+
+    sku_id: str
+    before: int
+    after: int
+
+
+StockEvent = (
+    StockReserved
+    | StockReleased
+    | ReservationExpired
+    | StockDeducted
+    | StockRestocked
+    | StockCounted
+)
 """Any event a stock command produces."""
 
 
@@ -376,3 +393,21 @@ class Stock:
         _positive("quantity", quantity)
         new = self._next(on_hand=self.on_hand + quantity)
         return new, (StockRestocked(self.sku_id, quantity),)
+
+    def count(self, on_hand: int) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """Set ``on_hand`` to a stocktake's figure (盘点: loss, damage, a miscount found).
+
+        The count may not fall below the units held by unpaid orders: those
+        orders must be released first. Counting what is already recorded
+        changes nothing.
+        """
+        if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
+            raise InvalidValue("on_hand", on_hand, "must be a whole number, not negative")
+        if on_hand < self.reserved:
+            raise InvalidValue(
+                "on_hand", on_hand, f"must not be below the {self.reserved} units held for orders"
+            )
+        if on_hand == self.on_hand:
+            return self, ()
+        new = self._next(on_hand=on_hand)
+        return new, (StockCounted(self.sku_id, self.on_hand, on_hand),)
