@@ -1,3 +1,107 @@
-"""mallcore.pricing (being built)."""
+"""Pricing: promotions, coupons, stacking, the best coupon combination, apportioning.
 
-__all__: list[str] = []
+The entry point is :func:`quote`::
+
+    quote(cart, *, promotions=(), coupons=(), customer=None, now,
+          selected=None, usage=None, max_platform_coupons=1,
+          max_shop_coupons=1, rounding=Rounding.HALF_UP, exhaustive=False) -> Quote
+
+- ``cart``: a :class:`Cart` of :class:`CartLine` (line id, SKU, product,
+  categories including ancestors, quantity, list/sale price, shop, flags);
+- ``promotions``: automatic rules (:data:`Promotion`), ``coupons``: the
+  customer's wallet (:data:`Coupon`); ``customer``: tier, new or not, region
+  and per-rule usage counts; ``now``: a timezone-aware datetime;
+- ``selected``: the coupon ids the shopper picked, or None for the best
+  combination, found exactly (:mod:`mallcore.pricing.best`).
+
+The :class:`Quote` has one :class:`LineQuote` per line (unit prices, the
+discounts apportioned to it, its payable, and ``unit_payables()`` for refunds
+of single units), the ``subtotal``/``total``/``discount``/``payable``, the
+coupons used, the shipping coupons handed to freight, the alternatives the
+shopper could pick, and one :class:`RuleOutcome` per rule with its
+:class:`Status`. docs/pricing.md describes the stages.
+
+>>> from datetime import datetime, timezone
+>>> from mallcore.money import Money
+>>> cart = Cart(currency="CNY", lines=[CartLine(line_id="1", sku_id="tea", product_id="tea",
+...     quantity=2, list_price=Money("60.00", "CNY"))])
+>>> promo = TieredAmountOff(id="full-100", tiers=[Tier(Money("100", "CNY"), Money("10", "CNY"))])
+>>> quote(cart, promotions=[promo], now=datetime(2026, 11, 11, tzinfo=timezone.utc)).payable
+Money('110.00', 'CNY')
+"""
+
+from mallcore.pricing.cart import Cart, CartLine, Customer
+from mallcore.pricing.engine import (
+    Alternative,
+    LineDiscount,
+    LineQuote,
+    LineShare,
+    Quote,
+    RuleOutcome,
+    Stage,
+    Status,
+    quote,
+)
+from mallcore.pricing.rules import (
+    KINDS,
+    AmountOffCoupon,
+    Audience,
+    Base,
+    CheapestFree,
+    Coupon,
+    FlashSale,
+    Gift,
+    Limits,
+    NthUnitPercentOff,
+    PercentOffCoupon,
+    Promotion,
+    QuantityPercentOff,
+    RepeatingAmountOff,
+    Rule,
+    Scope,
+    ShippingCoupon,
+    Stacking,
+    Tier,
+    TieredAmountOff,
+    TieredPercentOff,
+    UnitPrice,
+    Window,
+)
+
+__all__ = [  # noqa: RUF022 -- plain sorted(), as tests/test_architecture.py checks
+    "Alternative",
+    "AmountOffCoupon",
+    "Audience",
+    "Base",
+    "Cart",
+    "CartLine",
+    "CheapestFree",
+    "Coupon",
+    "Customer",
+    "FlashSale",
+    "Gift",
+    "KINDS",
+    "Limits",
+    "LineDiscount",
+    "LineQuote",
+    "LineShare",
+    "NthUnitPercentOff",
+    "PercentOffCoupon",
+    "Promotion",
+    "QuantityPercentOff",
+    "Quote",
+    "RepeatingAmountOff",
+    "Rule",
+    "RuleOutcome",
+    "Scope",
+    "ShippingCoupon",
+    "Stacking",
+    "Stage",
+    "Status",
+    "Tier",
+    "TieredAmountOff",
+    "TieredPercentOff",
+    "UnitPrice",
+    "Window",
+    "quote",
+]

@@ -1,0 +1,366 @@
+"""The best coupon combination (自动选择最优优惠), found exactly by branch and bound.
+
+The search runs on the cart as the promotions left it. What makes it exact
+and fast:
+
+- Coupons apply in one fixed order (shop coupons, then platform coupons;
+  priority, then id), and a coupon's ``min_spend`` is measured before any
+  coupon, so whether a coupon qualifies never depends on the others.
+- A coupon can only take off less when others went before it (an amount off
+  is capped by what is left; a percentage of a smaller amount is smaller),
+  so what it saves alone is an upper bound on what it adds to any set.
+- The search walks the coupons in application order, deciding "use" then
+  "skip" for each; a branch is cut when what it has saved plus the best
+  savings the remaining coupons could add in the slots still free (one
+  platform coupon, one per shop by default) cannot reach the best found.
+- A coupon that would add nothing is never used: the same set without it
+  saves as much with fewer coupons.
+
+Ties are broken deterministically: the lowest payable, then the fewest
+coupons, then the set whose coupons expire soonest (their expiry times
+sorted, compared in order: use up what expires first), then coupon ids.
+:func:`brute_force` enumerates every subset with the same rules; it is the
+reference the property tests and benchmarks compare the search with.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Collection, Sequence
+
+import attrs
+
+from mallcore.money import Money
+from mallcore.pricing.engine import (
+    Alternative,
+    RuleOutcome,
+    Status,
+    _conflict,
+    _Effect,
+    _effect,
+    _lines_in_scope,
+    _minor,
+    _outcome,
+    _State,
+    _WrongCurrency,
+)
+from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon
+
+__all__ = [
+    "brute_force",
+    "choose_coupons",
+]
+
+GoodsCoupon = AmountOffCoupon | PercentOffCoupon
+
+
+@attrs.frozen
+class _Candidate:
+    coupon: GoodsCoupon
+    indexes: tuple[int, ...]
+    alone: int
+    expiry: float
+
+
+@attrs.define
+class _Choice:
+    """The coupons chosen, the effect of each, and the outcome of every goods coupon."""
+
+    applied: list[tuple[GoodsCoupon, _Effect]]
+    outcomes: dict[str, RuleOutcome]
+    candidates: list[_Candidate]
+
+    @property
+    def saving(self) -> int:
+        return sum(effect.saving for _, effect in self.applied)
+
+    def alternatives(self, currency: str, before: int) -> tuple[Alternative, ...]:
+        """No coupon, each usable coupon alone, and the chosen set, cheapest first."""
+        options: dict[tuple[str, ...], int] = {(): 0}
+        for candidate in self.candidates:
+            options[(candidate.coupon.id,)] = candidate.alone
+        options[tuple(coupon.id for coupon, _ in self.applied)] = self.saving
+        ranked = sorted(options.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
+        return tuple(
+            Alternative(
+                coupon_ids=ids,
+                saving=Money.from_minor(saving, currency),
+                payable=Money.from_minor(before - saving, currency),
+            )
+            for ids, saving in ranked
+        )
+
+
+def _expiry(coupon: GoodsCoupon) -> float:
+    ends = coupon.valid_window().ends_at
+    return math.inf if ends is None else ends.timestamp()
+
+
+def _candidates(
+    state: _State, coupons: Sequence[GoodsCoupon], outcomes: dict[str, RuleOutcome]
+) -> list[_Candidate]:
+    """The coupons that qualify on this cart, with what each saves alone."""
+    currency = state.cart.currency
+    found = []
+    for coupon in coupons:
+        conflict = _conflict(coupon, state.applied)
+        if conflict is not None:
+            outcomes[coupon.id] = _outcome(
+                coupon, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id
+            )
+            continue
+        indexes = _lines_in_scope(coupon, state, promoted_ok=coupon.stacking.on_promoted_items)
+        if not indexes:
+            outcomes[coupon.id] = _outcome(
+                coupon, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
+            )
+            continue
+        try:
+            need = _minor(coupon.min_spend, currency) or 0
+            spend = sum(state.left[index] for index in indexes)
+            if spend < need:
+                outcomes[coupon.id] = _outcome(
+                    coupon,
+                    Status.BELOW_THRESHOLD,
+                    currency=currency,
+                    effect=_Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend),
+                )
+                continue
+            alone = _effect(coupon, list(indexes), state).saving
+        except _WrongCurrency as wrong:
+            outcomes[coupon.id] = _outcome(
+                coupon, Status.OUT_OF_SCOPE, currency=currency, detail=f"priced in {wrong}"
+            )
+            continue
+        if alone == 0:
+            outcomes[coupon.id] = _outcome(coupon, Status.NO_SAVING, currency=currency)
+            continue
+        found.append(_Candidate(coupon, tuple(indexes), alone, _expiry(coupon)))
+    return found
+
+
+def _slot(coupon: GoodsCoupon) -> str | None:
+    return coupon.shop
+
+
+class _Slots:
+    """Coupons per order: ``max_platform`` platform coupons, ``max_shop`` per shop."""
+
+    def __init__(self, max_platform: int, max_shop: int) -> None:
+        self.max_platform = max_platform
+        self.max_shop = max_shop
+        self.used: dict[str | None, int] = {}
+
+    def limit(self, slot: str | None) -> int:
+        return self.max_platform if slot is None else self.max_shop
+
+    def free(self, slot: str | None) -> int:
+        return self.limit(slot) - self.used.get(slot, 0)
+
+    def take(self, slot: str | None, step: int) -> None:
+        self.used[slot] = self.used.get(slot, 0) + step
+
+
+def _with(
+    state: _State, candidate: _Candidate, chosen: list[tuple[_Candidate, _Effect]]
+) -> _Effect:
+    return _effect(candidate.coupon, list(candidate.indexes), state)
+
+
+def _push(state: _State, effect: _Effect) -> None:
+    for index, share in effect.shares:
+        state.left[index] -= share
+
+
+def _pop(state: _State, effect: _Effect) -> None:
+    for index, share in effect.shares:
+        state.left[index] += share
+
+
+def _key(chosen: Sequence[tuple[_Candidate, _Effect]]) -> tuple[object, ...]:
+    saving = sum(effect.saving for _, effect in chosen)
+    return (
+        -saving,
+        len(chosen),
+        tuple(sorted(candidate.expiry for candidate, _ in chosen)),
+        tuple(sorted(candidate.coupon.id for candidate, _ in chosen)),
+    )
+
+
+def _search(
+    state: _State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
+) -> list[tuple[_Candidate, _Effect]]:
+    slots = _Slots(max_platform, max_shop)
+    count = len(candidates)
+    best: list[tuple[_Candidate, _Effect]] = []
+    best_key = _key(best)
+    chosen: list[tuple[_Candidate, _Effect]] = []
+
+    def bound(start: int) -> int:
+        by_slot: dict[str | None, list[int]] = {}
+        for candidate in candidates[start:]:
+            by_slot.setdefault(_slot(candidate.coupon), []).append(candidate.alone)
+        total = 0
+        for slot, savings in by_slot.items():
+            free = slots.free(slot)
+            if free > 0:
+                total += sum(sorted(savings, reverse=True)[:free])
+        return total
+
+    def walk(position: int, saving: int) -> None:
+        nonlocal best, best_key
+        if position == count:
+            key = _key(chosen)
+            if key < best_key:
+                best, best_key = list(chosen), key
+            return
+        reach = saving + bound(position)
+        best_saving = -best_key[0]  # type: ignore[operator]
+        if reach < best_saving or (reach == best_saving and len(chosen) > best_key[1]):  # type: ignore[operator]
+            return
+        candidate = candidates[position]
+        slot = _slot(candidate.coupon)
+        if (
+            slots.free(slot) > 0
+            and _conflict(candidate.coupon, [c.coupon for c, _ in chosen]) is None
+        ):
+            effect = _with(state, candidate, chosen)
+            if effect.saving > 0:
+                _push(state, effect)
+                slots.take(slot, 1)
+                chosen.append((candidate, effect))
+                walk(position + 1, saving + effect.saving)
+                chosen.pop()
+                slots.take(slot, -1)
+                _pop(state, effect)
+        walk(position + 1, saving)
+
+    walk(0, 0)
+    return best
+
+
+def _evaluate(
+    state: _State,
+    candidates: Sequence[_Candidate],
+    max_platform: int,
+    max_shop: int,
+    outcomes: dict[str, RuleOutcome] | None = None,
+) -> list[tuple[_Candidate, _Effect]]:
+    """Apply ``candidates`` (in application order) as far as the rules let them; undo after."""
+    currency = state.cart.currency
+    slots = _Slots(max_platform, max_shop)
+    chosen: list[tuple[_Candidate, _Effect]] = []
+    for candidate in candidates:
+        coupon = candidate.coupon
+        slot = _slot(coupon)
+        conflict = _conflict(coupon, [c.coupon for c, _ in chosen])
+        if slots.free(slot) <= 0:
+            status, detail, effect = (
+                Status.LIMIT_REACHED,
+                (
+                    f"at most {slots.limit(slot)} "
+                    + ("platform coupons" if slot is None else f"coupons of shop {slot!r}")
+                    + " per order"
+                ),
+                None,
+            )
+        elif conflict is not None:
+            if outcomes is not None:
+                outcomes[coupon.id] = _outcome(
+                    coupon, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id
+                )
+            continue
+        else:
+            effect = _with(state, candidate, chosen)
+            status, detail = (Status.APPLIED, "") if effect.saving else (Status.NO_SAVING, "")
+        if status is Status.APPLIED and effect is not None:
+            _push(state, effect)
+            slots.take(slot, 1)
+            chosen.append((candidate, effect))
+        if outcomes is not None:
+            outcomes[coupon.id] = _outcome(
+                coupon,
+                status,
+                currency=currency,
+                lines=state.cart.lines,
+                effect=effect,
+                detail=detail,
+            )
+    for _, effect in reversed(chosen):
+        _pop(state, effect)
+    return chosen
+
+
+def choose_coupons(
+    state: _State,
+    coupons: Sequence[GoodsCoupon],
+    *,
+    selected: Collection[str] | None,
+    max_platform: int,
+    max_shop: int,
+    exhaustive: bool = False,
+) -> _Choice:
+    """The coupons to apply: the shopper's ``selected`` ones, or the best combination.
+
+    ``coupons`` come in application order; ``state`` is left as it was.
+    ``exhaustive`` tries every subset instead of searching (same answer, slower).
+    """
+    currency = state.cart.currency
+    outcomes: dict[str, RuleOutcome] = {}
+    candidates = _candidates(state, coupons, outcomes)
+    if selected is not None:
+        picked = [c for c in candidates if c.coupon.id in selected]
+        chosen = _evaluate(state, picked, max_platform, max_shop, outcomes)
+        for candidate in candidates:
+            if candidate.coupon.id not in selected:
+                outcomes[candidate.coupon.id] = _outcome(
+                    candidate.coupon,
+                    Status.NOT_CHOSEN,
+                    currency=currency,
+                    saving=candidate.alone,
+                    detail="not selected",
+                )
+    else:
+        search = brute_force if exhaustive else _search
+        chosen = search(state, candidates, max_platform, max_shop)
+        used = {candidate.coupon.id for candidate, _ in chosen}
+        for candidate, effect in chosen:
+            outcomes[candidate.coupon.id] = _outcome(
+                candidate.coupon,
+                Status.APPLIED,
+                currency=currency,
+                lines=state.cart.lines,
+                effect=effect,
+            )
+        for candidate in candidates:
+            if candidate.coupon.id not in used:
+                outcomes[candidate.coupon.id] = _outcome(
+                    candidate.coupon,
+                    Status.NOT_CHOSEN,
+                    currency=currency,
+                    saving=candidate.alone,
+                    detail="the best combination leaves it out",
+                )
+    return _Choice(
+        applied=[(candidate.coupon, effect) for candidate, effect in chosen],
+        outcomes=outcomes,
+        candidates=candidates,
+    )
+
+
+def brute_force(
+    state: _State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
+) -> list[tuple[_Candidate, _Effect]]:
+    """The best coupons found by trying every subset (the reference for tests and benchmarks)."""
+    best: list[tuple[_Candidate, _Effect]] = []
+    best_key = _key(best)
+    for size in range(1, len(candidates) + 1):
+        for subset in itertools.combinations(candidates, size):
+            chosen = _evaluate(state, subset, max_platform, max_shop)
+            if len(chosen) != size or any(effect.saving == 0 for _, effect in chosen):
+                continue
+            key = _key(chosen)
+            if key < best_key:
+                best, best_key = chosen, key
+    return best

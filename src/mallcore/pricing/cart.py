@@ -1,0 +1,108 @@
+"""The pricing input: a cart of lines and the customer buying it.
+
+The cart is pricing's own type, not the catalog's: a line carries what the
+rules look at (SKU, product, categories *including ancestors*, shop, flags)
+and its prices, so the engine's hot path never touches catalog objects.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from mallcore.errors import InvalidValue
+from mallcore.money import Money
+
+__all__ = [
+    "Cart",
+    "CartLine",
+    "Customer",
+]
+
+
+def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InvalidValue(attribute.name, value, "must be a whole number of at least 1")
+
+
+def _frozenset(values: Any) -> frozenset[str]:
+    return frozenset(values)
+
+
+def _tuple(values: Any) -> tuple[Any, ...]:
+    return tuple(values)
+
+
+def _positive_price(instance: object, attribute: attrs.Attribute[Any], value: Money) -> None:
+    if value.minor_units <= 0:
+        raise InvalidValue(attribute.name, value, "must be positive")
+
+
+@attrs.frozen(kw_only=True)
+class CartLine:
+    """One line of a cart: ``quantity`` units of one SKU at ``list_price`` (or ``sale_price``).
+
+    ``on_promotion`` marks a line the merchant already treats as promoted
+    (coupons with ``on_promoted_items=False`` skip it). ``shop`` is the seller
+    for shop coupons (None: the platform itself).
+    """
+
+    line_id: str
+    sku_id: str
+    product_id: str
+    quantity: int = attrs.field(validator=_positive_int)
+    list_price: Money = attrs.field(validator=_positive_price)
+    sale_price: Money | None = None
+    category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    shop: str | None = None
+    on_promotion: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.sale_price is not None:
+            if self.sale_price.currency != self.list_price.currency:
+                raise InvalidValue("sale_price", self.sale_price, "must be in the list currency")
+            if not 0 < self.sale_price.minor_units <= self.list_price.minor_units:
+                raise InvalidValue(
+                    "sale_price", self.sale_price, f"must be in (0, list_price {self.list_price}]"
+                )
+
+    @property
+    def price(self) -> Money:
+        """The regular unit price: the sale price if any, else the list price."""
+        return self.sale_price if self.sale_price is not None else self.list_price
+
+
+@attrs.frozen(kw_only=True)
+class Cart:
+    """What is being priced: lines in one ``currency``; ``group_buy`` for a 拼团 order."""
+
+    currency: str
+    lines: tuple[CartLine, ...] = attrs.field(converter=_tuple)
+    group_buy: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if not self.lines:
+            raise InvalidValue("lines", self.lines, "a cart needs at least one line")
+        seen: set[str] = set()
+        for line in self.lines:
+            if line.list_price.currency != self.currency:
+                raise InvalidValue(
+                    "list_price",
+                    line.list_price,
+                    f"line {line.line_id!r} is not in {self.currency}",
+                )
+            if line.line_id in seen:
+                raise InvalidValue("line_id", line.line_id, "appears twice in the cart")
+            seen.add(line.line_id)
+
+
+@attrs.frozen(kw_only=True)
+class Customer:
+    """The shopper: ``tier``, first order or not, ``region``, and ``usage`` per rule id."""
+
+    id: str
+    tier: str | None = None
+    is_new: bool = False
+    region: str | None = None
+    usage: dict[str, int] = attrs.field(factory=dict, hash=False)

@@ -1,0 +1,968 @@
+"""The pricing engine: a cart, the rules and a moment in, a fully explained quote out.
+
+Theory of operation (docs/pricing.md has the examples):
+
+1. **Unit price.** Each unit gets one price: the line's regular price (sale
+   price, else list price) or the lowest special price among the
+   :class:`~mallcore.pricing.rules.UnitPrice` and
+   :class:`~mallcore.pricing.rules.FlashSale` rules that apply to it (best
+   saving; priority, then id, breaks a tie). Flash-sale units beyond the
+   allotment or the customer's limit get the next best price.
+2. **Item promotions**, then 3. **order promotions**, in order of priority
+   (highest first, then id). A rule applies only if it combines with every
+   rule already applied (:class:`~mallcore.pricing.rules.Stacking`); of
+   several rules in one group only the one saving most applies.
+4. **Coupons**, applied in a fixed order: shop coupons, then platform
+   coupons; within each, priority then id. A coupon's ``min_spend`` is
+   measured on its lines after promotions and before any coupon. Without
+   ``selected``, the engine picks the combination with the lowest payable
+   exactly (:mod:`mallcore.pricing.best`); ties go to fewer coupons, then to
+   the set whose coupons expire soonest, then to ids.
+5. **Payable**: never negative, since every discount is capped by what is
+   left on the lines it applies to.
+
+Every discount spanning lines is apportioned (分摊) over them by largest
+remainder on what is left on each line (:func:`mallcore.money.allocate_minor`:
+ties to the earlier line); within a line, over its units by unit price with the
+leftover on the last units (3 x 2.00 with 4.00 off: 1.33, 1.33, 1.34).
+Percentages round once per line with the quote's ``rounding`` (half-up by
+default; half-even and truncation 抹零 selectable). All arithmetic is in
+integer minor units; Money is built only for the result.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from mallcore.errors import InvalidValue
+from mallcore.money import Money, Rounding, allocate_minor
+from mallcore.pricing.cart import Cart, CartLine, Customer
+from mallcore.pricing.rules import (
+    KINDS,
+    AmountOffCoupon,
+    Base,
+    CheapestFree,
+    Coupon,
+    FlashSale,
+    Gift,
+    NthUnitPercentOff,
+    PercentOffCoupon,
+    Promotion,
+    QuantityPercentOff,
+    RepeatingAmountOff,
+    Rule,
+    Scope,
+    ShippingCoupon,
+    TieredAmountOff,
+    TieredPercentOff,
+    UnitPrice,
+    Window,
+)
+
+if TYPE_CHECKING:
+    from mallcore.pricing.best import _Choice
+
+__all__ = [
+    "Alternative",
+    "LineDiscount",
+    "LineQuote",
+    "LineShare",
+    "Quote",
+    "RuleOutcome",
+    "Stage",
+    "Status",
+    "coupon_order",
+    "quote",
+]
+
+
+class Stage(enum.Enum):
+    """The pipeline stage a rule belongs to, in the order they run."""
+
+    UNIT_PRICE = "unit_price"
+    ITEM = "item"
+    ORDER = "order"
+    COUPON = "coupon"
+    SHIPPING = "shipping"
+
+
+class Status(enum.Enum):
+    """What happened to a rule, for the explanation."""
+
+    APPLIED = "applied"
+    """It applied; ``amount`` and ``per_line`` say how much, where."""
+    NOT_STARTED = "not_started"
+    """Its window (or the coupon's validity) has not begun."""
+    EXPIRED = "expired"
+    """Its window (or the coupon's validity) is over."""
+    NOT_ELIGIBLE = "not_eligible"
+    """The customer is not in its audience (new customers, tiers, regions)."""
+    OUT_OF_SCOPE = "out_of_scope"
+    """No line of the cart is in its scope (or it is in another currency)."""
+    BELOW_THRESHOLD = "below_threshold"
+    """The spend or quantity is short; ``shortfall`` (or ``detail``) says by how much."""
+    EXCLUDED_BY = "excluded_by"
+    """A rule already applied does not combine with it; ``excluded_by`` names it."""
+    LIMIT_REACHED = "limit_reached"
+    """Its usage limit, or the coupons-per-order limit, is used up."""
+    NOT_CHOSEN = "not_chosen"
+    """It could apply but another choice was better; ``saving`` is what it would save."""
+    NO_SAVING = "no_saving"
+    """It applies to the cart but saves nothing on it."""
+    HANDED_ON = "handed_on"
+    """A shipping coupon that qualifies, handed to the freight stage."""
+
+
+STAGES: Final = {
+    UnitPrice: Stage.UNIT_PRICE,
+    FlashSale: Stage.UNIT_PRICE,
+    QuantityPercentOff: Stage.ITEM,
+    NthUnitPercentOff: Stage.ITEM,
+    CheapestFree: Stage.ITEM,
+    Gift: Stage.ITEM,
+    TieredAmountOff: Stage.ORDER,
+    RepeatingAmountOff: Stage.ORDER,
+    TieredPercentOff: Stage.ORDER,
+    AmountOffCoupon: Stage.COUPON,
+    PercentOffCoupon: Stage.COUPON,
+    ShippingCoupon: Stage.SHIPPING,
+}
+
+
+@attrs.frozen
+class LineShare:
+    """The part of a rule's discount that fell on one line."""
+
+    line_id: str
+    amount: Money
+
+
+@attrs.frozen
+class LineDiscount:
+    """One discount on a line: which rule, how much."""
+
+    rule_id: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class LineQuote:
+    """A priced line: its unit prices, the discounts on it, what is payable for it.
+
+    The first ``special_units`` units cost ``unit_price``, the others
+    ``regular_price`` (they differ only when a flash sale runs out).
+    ``gift`` lines are free gifts: ``list_price`` shows their value.
+    """
+
+    line_id: str
+    sku_id: str
+    quantity: int
+    list_price: Money
+    regular_price: Money
+    unit_price: Money
+    special_units: int
+    price_rule: str | None
+    total: Money
+    discounts: tuple[LineDiscount, ...]
+    payable: Money
+    gift: bool = False
+
+    def unit_prices(self) -> tuple[Money, ...]:
+        """The price of each unit before discounts."""
+        return tuple(
+            self.unit_price if index < self.special_units else self.regular_price
+            for index in range(self.quantity)
+        )
+
+    def unit_payables(self) -> tuple[Money, ...]:
+        """What was paid for each unit: a refund of one unit returns exactly this.
+
+        Each discount is spread over the units by unit price, the leftover on
+        the last units; the parts add up to :attr:`payable`.
+        """
+        prices = [price.minor_units for price in self.unit_prices()]
+        paid = list(prices)
+        if sum(prices) > 0:
+            for discount in self.discounts:
+                shares = allocate_minor(discount.amount.minor_units, prices[::-1])[::-1]
+                paid = [left - share for left, share in zip(paid, shares, strict=True)]
+        currency = self.payable.currency
+        return tuple(Money.from_minor(minor, currency) for minor in paid)
+
+
+@attrs.frozen(kw_only=True)
+class RuleOutcome:
+    """The explanation for one rule: its status and, when applied, the amount per line."""
+
+    rule_id: str
+    kind: str
+    stage: Stage
+    status: Status
+    amount: Money | None = None
+    per_line: tuple[LineShare, ...] = ()
+    shortfall: Money | None = None
+    excluded_by: str | None = None
+    saving: Money | None = None
+    detail: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class Alternative:
+    """A coupon choice the shopper could make and what it would cost."""
+
+    coupon_ids: tuple[str, ...]
+    saving: Money
+    payable: Money
+
+
+@attrs.frozen(kw_only=True)
+class Quote:
+    """A priced cart.
+
+    ``subtotal`` is list prices times quantities, ``total`` the unit prices
+    after stage 1, ``discount`` everything taken off after that, ``payable``
+    what the customer pays for the goods (``total - discount``, never
+    negative). ``outcomes`` explains every rule given, in stage order.
+    """
+
+    currency: str
+    lines: tuple[LineQuote, ...]
+    subtotal: Money
+    total: Money
+    discount: Money
+    payable: Money
+    outcomes: tuple[RuleOutcome, ...]
+    coupon_ids: tuple[str, ...]
+    shipping_coupons: tuple[ShippingCoupon, ...] = ()
+    alternatives: tuple[Alternative, ...] = ()
+
+    def outcome(self, rule_id: str) -> RuleOutcome:
+        """The outcome of the rule ``rule_id``."""
+        for outcome in self.outcomes:
+            if outcome.rule_id == rule_id:
+                return outcome
+        raise InvalidValue("rule_id", rule_id, "is not a rule of this quote")
+
+    def line(self, line_id: str) -> LineQuote:
+        """The priced line ``line_id``."""
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise InvalidValue("line_id", line_id, "is not a line of this quote")
+
+
+# arithmetic ---------------------------------------------------------------------------
+
+
+@cache
+def _ratio(percent: Decimal) -> tuple[int, int]:
+    exact = Fraction(percent) / 100
+    return exact.numerator, exact.denominator
+
+
+def _round_div(numerator: int, denominator: int, rounding: Rounding) -> int:
+    """``numerator / denominator`` (both >= 0) rounded to a whole number."""
+    whole, rest = divmod(numerator, denominator)
+    if rest == 0 or rounding is Rounding.DOWN:
+        return whole
+    if rounding is Rounding.UP:
+        return whole + 1
+    twice = 2 * rest
+    if twice > denominator or (twice == denominator and rounding is Rounding.HALF_UP):
+        return whole + 1
+    if twice == denominator:
+        return whole + (whole % 2)
+    return whole
+
+
+def _percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
+    numerator, denominator = _ratio(percent)
+    return _round_div(amount * numerator, denominator, rounding)
+
+
+def _minor(money: Money | None, currency: str) -> int | None:
+    if money is None:
+        return None
+    if money.currency != currency:
+        raise _WrongCurrency(money)
+    return money.minor_units
+
+
+class _WrongCurrency(Exception):
+    """A rule amount in another currency than the cart's (the rule is then out of scope)."""
+
+
+# the state of a quote in progress ----------------------------------------------------
+
+
+@attrs.define
+class _State:
+    """Mutable working state in minor units (one per quote call, never escapes)."""
+
+    cart: Cart
+    rounding: Rounding
+    regular: list[int]
+    special: list[int]
+    special_units: list[int]
+    price_rule: list[str | None]
+    base: list[int]
+    left: list[int]
+    promoted: list[bool]
+    discounts: list[list[tuple[str, int]]]
+    applied: list[Rule] = attrs.field(factory=list)
+    gifts: list[Gift] = attrs.field(factory=list)
+
+
+def _in_scope(scope: Scope, line: CartLine) -> bool:
+    if scope.shop is not None and line.shop != scope.shop:
+        return False
+    if line.sku_id in scope.excluded_skus or line.product_id in scope.excluded_products:
+        return False
+    if not (scope.categories or scope.products or scope.skus):
+        return True
+    return (
+        line.sku_id in scope.skus
+        or line.product_id in scope.products
+        or not scope.categories.isdisjoint(line.category_ids)
+    )
+
+
+def _lines_in_scope(rule: Rule, state: _State, *, promoted_ok: bool = True) -> list[int]:
+    return [
+        index
+        for index, line in enumerate(state.cart.lines)
+        if _in_scope(rule.scope, line) and (promoted_ok or not state.promoted[index])
+    ]
+
+
+def _window_of(rule: Rule) -> Window:
+    if isinstance(rule, AmountOffCoupon | PercentOffCoupon | ShippingCoupon):
+        return rule.valid_window()
+    return rule.window
+
+
+def _gate(
+    rule: Rule,
+    *,
+    now: datetime,
+    customer: Customer,
+    usage: Mapping[str, int],
+) -> tuple[Status, str] | None:
+    """Why ``rule`` cannot apply to anybody's cart now, or None."""
+    window = _window_of(rule)
+    if window.starts_at is not None and now < window.starts_at:
+        return Status.NOT_STARTED, f"starts at {window.starts_at.isoformat()}"
+    if window.ends_at is not None and now >= window.ends_at:
+        return Status.EXPIRED, f"ended at {window.ends_at.isoformat()}"
+    audience = rule.audience
+    if audience.new_customers_only and not customer.is_new:
+        return Status.NOT_ELIGIBLE, "for new customers only"
+    if audience.tiers and customer.tier not in audience.tiers:
+        return Status.NOT_ELIGIBLE, f"for tiers {sorted(audience.tiers)} only"
+    if audience.regions and customer.region not in audience.regions:
+        return Status.NOT_ELIGIBLE, f"for regions {sorted(audience.regions)} only"
+    limits = rule.limits
+    if limits.total is not None and usage.get(rule.id, 0) >= limits.total:
+        return Status.LIMIT_REACHED, f"all {limits.total} uses are taken"
+    if limits.per_customer is not None and customer.usage.get(rule.id, 0) >= limits.per_customer:
+        return Status.LIMIT_REACHED, f"used {limits.per_customer} times by this customer"
+    return None
+
+
+def _allows(rule: Rule, other: Rule) -> bool:
+    allowed = rule.stacking.combines_with
+    if allowed is None:
+        return True
+    return KINDS[type(other)] in allowed or (
+        other.stacking.group is not None and other.stacking.group in allowed
+    )
+
+
+def _combines(rule: Rule, other: Rule) -> bool:
+    if rule.stacking.exclusive or other.stacking.exclusive:
+        return False
+    group = rule.stacking.group
+    if group is not None and group == other.stacking.group:
+        return False
+    return _allows(rule, other) and _allows(other, rule)
+
+
+def _conflict(rule: Rule, applied: Sequence[Rule]) -> Rule | None:
+    for other in applied:
+        if not _combines(rule, other):
+            return other
+    return None
+
+
+# stage 1: unit prices ----------------------------------------------------------------
+
+
+def _unit_prices(
+    state: _State,
+    rules: Sequence[UnitPrice | FlashSale],
+    customer: Customer,
+    usage: Mapping[str, int],
+    outcomes: dict[str, RuleOutcome],
+) -> None:
+    cart = state.cart
+    used: dict[str, int] = {}
+    flash_left = {
+        rule.id: max(
+            0,
+            min(
+                rule.allotment - usage.get(rule.id, 0),
+                rule.per_customer - customer.usage.get(rule.id, 0),
+            ),
+        )
+        for rule in rules
+        if isinstance(rule, FlashSale)
+    }
+    for index, line in enumerate(cart.lines):
+        best_price, best_rule = state.regular[index], None
+        best_flash: FlashSale | None = None
+        for rule in rules:
+            if not _in_scope(rule.scope, line):
+                continue
+            if isinstance(rule, FlashSale):
+                price = rule.price.minor_units
+                cheaper = best_flash is None or price < best_flash.price.minor_units
+                if flash_left[rule.id] > 0 and price < state.regular[index] and cheaper:
+                    best_flash = rule
+                continue
+            if rule.group_buy_only and not cart.group_buy:
+                continue
+            if rule.price is not None:
+                price = rule.price.minor_units
+            else:
+                assert rule.percent_off is not None
+                off = _percent_of(line.list_price.minor_units, rule.percent_off, state.rounding)
+                price = line.list_price.minor_units - off
+            if price < best_price:
+                best_price, best_rule = price, rule
+        special_units = line.quantity if best_rule is not None else 0
+        special_price, special_rule = best_price, best_rule
+        if best_flash is not None and best_flash.price.minor_units < best_price:
+            units = min(line.quantity, flash_left[best_flash.id])
+            flash_left[best_flash.id] -= units
+            used[best_flash.id] = used.get(best_flash.id, 0) + units
+            special_units, special_price, special_rule = units, best_flash.price.minor_units, None
+            state.price_rule[index] = best_flash.id
+            # the units over the flash-sale limit keep the best other price
+            state.regular[index] = best_price
+        elif best_rule is not None:
+            state.price_rule[index] = best_rule.id
+            used[best_rule.id] = used.get(best_rule.id, 0) + line.quantity
+        state.special[index] = special_price
+        state.special_units[index] = special_units
+        total = (
+            special_units * special_price + (line.quantity - special_units) * (state.regular[index])
+        )
+        state.base[index] = total
+        state.left[index] = total
+        state.promoted[index] = line.on_promotion or state.price_rule[index] is not None
+        del special_rule
+    for rule in rules:
+        if rule.id in used:
+            state.applied.append(rule)
+            outcomes[rule.id] = RuleOutcome(
+                rule_id=rule.id,
+                kind=KINDS[type(rule)],
+                stage=Stage.UNIT_PRICE,
+                status=Status.APPLIED,
+                detail=f"{used[rule.id]} units at the special price",
+            )
+        else:
+            outcomes[rule.id] = RuleOutcome(
+                rule_id=rule.id,
+                kind=KINDS[type(rule)],
+                stage=Stage.UNIT_PRICE,
+                status=Status.NO_SAVING if _lines_in_scope(rule, state) else Status.OUT_OF_SCOPE,
+                detail="another unit price is lower"
+                if _lines_in_scope(rule, state)
+                else "no line in scope",
+            )
+
+
+# stages 2 to 4: discounts -----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Effect:
+    """What a discount rule would do on the current state."""
+
+    shares: tuple[tuple[int, int], ...] = ()
+    status: Status = Status.APPLIED
+    shortfall: int | None = None
+    detail: str = ""
+
+    @property
+    def saving(self) -> int:
+        return sum(share for _, share in self.shares)
+
+
+def _spread(total: int, indexes: Sequence[int], state: _State) -> tuple[tuple[int, int], ...]:
+    weights = [state.left[index] for index in indexes]
+    if total <= 0 or sum(weights) <= 0:
+        return ()
+    return tuple(
+        (index, share)
+        for index, share in zip(indexes, allocate_minor(total, weights), strict=True)
+        if share
+    )
+
+
+def _tier_discount(
+    rule: TieredAmountOff | TieredPercentOff, indexes: list[int], state: _State, currency: str
+) -> _Effect:
+    amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
+    measured = sum(amounts[index] for index in indexes)
+    left = sum(state.left[index] for index in indexes)
+    reached = None
+    lowest = None
+    for tier in rule.tiers:
+        threshold = _minor(tier.threshold, currency)
+        assert threshold is not None
+        lowest = threshold if lowest is None else min(lowest, threshold)
+        if measured >= threshold and (reached is None or threshold >= reached[0]):
+            reached = (threshold, tier)
+    if reached is None:
+        assert lowest is not None
+        return _Effect(status=Status.BELOW_THRESHOLD, shortfall=lowest - measured)
+    tier = reached[1]
+    if tier.amount_off is not None:
+        off = _minor(tier.amount_off, currency)
+        assert off is not None
+        return _Effect(_spread(min(off, left), indexes, state))
+    assert tier.percent_off is not None
+    return _Effect(_per_line_percent(tier.percent_off, indexes, state))
+
+
+def _per_line_percent(
+    percent: Decimal, indexes: Sequence[int], state: _State
+) -> tuple[tuple[int, int], ...]:
+    rounding = state.rounding
+    left = state.left
+    return tuple(
+        (index, share)
+        for index in indexes
+        if (share := min(left[index], _percent_of(left[index], percent, rounding)))
+    )
+
+
+def _unit_list(indexes: Sequence[int], state: _State) -> list[tuple[int, int]]:
+    units: list[tuple[int, int]] = []
+    for index in indexes:
+        quantity = state.cart.lines[index].quantity
+        special = state.special_units[index]
+        units.extend([(state.special[index], index)] * special)
+        units.extend([(state.regular[index], index)] * (quantity - special))
+    return units
+
+
+def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Effect:
+    """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
+    currency = state.cart.currency
+    if isinstance(rule, QuantityPercentOff):
+        units = sum(state.cart.lines[index].quantity for index in indexes)
+        if units < rule.min_quantity:
+            return _Effect(
+                status=Status.BELOW_THRESHOLD,
+                detail=f"{rule.min_quantity - units} more units needed",
+            )
+        return _Effect(_per_line_percent(rule.percent_off, indexes, state))
+    if isinstance(rule, NthUnitPercentOff):
+        shares = []
+        for index in indexes:
+            quantity = state.cart.lines[index].quantity
+            count = quantity // rule.nth
+            if count:
+                cheapest = min(state.special[index], state.regular[index])
+                if state.special_units[index] == 0:
+                    cheapest = state.regular[index]
+                elif state.special_units[index] == quantity:
+                    cheapest = state.special[index]
+                off = _percent_of(cheapest * count, rule.percent_off, state.rounding)
+                shares.append((index, min(off, state.left[index])))
+        if not shares:
+            return _Effect(
+                status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed"
+            )
+        return _Effect(tuple(share for share in shares if share[1]))
+    if isinstance(rule, CheapestFree):
+        pool = _unit_list(indexes, state)
+        free = len(pool) // rule.buy
+        if not free:
+            return _Effect(
+                status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - len(pool)} more units needed"
+            )
+        pool.sort()
+        per_line: dict[int, int] = {}
+        for price, index in pool[:free]:
+            per_line[index] = per_line.get(index, 0) + price
+        return _Effect(
+            tuple(
+                (index, min(off, state.left[index]))
+                for index, off in sorted(per_line.items())
+                if min(off, state.left[index])
+            )
+        )
+    if isinstance(rule, Gift):
+        spend = sum(state.left[index] for index in indexes)
+        units = sum(state.cart.lines[index].quantity for index in indexes)
+        need = _minor(rule.min_spend, currency) or 0
+        if spend < need:
+            return _Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend)
+        if units < rule.min_quantity:
+            return _Effect(
+                status=Status.BELOW_THRESHOLD,
+                detail=f"{rule.min_quantity - units} more units needed",
+            )
+        return _Effect(detail=f"gift {rule.gift_name} x{rule.quantity}")
+    if isinstance(rule, TieredAmountOff | TieredPercentOff):
+        return _tier_discount(rule, indexes, state, currency)
+    if isinstance(rule, RepeatingAmountOff):
+        amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
+        measured = sum(amounts[index] for index in indexes)
+        every = rule.every.minor_units
+        if rule.every.currency != currency:
+            raise _WrongCurrency(rule.every)
+        times = measured // every
+        if not times:
+            return _Effect(status=Status.BELOW_THRESHOLD, shortfall=every - measured)
+        off = times * (_minor(rule.amount_off, currency) or 0)
+        cap = _minor(rule.cap, currency)
+        if cap is not None:
+            off = min(off, cap)
+        left = sum(state.left[index] for index in indexes)
+        return _Effect(_spread(min(off, left), indexes, state))
+    if isinstance(rule, AmountOffCoupon):
+        value = rule.amount_off.minor_units
+        if rule.amount_off.currency != currency:
+            raise _WrongCurrency(rule.amount_off)
+        left = sum(state.left[index] for index in indexes)
+        return _Effect(_spread(min(value, left), indexes, state))
+    if isinstance(rule, PercentOffCoupon):
+        left = sum(state.left[index] for index in indexes)
+        off = min(left, _percent_of(left, rule.percent_off, state.rounding))
+        most = _minor(rule.max_discount, currency)
+        if most is not None:
+            off = min(off, most)
+        return _Effect(_spread(off, indexes, state))
+    raise InvalidValue("rule", rule, "is not a discount rule")  # pragma: no cover
+
+
+def _apply(rule: Rule, effect: _Effect, state: _State) -> None:
+    for index, share in effect.shares:
+        state.left[index] -= share
+        state.discounts[index].append((rule.id, share))
+        if STAGES[type(rule)] is Stage.ITEM:
+            state.promoted[index] = True
+    state.applied.append(rule)
+    if isinstance(rule, Gift):
+        state.gifts.append(rule)
+
+
+def _outcome(
+    rule: Rule,
+    status: Status,
+    *,
+    currency: str,
+    lines: Sequence[CartLine] = (),
+    effect: _Effect | None = None,
+    detail: str = "",
+    excluded_by: str | None = None,
+    saving: int | None = None,
+) -> RuleOutcome:
+    amount = per_line = shortfall = None
+    if effect is not None:
+        if status is Status.APPLIED:
+            amount = Money.from_minor(effect.saving, currency)
+            per_line = tuple(
+                LineShare(lines[index].line_id, Money.from_minor(share, currency))
+                for index, share in effect.shares
+            )
+        if effect.shortfall is not None:
+            shortfall = Money.from_minor(effect.shortfall, currency)
+        detail = detail or effect.detail
+    return RuleOutcome(
+        rule_id=rule.id,
+        kind=KINDS[type(rule)],
+        stage=STAGES[type(rule)],
+        status=status,
+        amount=amount,
+        per_line=per_line or (),
+        shortfall=shortfall,
+        excluded_by=excluded_by,
+        saving=None if saving is None else Money.from_minor(saving, currency),
+        detail=detail,
+    )
+
+
+def _promotion_stage(
+    state: _State, rules: Sequence[Promotion], outcomes: dict[str, RuleOutcome]
+) -> None:
+    currency = state.cart.currency
+    lines = state.cart.lines
+    done: set[str] = set()
+    for rule in rules:
+        if rule.id in done:
+            continue
+        group = rule.stacking.group
+        members = [rule]
+        if group is not None:
+            members = [
+                other for other in rules if other.stacking.group == group and other.id not in done
+            ]
+        candidates: list[tuple[Promotion, _Effect, list[int]]] = []
+        for member in members:
+            done.add(member.id)
+            indexes = _lines_in_scope(member, state)
+            if not indexes:
+                outcomes[member.id] = _outcome(
+                    member, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
+                )
+                continue
+            conflict = _conflict(member, [r for r in state.applied if r.stacking.group != group])
+            if conflict is not None:
+                outcomes[member.id] = _outcome(
+                    member, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id
+                )
+                continue
+            try:
+                effect = _effect(member, indexes, state)
+            except _WrongCurrency as wrong:
+                outcomes[member.id] = _outcome(
+                    member, Status.OUT_OF_SCOPE, currency=currency, detail=f"priced in {wrong}"
+                )
+                continue
+            if effect.status is not Status.APPLIED:
+                outcomes[member.id] = _outcome(
+                    member, effect.status, currency=currency, effect=effect
+                )
+            elif effect.saving == 0 and not isinstance(member, Gift):
+                outcomes[member.id] = _outcome(member, Status.NO_SAVING, currency=currency)
+            else:
+                candidates.append((member, effect, indexes))
+        if not candidates:
+            continue
+        best = max(candidates, key=lambda candidate: candidate[1].saving)
+        _apply(best[0], best[1], state)
+        outcomes[best[0].id] = _outcome(
+            best[0], Status.APPLIED, currency=currency, lines=lines, effect=best[1]
+        )
+        for member, effect, _ in candidates:
+            if member is not best[0]:
+                outcomes[member.id] = _outcome(
+                    member,
+                    Status.NOT_CHOSEN,
+                    currency=currency,
+                    saving=effect.saving,
+                    detail=f"group {group!r}: {best[0].id} saves more",
+                )
+
+
+def _ordered(rules: Sequence[Rule]) -> list[Rule]:
+    return sorted(rules, key=lambda rule: (-rule.priority, rule.id))
+
+
+def coupon_order(coupon: Coupon) -> tuple[bool, int, str]:
+    """The sort key giving the order coupons are applied in: shop first, then priority, id."""
+    return (coupon.shop is None, -coupon.priority, coupon.id)
+
+
+def quote(
+    cart: Cart,
+    *,
+    promotions: Sequence[Promotion] = (),
+    coupons: Sequence[Coupon] = (),
+    customer: Customer | None = None,
+    now: datetime,
+    selected: Collection[str] | None = None,
+    usage: Mapping[str, int] | None = None,
+    max_platform_coupons: int = 1,
+    max_shop_coupons: int = 1,
+    rounding: Rounding = Rounding.HALF_UP,
+    exhaustive: bool = False,
+) -> Quote:
+    """Price ``cart`` at ``now`` with the automatic ``promotions`` and the wallet ``coupons``.
+
+    ``selected`` names the coupons the shopper chose; None lets the engine
+    choose the best combination. ``usage`` holds each rule's total uses so
+    far (flash sales: units sold); the customer's own counts are
+    ``customer.usage``. At most ``max_platform_coupons`` platform coupons and
+    ``max_shop_coupons`` per shop are used. ``exhaustive`` finds the best
+    coupons by trying every subset (the reference the search is tested against).
+    """
+    from mallcore.pricing.best import choose_coupons
+
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise InvalidValue("now", now, "must be a timezone-aware datetime")
+    customer = customer if customer is not None else Customer(id="guest")
+    usage = usage if usage is not None else {}
+    currency = cart.currency
+    ids = [rule.id for rule in (*promotions, *coupons)]
+    if len(set(ids)) != len(ids):
+        duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
+        raise InvalidValue("rules", duplicates, "rule ids must be unique")
+    if selected is not None:
+        unknown = set(selected) - {coupon.id for coupon in coupons}
+        if unknown:
+            raise InvalidValue("selected", sorted(unknown), "are not coupons of the wallet")
+
+    lines = cart.lines
+    count = len(lines)
+    regular = [line.price.minor_units for line in lines]
+    state = _State(
+        cart=cart,
+        rounding=rounding,
+        regular=regular,
+        special=list(regular),
+        special_units=[0] * count,
+        price_rule=[None] * count,
+        base=[0] * count,
+        left=[0] * count,
+        promoted=[False] * count,
+        discounts=[[] for _ in range(count)],
+    )
+    outcomes: dict[str, RuleOutcome] = {}
+    live: list[Rule] = []
+    for rule in (*promotions, *coupons):
+        gate = _gate(rule, now=now, customer=customer, usage=usage)
+        if gate is not None:
+            outcomes[rule.id] = _outcome(rule, gate[0], currency=currency, detail=gate[1])
+        else:
+            live.append(rule)
+    unit_rules = [rule for rule in live if isinstance(rule, UnitPrice | FlashSale)]
+    wrong = [
+        rule for rule in unit_rules if (rule.price is not None and rule.price.currency != currency)
+    ]
+    for rule in wrong:
+        outcomes[rule.id] = _outcome(
+            rule, Status.OUT_OF_SCOPE, currency=currency, detail="priced in another currency"
+        )
+    _unit_prices(
+        state,
+        _ordered([rule for rule in unit_rules if rule not in wrong]),  # type: ignore[arg-type]
+        customer,
+        usage,
+        outcomes,
+    )
+    item = [rule for rule in live if STAGES[type(rule)] is Stage.ITEM]
+    order = [rule for rule in live if STAGES[type(rule)] is Stage.ORDER]
+    _promotion_stage(state, _ordered(item), outcomes)  # type: ignore[arg-type]
+    _promotion_stage(state, _ordered(order), outcomes)  # type: ignore[arg-type]
+
+    goods = [rule for rule in live if isinstance(rule, AmountOffCoupon | PercentOffCoupon)]
+    choice = choose_coupons(
+        state,
+        sorted(goods, key=coupon_order),
+        selected=selected,
+        max_platform=max_platform_coupons,
+        max_shop=max_shop_coupons,
+        exhaustive=exhaustive,
+    )
+    for rule in goods:
+        outcomes[rule.id] = choice.outcomes[rule.id]
+    for rule, effect in choice.applied:
+        _apply(rule, effect, state)
+
+    shipping: list[ShippingCoupon] = []
+    payable_minor = sum(state.left)
+    for rule in live:
+        if isinstance(rule, ShippingCoupon):
+            need = rule.min_spend.minor_units if rule.min_spend is not None else 0
+            if selected is not None and rule.id not in selected:
+                outcomes[rule.id] = _outcome(
+                    rule, Status.NOT_CHOSEN, currency=currency, detail="not selected"
+                )
+            elif payable_minor < need:
+                outcomes[rule.id] = _outcome(
+                    rule,
+                    Status.BELOW_THRESHOLD,
+                    currency=currency,
+                    effect=_Effect(status=Status.BELOW_THRESHOLD, shortfall=need - payable_minor),
+                )
+            else:
+                shipping.append(rule)
+                outcomes[rule.id] = _outcome(
+                    rule, Status.HANDED_ON, currency=currency, detail="handed to the freight stage"
+                )
+    return _build(state, outcomes, [*promotions, *coupons], choice, shipping)
+
+
+def _build(
+    state: _State,
+    outcomes: dict[str, RuleOutcome],
+    rules: Sequence[Rule],
+    choice: _Choice,
+    shipping: Sequence[ShippingCoupon],
+) -> Quote:
+    cart = state.cart
+    currency = cart.currency
+    priced: list[LineQuote] = []
+    subtotal = total = 0
+    for index, line in enumerate(cart.lines):
+        subtotal += line.list_price.minor_units * line.quantity
+        total += state.base[index]
+        priced.append(
+            LineQuote(
+                line_id=line.line_id,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                list_price=line.list_price,
+                regular_price=Money.from_minor(state.regular[index], currency),
+                unit_price=Money.from_minor(state.special[index], currency),
+                special_units=state.special_units[index],
+                price_rule=state.price_rule[index],
+                total=Money.from_minor(state.base[index], currency),
+                discounts=tuple(
+                    LineDiscount(rule_id, Money.from_minor(share, currency))
+                    for rule_id, share in state.discounts[index]
+                ),
+                payable=Money.from_minor(state.left[index], currency),
+            )
+        )
+    zero = Money.zero(currency)
+    for gift in state.gifts:
+        priced.append(
+            LineQuote(
+                line_id=f"gift:{gift.id}",
+                sku_id=gift.gift_sku_id,
+                quantity=gift.quantity,
+                list_price=gift.gift_value,
+                regular_price=zero,
+                unit_price=zero,
+                special_units=0,
+                price_rule=gift.id,
+                total=zero,
+                discounts=(),
+                payable=zero,
+                gift=True,
+            )
+        )
+    payable = sum(state.left)
+    stage_rank = {stage: rank for rank, stage in enumerate(Stage)}
+    ordered = sorted(
+        (outcomes[rule.id] for rule in rules),
+        key=lambda outcome: stage_rank[outcome.stage],
+    )
+    return Quote(
+        currency=currency,
+        lines=tuple(priced),
+        subtotal=Money.from_minor(subtotal, currency),
+        total=Money.from_minor(total, currency),
+        discount=Money.from_minor(total - payable, currency),
+        payable=Money.from_minor(payable, currency),
+        outcomes=tuple(ordered),
+        coupon_ids=tuple(rule.id for rule, _ in choice.applied),
+        shipping_coupons=tuple(shipping),
+        alternatives=choice.alternatives(currency, payable + choice.saving),
+    )
