@@ -162,7 +162,8 @@ def _swap_path(message: str) -> str:
 
 
 # -- catalog: name -> value pairs (a SKU's spec, a product's translated names and
-# attribute values) are written as JSON objects, {"颜色": "红"}, in their order.
+# attribute values) are written as JSON objects, {"颜色": "红"}, in their order;
+# stock events are a tagged union ("kind": "stock_reserved", ...).
 def _pairs_from_object(value: object, _: type) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, Mapping) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in value.items()
@@ -174,7 +175,17 @@ def _pairs_from_object(value: object, _: type) -> tuple[tuple[str, str], ...]:
 def _register_catalog() -> None:
     from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-    from mallcore.catalog import Product, Sku
+    from mallcore.catalog import (
+        Product,
+        ReservationExpired,
+        Sku,
+        StockCounted,
+        StockDeducted,
+        StockEvent,
+        StockReleased,
+        StockReserved,
+        StockRestocked,
+    )
 
     as_object = override(unstruct_hook=dict, struct_hook=_pairs_from_object)
     converter.register_unstructure_hook(
@@ -187,6 +198,17 @@ def _register_catalog() -> None:
     )
     converter.register_structure_hook(
         Product, make_dict_structure_fn(Product, converter, names=as_object, attributes=as_object)
+    )
+    register_tagged_union(
+        StockEvent,
+        {
+            StockReserved: "stock_reserved",
+            StockReleased: "stock_released",
+            ReservationExpired: "reservation_expired",
+            StockDeducted: "stock_deducted",
+            StockRestocked: "stock_restocked",
+            StockCounted: "stock_counted",
+        },
     )
 
 

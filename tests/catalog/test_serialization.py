@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -19,12 +20,14 @@ from mallcore.catalog import (
     SpecDimension,
     Stock,
     StockDeducted,
+    StockEvent,
     StockPolicy,
     StockReserved,
 )
 from mallcore.errors import InvalidDocument
 from mallcore.money import Money
-from mallcore.serialization import dumps, loads, structure, unstructure
+from mallcore.serialization import converter, dumps, loads, structure, unstructure
+from mallcore.testing.strategies import aware_datetimes, stock_levels
 
 CATALOG_TYPES = [
     Attribute,
@@ -112,3 +115,19 @@ def test_a_spec_written_as_a_list_is_refused_with_its_path() -> None:
         '$.spec: pairs: must be an object of strings, e.g. {"颜色": "红"} '
         "(got [['颜色', '红']])",
     )
+
+
+@given(stock_levels(policy=StockPolicy.DEDUCT_ON_PAYMENT), aware_datetimes())
+def test_stock_events_round_trip_as_a_tagged_union(stock: Stock, now: datetime) -> None:
+    stock, reserved = stock.reserve("O-new", 1, now) if stock.available else (stock, ())
+    _, counted = stock.count(stock.on_hand + 1)
+    events: tuple[StockEvent, ...] = (*reserved, *counted)
+
+    data = [converter.unstructure(event, unstructure_as=StockEvent) for event in events]
+
+    assert [structure(item, StockEvent) for item in data] == list(events)  # type: ignore[arg-type]
+    assert {item["kind"] for item in data} <= {
+        "stock_reserved",
+        "reservation_expired",
+        "stock_counted",
+    }

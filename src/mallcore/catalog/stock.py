@@ -1,4 +1,4 @@
-"""Stock of one SKU: reservations for orders, deduction, expiry and restocking.
+"""Stock of one SKU: reservations for orders, deduction, expiry, restocking, stocktakes.
 
 Theory of operation (docs/catalog.md has the full table):
 
