@@ -122,6 +122,9 @@ class CategoryTree:
     _by_id: dict[str, Category] = attrs.field(
         init=False, repr=False, eq=False, hash=False, alias="_by_id"
     )
+    _children: dict[str | None, tuple[Category, ...]] = attrs.field(
+        init=False, repr=False, eq=False, hash=False, alias="_children"
+    )
 
     def __attrs_post_init__(self) -> None:
         by_id: dict[str, Category] = {}
@@ -149,6 +152,12 @@ class CategoryTree:
                 path.append(parent)
                 parent = by_id[parent].parent_id
         object.__setattr__(self, "_by_id", by_id)
+        children: dict[str | None, list[Category]] = {}
+        for category in self.categories:
+            children.setdefault(category.parent_id, []).append(category)
+        object.__setattr__(
+            self, "_children", {key: self._sorted(value) for key, value in children.items()}
+        )
 
     def get(self, category_id: str) -> Category:
         """The category ``category_id``, or NotFound."""
@@ -162,12 +171,12 @@ class CategoryTree:
 
     def roots(self) -> tuple[Category, ...]:
         """The categories with no parent, by sort order then id."""
-        return self._sorted(c for c in self.categories if c.parent_id is None)
+        return self._children.get(None, ())
 
     def children(self, category_id: str) -> tuple[Category, ...]:
         """The direct subcategories of ``category_id``, by sort order then id."""
         self.get(category_id)
-        return self._sorted(c for c in self.categories if c.parent_id == category_id)
+        return self._children.get(category_id, ())
 
     @staticmethod
     def _sorted(categories: Iterable[Category]) -> tuple[Category, ...]:
