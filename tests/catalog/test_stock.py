@@ -133,6 +133,7 @@ def test_a_lapsed_hold_no_longer_blocks_a_new_order() -> None:
 
     assert [r.order_id for r in new.reservations] == ["O-2"]
     assert events[0] == ReservationExpired("SKU-1", "O-1", 1)
+    assert new.version == stock.version + 1
 
 
 def test_restock_adds_units_on_hand() -> None:
@@ -246,3 +247,13 @@ def test_a_stocktake_that_finds_what_is_recorded_changes_nothing() -> None:
     stock = Stock("SKU-1", on_hand=10)
 
     assert stock.count(10) == (stock, ())
+
+
+def test_reserving_again_after_other_holds_lapsed_bumps_the_version_once() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 1, NOON, hold=timedelta(minutes=5))
+    stock, _ = stock.reserve("O-2", 1, NOON, hold=timedelta(hours=1))
+
+    again, events = stock.reserve("O-2", 1, NOON + timedelta(minutes=10))
+
+    assert events == (ReservationExpired("SKU-1", "O-1", 1),)
+    assert again.version == stock.version + 1

@@ -122,8 +122,9 @@ class StockMachine(RuleBasedStateMachine):
                 self.added += event.after - event.before
         self.stock = after
 
-    @rule(order=ORDERS, quantity=QUANTITIES, hold=HOLDS)
-    def reserve(self, order: str, quantity: int, hold: timedelta) -> None:
+    @rule(order=ORDERS, quantity=QUANTITIES, hold=HOLDS, step=STEPS)
+    def reserve(self, order: str, quantity: int, hold: timedelta, step: timedelta) -> None:
+        self.now += step
         self._apply("reserve", order, quantity, self.now, hold=hold)
 
     @rule(order=ORDERS)

@@ -310,14 +310,14 @@ class Stock:
         require_aware("now", now)
         if not isinstance(hold, timedelta) or hold <= timedelta(0):
             raise InvalidValue("hold", hold, "must be a positive timedelta")
-        current, events = self.expire(now)
+        current, events = self._without_lapsed(now)
         held = current.held_for(order_id)
         if held:
             if held != quantity:
                 raise InvalidValue(
                     "quantity", quantity, f"order {order_id!r} already holds {held} units"
                 )
-            return current, events
+            return (current._next() if events else self), events
         if quantity > current.available:
             raise OutOfStock(self.sku_id, quantity, current.available)
         if self.policy is StockPolicy.DEDUCT_ON_ORDER:
@@ -382,11 +382,19 @@ class Stock:
     def expire(self, now: datetime) -> tuple[Stock, tuple[StockEvent, ...]]:
         """Release every reservation whose hold is over at ``now``; the rest stay."""
         require_aware("now", now)
+        current, events = self._without_lapsed(now)
+        return (current._next() if events else self), events
+
+    def _without_lapsed(self, now: datetime) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """The lapsed holds dropped, version unchanged: the caller bumps it once per command."""
         lapsed = tuple(r for r in self.reservations if r.has_lapsed(now))
         if not lapsed:
             return self, ()
-        new = self._next(reservations=tuple(r for r in self.reservations if not r.has_lapsed(now)))
-        return new, tuple(ReservationExpired(self.sku_id, r.order_id, r.quantity) for r in lapsed)
+        kept = tuple(r for r in self.reservations if not r.has_lapsed(now))
+        return (
+            attrs.evolve(self, reservations=kept),
+            tuple(ReservationExpired(self.sku_id, r.order_id, r.quantity) for r in lapsed),
+        )
 
     def restock(self, quantity: int) -> tuple[Stock, tuple[StockEvent, ...]]:
         """Add ``quantity`` units to ``on_hand`` (a delivery, a return put back on sale)."""
