@@ -341,3 +341,10 @@ def test_a_translation_for_one_locale_given_twice_is_refused() -> None:
         _tee(names=[("en", "Tee"), ("en", "T-shirt")])
 
     assert str(raised.value) == "product.names: must not repeat a key (got ['en'])"
+
+
+def test_a_spec_value_must_be_text() -> None:
+    with pytest.raises(InvalidValue) as raised:
+        Sku("S", {"尺码": 42}, *_prices())
+
+    assert str(raised.value) == "sku 'S'.spec['尺码']: must be a non-empty string (got 42)"

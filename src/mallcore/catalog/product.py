@@ -190,6 +190,9 @@ class Sku:
 
     def __attrs_post_init__(self) -> None:
         _name("sku.id", self.id)
+        for name, value in self.spec:
+            _name(f"sku {self.id!r}.spec", name)
+            _name(f"sku {self.id!r}.spec[{name!r}]", value)
         names = [name for name, _ in self.spec]
         if len(set(names)) != len(names):
             raise InvalidValue(f"sku {self.id!r}.spec", self.spec, "must not repeat a dimension")
