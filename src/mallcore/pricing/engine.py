@@ -185,14 +185,14 @@ class LineQuote:
     def unit_payables(self) -> tuple[Money, ...]:
         """What was paid for each unit: a refund of one unit returns exactly this.
 
-        Each discount is spread over the units by unit price, the leftover on
-        the last units; the parts add up to :attr:`payable`.
+        Each discount, in the order applied, is spread over what is left on
+        the units by largest remainder, the leftover on the last units; no
+        unit goes below zero and the parts add up to :attr:`payable`.
         """
-        prices = [price.minor_units for price in self.unit_prices()]
-        paid = list(prices)
-        if sum(prices) > 0:
-            for discount in self.discounts:
-                shares = allocate_minor(discount.amount.minor_units, prices[::-1])[::-1]
+        paid = [price.minor_units for price in self.unit_prices()]
+        for discount in self.discounts:
+            if discount.amount.minor_units and sum(paid) > 0:
+                shares = allocate_minor(discount.amount.minor_units, paid[::-1])[::-1]
                 paid = [left - share for left, share in zip(paid, shares, strict=True)]
         currency = self.payable.currency
         return tuple(Money.from_minor(minor, currency) for minor in paid)
@@ -730,7 +730,9 @@ def _promotion_stage(
                     member, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
                 )
                 continue
-            conflict = _conflict(member, [r for r in state.applied if r.stacking.group != group])
+            conflict = _conflict(
+                member, [r for r in state.applied if group is None or r.stacking.group != group]
+            )
             if conflict is not None:
                 outcomes[member.id] = _outcome(
                     member, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id

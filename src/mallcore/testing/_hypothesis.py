@@ -16,6 +16,7 @@ from mallcore.catalog import (
     Stock,
 )
 from mallcore.money import Money
+from mallcore.pricing import Cart, CartLine, Customer
 
 __all__ = ["register_types"]
 
@@ -25,6 +26,9 @@ def register_types() -> None:
     from mallcore.testing import strategies
 
     st.register_type_strategy(Money, strategies.amounts())
+    st.register_type_strategy(Cart, strategies.carts())
+    st.register_type_strategy(CartLine, strategies.cart_lines())
+    st.register_type_strategy(Customer, strategies.customers())
     st.register_type_strategy(Attribute, strategies.category_attributes())
     st.register_type_strategy(Category, strategies.categories())
     st.register_type_strategy(CategoryTree, strategies.category_trees())

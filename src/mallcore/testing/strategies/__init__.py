@@ -19,19 +19,33 @@ from mallcore.testing.strategies._catalog import (
     stock_levels,
 )
 from mallcore.testing.strategies._money import amounts, currencies
+from mallcore.testing.strategies._pricing import (
+    cart_lines,
+    carts,
+    coupons,
+    customers,
+    promotions,
+    wallets,
+)
 
 __all__ = [
     "amounts",
     "aware_datetimes",
     "barcodes",
+    "cart_lines",
+    "carts",
     "categories",
     "category_attributes",
     "category_trees",
+    "coupons",
     "currencies",
+    "customers",
     "listings",
     "products",
+    "promotions",
     "reservations",
     "skus",
     "spec_dimensions",
     "stock_levels",
+    "wallets",
 ]

@@ -1,0 +1,206 @@
+"""Strategies for pricing: carts, customers, promotions and coupon wallets."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import strategies as st
+
+from mallcore.money import Money, currency_exponent
+from mallcore.pricing import (
+    AmountOffCoupon,
+    Cart,
+    CartLine,
+    CheapestFree,
+    Coupon,
+    Customer,
+    NthUnitPercentOff,
+    PercentOffCoupon,
+    Promotion,
+    QuantityPercentOff,
+    RepeatingAmountOff,
+    Scope,
+    Stacking,
+    Tier,
+    TieredAmountOff,
+    TieredPercentOff,
+    UnitPrice,
+    Window,
+)
+
+__all__ = [
+    "PRICING_EPOCH",
+    "cart_lines",
+    "carts",
+    "coupons",
+    "customers",
+    "promotions",
+    "wallets",
+]
+
+PRICING_EPOCH = datetime(2026, 11, 11, 12, tzinfo=UTC)
+"""The moment the strategies' rules are built around: quote at it to see them live."""
+
+_CATEGORIES = ("food", "tea", "drinks", "clothes", "shoes")
+_SHOPS = (None, "shop-a", "shop-b")
+
+
+def _money(currency: str, low: int, high: int) -> st.SearchStrategy[Money]:
+    """Money between ``low`` and ``high`` major units, in whole minor units."""
+    scale = 10 ** currency_exponent(currency)
+    return st.integers(low * scale, high * scale).map(lambda n: Money.from_minor(n, currency))
+
+
+def _percents() -> st.SearchStrategy[Decimal]:
+    return st.integers(1, 99).map(Decimal) | st.sampled_from([Decimal("12.5"), Decimal("100")])
+
+
+@st.composite
+def cart_lines(draw: st.DrawFn, currency: str = "CNY", *, line_id: str = "line-1") -> CartLine:
+    """One cart line in ``currency``: 1 to 5 units up to 500 major units each."""
+    list_price = draw(_money(currency, 1, 500))
+    sale = draw(st.none() | st.integers(1, list_price.minor_units))
+    return CartLine(
+        line_id=line_id,
+        sku_id=draw(st.sampled_from(["sku-1", "sku-2", "sku-3", "sku-4"])),
+        product_id=draw(st.sampled_from(["p-1", "p-2", "p-3"])),
+        quantity=draw(st.integers(1, 5)),
+        list_price=list_price,
+        sale_price=None if sale is None else Money.from_minor(sale, currency),
+        category_ids=draw(st.frozensets(st.sampled_from(_CATEGORIES), max_size=2)),
+        shop=draw(st.sampled_from(_SHOPS)),
+        on_promotion=draw(st.booleans()),
+    )
+
+
+@st.composite
+def carts(
+    draw: st.DrawFn, currency: str | None = None, *, min_size: int = 1, max_size: int = 6
+) -> Cart:
+    """Carts of ``min_size`` to ``max_size`` lines (currency drawn if not given)."""
+    code = currency or draw(st.sampled_from(["CNY", "USD", "JPY", "BHD"]))
+    size = draw(st.integers(min_size, max_size))
+    lines = [draw(cart_lines(code, line_id=f"line-{index}")) for index in range(size)]
+    return Cart(currency=code, lines=lines, group_buy=draw(st.booleans()))
+
+
+def customers() -> st.SearchStrategy[Customer]:
+    """Customers of any tier, new or not, with small usage counts."""
+    return st.builds(
+        Customer,
+        id=st.just("customer-1"),
+        tier=st.sampled_from([None, "silver", "gold"]),
+        is_new=st.booleans(),
+        region=st.sampled_from([None, "310000", "440000"]),
+        usage=st.dictionaries(st.sampled_from(["promo-0", "coupon-0"]), st.integers(0, 2)),
+    )
+
+
+def _scopes() -> st.SearchStrategy[Scope]:
+    return st.builds(
+        Scope,
+        categories=st.frozensets(st.sampled_from(_CATEGORIES), max_size=2),
+        skus=st.frozensets(st.sampled_from(["sku-1", "sku-2"]), max_size=1),
+        excluded_skus=st.frozensets(st.sampled_from(["sku-3"]), max_size=1),
+    )
+
+
+def _stackings(*, coupons: bool = False) -> st.SearchStrategy[Stacking]:
+    kinds = ["tiered_amount_off", "amount_off_coupon", "percent_off_coupon", "g1"]
+    return st.builds(
+        Stacking,
+        exclusive=st.booleans() if not coupons else st.just(False) | st.booleans(),
+        combines_with=st.none() | st.frozensets(st.sampled_from(kinds)),
+        group=st.sampled_from([None, None, "g1", "g2"]),
+        on_promoted_items=st.booleans(),
+    )
+
+
+def _windows() -> st.SearchStrategy[Window]:
+    hour = timedelta(hours=1)
+    return st.sampled_from(
+        [
+            Window(),
+            Window(starts_at=PRICING_EPOCH - hour, ends_at=PRICING_EPOCH + hour),
+            Window(starts_at=PRICING_EPOCH + hour),
+            Window(ends_at=PRICING_EPOCH - hour),
+        ]
+    )
+
+
+@st.composite
+def promotions(draw: st.DrawFn, currency: str = "CNY", *, rule_id: str = "promo-0") -> Promotion:
+    """An automatic promotion of any kind in ``currency`` (mostly live at PRICING_EPOCH)."""
+    common: dict[str, Any] = {
+        "id": rule_id,
+        "priority": draw(st.integers(0, 3)),
+        "scope": draw(st.just(Scope()) | _scopes()),
+        "stacking": draw(st.just(Stacking()) | _stackings()),
+        "window": draw(st.just(Window()) | _windows()),
+    }
+    kind = draw(st.integers(0, 6))
+    if kind == 0:
+        tiers = sorted(
+            draw(st.lists(_money(currency, 1, 1000), min_size=1, max_size=3, unique=True)),
+            key=lambda money: money.minor_units,
+        )
+        offs = [draw(_money(currency, 1, 100)) for _ in tiers]
+        steps = [Tier(t, o) for t, o in zip(tiers, offs, strict=True)]
+        return TieredAmountOff(tiers=steps, **common)
+    if kind == 1:
+        return RepeatingAmountOff(
+            every=draw(_money(currency, 1, 300)),
+            amount_off=draw(_money(currency, 1, 50)),
+            cap=draw(st.none() | _money(currency, 1, 200)),
+            **common,
+        )
+    if kind == 2:
+        threshold = draw(_money(currency, 0, 500))
+        return TieredPercentOff(tiers=[Tier(threshold, percent_off=draw(_percents()))], **common)
+    if kind == 3:
+        return QuantityPercentOff(
+            min_quantity=draw(st.integers(1, 6)), percent_off=draw(_percents()), **common
+        )
+    if kind == 4:
+        return NthUnitPercentOff(
+            nth=draw(st.integers(2, 3)), percent_off=draw(_percents()), **common
+        )
+    if kind == 5:
+        return CheapestFree(buy=draw(st.integers(2, 4)), **common)
+    return UnitPrice(percent_off=draw(_percents()), **common)
+
+
+@st.composite
+def coupons(
+    draw: st.DrawFn, currency: str = "CNY", *, rule_id: str = "coupon-0"
+) -> AmountOffCoupon | PercentOffCoupon:
+    """A goods coupon (amount or percentage off) in ``currency``."""
+    common: dict[str, Any] = {
+        "id": rule_id,
+        "priority": draw(st.integers(0, 2)),
+        "scope": draw(st.just(Scope()) | _scopes()),
+        "stacking": draw(st.just(Stacking()) | _stackings(coupons=True)),
+        "shop": draw(st.sampled_from(_SHOPS)),
+        "min_spend": draw(st.none() | _money(currency, 1, 800)),
+        "window": Window(ends_at=PRICING_EPOCH + timedelta(days=draw(st.integers(1, 30)))),
+    }
+    if draw(st.booleans()):
+        return AmountOffCoupon(amount_off=draw(_money(currency, 1, 150)), **common)
+    return PercentOffCoupon(
+        percent_off=draw(_percents()),
+        max_discount=draw(st.none() | _money(currency, 1, 100)),
+        **common,
+    )
+
+
+def wallets(
+    currency: str = "CNY", *, min_size: int = 0, max_size: int = 6
+) -> st.SearchStrategy[list[Coupon]]:
+    """Wallets of distinct-id goods coupons in ``currency``."""
+    return st.integers(min_size, max_size).flatmap(
+        lambda size: st.tuples(
+            *(coupons(currency, rule_id=f"coupon-{index}") for index in range(size))
+        ).map(list)
+    )

@@ -1,0 +1,423 @@
+"""The stages of the engine, the stacking controls and the explanation, one rule at a time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mallcore.errors import InvalidValue
+from mallcore.money import Money, Rounding
+from mallcore.pricing import (
+    AmountOffCoupon,
+    Audience,
+    Base,
+    Cart,
+    CartLine,
+    CheapestFree,
+    Customer,
+    FlashSale,
+    Gift,
+    Limits,
+    NthUnitPercentOff,
+    PercentOffCoupon,
+    QuantityPercentOff,
+    RepeatingAmountOff,
+    Scope,
+    ShippingCoupon,
+    Stacking,
+    Stage,
+    Status,
+    Tier,
+    TieredAmountOff,
+    TieredPercentOff,
+    UnitPrice,
+    Window,
+    quote,
+)
+
+NOW = datetime(2026, 11, 11, 12, tzinfo=UTC)
+
+
+def cny(amount: str) -> Money:
+    return Money(amount, "CNY")
+
+
+def line(
+    line_id: str,
+    price: str,
+    quantity: int = 1,
+    *,
+    categories: tuple[str, ...] = (),
+    shop: str | None = None,
+    on_promotion: bool = False,
+) -> CartLine:
+    return CartLine(
+        line_id=line_id,
+        sku_id=f"sku-{line_id}",
+        product_id=f"p-{line_id}",
+        quantity=quantity,
+        list_price=cny(price),
+        category_ids=frozenset(categories),
+        shop=shop,
+        on_promotion=on_promotion,
+    )
+
+
+def cart(*lines: CartLine) -> Cart:
+    return Cart(currency="CNY", lines=lines)
+
+
+FULL_REDUCTION = TieredAmountOff(
+    id="full",
+    tiers=[Tier(cny("100"), cny("10")), Tier(cny("200"), cny("30"))],
+)
+
+
+# stage 3: order promotions ---------------------------------------------------------
+
+
+def test_tiered_reduction_takes_the_highest_tier_reached() -> None:
+    priced = quote(cart(line("a", "150"), line("b", "60")), promotions=[FULL_REDUCTION], now=NOW)
+
+    assert priced.payable == cny("180.00")
+    assert priced.outcome("full").amount == cny("30.00")
+
+
+def test_tiered_reduction_below_the_first_tier_says_how_much_more_to_spend() -> None:
+    priced = quote(cart(line("a", "85.50")), promotions=[FULL_REDUCTION], now=NOW)
+
+    outcome = priced.outcome("full")
+    assert outcome.status is Status.BELOW_THRESHOLD
+    assert outcome.shortfall == cny("14.50")
+    assert priced.payable == cny("85.50")
+
+
+def test_repeating_reduction_counts_every_full_step_up_to_its_cap() -> None:
+    every_100 = RepeatingAmountOff(
+        id="every", every=cny("100"), amount_off=cny("20"), cap=cny("50")
+    )
+
+    priced = quote(cart(line("a", "350")), promotions=[every_100], now=NOW)
+
+    assert priced.outcome("every").amount == cny("50.00")
+
+
+def test_percent_tier_takes_its_percentage_of_each_line() -> None:
+    ninety = TieredPercentOff(id="ninety", tiers=[Tier(cny("100"), percent_off=10)])
+
+    priced = quote(cart(line("a", "80"), line("b", "40")), promotions=[ninety], now=NOW)
+
+    assert priced.payable == cny("108.00")
+
+
+def test_a_threshold_on_the_amount_before_item_discounts_ignores_them() -> None:
+    half = QuantityPercentOff(id="half", min_quantity=1, percent_off=50)
+    before = TieredAmountOff(
+        id="full", tiers=[Tier(cny("100"), cny("10"))], base=Base.BEFORE_ITEM_DISCOUNTS
+    )
+    after = TieredAmountOff(id="full", tiers=[Tier(cny("100"), cny("10"))])
+
+    with_before = quote(cart(line("a", "120")), promotions=[half, before], now=NOW)
+    with_after = quote(cart(line("a", "120")), promotions=[half, after], now=NOW)
+
+    assert with_before.payable == cny("50.00")
+    assert with_after.outcome("full").status is Status.BELOW_THRESHOLD
+
+
+# stage 2: item promotions --------------------------------------------------------------
+
+
+def test_n_items_m_percent_off_needs_the_quantity_in_scope() -> None:
+    three_for_80 = QuantityPercentOff(
+        id="three", min_quantity=3, percent_off=20, scope=Scope(categories={"tea"})
+    )
+    tea = line("a", "10", 2, categories=("tea",))
+
+    short = quote(cart(tea, line("b", "10", 5)), promotions=[three_for_80], now=NOW)
+    enough = quote(
+        cart(line("a", "10", 3, categories=("tea",))), promotions=[three_for_80], now=NOW
+    )
+
+    assert short.outcome("three").status is Status.BELOW_THRESHOLD
+    assert short.outcome("three").detail == "1 more units needed"
+    assert enough.payable == cny("24.00")
+
+
+def test_second_unit_half_price_discounts_every_second_unit_of_a_line() -> None:
+    second_half = NthUnitPercentOff(id="second", nth=2, percent_off=50)
+
+    priced = quote(cart(line("a", "30", 5)), promotions=[second_half], now=NOW)
+
+    assert priced.outcome("second").amount == cny("30.00")
+
+
+def test_buy_three_the_cheapest_is_free() -> None:
+    cheapest = CheapestFree(id="cheap", buy=3)
+
+    priced = quote(
+        cart(line("a", "50"), line("b", "20"), line("c", "35")), promotions=[cheapest], now=NOW
+    )
+
+    assert priced.payable == cny("85.00")
+    assert [share.line_id for share in priced.outcome("cheap").per_line] == ["b"]
+
+
+def test_a_gift_is_a_free_line_that_shows_its_value() -> None:
+    gift = Gift(
+        id="mug",
+        gift_sku_id="mug-1",
+        gift_name="Mug",
+        gift_value=cny("25"),
+        min_spend=cny("99"),
+    )
+
+    priced = quote(cart(line("a", "120")), promotions=[gift], now=NOW)
+
+    gift_line = priced.line("gift:mug")
+    assert gift_line.gift
+    assert gift_line.payable == cny("0")
+    assert gift_line.list_price == cny("25.00")
+    assert priced.payable == cny("120.00")
+
+
+# stage 1: unit prices --------------------------------------------------------------------
+
+
+def test_the_lowest_unit_price_wins_among_member_and_limited_time_prices() -> None:
+    member = UnitPrice(id="member", percent_off=10, audience=Audience(tiers={"gold"}))
+    limited = UnitPrice(id="limited", price=cny("85"), scope=Scope(skus={"sku-a"}))
+    gold = Customer(id="c1", tier="gold")
+
+    priced = quote(cart(line("a", "100")), promotions=[member, limited], customer=gold, now=NOW)
+
+    assert priced.line("a").unit_price == cny("85.00")
+    assert priced.line("a").price_rule == "limited"
+    assert priced.outcome("member").status is Status.NO_SAVING
+
+
+def test_flash_sale_units_over_the_customer_limit_pay_the_regular_price() -> None:
+    flash = FlashSale(id="flash", price=cny("1"), allotment=100, per_customer=2)
+    buyer = Customer(id="c1", usage={"flash": 1})
+
+    priced = quote(cart(line("a", "50", 3)), promotions=[flash], customer=buyer, now=NOW)
+
+    assert priced.line("a").special_units == 1
+    assert priced.payable == cny("101.00")
+
+
+def test_a_group_buy_price_needs_a_group_buy_order() -> None:
+    group = UnitPrice(id="group", price=cny("60"), group_buy_only=True)
+    plain = cart(line("a", "80"))
+
+    alone = quote(plain, promotions=[group], now=NOW)
+    together = quote(
+        Cart(currency="CNY", lines=plain.lines, group_buy=True), promotions=[group], now=NOW
+    )
+
+    assert alone.payable == cny("80.00")
+    assert together.payable == cny("60.00")
+
+
+# gates: window, audience, limits ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("window", "status"),
+    [
+        (Window(starts_at=NOW + timedelta(seconds=1)), Status.NOT_STARTED),
+        (Window(ends_at=NOW), Status.EXPIRED),
+    ],
+)
+def test_a_rule_outside_its_window_does_not_apply(window: Window, status: Status) -> None:
+    rule = TieredAmountOff(id="full", tiers=[Tier(cny("1"), cny("1"))], window=window)
+
+    priced = quote(cart(line("a", "10")), promotions=[rule], now=NOW)
+
+    assert priced.outcome("full").status is status
+    assert priced.payable == cny("10.00")
+
+
+def test_a_new_customer_price_is_refused_to_a_returning_customer() -> None:
+    first = UnitPrice(id="first", price=cny("1"), audience=Audience(new_customers_only=True))
+
+    priced = quote(cart(line("a", "10")), promotions=[first], customer=Customer(id="c"), now=NOW)
+
+    assert priced.outcome("first").status is Status.NOT_ELIGIBLE
+
+
+def test_a_coupon_used_up_by_the_customer_reports_its_limit() -> None:
+    coupon = AmountOffCoupon(id="once", amount_off=cny("5"), limits=Limits(per_customer=1))
+    used = Customer(id="c", usage={"once": 1})
+
+    priced = quote(cart(line("a", "10")), coupons=[coupon], customer=used, now=NOW)
+
+    assert priced.outcome("once").status is Status.LIMIT_REACHED
+
+
+def test_a_coupon_valid_for_three_days_ends_at_midnight_in_the_merchants_zone() -> None:
+    received = datetime(2026, 11, 8, 23, 30, tzinfo=UTC)  # 07:30 on the 9th in Shanghai
+    coupon = AmountOffCoupon(
+        id="three-days", amount_off=cny("5"), received_at=received, valid_days=3
+    )
+    last_minute = datetime(2026, 11, 11, 15, 59, tzinfo=UTC)  # 23:59 on the 11th in Shanghai
+
+    inside = quote(cart(line("a", "10")), coupons=[coupon], now=last_minute)
+    after = quote(cart(line("a", "10")), coupons=[coupon], now=last_minute + timedelta(minutes=1))
+
+    assert inside.outcome("three-days").status is Status.APPLIED
+    assert after.outcome("three-days").status is Status.EXPIRED
+
+
+# stacking ---------------------------------------------------------------------------------------
+
+
+def test_an_exclusive_promotion_names_itself_in_what_it_excludes() -> None:
+    alone = QuantityPercentOff(
+        id="alone", min_quantity=1, percent_off=10, priority=5, stacking=Stacking(exclusive=True)
+    )
+
+    priced = quote(cart(line("a", "300")), promotions=[alone, FULL_REDUCTION], now=NOW)
+
+    assert priced.outcome("full").status is Status.EXCLUDED_BY
+    assert priced.outcome("full").excluded_by == "alone"
+
+
+def test_of_a_group_only_the_member_saving_most_applies() -> None:
+    small = QuantityPercentOff(
+        id="small", min_quantity=1, percent_off=5, stacking=Stacking(group="g")
+    )
+    large = QuantityPercentOff(
+        id="large", min_quantity=1, percent_off=15, stacking=Stacking(group="g")
+    )
+
+    priced = quote(cart(line("a", "100")), promotions=[small, large], now=NOW)
+
+    assert priced.outcome("large").status is Status.APPLIED
+    assert priced.outcome("small").status is Status.NOT_CHOSEN
+    assert priced.outcome("small").saving == cny("5.00")
+
+
+def test_an_allow_list_lets_through_only_the_kinds_it_names() -> None:
+    picky = AmountOffCoupon(
+        id="picky",
+        amount_off=cny("5"),
+        stacking=Stacking(combines_with={"percent_off_coupon"}),
+    )
+
+    priced = quote(cart(line("a", "300")), promotions=[FULL_REDUCTION], coupons=[picky], now=NOW)
+
+    assert priced.outcome("picky").status is Status.EXCLUDED_BY
+
+
+def test_a_coupon_barred_from_promoted_items_skips_them() -> None:
+    coupon = PercentOffCoupon(id="pct", percent_off=10, stacking=Stacking(on_promoted_items=False))
+
+    priced = quote(
+        cart(line("a", "100", on_promotion=True), line("b", "50")), coupons=[coupon], now=NOW
+    )
+
+    assert [share.line_id for share in priced.outcome("pct").per_line] == ["b"]
+    assert priced.outcome("pct").amount == cny("5.00")
+
+
+def test_one_platform_and_one_shop_coupon_by_default() -> None:
+    platform = [AmountOffCoupon(id=f"p{n}", amount_off=cny(str(n))) for n in (3, 5)]
+    shop = AmountOffCoupon(id="s", amount_off=cny("4"), shop="tea-house")
+
+    priced = quote(cart(line("a", "100", shop="tea-house")), coupons=[*platform, shop], now=NOW)
+
+    assert set(priced.coupon_ids) == {"p5", "s"}
+    assert priced.outcome("p3").status is Status.NOT_CHOSEN
+    assert priced.outcome("p3").saving == cny("3.00")
+
+
+def test_a_shop_coupon_covers_only_its_shops_lines() -> None:
+    shop = AmountOffCoupon(
+        id="s", amount_off=cny("20"), shop="tea-house", scope=Scope(shop="tea-house")
+    )
+
+    priced = quote(
+        cart(line("a", "10", shop="tea-house"), line("b", "50")), coupons=[shop], now=NOW
+    )
+
+    assert priced.outcome("s").amount == cny("10.00")
+
+
+def test_a_selected_coupon_below_its_threshold_explains_the_shortfall() -> None:
+    coupon = AmountOffCoupon(id="c", amount_off=cny("20"), min_spend=cny("199"))
+
+    priced = quote(cart(line("a", "150")), coupons=[coupon], selected=["c"], now=NOW)
+
+    assert priced.outcome("c").status is Status.BELOW_THRESHOLD
+    assert priced.outcome("c").shortfall == cny("49.00")
+
+
+def test_a_percentage_coupon_stops_at_its_maximum_discount() -> None:
+    capped = PercentOffCoupon(id="cap", percent_off=20, max_discount=cny("30"))
+
+    priced = quote(cart(line("a", "500")), coupons=[capped], now=NOW)
+
+    assert priced.outcome("cap").amount == cny("30.00")
+
+
+def test_truncation_rounds_a_percentage_discount_down() -> None:
+    coupon = PercentOffCoupon(id="pct", percent_off=25)
+
+    priced = quote(cart(line("a", "19.99")), coupons=[coupon], now=NOW, rounding=Rounding.DOWN)
+
+    assert priced.payable == cny("15.00")
+
+
+def test_the_alternatives_list_each_coupon_alone_and_no_coupon() -> None:
+    coupons = [AmountOffCoupon(id=f"c{n}", amount_off=cny(str(n))) for n in (3, 5)]
+
+    priced = quote(cart(line("a", "100")), coupons=coupons, now=NOW)
+
+    assert [(alt.coupon_ids, alt.payable) for alt in priced.alternatives] == [
+        (("c5",), cny("95.00")),
+        (("c3",), cny("97.00")),
+        ((), cny("100.00")),
+    ]
+
+
+def test_a_shipping_coupon_is_handed_to_the_freight_stage() -> None:
+    free_shipping = ShippingCoupon(id="ship", min_spend=cny("49"))
+
+    priced = quote(cart(line("a", "60")), coupons=[free_shipping], now=NOW)
+
+    assert priced.shipping_coupons == (free_shipping,)
+    assert priced.outcome("ship").stage is Stage.SHIPPING
+    assert priced.outcome("ship").status is Status.HANDED_ON
+
+
+# bad input ---------------------------------------------------------------------------------------
+
+
+def test_a_naive_now_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="now"):
+        quote(cart(line("a", "1")), now=datetime(2026, 1, 1))
+
+
+def test_two_rules_with_one_id_are_refused() -> None:
+    with pytest.raises(InvalidValue, match="unique"):
+        quote(cart(line("a", "1")), promotions=[FULL_REDUCTION, FULL_REDUCTION], now=NOW)
+
+
+def test_selecting_a_coupon_outside_the_wallet_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="selected"):
+        quote(cart(line("a", "1")), selected=["ghost"], now=NOW)
+
+
+def test_a_percentage_over_100_is_refused_naming_the_field() -> None:
+    with pytest.raises(InvalidValue, match="percent_off"):
+        PercentOffCoupon(id="c", percent_off=120)
+
+
+def test_a_cart_line_in_another_currency_is_refused() -> None:
+    usd = CartLine(
+        line_id="a", sku_id="a", product_id="a", quantity=1, list_price=Money("1", "USD")
+    )
+
+    with pytest.raises(InvalidValue, match="list_price"):
+        cart(usd)

@@ -1,0 +1,153 @@
+"""Laws of the engine on random carts, promotions and wallets, one law per test."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mallcore.money import Money
+from mallcore.pricing import Cart, Coupon, Customer, Promotion, Quote, Status, quote
+from mallcore.testing.strategies import carts, customers, promotions, wallets
+from mallcore.testing.strategies._pricing import PRICING_EPOCH
+
+Scenario = tuple[Cart, list[Promotion], list[Coupon], Customer]
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, *, max_promotions: int = 4, max_coupons: int = 5) -> Scenario:
+    cart = draw(carts())
+    count = draw(st.integers(0, max_promotions))
+    rules = [draw(promotions(cart.currency, rule_id=f"promo-{n}")) for n in range(count)]
+    wallet = draw(wallets(cart.currency, max_size=max_coupons))
+    return cart, rules, wallet, draw(customers())
+
+
+def _priced(scenario: Scenario) -> Quote:
+    cart, rules, wallet, customer = scenario
+    return quote(cart, promotions=rules, coupons=wallet, customer=customer, now=PRICING_EPOCH)
+
+
+def _sum(amounts: list[Money], currency: str) -> Money:
+    return sum(amounts, start=Money.zero(currency))
+
+
+@given(scenarios())
+def test_the_lines_payables_add_up_to_the_payable(scenario: Scenario) -> None:
+    priced = _priced(scenario)
+
+    assert _sum([line.payable for line in priced.lines], priced.currency) == priced.payable
+    assert priced.total - priced.discount == priced.payable
+
+
+@given(scenarios())
+def test_every_line_keeps_its_total_less_its_discounts(scenario: Scenario) -> None:
+    priced = _priced(scenario)
+
+    for line in priced.lines:
+        discounts = _sum([discount.amount for discount in line.discounts], priced.currency)
+        assert line.total - discounts == line.payable
+
+
+@given(scenarios())
+def test_an_applied_rules_shares_add_up_to_its_amount(scenario: Scenario) -> None:
+    priced = _priced(scenario)
+
+    for outcome in priced.outcomes:
+        if outcome.status is Status.APPLIED and outcome.amount is not None:
+            shares = _sum([share.amount for share in outcome.per_line], priced.currency)
+            assert shares == outcome.amount
+
+
+@given(scenarios())
+def test_nothing_is_ever_negative(scenario: Scenario) -> None:
+    priced = _priced(scenario)
+
+    assert not priced.payable.is_negative()
+    for line in priced.lines:
+        assert not line.payable.is_negative()
+        assert all(not unit.is_negative() for unit in line.unit_payables())
+
+
+@given(scenarios())
+def test_the_units_payables_add_up_to_the_lines_payable(scenario: Scenario) -> None:
+    priced = _priced(scenario)
+
+    for line in priced.lines:
+        assert _sum(list(line.unit_payables()), priced.currency) == line.payable
+
+
+@given(scenarios())
+def test_every_rule_given_gets_exactly_one_outcome(scenario: Scenario) -> None:
+    _, rules, wallet, _ = scenario
+
+    priced = _priced(scenario)
+
+    assert sorted(o.rule_id for o in priced.outcomes) == sorted(r.id for r in [*rules, *wallet])
+
+
+@given(scenarios())
+def test_the_chosen_coupons_cost_no_more_than_any_listed_alternative(scenario: Scenario) -> None:
+    priced = _priced(scenario)
+
+    assert all(priced.payable <= alternative.payable for alternative in priced.alternatives)
+
+
+@settings(max_examples=60)
+@given(scenarios(max_coupons=6))
+def test_the_search_agrees_with_trying_every_subset(scenario: Scenario) -> None:
+    cart, rules, wallet, customer = scenario
+
+    searched = _priced(scenario)
+    exhaustive = quote(
+        cart,
+        promotions=rules,
+        coupons=wallet,
+        customer=customer,
+        now=PRICING_EPOCH,
+        exhaustive=True,
+    )
+
+    assert searched.coupon_ids == exhaustive.coupon_ids
+    assert searched.payable == exhaustive.payable
+
+
+def _expiry(coupon: Coupon) -> float:
+    ends = coupon.valid_window().ends_at
+    return math.inf if ends is None else ends.timestamp()
+
+
+@settings(max_examples=40)
+@given(scenarios(max_promotions=2, max_coupons=4))
+def test_the_best_choice_is_the_best_of_every_selection_a_shopper_could_make(
+    scenario: Scenario,
+) -> None:
+    cart, rules, wallet, customer = scenario
+    by_id = {coupon.id: coupon for coupon in wallet}
+
+    def key(ids: tuple[str, ...], payable: Money) -> tuple[object, ...]:
+        return (
+            payable.minor_units,
+            len(ids),
+            tuple(sorted(_expiry(by_id[i]) for i in ids)),
+            tuple(sorted(ids)),
+        )
+
+    options = []
+    for size in range(len(wallet) + 1):
+        for subset in itertools.combinations(sorted(by_id), size):
+            chosen = quote(
+                cart,
+                promotions=rules,
+                coupons=wallet,
+                customer=customer,
+                now=PRICING_EPOCH,
+                selected=subset,
+            )
+            if all(chosen.outcome(i).status is Status.APPLIED for i in subset):
+                options.append(key(subset, chosen.payable))
+    best = _priced(scenario)
+
+    assert key(best.coupon_ids, best.payable) == min(options)
