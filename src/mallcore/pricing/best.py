@@ -31,7 +31,6 @@ from collections.abc import Collection, Sequence
 
 import attrs
 
-from mallcore.money import Money
 from mallcore.pricing.engine import (
     Alternative,
     RuleOutcome,
@@ -41,6 +40,7 @@ from mallcore.pricing.engine import (
     _effect,
     _lines_in_scope,
     _minor,
+    _money,
     _outcome,
     _State,
     _WrongCurrency,
@@ -85,8 +85,8 @@ class _Choice:
         return tuple(
             Alternative(
                 coupon_ids=ids,
-                saving=Money.from_minor(saving, currency),
-                payable=Money.from_minor(before - saving, currency),
+                saving=_money(saving, currency),
+                payable=_money(before - saving, currency),
             )
             for ids, saving in ranked
         )
@@ -178,7 +178,9 @@ def _pop(state: _State, effect: _Effect) -> None:
         state.left[index] += share
 
 
-def _key(chosen: Sequence[tuple[_Candidate, _Effect]]) -> tuple[object, ...]:
+def _key(
+    chosen: Sequence[tuple[_Candidate, _Effect]],
+) -> tuple[int, int, tuple[float, ...], tuple[str, ...]]:
     saving = sum(effect.saving for _, effect in chosen)
     return (
         -saving,
@@ -188,25 +190,50 @@ def _key(chosen: Sequence[tuple[_Candidate, _Effect]]) -> tuple[object, ...]:
     )
 
 
+def _greedy(
+    state: _State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
+) -> list[tuple[_Candidate, _Effect]]:
+    """A good first answer: the coupons saving most alone, as many as the slots allow."""
+    slots = _Slots(max_platform, max_shop)
+    picked: set[str] = set()
+    for candidate in sorted(candidates, key=lambda c: -c.alone):
+        slot = _slot(candidate.coupon)
+        if slots.free(slot) > 0:
+            slots.take(slot, 1)
+            picked.add(candidate.coupon.id)
+    return _evaluate(
+        state, [c for c in candidates if c.coupon.id in picked], max_platform, max_shop
+    )
+
+
 def _search(
     state: _State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
 ) -> list[tuple[_Candidate, _Effect]]:
     slots = _Slots(max_platform, max_shop)
     count = len(candidates)
-    best: list[tuple[_Candidate, _Effect]] = []
+    best = _greedy(state, candidates, max_platform, max_shop)
     best_key = _key(best)
     chosen: list[tuple[_Candidate, _Effect]] = []
-
-    def bound(start: int) -> int:
+    # tails[k][slot]: running sums of the largest stand-alone savings among candidates[k:]
+    tails: list[dict[str | None, list[int]]] = []
+    for start in range(count + 1):
         by_slot: dict[str | None, list[int]] = {}
         for candidate in candidates[start:]:
             by_slot.setdefault(_slot(candidate.coupon), []).append(candidate.alone)
+        tails.append(
+            {
+                slot: list(itertools.accumulate(sorted(savings, reverse=True), initial=0))
+                for slot, savings in by_slot.items()
+            }
+        )
+
+    def bound(start: int) -> int:
         total = 0
-        for slot, savings in by_slot.items():
+        for slot, sums in tails[start].items():
             free = slots.free(slot)
             if free > 0:
-                total += sum(sorted(savings, reverse=True)[:free])
-        return total
+                total += sums[min(free, len(sums) - 1)]
+        return min(total, sum(state.left))
 
     def walk(position: int, saving: int) -> None:
         nonlocal best, best_key
@@ -216,8 +243,13 @@ def _search(
                 best, best_key = list(chosen), key
             return
         reach = saving + bound(position)
-        best_saving = -best_key[0]  # type: ignore[operator]
-        if reach < best_saving or (reach == best_saving and len(chosen) > best_key[1]):  # type: ignore[operator]
+        best_saving, best_count = -best_key[0], best_key[1]
+        if reach < best_saving:
+            return
+        if reach == best_saving and len(chosen) >= best_count:
+            # adding a coupon can only tie on saving with more coupons: stop here
+            if saving == best_saving:
+                walk(count, saving)
             return
         candidate = candidates[position]
         slot = _slot(candidate.coupon)

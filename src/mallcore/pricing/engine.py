@@ -37,7 +37,7 @@ from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from functools import cache
+from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -195,7 +195,7 @@ class LineQuote:
                 shares = allocate_minor(discount.amount.minor_units, paid[::-1])[::-1]
                 paid = [left - share for left, share in zip(paid, shares, strict=True)]
         currency = self.payable.currency
-        return tuple(Money.from_minor(minor, currency) for minor in paid)
+        return tuple(_money(minor, currency) for minor in paid)
 
 
 @attrs.frozen(kw_only=True)
@@ -260,6 +260,12 @@ class Quote:
 
 
 # arithmetic ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16384)
+def _money(minor_units: int, currency: str) -> Money:
+    """Money for the result; amounts recur across quotes and Money is immutable, so cache it."""
+    return Money.from_minor(minor_units, currency)
 
 
 @cache
@@ -502,9 +508,10 @@ class _Effect:
     status: Status = Status.APPLIED
     shortfall: int | None = None
     detail: str = ""
+    saving: int = attrs.field(init=False)
 
-    @property
-    def saving(self) -> int:
+    @saving.default
+    def _total(self) -> int:
         return sum(share for _, share in self.shares)
 
 
@@ -684,13 +691,13 @@ def _outcome(
     amount = per_line = shortfall = None
     if effect is not None:
         if status is Status.APPLIED:
-            amount = Money.from_minor(effect.saving, currency)
+            amount = _money(effect.saving, currency)
             per_line = tuple(
-                LineShare(lines[index].line_id, Money.from_minor(share, currency))
+                LineShare(lines[index].line_id, _money(share, currency))
                 for index, share in effect.shares
             )
         if effect.shortfall is not None:
-            shortfall = Money.from_minor(effect.shortfall, currency)
+            shortfall = _money(effect.shortfall, currency)
         detail = detail or effect.detail
     return RuleOutcome(
         rule_id=rule.id,
@@ -701,7 +708,7 @@ def _outcome(
         per_line=per_line or (),
         shortfall=shortfall,
         excluded_by=excluded_by,
-        saving=None if saving is None else Money.from_minor(saving, currency),
+        saving=None if saving is None else _money(saving, currency),
         detail=detail,
     )
 
@@ -920,16 +927,16 @@ def _build(
                 sku_id=line.sku_id,
                 quantity=line.quantity,
                 list_price=line.list_price,
-                regular_price=Money.from_minor(state.regular[index], currency),
-                unit_price=Money.from_minor(state.special[index], currency),
+                regular_price=_money(state.regular[index], currency),
+                unit_price=_money(state.special[index], currency),
                 special_units=state.special_units[index],
                 price_rule=state.price_rule[index],
-                total=Money.from_minor(state.base[index], currency),
+                total=_money(state.base[index], currency),
                 discounts=tuple(
-                    LineDiscount(rule_id, Money.from_minor(share, currency))
+                    LineDiscount(rule_id, _money(share, currency))
                     for rule_id, share in state.discounts[index]
                 ),
-                payable=Money.from_minor(state.left[index], currency),
+                payable=_money(state.left[index], currency),
             )
         )
     zero = Money.zero(currency)
@@ -959,10 +966,10 @@ def _build(
     return Quote(
         currency=currency,
         lines=tuple(priced),
-        subtotal=Money.from_minor(subtotal, currency),
-        total=Money.from_minor(total, currency),
-        discount=Money.from_minor(total - payable, currency),
-        payable=Money.from_minor(payable, currency),
+        subtotal=_money(subtotal, currency),
+        total=_money(total, currency),
+        discount=_money(total - payable, currency),
+        payable=_money(payable, currency),
         outcomes=tuple(ordered),
         coupon_ids=tuple(rule.id for rule, _ in choice.applied),
         shipping_coupons=tuple(shipping),
