@@ -14,9 +14,7 @@ SRC = Path(mallcore.__file__).parent
 DOCS = Path(__file__).parent.parent / "docs"
 
 MODULES = sorted(
-    ".".join(("mallcore", *path.relative_to(SRC).with_suffix("").parts)).removesuffix(
-        ".__init__"
-    )
+    ".".join(("mallcore", *path.relative_to(SRC).with_suffix("").parts)).removesuffix(".__init__")
     for path in SRC.rglob("*.py")
     if path.name != "__main__.py" and "testing" not in path.relative_to(SRC).parts
 )
