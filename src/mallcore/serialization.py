@@ -213,3 +213,16 @@ def _register_catalog() -> None:
 
 
 _register_catalog()
+
+
+# pricing: promotions and coupons are tagged unions ({"kind": "tiered_amount_off", ...})
+def _register_pricing() -> None:
+    from mallcore.pricing import KINDS, Coupon, Promotion
+    from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, ShippingCoupon
+
+    coupons = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
+    register_tagged_union(Promotion, {cls: tag for cls, tag in KINDS.items() if cls not in coupons})
+    register_tagged_union(Coupon, {cls: KINDS[cls] for cls in coupons})
+
+
+_register_pricing()

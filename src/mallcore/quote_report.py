@@ -1,0 +1,104 @@
+"""``mallcore quote FILE``: price a rule file and print the quote, as text or as JSON.
+
+:func:`render_quote` writes a quote for people: the lines, every discount on
+them, the totals, the status of every rule and the coupon alternatives.
+:func:`quote_main` is the command: it reads the file, prints the quote (or
+``--json``: the quote through :mod:`mallcore.serialization`) and returns the
+exit status; a bad file prints the path of each bad field, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from mallcore.errors import MallcoreError
+from mallcore.money import Money
+from mallcore.pricing import Quote, RuleOutcome, Status
+from mallcore.rules import load_quote_document
+from mallcore.serialization import dumps
+
+__all__ = ["quote_main", "render_quote"]
+
+
+def _minus(amount: Money) -> str:
+    return f"-{amount.amount}"
+
+
+def _explain(outcome: RuleOutcome) -> str:
+    status = outcome.status
+    if status is Status.APPLIED:
+        shares = ", ".join(f"{s.line_id}: {_minus(s.amount)}" for s in outcome.per_line)
+        amount = _minus(outcome.amount) if outcome.amount is not None else ""
+        text = f"{amount} [{shares}]" if shares else amount
+    elif status is Status.BELOW_THRESHOLD and outcome.shortfall is not None:
+        text = f"spend {outcome.shortfall.amount} more"
+    elif status is Status.EXCLUDED_BY:
+        text = f"by {outcome.excluded_by}"
+    elif status is Status.NOT_CHOSEN and outcome.saving is not None:
+        text = f"would save {outcome.saving.amount}"
+    else:
+        text = ""
+    detail = f" ({outcome.detail})" if outcome.detail else ""
+    return f"{text}{detail}".strip()
+
+
+def render_quote(priced: Quote) -> str:
+    """The quote as text: lines, discounts, totals, every rule's status, alternatives."""
+    rows = [f"Quote in {priced.currency}", "", "Lines:"]
+    for line in priced.lines:
+        label = "gift " if line.gift else ""
+        price = line.list_price if line.gift else line.unit_price
+        rows.append(
+            f"  {line.line_id:<10} {label}{line.sku_id} x{line.quantity}"
+            f"  @ {price.amount}  total {line.total.amount}  payable {line.payable.amount}"
+        )
+        rows.extend(
+            f"      {discount.rule_id:<24} {_minus(discount.amount)}" for discount in line.discounts
+        )
+    rows += [
+        "",
+        f"Subtotal (list prices): {priced.subtotal.amount}",
+        f"Total (unit prices):    {priced.total.amount}",
+        f"Discount:               {_minus(priced.discount)}",
+        f"Payable:                {priced.payable.amount}",
+        f"Coupons used:           {', '.join(priced.coupon_ids) or 'none'}",
+        "",
+        "Rules:",
+    ]
+    rows.extend(
+        f"  {o.rule_id:<24} {o.kind:<22} {o.status.value:<16} {_explain(o)}".rstrip()
+        for o in priced.outcomes
+    )
+    if priced.alternatives:
+        rows += ["", "Coupon choices:"]
+        rows.extend(
+            f"  {', '.join(alt.coupon_ids) or '(no coupon)':<40} payable {alt.payable.amount}"
+            for alt in priced.alternatives
+        )
+    return "\n".join(rows) + "\n"
+
+
+def quote_main(
+    path: str,
+    *,
+    as_json: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run ``mallcore quote PATH [--json]``: 0 when priced, 2 for a bad or missing file."""
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        err.write(f"mallcore quote: cannot read {path}: {exc.strerror or exc}\n")
+        return 2
+    try:
+        priced = load_quote_document(text, source=path).price(source=path)
+    except MallcoreError as exc:
+        err.write(f"mallcore quote: {exc}\n")
+        return 2
+    out.write(dumps(priced) + "\n" if as_json else render_quote(priced))
+    return 0

@@ -1,0 +1,125 @@
+"""Rule files and ``mallcore quote FILE``: load, price, print, and refuse bad files clearly."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from mallcore.errors import InvalidDocument
+from mallcore.money import Money
+from mallcore.pricing import Quote, Status
+from mallcore.quote_report import quote_main, render_quote
+from mallcore.rules import QuoteDocument, load_quote_document
+from mallcore.serialization import dumps, loads, structure, unstructure
+
+SAMPLE = Path(__file__).parent / "data" / "singles_day.json"
+
+
+def _document(**changes: object) -> dict[str, object]:
+    data: dict[str, object] = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    data.update(changes)
+    return data
+
+
+def test_the_sample_rule_file_prices_the_singles_day_cart() -> None:
+    document = load_quote_document(SAMPLE.read_text(encoding="utf-8"))
+
+    priced = document.price()
+
+    assert priced.payable == Money("397.45", "CNY")
+    assert priced.coupon_ids == ("west-lake-10", "platform-30")
+    assert priced.outcome("platform-9").status is Status.EXPIRED
+
+
+def test_a_rule_file_round_trips_through_the_converter() -> None:
+    document = load_quote_document(SAMPLE.read_text(encoding="utf-8"))
+
+    again = loads(dumps(document), QuoteDocument)
+
+    assert again == document
+
+
+def test_a_quote_round_trips_through_the_converter() -> None:
+    priced = load_quote_document(SAMPLE.read_text(encoding="utf-8")).price()
+
+    assert structure(unstructure(priced), Quote) == priced
+
+
+def test_a_bad_amount_is_reported_with_its_path() -> None:
+    data = _document()
+    data["promotions"][0]["tiers"][1]["threshold"]["amount"] = "four hundred"  # type: ignore[index]
+
+    with pytest.raises(InvalidDocument) as caught:
+        load_quote_document(json.dumps(data), source="singles_day.json")
+
+    assert "$.promotions[0].tiers[1].threshold" in str(caught.value)
+    assert "singles_day.json" in str(caught.value)
+
+
+def test_an_unknown_rule_kind_is_reported_with_its_path() -> None:
+    data = _document()
+    data["promotions"][1]["kind"] = "buy_one_get_two"  # type: ignore[index]
+
+    with pytest.raises(InvalidDocument, match=r"\$\.promotions"):
+        load_quote_document(json.dumps(data))
+
+
+def test_a_cart_item_missing_from_the_catalog_is_reported_with_its_path() -> None:
+    data = _document(cart=[{"sku_id": "teapot", "quantity": 1}])
+
+    with pytest.raises(InvalidDocument, match=r"\$\.cart\[0\]\.sku_id: 'teapot'"):
+        load_quote_document(json.dumps(data)).price()
+
+
+def test_the_command_prints_lines_totals_and_every_rule() -> None:
+    out, err = io.StringIO(), io.StringIO()
+
+    status = quote_main(str(SAMPLE), out=out, err=err)
+
+    assert status == 0
+    text = out.getvalue()
+    assert "Payable:                397.45" in text
+    assert re.search(r"platform-9 +percent_off_coupon +expired", text)
+    assert re.search(r"free-shipping +shipping_coupon +handed_on", text)
+
+
+def test_the_command_prints_json_the_converter_reads_back() -> None:
+    out = io.StringIO()
+
+    status = quote_main(str(SAMPLE), as_json=True, out=out, err=io.StringIO())
+
+    assert status == 0
+    assert loads(out.getvalue(), Quote).payable == Money("397.45", "CNY")
+
+
+def test_the_command_reports_a_bad_file_without_a_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"now": "yesterday"}', encoding="utf-8")
+    err = io.StringIO()
+
+    status = quote_main(str(bad), out=io.StringIO(), err=err)
+
+    assert status == 2
+    assert "$.now" in err.getvalue()
+    assert "Traceback" not in err.getvalue()
+
+
+def test_the_command_reports_a_missing_file(tmp_path: Path) -> None:
+    err = io.StringIO()
+
+    status = quote_main(str(tmp_path / "nowhere.json"), out=io.StringIO(), err=err)
+
+    assert status == 2
+    assert "cannot read" in err.getvalue()
+
+
+def test_the_text_shows_each_lines_discounts() -> None:
+    priced = load_quote_document(SAMPLE.read_text(encoding="utf-8")).price()
+
+    text = render_quote(priced)
+
+    assert "second-half              -60.80" in text
