@@ -123,3 +123,10 @@ def test_the_text_shows_each_lines_discounts() -> None:
     text = render_quote(priced)
 
     assert "second-half              -60.80" in text
+
+
+def test_the_example_in_the_format_docs_is_the_file_the_tests_price() -> None:
+    page = (Path(__file__).parents[2] / "docs" / "rules-format.md").read_text(encoding="utf-8")
+    shown = page.split("```json\n", 1)[1].split("```", 1)[0]
+
+    assert json.loads(shown) == json.loads(SAMPLE.read_text(encoding="utf-8"))
