@@ -68,7 +68,7 @@ from mallcore.pricing.rules import (
     Window,
 )
 
-__all__ = [  # noqa: RUF022 -- plain sorted(), as tests/test_architecture.py checks
+__all__ = [
     "Alternative",
     "AmountOffCoupon",
     "Audience",

@@ -354,8 +354,12 @@ def choose_coupons(
                     detail="not selected",
                 )
     else:
-        search = brute_force if exhaustive else _search
-        chosen = search(state, candidates, max_platform, max_shop)
+        if len(candidates) <= 1:
+            # one coupon or none: it saves something (else it is no candidate) and fits a slot
+            chosen = _evaluate(state, candidates, max_platform, max_shop)
+        else:
+            search = brute_force if exhaustive else _search
+            chosen = search(state, candidates, max_platform, max_shop)
         used = {candidate.coupon.id for candidate, _ in chosen}
         for candidate, effect in chosen:
             outcomes[candidate.coupon.id] = _outcome(

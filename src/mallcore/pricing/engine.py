@@ -325,6 +325,7 @@ class _State:
     discounts: list[list[tuple[str, int]]]
     applied: list[Rule] = attrs.field(factory=list)
     gifts: list[Gift] = attrs.field(factory=list)
+    scopes: dict[str, list[int]] = attrs.field(factory=dict)
 
 
 def _in_scope(scope: Scope, line: CartLine) -> bool:
@@ -342,11 +343,14 @@ def _in_scope(scope: Scope, line: CartLine) -> bool:
 
 
 def _lines_in_scope(rule: Rule, state: _State, *, promoted_ok: bool = True) -> list[int]:
-    return [
-        index
-        for index, line in enumerate(state.cart.lines)
-        if _in_scope(rule.scope, line) and (promoted_ok or not state.promoted[index])
-    ]
+    indexes = state.scopes.get(rule.id)
+    if indexes is None:
+        scope = rule.scope
+        indexes = [index for index, line in enumerate(state.cart.lines) if _in_scope(scope, line)]
+        state.scopes[rule.id] = indexes
+    if promoted_ok:
+        return indexes
+    return [index for index in indexes if not state.promoted[index]]
 
 
 def _window_of(rule: Rule) -> Window:
@@ -435,7 +439,7 @@ def _unit_prices(
         best_price, best_rule = state.regular[index], None
         best_flash: FlashSale | None = None
         for rule in rules:
-            if not _in_scope(rule.scope, line):
+            if index not in _lines_in_scope(rule, state):
                 continue
             if isinstance(rule, FlashSale):
                 price = rule.price.minor_units

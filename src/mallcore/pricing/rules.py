@@ -39,7 +39,7 @@ from dateutil import tz
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
 
-__all__ = [  # noqa: RUF022 -- plain sorted(), as tests/test_architecture.py checks
+__all__ = [
     "AmountOffCoupon",
     "Audience",
     "Base",
