@@ -421,3 +421,59 @@ def test_a_cart_line_in_another_currency_is_refused() -> None:
 
     with pytest.raises(InvalidValue, match="list_price"):
         cart(usd)
+
+
+# ties in the best combination --------------------------------------------------------------------
+
+
+def test_of_two_equal_choices_the_one_with_fewer_coupons_wins() -> None:
+    ten = AmountOffCoupon(id="ten", amount_off=cny("10"))
+    shop_five = AmountOffCoupon(id="shop-5", amount_off=cny("5"), shop="s")
+    platform_five = AmountOffCoupon(id="five", amount_off=cny("5"), min_spend=cny("999"))
+    wallet = [ten, shop_five, platform_five]
+    one_line = cart(line("a", "10", shop="s"))
+
+    priced = quote(one_line, coupons=wallet, now=NOW)
+
+    assert priced.coupon_ids == ("ten",)
+    assert priced.payable == cny("0.00")
+
+
+def test_of_two_equal_coupons_the_one_expiring_soonest_is_used() -> None:
+    later = AmountOffCoupon(
+        id="a-later", amount_off=cny("5"), window=Window(ends_at=NOW + timedelta(days=9))
+    )
+    sooner = AmountOffCoupon(
+        id="b-sooner", amount_off=cny("5"), window=Window(ends_at=NOW + timedelta(days=2))
+    )
+
+    priced = quote(cart(line("a", "100")), coupons=[later, sooner], now=NOW)
+
+    assert priced.coupon_ids == ("b-sooner",)
+    assert priced.outcome("a-later").status is Status.NOT_CHOSEN
+
+
+def test_the_best_pair_beats_the_greedy_choice_of_the_biggest_coupon() -> None:
+    # the platform coupon saving most alone (30% of the shop's lines) is not in the best set:
+    # a shop coupon first leaves less for a percentage, so the fixed 25 goes with it
+    shop = AmountOffCoupon(id="shop-40", amount_off=cny("40"), shop="s", scope=Scope(shop="s"))
+    percent = PercentOffCoupon(id="pct-30", percent_off=30, scope=Scope(shop="s"))
+    fixed = AmountOffCoupon(id="fixed-25", amount_off=cny("25"))
+
+    priced = quote(
+        cart(line("a", "100", shop="s"), line("b", "20")),
+        coupons=[shop, percent, fixed],
+        now=NOW,
+    )
+
+    assert set(priced.coupon_ids) == {"shop-40", "fixed-25"}
+    assert priced.payable == cny("55.00")
+
+
+def test_two_coupons_of_one_group_never_go_together() -> None:
+    first = AmountOffCoupon(id="g-1", amount_off=cny("5"), stacking=Stacking(group="g"))
+    second = AmountOffCoupon(id="g-2", amount_off=cny("8"), shop="s", stacking=Stacking(group="g"))
+
+    priced = quote(cart(line("a", "100", shop="s")), coupons=[first, second], now=NOW)
+
+    assert priced.coupon_ids == ("g-2",)
