@@ -34,14 +34,14 @@ def _tuple(values: Any) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _positive_price(instance: object, attribute: attrs.Attribute[Any], value: Money) -> None:
-    if value.minor_units <= 0:
-        raise InvalidValue(attribute.name, value, "must be positive")
+def _price(instance: object, attribute: attrs.Attribute[Any], value: Money) -> None:
+    if value.minor_units < 0:
+        raise InvalidValue(attribute.name, value, "must not be negative")
 
 
 @attrs.frozen(kw_only=True)
 class CartLine:
-    """One line of a cart: ``quantity`` units of one SKU at ``list_price`` (or ``sale_price``).
+    """One line of a cart: ``quantity`` units of one SKU at ``sale_price`` (else ``list_price``).
 
     ``on_promotion`` marks a line the merchant already treats as promoted
     (coupons with ``on_promoted_items=False`` skip it). ``shop`` is the seller
@@ -52,7 +52,7 @@ class CartLine:
     sku_id: str
     product_id: str
     quantity: int = attrs.field(validator=_positive_int)
-    list_price: Money = attrs.field(validator=_positive_price)
+    list_price: Money = attrs.field(validator=_price)
     sale_price: Money | None = None
     category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
     shop: str | None = None
@@ -62,10 +62,8 @@ class CartLine:
         if self.sale_price is not None:
             if self.sale_price.currency != self.list_price.currency:
                 raise InvalidValue("sale_price", self.sale_price, "must be in the list currency")
-            if not 0 < self.sale_price.minor_units <= self.list_price.minor_units:
-                raise InvalidValue(
-                    "sale_price", self.sale_price, f"must be in (0, list_price {self.list_price}]"
-                )
+            if self.sale_price.minor_units < 0:
+                raise InvalidValue("sale_price", self.sale_price, "must not be negative")
 
     @property
     def price(self) -> Money:

@@ -59,9 +59,9 @@ def _percents() -> st.SearchStrategy[Decimal]:
 
 @st.composite
 def cart_lines(draw: st.DrawFn, currency: str = "CNY", *, line_id: str = "line-1") -> CartLine:
-    """One cart line in ``currency``: 1 to 5 units up to 500 major units each."""
-    list_price = draw(_money(currency, 1, 500))
-    sale = draw(st.none() | st.integers(1, list_price.minor_units))
+    """One cart line in ``currency``: 1 to 5 units up to 500 major units each (free ones too)."""
+    list_price = draw(_money(currency, 0, 500))
+    sale = draw(st.none() | st.integers(0, 2 * list_price.minor_units))
     return CartLine(
         line_id=line_id,
         sku_id=draw(st.sampled_from(["sku-1", "sku-2", "sku-3", "sku-4"])),
