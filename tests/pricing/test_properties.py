@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import itertools
 import math
+from random import Random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mallcore.money import Money
 from mallcore.pricing import Cart, Coupon, Customer, Promotion, Quote, Status, quote
-from mallcore.testing.strategies import carts, customers, promotions, wallets
+from mallcore.testing.strategies import carts, coupons, customers, promotions, wallets
 from mallcore.testing.strategies._pricing import PRICING_EPOCH
 
 Scenario = tuple[Cart, list[Promotion], list[Coupon], Customer]
@@ -151,3 +152,33 @@ def test_the_best_choice_is_the_best_of_every_selection_a_shopper_could_make(
     best = _priced(scenario)
 
     assert key(best.coupon_ids, best.payable) == min(options)
+
+
+@settings(max_examples=60)
+@given(scenarios(max_coupons=5), st.randoms(use_true_random=False))
+def test_the_choice_does_not_depend_on_the_order_of_the_wallet(
+    scenario: Scenario, random: Random
+) -> None:
+    cart, rules, wallet, customer = scenario
+    shuffled = list(wallet)
+    random.shuffle(shuffled)
+
+    first = _priced(scenario)
+    second = _priced((cart, rules, shuffled, customer))
+
+    assert first.coupon_ids == second.coupon_ids
+    assert first.payable == second.payable
+
+
+@settings(max_examples=60)
+@given(scenarios(max_coupons=5), st.data())
+def test_one_more_coupon_in_the_wallet_never_raises_the_best_payable(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    cart, rules, wallet, customer = scenario
+    extra = data.draw(coupons(cart.currency, rule_id="coupon-extra"))
+
+    before = _priced(scenario)
+    after = _priced((cart, rules, [*wallet, extra], customer))
+
+    assert after.payable <= before.payable
