@@ -9,7 +9,9 @@ exit status; a bad file prints the path of each bad field, never a traceback.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -19,7 +21,7 @@ from mallcore.pricing import Quote, RuleOutcome, Status
 from mallcore.rules import load_quote_document
 from mallcore.serialization import dumps
 
-__all__ = ["quote_main", "render_quote"]
+__all__ = ["add_quote_command", "main", "quote_main", "render_quote"]
 
 
 def _minus(amount: Money) -> str:
@@ -102,3 +104,24 @@ def quote_main(
         return 2
     out.write(dumps(priced) + "\n" if as_json else render_quote(priced))
     return 0
+
+
+def add_quote_command(subcommands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``quote FILE [--json]`` to a command line's subcommands (``args.run(args)`` runs it)."""
+    command = subcommands.add_parser("quote", help="price a rule file (docs/rules-format.md)")
+    command.add_argument("file", help="the rule file (JSON)")
+    command.add_argument("--json", action="store_true", help="print the quote as JSON")
+    command.set_defaults(run=lambda args: quote_main(args.file, as_json=args.json))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m mallcore.quote_report FILE [--json]``."""
+    parser = argparse.ArgumentParser(prog="mallcore quote", description="Price a rule file.")
+    parser.add_argument("file", help="the rule file (JSON)")
+    parser.add_argument("--json", action="store_true", help="print the quote as JSON")
+    args = parser.parse_args(argv)
+    return quote_main(args.file, as_json=args.json)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
 import re
@@ -12,7 +13,7 @@ import pytest
 from mallcore.errors import InvalidDocument
 from mallcore.money import Money
 from mallcore.pricing import Quote, Status
-from mallcore.quote_report import quote_main, render_quote
+from mallcore.quote_report import add_quote_command, main, quote_main, render_quote
 from mallcore.rules import QuoteDocument, load_quote_document
 from mallcore.serialization import dumps, loads, structure, unstructure
 
@@ -130,3 +131,23 @@ def test_the_example_in_the_format_docs_is_the_file_the_tests_price() -> None:
     shown = page.split("```json\n", 1)[1].split("```", 1)[0]
 
     assert json.loads(shown) == json.loads(SAMPLE.read_text(encoding="utf-8"))
+
+
+def test_the_quote_subcommand_parses_its_file_and_json_flag(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    parser = argparse.ArgumentParser(prog="mallcore")
+    add_quote_command(parser.add_subparsers())
+    args = parser.parse_args(["quote", str(SAMPLE), "--json"])
+
+    status = args.run(args)
+
+    assert status == 0
+    assert loads(capsys.readouterr().out, Quote).payable == Money("397.45", "CNY")
+
+
+def test_the_module_runs_as_a_command(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main([str(SAMPLE)])
+
+    assert status == 0
+    assert "Payable:                397.45" in capsys.readouterr().out
