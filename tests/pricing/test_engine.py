@@ -477,3 +477,16 @@ def test_two_coupons_of_one_group_never_go_together() -> None:
     priced = quote(cart(line("a", "100", shop="s")), coupons=[first, second], now=NOW)
 
     assert priced.coupon_ids == ("g-2",)
+
+
+def test_units_over_the_flash_limit_get_the_member_price_and_both_explain_their_saving() -> None:
+    flash = FlashSale(id="flash", price=cny("10"), allotment=5, per_customer=1)
+    member = UnitPrice(id="member", percent_off=20, audience=Audience(tiers={"gold"}))
+    gold = Customer(id="c1", tier="gold")
+
+    priced = quote(cart(line("a", "50", 3)), promotions=[flash, member], customer=gold, now=NOW)
+
+    assert priced.payable == cny("90.00")
+    assert priced.outcome("flash").amount == cny("40.00")
+    assert priced.outcome("member").amount == cny("20.00")
+    assert [share.line_id for share in priced.outcome("member").per_line] == ["a"]

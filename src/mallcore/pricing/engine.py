@@ -435,16 +435,19 @@ def _unit_prices(
         for rule in rules
         if isinstance(rule, FlashSale)
     }
+    scoped = {rule.id: set(_lines_in_scope(rule, state)) for rule in rules}
+    savings: dict[str, list[tuple[int, int]]] = {}
     for index, line in enumerate(cart.lines):
-        best_price, best_rule = state.regular[index], None
+        regular = state.regular[index]
+        best_price, best_rule = regular, None
         best_flash: FlashSale | None = None
         for rule in rules:
-            if index not in _lines_in_scope(rule, state):
+            if index not in scoped[rule.id]:
                 continue
             if isinstance(rule, FlashSale):
                 price = rule.price.minor_units
                 cheaper = best_flash is None or price < best_flash.price.minor_units
-                if flash_left[rule.id] > 0 and price < state.regular[index] and cheaper:
+                if flash_left[rule.id] > 0 and price < regular and cheaper:
                     best_flash = rule
                 continue
             if rule.group_buy_only and not cart.group_buy:
@@ -457,47 +460,52 @@ def _unit_prices(
                 price = line.list_price.minor_units - off
             if price < best_price:
                 best_price, best_rule = price, rule
-        special_units = line.quantity if best_rule is not None else 0
-        special_price, special_rule = best_price, best_rule
+        quantity = line.quantity
+        special_units, special_price = (quantity if best_rule is not None else 0), best_price
         if best_flash is not None and best_flash.price.minor_units < best_price:
-            units = min(line.quantity, flash_left[best_flash.id])
+            units = min(quantity, flash_left[best_flash.id])
             flash_left[best_flash.id] -= units
+            flash_price = best_flash.price.minor_units
             used[best_flash.id] = used.get(best_flash.id, 0) + units
-            special_units, special_price, special_rule = units, best_flash.price.minor_units, None
+            savings.setdefault(best_flash.id, []).append((index, (regular - flash_price) * units))
+            special_units, special_price = units, flash_price
             state.price_rule[index] = best_flash.id
             # the units over the flash-sale limit keep the best other price
             state.regular[index] = best_price
-        elif best_rule is not None:
-            state.price_rule[index] = best_rule.id
-            used[best_rule.id] = used.get(best_rule.id, 0) + line.quantity
+            rest = quantity - units
+        else:
+            rest = quantity
+            if best_rule is not None:
+                state.price_rule[index] = best_rule.id
+        if best_rule is not None and rest:
+            used[best_rule.id] = used.get(best_rule.id, 0) + rest
+            savings.setdefault(best_rule.id, []).append((index, (regular - best_price) * rest))
         state.special[index] = special_price
         state.special_units[index] = special_units
-        total = (
-            special_units * special_price + (line.quantity - special_units) * (state.regular[index])
-        )
+        total = special_units * special_price + (quantity - special_units) * state.regular[index]
         state.base[index] = total
         state.left[index] = total
         state.promoted[index] = line.on_promotion or state.price_rule[index] is not None
-        del special_rule
+    currency = cart.currency
     for rule in rules:
         if rule.id in used:
             state.applied.append(rule)
-            outcomes[rule.id] = RuleOutcome(
-                rule_id=rule.id,
-                kind=KINDS[type(rule)],
-                stage=Stage.UNIT_PRICE,
-                status=Status.APPLIED,
+            effect = _Effect(tuple(savings[rule.id]))
+            outcomes[rule.id] = _outcome(
+                rule,
+                Status.APPLIED,
+                currency=currency,
+                lines=cart.lines,
+                effect=effect,
                 detail=f"{used[rule.id]} units at the special price",
             )
+        elif scoped[rule.id]:
+            outcomes[rule.id] = _outcome(
+                rule, Status.NO_SAVING, currency=currency, detail="another unit price is lower"
+            )
         else:
-            outcomes[rule.id] = RuleOutcome(
-                rule_id=rule.id,
-                kind=KINDS[type(rule)],
-                stage=Stage.UNIT_PRICE,
-                status=Status.NO_SAVING if _lines_in_scope(rule, state) else Status.OUT_OF_SCOPE,
-                detail="another unit price is lower"
-                if _lines_in_scope(rule, state)
-                else "no line in scope",
+            outcomes[rule.id] = _outcome(
+                rule, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
             )
 
 
