@@ -490,3 +490,56 @@ def test_units_over_the_flash_limit_get_the_member_price_and_both_explain_their_
     assert priced.outcome("flash").amount == cny("40.00")
     assert priced.outcome("member").amount == cny("20.00")
     assert [share.line_id for share in priced.outcome("member").per_line] == ["a"]
+
+
+# promotions of one group: the engine's choice and the shopper's -----------------------------------
+
+TWENTY_OFF_ITEMS = QuantityPercentOff(
+    id="twenty-off", min_quantity=1, percent_off=20, stacking=Stacking(group="double-11")
+)
+FIFTEEN_OFF_ORDER = TieredAmountOff(
+    id="fifteen-off", tiers=[Tier(cny("100"), cny("15"))], stacking=Stacking(group="double-11")
+)
+NOT_ON_PROMOTED = AmountOffCoupon(
+    id="thirty", amount_off=cny("30"), stacking=Stacking(on_promoted_items=False)
+)
+
+
+def test_the_group_member_is_chosen_together_with_the_coupons_for_the_lowest_payable() -> None:
+    # 20% off alone saves more, but it puts the line on promotion and the 30 coupon then skips it
+    priced = quote(
+        cart(line("a", "100")),
+        promotions=[TWENTY_OFF_ITEMS, FIFTEEN_OFF_ORDER],
+        coupons=[NOT_ON_PROMOTED],
+        now=NOW,
+    )
+
+    assert priced.payable == cny("55.00")
+    assert priced.outcome("fifteen-off").status is Status.APPLIED
+    assert priced.outcome("twenty-off").status is Status.NOT_CHOSEN
+    assert priced.outcome("twenty-off").saving == cny("20.00")
+
+
+def test_the_shoppers_pick_of_a_group_member_is_respected() -> None:
+    priced = quote(
+        cart(line("a", "100")),
+        promotions=[TWENTY_OFF_ITEMS, FIFTEEN_OFF_ORDER],
+        coupons=[NOT_ON_PROMOTED],
+        chosen_promotions=["twenty-off"],
+        now=NOW,
+    )
+
+    assert priced.payable == cny("80.00")
+    assert priced.outcome("fifteen-off").status is Status.EXCLUDED_BY
+    assert priced.outcome("fifteen-off").excluded_by == "twenty-off"
+
+
+def test_members_of_one_group_in_different_stages_never_both_apply() -> None:
+    priced = quote(
+        cart(line("a", "100")),
+        promotions=[TWENTY_OFF_ITEMS, FIFTEEN_OFF_ORDER],
+        now=NOW,
+    )
+
+    applied = [o.rule_id for o in priced.outcomes if o.status is Status.APPLIED]
+    assert applied == ["twenty-off"]

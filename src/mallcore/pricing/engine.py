@@ -33,12 +33,15 @@ integer minor units; Money is built only for the result.
 from __future__ import annotations
 
 import enum
+import functools
+import itertools
+import math
 from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
@@ -726,7 +729,11 @@ def _outcome(
 
 
 def _promotion_stage(
-    state: _State, rules: Sequence[Promotion], outcomes: dict[str, RuleOutcome]
+    state: _State,
+    rules: Sequence[Promotion],
+    outcomes: dict[str, RuleOutcome],
+    forced: Mapping[str, str],
+    by_shopper: Collection[str],
 ) -> None:
     currency = state.cart.currency
     lines = state.cart.lines
@@ -749,9 +756,7 @@ def _promotion_stage(
                     member, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
                 )
                 continue
-            conflict = _conflict(
-                member, [r for r in state.applied if group is None or r.stacking.group != group]
-            )
+            conflict = _conflict(member, state.applied)
             if conflict is not None:
                 outcomes[member.id] = _outcome(
                     member, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id
@@ -774,7 +779,23 @@ def _promotion_stage(
                 candidates.append((member, effect, indexes))
         if not candidates:
             continue
-        best = max(candidates, key=lambda candidate: candidate[1].saving)
+        reason = "saves more"
+        if group is not None and group in forced:
+            reason = "is the shopper's choice" if group in by_shopper else "gives a lower payable"
+            picked = [c for c in candidates if c[0].id == forced[group]]
+            if not picked:
+                for member, effect, _ in candidates:
+                    outcomes[member.id] = _outcome(
+                        member,
+                        Status.NOT_CHOSEN,
+                        currency=currency,
+                        saving=effect.saving,
+                        detail=f"group {group!r}: another member {reason}",
+                    )
+                continue
+            best = picked[0]
+        else:
+            best = max(candidates, key=lambda candidate: candidate[1].saving)
         _apply(best[0], best[1], state)
         outcomes[best[0].id] = _outcome(
             best[0], Status.APPLIED, currency=currency, lines=lines, effect=best[1]
@@ -786,7 +807,7 @@ def _promotion_stage(
                     Status.NOT_CHOSEN,
                     currency=currency,
                     saving=effect.saving,
-                    detail=f"group {group!r}: {best[0].id} saves more",
+                    detail=f"group {group!r}: {best[0].id} {reason}",
                 )
 
 
@@ -812,6 +833,7 @@ def quote(
     max_shop_coupons: int = 1,
     rounding: Rounding = Rounding.HALF_UP,
     exhaustive: bool = False,
+    chosen_promotions: Collection[str] | None = None,
 ) -> Quote:
     """Price ``cart`` at ``now`` with the automatic ``promotions`` and the wallet ``coupons``.
 
@@ -821,8 +843,14 @@ def quote(
     ``customer.usage``. At most ``max_platform_coupons`` platform coupons and
     ``max_shop_coupons`` per shop are used. ``exhaustive`` finds the best
     coupons by trying every subset (the reference the search is tested against).
+
+    Of promotions sharing a ``stacking.group``, one applies: the one named in
+    ``chosen_promotions`` (the shopper's pick), else the engine tries each
+    member together with the coupon search and keeps the lowest payable
+    (fewer coupons on a tie, then the member saving most on its own), for up
+    to MAX_PROMOTION_CHOICES combinations of groups; beyond that, the member
+    saving most on its own.
     """
-    from mallcore.pricing.best import choose_coupons
 
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidValue("now", now, "must be a timezone-aware datetime")
@@ -838,6 +866,89 @@ def quote(
         if unknown:
             raise InvalidValue("selected", sorted(unknown), "are not coupons of the wallet")
 
+    outcomes: dict[str, RuleOutcome] = {}
+    live: list[Rule] = []
+    for rule in (*promotions, *coupons):
+        gate = _gate(rule, now=now, customer=customer, usage=usage)
+        if gate is not None:
+            outcomes[rule.id] = _outcome(rule, gate[0], currency=currency, detail=gate[1])
+        else:
+            live.append(rule)
+    run = functools.partial(
+        _run,
+        cart,
+        live,
+        outcomes,
+        [*promotions, *coupons],
+        customer=customer,
+        usage=usage,
+        selected=selected,
+        max_platform_coupons=max_platform_coupons,
+        max_shop_coupons=max_shop_coupons,
+        rounding=rounding,
+        exhaustive=exhaustive,
+    )
+    picked = set(chosen_promotions or ())
+    groups: dict[str, list[str]] = {}
+    for rule in _ordered(live):
+        group = rule.stacking.group
+        if group is not None and STAGES[type(rule)] in (Stage.ITEM, Stage.ORDER):
+            groups.setdefault(group, []).append(rule.id)
+    fixed = {
+        group: rule_id for group, ids in groups.items() for rule_id in ids if rule_id in picked
+    }
+    open_groups = {g: ids for g, ids in groups.items() if g not in fixed and len(ids) > 1}
+    best = run(fixed, by_shopper=set(fixed))
+    combinations = math.prod(len(ids) for ids in open_groups.values())
+    if open_groups and combinations <= MAX_PROMOTION_CHOICES:
+        names = sorted(open_groups)
+        for choice in itertools.product(*(open_groups[name] for name in names)):
+            forced = {**fixed, **dict(zip(names, choice, strict=True))}
+            priced = run(forced, by_shopper=set(fixed))
+            if _rank(priced, coupons) < _rank(best, coupons):
+                best = priced
+    return best
+
+
+def _rank(priced: Quote, coupons: Sequence[Coupon]) -> tuple[object, ...]:
+    """Lower is better: payable, then fewer coupons, then the soonest expiries, then ids."""
+    ends = {coupon.id: coupon.valid_window().ends_at for coupon in coupons}
+    expiries = sorted(
+        math.inf if ends[i] is None else ends[i].timestamp()  # type: ignore[union-attr]
+        for i in priced.coupon_ids
+    )
+    return (
+        priced.payable.minor_units,
+        len(priced.coupon_ids),
+        tuple(expiries),
+        tuple(sorted(priced.coupon_ids)),
+    )
+
+
+MAX_PROMOTION_CHOICES: Final = 64
+"""Up to this many combinations of group members, quote tries each with the coupons."""
+
+
+def _run(
+    cart: Cart,
+    live: Sequence[Rule],
+    gated: Mapping[str, RuleOutcome],
+    rules: Sequence[Rule],
+    forced: Mapping[str, str],
+    *,
+    customer: Customer,
+    usage: Mapping[str, int],
+    selected: Collection[str] | None,
+    max_platform_coupons: int,
+    max_shop_coupons: int,
+    rounding: Rounding,
+    exhaustive: bool,
+    by_shopper: Collection[str] = (),
+) -> Quote:
+    """One pass of the pipeline with the group members in ``forced`` chosen."""
+    from mallcore.pricing.best import choose_coupons
+
+    currency = cart.currency
     lines = cart.lines
     count = len(lines)
     regular = [line.price.minor_units for line in lines]
@@ -853,21 +964,14 @@ def quote(
         promoted=[False] * count,
         discounts=[[] for _ in range(count)],
     )
-    outcomes: dict[str, RuleOutcome] = {}
-    live: list[Rule] = []
-    for rule in (*promotions, *coupons):
-        gate = _gate(rule, now=now, customer=customer, usage=usage)
-        if gate is not None:
-            outcomes[rule.id] = _outcome(rule, gate[0], currency=currency, detail=gate[1])
-        else:
-            live.append(rule)
+    outcomes = dict(gated)
     unit_rules = [rule for rule in live if isinstance(rule, UnitPrice | FlashSale)]
     wrong = [
         rule for rule in unit_rules if (rule.price is not None and rule.price.currency != currency)
     ]
-    for rule in wrong:
-        outcomes[rule.id] = _outcome(
-            rule, Status.OUT_OF_SCOPE, currency=currency, detail="priced in another currency"
+    for bad in wrong:
+        outcomes[bad.id] = _outcome(
+            bad, Status.OUT_OF_SCOPE, currency=currency, detail="priced in another currency"
         )
     _unit_prices(
         state,
@@ -878,8 +982,9 @@ def quote(
     )
     item = [rule for rule in live if STAGES[type(rule)] is Stage.ITEM]
     order = [rule for rule in live if STAGES[type(rule)] is Stage.ORDER]
-    _promotion_stage(state, _ordered(item), outcomes)  # type: ignore[arg-type]
-    _promotion_stage(state, _ordered(order), outcomes)  # type: ignore[arg-type]
+    for stage_rules in (item, order):
+        ordered: Any = _ordered(stage_rules)
+        _promotion_stage(state, ordered, outcomes, forced, by_shopper)
 
     goods = [rule for rule in live if isinstance(rule, AmountOffCoupon | PercentOffCoupon)]
     choice = choose_coupons(
@@ -890,10 +995,10 @@ def quote(
         max_shop=max_shop_coupons,
         exhaustive=exhaustive,
     )
-    for rule in goods:
-        outcomes[rule.id] = choice.outcomes[rule.id]
-    for rule, effect in choice.applied:
-        _apply(rule, effect, state)
+    for coupon in goods:
+        outcomes[coupon.id] = choice.outcomes[coupon.id]
+    for coupon, effect in choice.applied:
+        _apply(coupon, effect, state)
 
     shipping: list[ShippingCoupon] = []
     payable_minor = sum(state.left)
@@ -916,7 +1021,7 @@ def quote(
                 outcomes[rule.id] = _outcome(
                     rule, Status.HANDED_ON, currency=currency, detail="handed to the freight stage"
                 )
-    return _build(state, outcomes, [*promotions, *coupons], choice, shipping)
+    return _build(state, outcomes, rules, choice, shipping)
 
 
 def _build(
