@@ -182,3 +182,23 @@ def test_one_more_coupon_in_the_wallet_never_raises_the_best_payable(
     after = _priced((cart, rules, [*wallet, extra], customer))
 
     assert after.payable <= before.payable
+
+
+@settings(max_examples=60)
+@given(scenarios(max_coupons=3))
+def test_no_pick_of_a_group_member_beats_the_engines_choice(scenario: Scenario) -> None:
+    cart, rules, wallet, customer = scenario
+    grouped = [rule.id for rule in rules if rule.stacking.group is not None]
+
+    best = _priced(scenario)
+
+    for rule_id in grouped:
+        picked = quote(
+            cart,
+            promotions=rules,
+            coupons=wallet,
+            customer=customer,
+            now=PRICING_EPOCH,
+            chosen_promotions=[rule_id],
+        )
+        assert best.payable <= picked.payable
