@@ -543,3 +543,38 @@ def test_members_of_one_group_in_different_stages_never_both_apply() -> None:
 
     applied = [o.rule_id for o in priced.outcomes if o.status is Status.APPLIED]
     assert applied == ["twenty-off"]
+
+
+def test_half_even_rounds_an_exact_half_to_the_even_cent() -> None:
+    # 10% of 0.25 is 0.025: half-up takes 0.03 off, half-even 0.02
+    coupon = PercentOffCoupon(id="pct", percent_off=10)
+
+    half_up = quote(cart(line("a", "0.25")), coupons=[coupon], now=NOW)
+    half_even = quote(
+        cart(line("a", "0.25")), coupons=[coupon], now=NOW, rounding=Rounding.HALF_EVEN
+    )
+
+    assert half_up.payable == cny("0.22")
+    assert half_even.payable == cny("0.23")
+
+
+def test_a_regional_promotion_skips_customers_elsewhere() -> None:
+    shanghai_only = TieredAmountOff(
+        id="sh", tiers=[Tier(cny("1"), cny("1"))], audience=Audience(regions={"310000"})
+    )
+    in_beijing = Customer(id="c", region="110000")
+
+    priced = quote(cart(line("a", "10")), promotions=[shanghai_only], customer=in_beijing, now=NOW)
+
+    assert priced.outcome("sh").status is Status.NOT_ELIGIBLE
+
+
+def test_a_promotion_whose_total_uses_are_taken_reports_its_limit() -> None:
+    limited = TieredAmountOff(
+        id="first-100", tiers=[Tier(cny("1"), cny("1"))], limits=Limits(total=100)
+    )
+
+    priced = quote(cart(line("a", "10")), promotions=[limited], usage={"first-100": 100}, now=NOW)
+
+    assert priced.outcome("first-100").status is Status.LIMIT_REACHED
+    assert priced.payable == cny("10.00")
