@@ -578,3 +578,12 @@ def test_a_promotion_whose_total_uses_are_taken_reports_its_limit() -> None:
 
     assert priced.outcome("first-100").status is Status.LIMIT_REACHED
     assert priced.payable == cny("10.00")
+
+
+def test_the_adjustments_are_the_applied_rules_in_stage_order() -> None:
+    coupon = AmountOffCoupon(id="five", amount_off=cny("5"))
+
+    priced = quote(cart(line("a", "300")), promotions=[FULL_REDUCTION], coupons=[coupon], now=NOW)
+
+    assert [a.rule_id for a in priced.adjustments()] == ["full", "five"]
+    assert priced.payable == cny("265.00")

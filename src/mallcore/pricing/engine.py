@@ -247,6 +247,10 @@ class Quote:
     shipping_coupons: tuple[ShippingCoupon, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
 
+    def adjustments(self) -> tuple[RuleOutcome, ...]:
+        """The rules that applied, in stage order, each with its amount per line."""
+        return tuple(o for o in self.outcomes if o.status is Status.APPLIED)
+
     def outcome(self, rule_id: str) -> RuleOutcome:
         """The outcome of the rule ``rule_id``."""
         for outcome in self.outcomes:
