@@ -4,7 +4,8 @@ The entry point is :func:`quote`::
 
     quote(cart, *, promotions=(), coupons=(), customer=None, now,
           selected=None, usage=None, max_platform_coupons=1,
-          max_shop_coupons=1, rounding=Rounding.HALF_UP, exhaustive=False) -> Quote
+          max_shop_coupons=1, rounding=Rounding.HALF_UP, exhaustive=False,
+          chosen_promotions=None) -> Quote
 
 - ``cart``: a :class:`Cart` of :class:`CartLine` (line id, SKU, product,
   categories including ancestors, quantity, list/sale price, shop, flags);
@@ -12,11 +13,18 @@ The entry point is :func:`quote`::
   customer's wallet (:data:`Coupon`); ``customer``: tier, new or not, region
   and per-rule usage counts; ``now``: a timezone-aware datetime;
 - ``selected``: the coupon ids the shopper picked, or None for the best
-  combination, found exactly (:mod:`mallcore.pricing.best`).
+  combination, found exactly (:mod:`mallcore.pricing.best`);
+  ``chosen_promotions``: the shopper's pick among promotions of one group
+  (else the engine picks jointly with the coupons);
+- ``usage``: each rule's uses so far by everybody; the limits per order and
+  the rounding of percentages.
+
+Cart lines from catalog SKUs: :func:`mallcore.pricing.from_catalog.cart_line`.
 
 The :class:`Quote` has one :class:`LineQuote` per line (unit prices, the
 discounts apportioned to it, its payable, and ``unit_payables()`` for refunds
-of single units), the ``subtotal``/``total``/``discount``/``payable``, the
+of single units), the ``subtotal``/``total``/``discount``/``payable``,
+``adjustments()`` (the rules that applied, each with its amount per line), the
 coupons used, the shipping coupons handed to freight, the alternatives the
 shopper could pick, and one :class:`RuleOutcome` per rule with its
 :class:`Status`. docs/pricing.md describes the stages.
