@@ -36,7 +36,7 @@ from mallcore.catalog.stock import (
     StockRestocked,
 )
 
-__all__ = [  # noqa: RUF022 -- plain sorted(), as tests/test_architecture.py checks
+__all__ = [
     "Attribute",
     "Category",
     "CategoryTree",

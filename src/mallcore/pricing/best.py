@@ -42,6 +42,8 @@ from mallcore.pricing.engine import (
     _minor,
     _money,
     _outcome,
+    _percent_of,
+    _spread,
     _State,
     _WrongCurrency,
 )
@@ -61,6 +63,8 @@ class _Candidate:
     indexes: tuple[int, ...]
     alone: int
     expiry: float
+    amount_off: int | None
+    cap: int | None
 
 
 @attrs.define
@@ -136,7 +140,11 @@ def _candidates(
         if alone == 0:
             outcomes[coupon.id] = _outcome(coupon, Status.NO_SAVING, currency=currency)
             continue
-        found.append(_Candidate(coupon, tuple(indexes), alone, _expiry(coupon)))
+        if isinstance(coupon, AmountOffCoupon):
+            amount_off, cap = coupon.amount_off.minor_units, None
+        else:
+            amount_off, cap = None, _minor(coupon.max_discount, currency)
+        found.append(_Candidate(coupon, tuple(indexes), alone, _expiry(coupon), amount_off, cap))
     return found
 
 
@@ -165,7 +173,19 @@ class _Slots:
 def _with(
     state: _State, candidate: _Candidate, chosen: list[tuple[_Candidate, _Effect]]
 ) -> _Effect:
-    return _effect(candidate.coupon, list(candidate.indexes), state)
+    """What ``candidate`` takes off now: :func:`_effect` with the coupon's amounts read once."""
+    left = state.left
+    indexes = candidate.indexes
+    room = sum(left[index] for index in indexes)
+    if candidate.amount_off is not None:
+        off = min(candidate.amount_off, room)
+    else:
+        coupon = candidate.coupon
+        assert isinstance(coupon, PercentOffCoupon)
+        off = min(room, _percent_of(room, coupon.percent_off, state.rounding))
+        if candidate.cap is not None:
+            off = min(off, candidate.cap)
+    return _Effect(_spread(off, indexes, state))
 
 
 def _push(state: _State, effect: _Effect) -> None:
