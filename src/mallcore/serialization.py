@@ -226,3 +226,20 @@ def _register_pricing() -> None:
 
 
 _register_pricing()
+
+
+# orders: order events are a tagged union ("kind": "order_placed", ...)
+def _register_orders() -> None:
+    from mallcore.orders import OrderEvent, OrderPlaced, OrderStatusChanged, PackageShipped
+
+    register_tagged_union(
+        OrderEvent,
+        {
+            OrderPlaced: "order_placed",
+            OrderStatusChanged: "order_status_changed",
+            PackageShipped: "package_shipped",
+        },
+    )
+
+
+_register_orders()

@@ -1,3 +1,37 @@
-"""mallcore.orders (being built)."""
+"""Orders: the order aggregate, its lifecycle table and its events.
 
-__all__: list[str] = []
+See docs/orders.md. The main names:
+
+- :class:`Order`: placed from a priced cart (:meth:`Order.place`), then moved
+  by commands (``pay``, ``ship``, ``deliver``, ``complete``, ``cancel``,
+  ``expire``, ``close``), each returning the new order and its events.
+- :class:`OrderStatus` and :data:`TRANSITIONS`: the states and the one table
+  of allowed moves.
+- :class:`OrderLine`, :class:`Shipment`: what was bought at what price per
+  unit, and the packages sent.
+"""
+
+from mallcore.orders.order import (
+    DEFAULT_PAYMENT_WINDOW,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderPlaced,
+    OrderStatusChanged,
+    PackageShipped,
+    Shipment,
+)
+from mallcore.orders.status import TRANSITIONS, OrderStatus
+
+__all__ = [
+    "DEFAULT_PAYMENT_WINDOW",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderPlaced",
+    "OrderStatus",
+    "OrderStatusChanged",
+    "PackageShipped",
+    "Shipment",
+    "TRANSITIONS",
+]

@@ -16,6 +16,7 @@ from mallcore.catalog import (
     Stock,
 )
 from mallcore.money import Money
+from mallcore.orders import Order, OrderLine
 from mallcore.pricing import Cart, CartLine, Customer
 
 __all__ = ["register_types"]
@@ -33,6 +34,8 @@ def register_types() -> None:
     st.register_type_strategy(Category, strategies.categories())
     st.register_type_strategy(CategoryTree, strategies.category_trees())
     st.register_type_strategy(Listing, strategies.listings())
+    st.register_type_strategy(Order, strategies.orders())
+    st.register_type_strategy(OrderLine, strategies.order_lines())
     st.register_type_strategy(Product, strategies.products())
     st.register_type_strategy(Reservation, strategies.reservations())
     st.register_type_strategy(Sku, strategies.skus())

@@ -19,6 +19,7 @@ from mallcore.testing.strategies._catalog import (
     stock_levels,
 )
 from mallcore.testing.strategies._money import amounts, currencies
+from mallcore.testing.strategies._orders import order_lines, orders
 from mallcore.testing.strategies._pricing import (
     cart_lines,
     carts,
@@ -41,6 +42,8 @@ __all__ = [
     "currencies",
     "customers",
     "listings",
+    "order_lines",
+    "orders",
     "products",
     "promotions",
     "reservations",

@@ -1,0 +1,404 @@
+"""The order aggregate: what was bought at what price, and where it is in its lifecycle.
+
+Theory of operation:
+
+- :meth:`Order.place` freezes a priced cart (a :class:`~mallcore.pricing.Quote`)
+  into order lines. Each line keeps what was paid for each unit
+  (``unit_payables``, every discount already apportioned to the cent), so a
+  later refund of one unit returns exactly that. The client never sends a
+  price: the quote is computed by the host from its own catalog and rules.
+- An order is immutable. Every command returns ``(new_order, events)``; a
+  command that moves the order bumps ``version`` by one (optimistic
+  concurrency in storage); a command that has already happened (the same
+  payment notified twice, a cancel of a cancelled order) returns the same
+  order and no events; a refused command raises and changes nothing.
+- Moves are checked against :data:`~mallcore.orders.TRANSITIONS` only.
+- Shipping may be partial: each :meth:`Order.ship` sends some units in one
+  package (a :class:`Shipment` with its waybill); the order is SHIPPED once
+  every unit has left.
+- Time is passed in (``at=``, ``now=``); nothing here reads the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Final, TypeAlias
+
+import attrs
+
+from mallcore.catalog.listing import require_aware
+from mallcore.errors import IllegalTransition, InvalidValue, PaymentMismatch
+from mallcore.money import Money, total
+from mallcore.orders.status import TRANSITIONS, OrderStatus
+from mallcore.pricing import Quote
+
+__all__ = [
+    "DEFAULT_PAYMENT_WINDOW",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "OrderPlaced",
+    "OrderStatusChanged",
+    "PackageShipped",
+    "Shipment",
+]
+
+DEFAULT_PAYMENT_WINDOW: Final = timedelta(minutes=30)
+"""How long an order waits for payment unless told (a usual 待付款 limit)."""
+
+PAYMENT_TIMEOUT: Final = "payment timeout"
+
+
+def _text(field: str, value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(field, value, "must be a non-empty string")
+    return value
+
+
+def _count(field: str, value: object, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidValue(field, value, f"must be a whole number of at least {minimum}")
+    return value
+
+
+def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(values)
+
+
+def _items(values: Iterable[tuple[str, int]] | Mapping[str, int]) -> tuple[tuple[str, int], ...]:
+    pairs = values.items() if isinstance(values, Mapping) else values
+    return tuple((line_id, quantity) for line_id, quantity in pairs)
+
+
+@attrs.frozen(kw_only=True)
+class OrderLine:
+    """``quantity`` units of one SKU and what was paid for each unit."""
+
+    line_id: str
+    sku_id: str
+    quantity: int
+    unit_payables: tuple[Money, ...] = attrs.field(converter=_tuple)
+    gift: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        where = f"order line {self.line_id!r}"
+        _text("order line.line_id", self.line_id)
+        _text(f"{where}.sku_id", self.sku_id)
+        _count(f"{where}.quantity", self.quantity, minimum=1)
+        if len(self.unit_payables) != self.quantity:
+            raise InvalidValue(
+                f"{where}.unit_payables",
+                len(self.unit_payables),
+                f"must hold one amount per unit ({self.quantity})",
+            )
+        currencies = {amount.currency for amount in self.unit_payables}
+        if len(currencies) != 1:
+            raise InvalidValue(f"{where}.unit_payables", sorted(currencies), "must be one currency")
+        if any(amount.is_negative() for amount in self.unit_payables):
+            raise InvalidValue(f"{where}.unit_payables", self.unit_payables, "must not be negative")
+
+    @property
+    def payable(self) -> Money:
+        """What was paid for the line: the sum of its units."""
+        return total(self.unit_payables, self.unit_payables[0].currency)
+
+
+@attrs.frozen(kw_only=True)
+class Shipment:
+    """One package handed to a courier: its waybill and the units in it per line."""
+
+    waybill: str
+    carrier: str
+    items: tuple[tuple[str, int], ...] = attrs.field(converter=_items)
+    shipped_at: datetime
+
+    def __attrs_post_init__(self) -> None:
+        _text("shipment.waybill", self.waybill)
+        _text("shipment.carrier", self.carrier)
+        require_aware("shipment.shipped_at", self.shipped_at)
+        if not self.items:
+            raise InvalidValue("shipment.items", self.items, "must hold at least one line")
+        for line_id, quantity in self.items:
+            _count(f"shipment.items[{line_id!r}]", quantity, minimum=1)
+
+
+@attrs.frozen
+class OrderPlaced:
+    """An order was placed and waits for payment until ``pay_by``."""
+
+    order_id: str
+    customer_id: str
+    payable: Money
+    pay_by: datetime
+
+
+@attrs.frozen
+class OrderStatusChanged:
+    """An order moved from ``source`` to ``target`` at ``at`` (``reason`` for cancels, closes)."""
+
+    order_id: str
+    source: OrderStatus
+    target: OrderStatus
+    at: datetime
+    reason: str = ""
+
+
+@attrs.frozen
+class PackageShipped:
+    """A package of the order left with a courier."""
+
+    order_id: str
+    shipment: Shipment
+
+
+OrderEvent: TypeAlias = OrderPlaced | OrderStatusChanged | PackageShipped
+"""What an order command reports."""
+
+
+def _optional_aware(field: str, value: datetime | None) -> None:
+    if value is not None:
+        require_aware(field, value)
+
+
+@attrs.frozen(kw_only=True)
+class Order:
+    """An order: its lines at the prices paid, its freight, its status and its version.
+
+    ``payable`` is the goods payable plus the freight; the payment must match it.
+    """
+
+    id: str
+    customer_id: str
+    currency: str
+    lines: tuple[OrderLine, ...] = attrs.field(converter=_tuple)
+    freight: Money
+    placed_at: datetime
+    pay_by: datetime
+    status: OrderStatus = OrderStatus.AWAITING_PAYMENT
+    coupon_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    payment_id: str | None = None
+    paid_at: datetime | None = None
+    shipments: tuple[Shipment, ...] = attrs.field(default=(), converter=_tuple)
+    delivered_at: datetime | None = None
+    completed_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str = ""
+    version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        where = f"order {self.id!r}"
+        _text("order.id", self.id)
+        _text(f"{where}.customer_id", self.customer_id)
+        _count(f"{where}.version", self.version, minimum=0)
+        if not self.lines:
+            raise InvalidValue(f"{where}.lines", self.lines, "must hold at least one line")
+        line_ids = [line.line_id for line in self.lines]
+        if len(set(line_ids)) != len(line_ids):
+            raise InvalidValue(f"{where}.lines", line_ids, "must have distinct line ids")
+        currencies = {line.payable.currency for line in self.lines} | {self.freight.currency}
+        if currencies != {self.currency}:
+            raise InvalidValue(
+                f"{where}.currency", sorted(currencies), f"must all be {self.currency}"
+            )
+        if self.freight.is_negative():
+            raise InvalidValue(f"{where}.freight", self.freight, "must not be negative")
+        require_aware(f"{where}.placed_at", self.placed_at)
+        require_aware(f"{where}.pay_by", self.pay_by)
+        if self.pay_by < self.placed_at:
+            raise InvalidValue(f"{where}.pay_by", self.pay_by, "must not be before placed_at")
+        for name in ("paid_at", "delivered_at", "completed_at", "ended_at"):
+            _optional_aware(f"{where}.{name}", getattr(self, name))
+        quantities = {line.line_id: line.quantity for line in self.lines}
+        for line_id, shipped in self.shipped_quantities().items():
+            if shipped > quantities.get(line_id, 0):
+                raise InvalidValue(
+                    f"{where}.shipments", shipped, f"must not ship more of line {line_id!r}"
+                )
+
+    @classmethod
+    def place(
+        cls,
+        *,
+        order_id: str,
+        customer_id: str,
+        quote: Quote,
+        freight: Money | None = None,
+        placed_at: datetime,
+        pay_within: timedelta = DEFAULT_PAYMENT_WINDOW,
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """A new order from a priced cart, waiting for payment for ``pay_within``."""
+        require_aware("placed_at", placed_at)
+        if not isinstance(pay_within, timedelta) or pay_within <= timedelta(0):
+            raise InvalidValue("pay_within", pay_within, "must be a positive timedelta")
+        lines = tuple(
+            OrderLine(
+                line_id=line.line_id,
+                sku_id=line.sku_id,
+                quantity=line.quantity,
+                unit_payables=line.unit_payables(),
+                gift=line.gift,
+            )
+            for line in quote.lines
+        )
+        order = cls(
+            id=order_id,
+            customer_id=customer_id,
+            currency=quote.currency,
+            lines=lines,
+            freight=freight if freight is not None else Money.zero(quote.currency),
+            placed_at=placed_at,
+            pay_by=placed_at + pay_within,
+            coupon_ids=quote.coupon_ids,
+        )
+        return order, (OrderPlaced(order.id, customer_id, order.payable, order.pay_by),)
+
+    # reading ---------------------------------------------------------------------
+
+    @property
+    def goods_payable(self) -> Money:
+        """What the customer pays for the goods, every discount taken off."""
+        return total((line.payable for line in self.lines), self.currency)
+
+    @property
+    def payable(self) -> Money:
+        """What the payment must be: the goods payable plus the freight."""
+        return self.goods_payable + self.freight
+
+    def line(self, line_id: str) -> OrderLine:
+        """The line ``line_id``, or InvalidValue."""
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise InvalidValue("line_id", line_id, f"is not a line of order {self.id!r}")
+
+    def shipped_quantities(self) -> dict[str, int]:
+        """Units shipped so far, per line id."""
+        shipped: dict[str, int] = {}
+        for shipment in self.shipments:
+            for line_id, quantity in shipment.items:
+                shipped[line_id] = shipped.get(line_id, 0) + quantity
+        return shipped
+
+    def unshipped_quantities(self) -> dict[str, int]:
+        """Units still to ship, per line id (lines fully shipped left out)."""
+        shipped = self.shipped_quantities()
+        left = {line.line_id: line.quantity - shipped.get(line.line_id, 0) for line in self.lines}
+        return {line_id: quantity for line_id, quantity in left.items() if quantity}
+
+    def is_final(self) -> bool:
+        """Whether nothing can happen to the order any more."""
+        return not TRANSITIONS[self.status]
+
+    # commands --------------------------------------------------------------------
+
+    def _move(
+        self, target: OrderStatus, at: datetime, reason: str = "", **changes: Any
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        require_aware("at", at)
+        if target not in TRANSITIONS[self.status]:
+            raise IllegalTransition("order", self.id, self.status.value, target.value)
+        new = attrs.evolve(self, status=target, version=self.version + 1, **changes)
+        return new, (OrderStatusChanged(self.id, self.status, target, at, reason),)
+
+    def pay(
+        self, *, payment_id: str, amount: Money, at: datetime
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Record the payment ``payment_id`` of ``amount`` (待付款 -> 已付款).
+
+        The same payment notified again changes nothing. An amount other than
+        :attr:`payable` raises PaymentMismatch; paying an order that no longer
+        waits for payment raises IllegalTransition (the host refunds it).
+        """
+        _text("payment_id", payment_id)
+        if self.payment_id == payment_id:
+            return self, ()
+        if self.status is OrderStatus.AWAITING_PAYMENT and amount != self.payable:
+            raise PaymentMismatch(self.id, self.payable, amount)
+        return self._move(OrderStatus.PAID, at, payment_id=payment_id, paid_at=at)
+
+    def ship(
+        self,
+        *,
+        waybill: str,
+        carrier: str,
+        at: datetime,
+        items: Mapping[str, int] | None = None,
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Send ``items`` (line id -> units; all that is left when None) in one package.
+
+        The order becomes SHIPPED when its last unit leaves; until then it
+        stays PAID with the shipments recorded. A waybill already recorded
+        changes nothing.
+        """
+        if any(shipment.waybill == waybill for shipment in self.shipments):
+            return self, ()
+        if self.status is not OrderStatus.PAID:
+            raise IllegalTransition("order", self.id, self.status.value, "shipped")
+        left = self.unshipped_quantities()
+        wanted = dict(items) if items is not None else left
+        for line_id, quantity in wanted.items():
+            self.line(line_id)
+            if quantity > left.get(line_id, 0):
+                raise InvalidValue(
+                    f"items[{line_id!r}]",
+                    quantity,
+                    f"must not exceed the {left.get(line_id, 0)} unshipped",
+                )
+        shipment = Shipment(waybill=waybill, carrier=carrier, items=wanted, shipped_at=at)
+        shipped: tuple[OrderEvent, ...] = (PackageShipped(self.id, shipment),)
+        shipments = (*self.shipments, shipment)
+        if any(left[line_id] > wanted.get(line_id, 0) for line_id in left):
+            return attrs.evolve(self, shipments=shipments, version=self.version + 1), shipped
+        new, moved = self._move(OrderStatus.SHIPPED, at, shipments=shipments)
+        return new, (*shipped, *moved)
+
+    def deliver(self, *, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """The courier reports the order delivered (已签收); again changes nothing."""
+        if self.status is OrderStatus.DELIVERED:
+            return self, ()
+        return self._move(OrderStatus.DELIVERED, at, delivered_at=at)
+
+    def complete(self, *, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """The customer confirms receipt (确认收货): completed; again changes nothing."""
+        if self.status is OrderStatus.COMPLETED:
+            return self, ()
+        return self._move(OrderStatus.COMPLETED, at, completed_at=at)
+
+    def complete_if_due(
+        self, *, now: datetime, after: timedelta
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Auto-confirm (自动确认收货): complete once ``after`` has passed since delivery.
+
+        Never delivered (no courier scan), the window runs from its last package.
+        """
+        require_aware("now", now)
+        if self.status not in (OrderStatus.SHIPPED, OrderStatus.DELIVERED):
+            return self, ()
+        since = self.delivered_at or max(s.shipped_at for s in self.shipments)
+        if now < since + after:
+            return self, ()
+        return self.complete(at=now)
+
+    def cancel(self, *, reason: str, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Cancel an unpaid order (已取消); a cancelled order changes nothing."""
+        _text("reason", reason)
+        if self.status is OrderStatus.CANCELLED:
+            return self, ()
+        return self._move(OrderStatus.CANCELLED, at, reason, ended_at=at, end_reason=reason)
+
+    def expire(self, *, now: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Cancel the order if it is still unpaid at its deadline ``pay_by``; else nothing."""
+        require_aware("now", now)
+        if self.status is not OrderStatus.AWAITING_PAYMENT or now < self.pay_by:
+            return self, ()
+        return self.cancel(reason=PAYMENT_TIMEOUT, at=now)
+
+    def close(self, *, reason: str, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Close a paid, unshipped order refunded in full (已关闭); again changes nothing."""
+        _text("reason", reason)
+        if self.status is OrderStatus.CLOSED:
+            return self, ()
+        if self.shipments:
+            raise IllegalTransition("order", self.id, "partly shipped", OrderStatus.CLOSED.value)
+        return self._move(OrderStatus.CLOSED, at, reason, ended_at=at, end_reason=reason)
