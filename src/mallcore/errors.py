@@ -9,10 +9,12 @@
     ├── NotFound (LookupError)             no such product, SKU, order, account ...
     ├── IllegalTransition                  a state change the lifecycle table forbids
     ├── OutOfStock                         not enough stock to reserve
+    ├── NotEnoughPoints                    a points spend larger than the balance
     ├── CouponUnavailable                  a coupon that cannot be used (spent, expired, not owned)
     ├── PaymentMismatch                    a payment whose amount or order does not match
     ├── InvalidSignature                   a payment notification that fails verification
-    └── StaleVersion                       optimistic concurrency: someone saved first
+    ├── StaleVersion                       optimistic concurrency: someone saved first
+    └── Unavailable                        a payment provider or courier that cannot be reached
 
 Bad input raises an :class:`InvalidValue` (also a :class:`ValueError`) and
 changes nothing. Business refusals (a forbidden transition, no stock) have
@@ -30,10 +32,12 @@ __all__ = [
     "InvalidSignature",
     "InvalidValue",
     "MallcoreError",
+    "NotEnoughPoints",
     "NotFound",
     "OutOfStock",
     "PaymentMismatch",
     "StaleVersion",
+    "Unavailable",
 ]
 
 
@@ -114,6 +118,19 @@ class OutOfStock(MallcoreError):
         super().__init__(f"SKU {sku_id!r}: {requested} requested but only {available} available")
 
 
+class NotEnoughPoints(MallcoreError):
+    """A points account asked to spend more than it can."""
+
+    def __init__(self, account_id: str, requested: int, available: int) -> None:
+        self.account_id = account_id
+        self.requested = requested
+        self.available = available
+        super().__init__(
+            f"points account {account_id!r}: {requested} points requested "
+            f"but only {available} available"
+        )
+
+
 class CouponUnavailable(MallcoreError):
     """A coupon that cannot be used now, with the ``reason``."""
 
@@ -155,3 +172,16 @@ class StaleVersion(MallcoreError):
             f"{kind} {key!r}: saving version {expected + 1} "
             f"but the stored version is {actual}, not {expected}"
         )
+
+
+class Unavailable(MallcoreError):
+    """A remote service behind a port (payment provider, courier) that cannot be reached now.
+
+    Adapters translate their transport errors into this (``raise ... from exc``);
+    the command that needed the service changed nothing and may be retried.
+    """
+
+    def __init__(self, service: str, reason: str) -> None:
+        self.service = service
+        self.reason = reason
+        super().__init__(f"{service} is unavailable: {reason}")
