@@ -33,7 +33,7 @@ from dateutil.relativedelta import relativedelta
 from mallcore.catalog.listing import require_aware
 from mallcore.errors import InvalidValue
 
-__all__ = ["ExpiryPolicy", "ExpiryRule", "local_midnight"]
+__all__ = ["ExpiryPolicy", "ExpiryRule", "check_time_zone", "local_midnight"]
 
 
 class ExpiryRule(enum.Enum):
@@ -63,7 +63,8 @@ def local_midnight(moment: datetime, time_zone: str) -> datetime:
     return datetime(local.year, local.month, local.day, tzinfo=zone)
 
 
-def _time_zone(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+def check_time_zone(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    """attrs validator: ``value`` must be an IANA time zone name ("Asia/Shanghai")."""
     if not isinstance(value, str) or tz.gettz(value) is None:
         raise InvalidValue(attribute.name, value, "must be an IANA time zone name")
 
@@ -74,7 +75,7 @@ class ExpiryPolicy:
 
     rule: ExpiryRule = ExpiryRule.END_OF_NEXT_YEAR
     days: int | None = None
-    time_zone: str = attrs.field(default="Asia/Shanghai", validator=_time_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", validator=check_time_zone)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.rule, ExpiryRule):
