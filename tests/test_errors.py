@@ -13,6 +13,7 @@ from mallcore.errors import (
     NotFound,
     OutOfStock,
     StaleVersion,
+    Unavailable,
 )
 
 
@@ -40,6 +41,9 @@ def test_messages_name_the_thing_the_rule_and_the_values() -> None:
     )
     assert str(StaleVersion("order", "A1", 3, 4)) == (
         "order 'A1': saving version 4 but the stored version is 4, not 3"
+    )
+    assert str(Unavailable("payment gateway", "connection refused")) == (
+        "payment gateway is unavailable: connection refused"
     )
 
 

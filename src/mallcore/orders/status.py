@@ -25,7 +25,7 @@ import enum
 from types import MappingProxyType
 from typing import Final
 
-__all__ = ["TRANSITIONS", "OrderStatus"]
+__all__ = ["OrderStatus", "TRANSITIONS"]
 
 
 class OrderStatus(enum.Enum):

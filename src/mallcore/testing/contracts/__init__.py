@@ -1,3 +1,9 @@
-"""mallcore.testing.contracts (being built)."""
+"""Contract suites: what every adapter of a port must do, as tests you subclass.
 
-__all__: list[str] = []
+- :class:`UnitOfWorkContract`: storage (repositories under a unit of work);
+  provide the ``new_uow`` fixture.
+"""
+
+from mallcore.testing.contracts.storage import UnitOfWorkContract
+
+__all__ = ["UnitOfWorkContract"]

@@ -1,0 +1,206 @@
+"""In-memory storage: repositories and a unit of work over plain dicts, for tests and demos.
+
+:class:`InMemoryStore` holds what is committed; each :class:`InMemoryUnitOfWork`
+works on its own snapshot of it and publishes its changes on ``commit``, all
+or nothing. Values are immutable, so a snapshot is a shallow copy and a
+conflict is a stored value that is no longer the one the snapshot saw: two
+units of work that change the same order race, and the second to commit gets
+StaleVersion and keeps nothing. Safe across threads of one process; for
+several processes use a database adapter.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+
+from mallcore.catalog import Product, Stock
+from mallcore.errors import NotFound, StaleVersion
+from mallcore.orders import Order, OrderStatus
+
+__all__ = [
+    "InMemoryEventLog",
+    "InMemoryOrders",
+    "InMemoryProducts",
+    "InMemoryStocks",
+    "InMemoryStore",
+    "InMemoryUnitOfWork",
+]
+
+V = TypeVar("V")
+
+
+class InMemoryStore:
+    """What is committed: products, stock and orders by key, behind one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.products: dict[str, Product] = {}
+        self.stocks: dict[str, Stock] = {}
+        self.orders: dict[str, Order] = {}
+
+
+class _Table(Generic[V]):
+    """One repository's working copy of a committed dict, and what it wrote."""
+
+    def __init__(
+        self,
+        committed: dict[str, V],
+        *,
+        kind: str,
+        key: Callable[[V], str],
+        version: Callable[[V], int] | None,
+    ) -> None:
+        self._committed = committed
+        self._kind = kind
+        self._key = key
+        self._version = version
+        self._begin()
+
+    def _begin(self) -> None:
+        self._base = dict(self._committed)
+        self.rows = dict(self._base)
+        self._written: set[str] = set()
+
+    def get(self, key: str) -> V:
+        try:
+            return self.rows[key]
+        except KeyError:
+            raise NotFound(self._kind, key) from None
+
+    def save(self, value: V) -> None:
+        key = self._key(value)
+        if self._version is not None:
+            stored = self.rows.get(key)
+            actual = -1 if stored is None else self._version(stored)
+            expected = self._version(value) - 1
+            if actual != expected:
+                raise StaleVersion(self._kind, key, expected, actual)
+        self.rows[key] = value
+        self._written.add(key)
+
+    def _conflict(self) -> StaleVersion | None:
+        for key in sorted(self._written):
+            if self._committed.get(key) is not self._base.get(key):
+                mine = self.rows[key]
+                theirs = self._committed.get(key)
+                expected = self._version(mine) - 1 if self._version else 0
+                actual = self._version(theirs) if self._version and theirs is not None else -1
+                return StaleVersion(self._kind, key, expected, actual)
+        return None
+
+    def _publish(self) -> None:
+        self._committed.update({key: self.rows[key] for key in self._written})
+
+
+class InMemoryProducts(_Table[Product]):
+    """Products by id, found by SKU id too (see :class:`~mallcore.ports.ProductRepository`)."""
+
+    def __init__(self, committed: dict[str, Product]) -> None:
+        super().__init__(committed, kind="product", key=lambda p: p.id, version=None)
+
+    def get_by_sku(self, sku_id: str) -> Product:
+        """The product holding SKU ``sku_id``, or NotFound."""
+        for product in self.rows.values():
+            if any(sku.id == sku_id for sku in product.skus):
+                return product
+        raise NotFound("SKU", sku_id)
+
+
+class InMemoryStocks(_Table[Stock]):
+    """Stock by SKU id (see :class:`~mallcore.ports.StockRepository`)."""
+
+    def __init__(self, committed: dict[str, Stock]) -> None:
+        super().__init__(
+            committed, kind="stock", key=lambda s: s.sku_id, version=lambda s: s.version
+        )
+
+
+class InMemoryOrders(_Table[Order]):
+    """Orders by id (see :class:`~mallcore.ports.OrderRepository`)."""
+
+    def __init__(self, committed: dict[str, Order]) -> None:
+        super().__init__(committed, kind="order", key=lambda o: o.id, version=lambda o: o.version)
+
+    def awaiting_payment(self, *, due_by: datetime) -> Sequence[str]:
+        """Ids of unpaid orders whose deadline is at or before ``due_by``, oldest first."""
+        due = [
+            order
+            for order in self.rows.values()
+            if order.status is OrderStatus.AWAITING_PAYMENT and order.pay_by <= due_by
+        ]
+        return [order.id for order in sorted(due, key=lambda order: (order.pay_by, order.id))]
+
+    def due_for_completion(self) -> Sequence[str]:
+        """Ids of shipped or delivered orders."""
+        waiting = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
+        return sorted(order.id for order in self.rows.values() if order.status in waiting)
+
+    def get_by_waybill(self, waybill: str) -> Order:
+        """The order with a package under ``waybill``, or NotFound."""
+        for order in self.rows.values():
+            if any(shipment.waybill == waybill for shipment in order.shipments):
+                return order
+        raise NotFound("order with waybill", waybill)
+
+
+class InMemoryUnitOfWork:
+    """A transaction over an :class:`InMemoryStore` (see :class:`~mallcore.ports.UnitOfWork`)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        with store.lock:
+            self.products = InMemoryProducts(store.products)
+            self.stocks = InMemoryStocks(store.stocks)
+            self.orders = InMemoryOrders(store.orders)
+
+    def _tables(self) -> tuple[_Table[Product], _Table[Stock], _Table[Order]]:
+        return self.products, self.stocks, self.orders
+
+    def __enter__(self) -> Self:
+        """Begin: take a fresh snapshot of what is committed."""
+        self.rollback()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Drop whatever was not committed."""
+        self.rollback()
+
+    def commit(self) -> None:
+        """Publish every change, or raise StaleVersion and publish none."""
+        with self._store.lock:
+            for table in self._tables():
+                conflict = table._conflict()
+                if conflict is not None:
+                    for each in self._tables():
+                        each._begin()
+                    raise conflict
+            for table in self._tables():
+                table._publish()
+            for table in self._tables():
+                table._begin()
+
+    def rollback(self) -> None:
+        """Drop every change since the last commit and see what is committed now."""
+        with self._store.lock:
+            for table in self._tables():
+                table._begin()
+
+
+class InMemoryEventLog:
+    """An event publisher that keeps every published event, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[object] = []
+
+    def publish(self, events: Sequence[object]) -> None:
+        """Append ``events`` to :attr:`events`."""
+        self.events.extend(events)

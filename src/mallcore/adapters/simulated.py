@@ -1,0 +1,171 @@
+"""A simulated payment provider and courier, with the faults real ones have.
+
+- :class:`SimulatedGateway` signs its notifications with HMAC-SHA256 (as
+  微信支付 and 支付宝 sign theirs), declines payments above a limit, and can be
+  switched off (``available = False``) to raise Unavailable.
+- :class:`SimulatedCourier` numbers waybills, and produces the tracking scans
+  a package would get, twice and out of order when asked.
+
+They keep their state in memory; the demo and the tests drive them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from mallcore.errors import InvalidSignature, InvalidValue, NotFound, Unavailable
+from mallcore.money import Money
+from mallcore.ports import (
+    PaymentNotification,
+    PaymentRequest,
+    PaymentResult,
+    Refund,
+    TrackingEvent,
+    TrackingStatus,
+    Waybill,
+)
+
+__all__ = ["SIGNATURE_HEADER", "SimulatedCourier", "SimulatedGateway"]
+
+SIGNATURE_HEADER = "X-Sim-Signature"
+"""The header that carries a notification's hex HMAC-SHA256 signature."""
+
+
+class SimulatedGateway:
+    """A payment provider in memory (see :class:`~mallcore.ports.PaymentGateway`)."""
+
+    def __init__(self, *, secret: bytes, decline_above: Money | None = None) -> None:
+        self._secret = secret
+        self.decline_above = decline_above
+        self.available = True
+        self._payments: dict[str, PaymentRequest] = {}
+        self._paid: dict[str, Money] = {}
+        self._refunds: dict[str, Refund] = {}
+
+    def _check_up(self) -> None:
+        if not self.available:
+            raise Unavailable("simulated payment gateway", "switched off")
+
+    def _sign(self, body: bytes) -> str:
+        return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
+
+    def create_payment(
+        self, *, order_id: str, amount: Money, expires_at: datetime
+    ) -> PaymentRequest:
+        """Register a payment; the reference is what the shopper's client pays."""
+        self._check_up()
+        request = PaymentRequest(
+            order_id=order_id,
+            amount=amount,
+            reference=f"sim-{len(self._payments) + 1:06d}",
+            expires_at=expires_at,
+        )
+        self._payments[request.reference] = request
+        return request
+
+    def pay(self, reference: str, *, at: datetime) -> tuple[bytes, dict[str, str]]:
+        """The shopper pays ``reference``: the signed notification the provider would post."""
+        request = self._payments.get(reference)
+        if request is None:
+            raise NotFound("payment", reference)
+        declined = self.decline_above is not None and request.amount > self.decline_above
+        result = PaymentResult.DECLINED if declined else PaymentResult.SUCCEEDED
+        if not declined:
+            self._paid[reference] = request.amount
+        body = json.dumps(
+            {
+                "order_id": request.order_id,
+                "payment_id": reference,
+                "amount": str(request.amount.amount),
+                "currency": request.amount.currency,
+                "result": result.value,
+                "at": at.isoformat(),
+            },
+            sort_keys=True,
+        ).encode()
+        return body, {SIGNATURE_HEADER: self._sign(body)}
+
+    def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:
+        """Verify the signature, then read the notification."""
+        given = headers.get(SIGNATURE_HEADER, "")
+        if not hmac.compare_digest(given, self._sign(body)):
+            raise InvalidSignature("simulated payment gateway")
+        try:
+            data = json.loads(body)
+            return PaymentNotification(
+                order_id=data["order_id"],
+                payment_id=data["payment_id"],
+                amount=Money(data["amount"], data["currency"]),
+                result=PaymentResult(data["result"]),
+                at=datetime.fromisoformat(data["at"]),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InvalidValue("notification", body, "is not a payment notification") from exc
+
+    def refund(self, *, refund_id: str, payment_id: str, amount: Money) -> Refund:
+        """Return ``amount`` of a payment; a refund id seen before returns the first refund."""
+        self._check_up()
+        if refund_id in self._refunds:
+            return self._refunds[refund_id]
+        paid = self._paid.get(payment_id)
+        if paid is None:
+            raise NotFound("payment", payment_id)
+        refunded = [r.amount for r in self._refunds.values() if r.payment_id == payment_id]
+        left = paid - sum(refunded, start=Money.zero(paid.currency))
+        if amount > left:
+            raise InvalidValue(
+                "amount", amount, f"exceeds the {left} left of payment {payment_id!r}"
+            )
+        refund = Refund(refund_id=refund_id, payment_id=payment_id, amount=amount)
+        self._refunds[refund_id] = refund
+        return refund
+
+    def refunds(self) -> tuple[Refund, ...]:
+        """Every refund made, in order."""
+        return tuple(self._refunds.values())
+
+
+class SimulatedCourier:
+    """A courier in memory (see :class:`~mallcore.ports.Courier`).
+
+    ``duplicates`` sends every scan twice; ``reverse`` sends them newest first.
+    """
+
+    def __init__(self, *, carrier: str = "SIM", duplicates: bool = False, reverse: bool = False):
+        self.carrier = carrier
+        self.duplicates = duplicates
+        self.reverse = reverse
+        self.available = True
+        self._waybills: dict[str, Waybill] = {}
+
+    def create_shipment(
+        self, *, package_id: str, order_id: str, items: Mapping[str, int], destination: str
+    ) -> Waybill:
+        """Book a package; the same ``package_id`` again returns the same waybill."""
+        if not self.available:
+            raise Unavailable(f"simulated courier {self.carrier}", "switched off")
+        if package_id not in self._waybills:
+            number = f"{self.carrier}{len(self._waybills) + 1:010d}"
+            self._waybills[package_id] = Waybill(carrier=self.carrier, number=number)
+        return self._waybills[package_id]
+
+    def scans(
+        self, waybill: str, *, picked_up_at: datetime, transit: timedelta = timedelta(days=2)
+    ) -> list[TrackingEvent]:
+        """The tracking events of a package picked up at ``picked_up_at``."""
+        timeline = [
+            TrackingEvent(waybill=waybill, status=TrackingStatus.PICKED_UP, at=picked_up_at),
+            TrackingEvent(
+                waybill=waybill, status=TrackingStatus.IN_TRANSIT, at=picked_up_at + transit / 2
+            ),
+            TrackingEvent(
+                waybill=waybill, status=TrackingStatus.DELIVERED, at=picked_up_at + transit
+            ),
+        ]
+        if self.duplicates:
+            timeline = [event for event in timeline for _ in range(2)]
+        return timeline[::-1] if self.reverse else timeline

@@ -1,0 +1,258 @@
+"""``mallcore demo``: the order story told end to end on the embedded default adapters.
+
+A tea shop with a 满减 promotion and a coupon in the shopper's wallet: price
+the cart, place the order (stock held), pay through the simulated gateway (the
+notification arrives twice), ship, deliver, confirm; then a second order is
+left unpaid and cancelled at its deadline, its stock given back. Everything
+runs on the in-memory adapters with a clock that moves only when told, so the
+story prints the same every time.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TextIO
+
+from mallcore.adapters import (
+    InMemoryEventLog,
+    InMemoryStore,
+    InMemoryUnitOfWork,
+    SimulatedCourier,
+    SimulatedGateway,
+)
+from mallcore.catalog import Listing, ListingStatus, Product, Sku, SpecDimension, Stock
+from mallcore.money import Money
+from mallcore.orders import Order, OrderStatusChanged, PackageShipped
+from mallcore.pricing import AmountOffCoupon, Customer, Promotion, Tier, TieredAmountOff
+from mallcore.quote_report import render_quote
+from mallcore.services import (
+    cancel_overdue_orders,
+    confirm_receipt,
+    handle_payment_notification,
+    handle_tracking_event,
+    place_order,
+    price_cart,
+    ship_order,
+    start_payment,
+)
+from mallcore.testing.fakes import FakeClock
+
+__all__ = ["main", "run_demo"]
+
+START = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
+"""Singles' Day, five minutes past midnight: the demo's clock starts here."""
+
+
+def _cny(amount: str) -> Money:
+    return Money(amount, "CNY")
+
+
+def _catalog() -> tuple[Product, ...]:
+    def tea_sku(spec: dict[str, str]) -> Sku:
+        grams = spec["规格"].removesuffix("g")
+        price = _cny("68.00") if grams == "250" else _cny("128.00")
+        return Sku(f"longjing-{grams}g", spec, price, price, stock=20, weight=Decimal(grams) / 1000)
+
+    tea = Product.from_matrix(
+        "longjing",
+        "明前龙井",
+        "green-tea",
+        dimensions=[SpecDimension("规格", ("250g", "500g"))],
+        make_sku=tea_sku,
+        listing=Listing(ListingStatus.ON_SHELF),
+    )
+    cup = Product.single(
+        "cup",
+        "白瓷杯",
+        "teaware",
+        Sku("cup-white", {}, _cny("45.00"), _cny("39.00"), stock=5, weight=Decimal("0.3")),
+        listing=Listing(ListingStatus.ON_SHELF),
+    )
+    return tea, cup
+
+
+def _promotions() -> tuple[Promotion, ...]:
+    return (
+        TieredAmountOff(
+            id="double-11",
+            name="满200减20 / 满300减40",
+            tiers=[Tier(_cny("200"), _cny("20")), Tier(_cny("300"), _cny("40"))],
+        ),
+    )
+
+
+def _wallet() -> tuple[AmountOffCoupon, ...]:
+    return (
+        AmountOffCoupon(
+            id="coupon-15",
+            name="满150减15",
+            min_spend=_cny("150"),
+            amount_off=_cny("15"),
+            received_at=START - timedelta(days=2),
+            valid_days=30,
+        ),
+    )
+
+
+def _describe(event: object) -> str | None:
+    if isinstance(event, OrderStatusChanged):
+        reason = f" ({event.reason})" if event.reason else ""
+        moved = f"{event.source.value} -> {event.target.value}{reason}"
+        return f"[{event.at:%m-%d %H:%M}] order {event.order_id}: {moved}"
+    if isinstance(event, PackageShipped):
+        shipment = event.shipment
+        items = ", ".join(f"{line} x{n}" for line, n in shipment.items)
+        return (
+            f"[{shipment.shipped_at:%m-%d %H:%M}] order {event.order_id}: "
+            f"package {shipment.waybill} left with {items}"
+        )
+    return None
+
+
+class _Story:
+    """The demo's wiring: one store, the fakes, and a printer of what happened."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.store = InMemoryStore()
+        self.clock = FakeClock(START)
+        self.log = InMemoryEventLog()
+        self.gateway = SimulatedGateway(secret=b"demo-secret")
+        self.courier = SimulatedCourier(carrier="SF")
+        self._printed = 0
+
+    def uow(self) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self.store)
+
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def happened(self) -> None:
+        for event in self.log.events[self._printed :]:
+            text = _describe(event)
+            if text is not None:
+                self.say(f"  {text}")
+        self._printed = len(self.log.events)
+
+    def stock(self, sku_id: str) -> Stock:
+        with self.uow() as uow:
+            return uow.stocks.get(sku_id)
+
+
+def run_demo(out: TextIO) -> Order:
+    """Tell the order story on ``out``; return the completed order."""
+    story = _Story(out)
+    with story.uow() as uow:
+        for product in _catalog():
+            uow.products.save(product)
+            for sku in product.skus:
+                uow.stocks.save(Stock.from_sku(sku))
+        uow.commit()
+    alice = Customer(id="alice", tier="gold")
+    cart = {"longjing-250g": 2, "cup-white": 2}
+
+    story.say("== 1. Alice prices her cart (prices come from the catalog, not the client)")
+    priced = price_cart(
+        uow=story.uow(),
+        clock=story.clock,
+        customer=alice,
+        items=cart,
+        promotions=_promotions(),
+        coupons=_wallet(),
+    )
+    story.say(render_quote(priced))
+
+    story.say("== 2. She places the order: stock is held until the payment deadline")
+    order = place_order(
+        uow=story.uow(),
+        clock=story.clock,
+        events=story.log,
+        order_id="O-1001",
+        customer=alice,
+        items=cart,
+        promotions=_promotions(),
+        coupons=_wallet(),
+    )
+    held = story.stock("cup-white")
+    story.say(
+        f"  order {order.id}: payable {order.payable.format('zh_CN')}, pay by {order.pay_by:%H:%M}"
+    )
+    story.say(f"  cup-white: {held.on_hand} on hand, {held.available} available")
+
+    story.say("\n== 3. She pays; the provider notifies twice (signed, verified, applied once)")
+    request = start_payment(uow=story.uow(), gateway=story.gateway, order_id=order.id)
+    story.clock.advance(timedelta(minutes=2))
+    body, headers = story.gateway.pay(request.reference, at=story.clock.now())
+    for attempt in (1, 2):
+        handled = handle_payment_notification(
+            uow=story.uow(),
+            gateway=story.gateway,
+            clock=story.clock,
+            events=story.log,
+            body=body,
+            headers=headers,
+        )
+        story.say(f"  notification {attempt}: {handled.outcome.value}")
+    story.happened()
+    paid = story.stock("cup-white")
+    story.say(f"  cup-white: {paid.on_hand} on hand, {paid.available} available")
+
+    story.say("\n== 4. The shop ships in two packages; the courier's scans come in")
+    story.clock.advance(timedelta(hours=3))
+    ship_order(
+        uow=story.uow(),
+        courier=story.courier,
+        clock=story.clock,
+        events=story.log,
+        order_id=order.id,
+        destination="330106",
+        items={"longjing-250g": 2},
+    )
+    story.clock.advance(timedelta(hours=1))
+    shipped = ship_order(
+        uow=story.uow(),
+        courier=story.courier,
+        clock=story.clock,
+        events=story.log,
+        order_id=order.id,
+        destination="330106",
+    )
+    story.happened()
+    last = shipped.shipments[-1]
+    for scan in story.courier.scans(last.waybill, picked_up_at=story.clock.now()):
+        handle_tracking_event(uow=story.uow(), events=story.log, event=scan)
+    story.clock.advance(timedelta(days=2))
+    story.happened()
+
+    story.say("\n== 5. Alice confirms receipt")
+    story.clock.advance(timedelta(hours=5))
+    completed = confirm_receipt(
+        uow=story.uow(), clock=story.clock, events=story.log, order_id=order.id
+    )
+    story.happened()
+
+    story.say("\n== 6. Bob orders a cup and never pays; the timeout job cancels it")
+    place_order(
+        uow=story.uow(),
+        clock=story.clock,
+        events=story.log,
+        order_id="O-1002",
+        customer=Customer(id="bob"),
+        items={"cup-white": 1},
+    )
+    story.say(f"  cup-white: {story.stock('cup-white').available} available while O-1002 waits")
+    story.clock.advance(timedelta(minutes=31))
+    cancel_overdue_orders(uow=story.uow(), clock=story.clock, events=story.log)
+    story.happened()
+    story.say(f"  cup-white: {story.stock('cup-white').available} available again")
+    return completed
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``mallcore demo``: print the story on standard output."""
+    del argv
+    run_demo(sys.stdout)
+    return 0

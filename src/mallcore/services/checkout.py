@@ -1,0 +1,97 @@
+"""Checkout: price a cart from the stored catalog and place the order, stock held.
+
+The shopper sends SKU ids and quantities only; every price comes from the
+host's own catalog (no trust in client-sent prices or amounts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+
+from mallcore.catalog import CategoryTree
+from mallcore.errors import InvalidValue
+from mallcore.orders import DEFAULT_PAYMENT_WINDOW, Order
+from mallcore.ports import Clock, EventPublisher, UnitOfWork
+from mallcore.pricing import Cart, Coupon, Customer, Promotion, Quote, quote
+from mallcore.pricing.from_catalog import cart_line
+
+__all__ = ["place_order", "price_cart"]
+
+
+def price_cart(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    customer: Customer,
+    items: Mapping[str, int],
+    promotions: Sequence[Promotion] = (),
+    coupons: Sequence[Coupon] = (),
+    categories: CategoryTree | None = None,
+) -> Quote:
+    """Price ``items`` (SKU id -> quantity) at the catalog's prices now, for ``customer``.
+
+    Raises NotFound for an unknown SKU and InvalidValue for one not on sale now.
+    """
+    now = clock.now()
+    if not items:
+        raise InvalidValue("items", items, "must name at least one SKU")
+    lines = []
+    for sku_id, quantity in items.items():
+        product = uow.products.get_by_sku(sku_id)
+        if not product.is_purchasable(now, sku_id):
+            raise InvalidValue("items", sku_id, "is not on sale now")
+        lines.append(
+            cart_line(product, product.sku(sku_id), quantity=quantity, categories=categories)
+        )
+    cart = Cart(currency=lines[0].list_price.currency, lines=lines)
+    return quote(cart, promotions=promotions, coupons=coupons, customer=customer, now=now)
+
+
+def place_order(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    events: EventPublisher,
+    order_id: str,
+    customer: Customer,
+    items: Mapping[str, int],
+    promotions: Sequence[Promotion] = (),
+    coupons: Sequence[Coupon] = (),
+    categories: CategoryTree | None = None,
+    pay_within: timedelta = DEFAULT_PAYMENT_WINDOW,
+) -> Order:
+    """Price ``items``, hold their stock until the payment deadline and save the order.
+
+    All or nothing: OutOfStock for any SKU leaves every stock as it was.
+    Placing an ``order_id`` that exists raises StaleVersion.
+    """
+    with uow:
+        priced = price_cart(
+            uow=uow,
+            clock=clock,
+            customer=customer,
+            items=items,
+            promotions=promotions,
+            coupons=coupons,
+            categories=categories,
+        )
+        now = clock.now()
+        order, placed = Order.place(
+            order_id=order_id,
+            customer_id=customer.id,
+            quote=priced,
+            placed_at=now,
+            pay_within=pay_within,
+        )
+        held: list[object] = []
+        for sku_id, quantity in items.items():
+            stock, reserved = uow.stocks.get(sku_id).reserve(
+                order.id, quantity, now, hold=pay_within
+            )
+            uow.stocks.save(stock)
+            held.extend(reserved)
+        uow.orders.save(order)
+        uow.commit()
+    events.publish([*placed, *held])
+    return order

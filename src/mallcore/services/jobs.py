@@ -1,0 +1,69 @@
+"""Scheduled jobs: cancel orders unpaid at their deadline, auto-confirm delivered ones.
+
+Each order is handled in its own transaction, so one order that a payment
+notification changed meanwhile (StaleVersion) is skipped, not fatal: the
+next run sees it in its new state.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Final
+
+from mallcore.errors import StaleVersion
+from mallcore.ports import Clock, EventPublisher, UnitOfWork
+from mallcore.services._stock import release_order_stock
+
+__all__ = ["DEFAULT_CONFIRMATION_WINDOW", "cancel_overdue_orders", "complete_due_orders"]
+
+DEFAULT_CONFIRMATION_WINDOW: Final = timedelta(days=7)
+"""How long after delivery (or its last package, never scanned) an order confirms itself."""
+
+
+def cancel_overdue_orders(*, uow: UnitOfWork, clock: Clock, events: EventPublisher) -> list[str]:
+    """Cancel every order still unpaid at its deadline and give its stock back; their ids."""
+    now = clock.now()
+    with uow:
+        due = list(uow.orders.awaiting_payment(due_by=now))
+    cancelled: list[str] = []
+    for order_id in due:
+        with uow:
+            order, changes = uow.orders.get(order_id).expire(now=now)
+            if not changes:
+                continue
+            released = release_order_stock(uow, order)
+            uow.orders.save(order)
+            try:
+                uow.commit()
+            except StaleVersion:
+                continue
+        events.publish([*changes, *released])
+        cancelled.append(order_id)
+    return cancelled
+
+
+def complete_due_orders(
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    events: EventPublisher,
+    after: timedelta = DEFAULT_CONFIRMATION_WINDOW,
+) -> list[str]:
+    """Complete every shipped or delivered order whose confirmation window is over; their ids."""
+    now = clock.now()
+    with uow:
+        candidates = list(uow.orders.due_for_completion())
+    completed: list[str] = []
+    for order_id in candidates:
+        with uow:
+            order, changes = uow.orders.get(order_id).complete_if_due(now=now, after=after)
+            if not changes:
+                continue
+            uow.orders.save(order)
+            try:
+                uow.commit()
+            except StaleVersion:
+                continue
+        events.publish(changes)
+        completed.append(order_id)
+    return completed

@@ -1,0 +1,228 @@
+"""The use cases on the in-memory adapters: place, pay, ship, deliver, confirm, time out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from mallcore.errors import InvalidSignature, InvalidValue, OutOfStock, PaymentMismatch
+from mallcore.money import Money
+from mallcore.orders import Order, OrderStatus, OrderStatusChanged
+from mallcore.pricing import Customer, Tier, TieredAmountOff
+from mallcore.services import (
+    PaymentOutcome,
+    cancel_overdue_orders,
+    complete_due_orders,
+    confirm_receipt,
+    handle_payment_notification,
+    handle_tracking_event,
+    place_order,
+    ship_order,
+    start_payment,
+)
+from tests.services.conftest import Shop
+
+ALICE = Customer(id="alice")
+FULL_100 = TieredAmountOff(id="full-100", tiers=[Tier(Money("100", "CNY"), Money("10", "CNY"))])
+
+
+def _place(shop: Shop, order_id: str = "O-1", items: dict[str, int] | None = None) -> Order:
+    return place_order(
+        uow=shop.uow(),
+        clock=shop.clock,
+        events=shop.events,
+        order_id=order_id,
+        customer=ALICE,
+        items=items if items is not None else {"tea": 2, "cup": 1},
+        promotions=[FULL_100],
+    )
+
+
+def _notify(shop: Shop, body: bytes, headers: dict[str, str]) -> PaymentOutcome:
+    return handle_payment_notification(
+        uow=shop.uow(),
+        gateway=shop.gateway,
+        clock=shop.clock,
+        events=shop.events,
+        body=body,
+        headers=headers,
+    ).outcome
+
+
+def _pay(shop: Shop, order_id: str = "O-1") -> tuple[bytes, dict[str, str]]:
+    request = start_payment(uow=shop.uow(), gateway=shop.gateway, order_id=order_id)
+    return shop.gateway.pay(request.reference, at=shop.clock.now())
+
+
+def _ship(shop: Shop, items: dict[str, int] | None = None) -> Order:
+    return ship_order(
+        uow=shop.uow(),
+        courier=shop.courier,
+        clock=shop.clock,
+        events=shop.events,
+        order_id="O-1",
+        destination="330106",
+        items=items,
+    )
+
+
+def _order(shop: Shop, order_id: str = "O-1") -> Order:
+    with shop.uow() as uow:
+        return uow.orders.get(order_id)
+
+
+def test_placing_an_order_prices_it_from_the_catalog_and_holds_its_stock(shop: Shop) -> None:
+    order = _place(shop)
+
+    assert order.payable == Money("140.00", "CNY")
+    assert order.status is OrderStatus.AWAITING_PAYMENT
+    assert (shop.stock("tea").available, shop.stock("cup").available) == (8, 0)
+    assert _order(shop) == order
+
+
+def test_an_order_that_cannot_be_filled_holds_nothing_and_is_not_saved(shop: Shop) -> None:
+    with pytest.raises(OutOfStock, match="'cup': 2 requested but only 1 available"):
+        _place(shop, items={"tea": 2, "cup": 2})
+
+    assert shop.stock("tea").available == 10
+    with shop.uow() as uow, pytest.raises(LookupError):
+        uow.orders.get("O-1")
+
+
+def test_a_payment_is_applied_once_however_often_it_is_notified(shop: Shop) -> None:
+    _place(shop)
+    body, headers = _pay(shop)
+
+    outcomes = [_notify(shop, body, headers) for _ in range(3)]
+
+    assert outcomes == [PaymentOutcome.PAID, *[PaymentOutcome.ALREADY_APPLIED] * 2]
+    assert _order(shop).status is OrderStatus.PAID
+    assert (shop.stock("tea").on_hand, shop.stock("tea").available) == (8, 8)
+    moves = [e for e in shop.events.events if isinstance(e, OrderStatusChanged)]
+    assert [m.target for m in moves] == [OrderStatus.PAID]
+
+
+def test_a_notification_with_a_bad_signature_changes_nothing(shop: Shop) -> None:
+    _place(shop)
+    body, _ = _pay(shop)
+
+    with pytest.raises(InvalidSignature):
+        _notify(shop, body, {"X-Sim-Signature": "0" * 64})
+
+    assert _order(shop).status is OrderStatus.AWAITING_PAYMENT
+
+
+def test_a_tampered_amount_fails_verification(shop: Shop) -> None:
+    _place(shop)
+    body, headers = _pay(shop)
+
+    with pytest.raises(InvalidSignature):
+        _notify(shop, body.replace(b"140.00", b"1.40"), headers)
+
+
+def test_a_declined_payment_leaves_the_order_waiting(shop: Shop) -> None:
+    _place(shop)
+    shop.gateway.decline_above = Money("100", "CNY")
+
+    assert _notify(shop, *_pay(shop)) is PaymentOutcome.DECLINED
+    assert _order(shop).status is OrderStatus.AWAITING_PAYMENT
+
+
+def test_a_payment_of_the_wrong_amount_is_refused_and_changes_nothing(shop: Shop) -> None:
+    _place(shop)
+    request = shop.gateway.create_payment(
+        order_id="O-1", amount=Money("1.00", "CNY"), expires_at=shop.clock.now()
+    )
+    body, headers = shop.gateway.pay(request.reference, at=shop.clock.now())
+
+    with pytest.raises(PaymentMismatch):
+        _notify(shop, body, headers)
+
+    assert _order(shop).status is OrderStatus.AWAITING_PAYMENT
+    assert shop.stock("tea").on_hand == 10
+
+
+def test_an_unpaid_order_is_cancelled_at_its_deadline_and_its_stock_comes_back(
+    shop: Shop,
+) -> None:
+    _place(shop)
+    shop.clock.advance(timedelta(minutes=29))
+
+    assert cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == []
+    shop.clock.advance(timedelta(minutes=1))
+    assert cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == ["O-1"]
+
+    assert _order(shop).status is OrderStatus.CANCELLED
+    assert (shop.stock("tea").available, shop.stock("cup").available) == (10, 1)
+
+
+def test_a_payment_arriving_after_the_order_was_cancelled_is_refunded_in_full(
+    shop: Shop,
+) -> None:
+    _place(shop)
+    body, headers = _pay(shop)
+    shop.clock.advance(timedelta(minutes=30))
+    cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events)
+
+    outcome = _notify(shop, body, headers)
+
+    assert outcome is PaymentOutcome.REFUNDED
+    assert [r.amount for r in shop.gateway.refunds()] == [Money("140.00", "CNY")]
+    assert _order(shop).status is OrderStatus.CANCELLED
+
+
+def test_a_payment_after_the_hold_lapsed_and_the_units_were_sold_is_refunded(shop: Shop) -> None:
+    _place(shop)
+    body, headers = _pay(shop)
+    shop.clock.advance(timedelta(minutes=31))
+    _place(shop, order_id="O-2", items={"cup": 1})
+
+    outcome = _notify(shop, body, headers)
+
+    assert outcome is PaymentOutcome.REFUNDED
+    assert _order(shop).status is OrderStatus.CANCELLED
+    assert shop.stock("tea").available == 10
+    assert shop.stock("cup").available == 0
+
+
+def test_an_order_ships_delivers_on_its_last_package_scan_and_completes(shop: Shop) -> None:
+    _place(shop)
+    _notify(shop, *_pay(shop))
+    _ship(shop, items={"tea": 2})
+    shipped = _ship(shop)
+    first, last = (s.waybill for s in shipped.shipments)
+
+    for scan in shop.courier.scans(first, picked_up_at=shop.clock.now()):
+        handle_tracking_event(uow=shop.uow(), events=shop.events, event=scan)
+    assert _order(shop).status is OrderStatus.SHIPPED
+    shop.courier.duplicates = shop.courier.reverse = True
+    for scan in shop.courier.scans(last, picked_up_at=shop.clock.now()):
+        handle_tracking_event(uow=shop.uow(), events=shop.events, event=scan)
+    assert _order(shop).status is OrderStatus.DELIVERED
+
+    done = confirm_receipt(uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1")
+    assert done.status is OrderStatus.COMPLETED
+
+
+def test_a_shipped_order_nobody_confirms_completes_seven_days_after_its_last_package(
+    shop: Shop,
+) -> None:
+    _place(shop)
+    _notify(shop, *_pay(shop))
+    _ship(shop)
+    shop.clock.advance(timedelta(days=7) - timedelta(seconds=1))
+
+    assert complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == []
+    shop.clock.advance(timedelta(seconds=1))
+    assert complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == ["O-1"]
+
+
+def test_an_unknown_sku_in_the_cart_is_refused_by_name(shop: Shop) -> None:
+    with pytest.raises(LookupError, match="no SKU 'teapot'"):
+        _place(shop, items={"teapot": 1})
+
+
+def test_an_empty_cart_is_refused(shop: Shop) -> None:
+    with pytest.raises(InvalidValue, match="items: must name at least one SKU"):
+        _place(shop, items={})
