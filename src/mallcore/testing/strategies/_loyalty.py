@@ -1,0 +1,239 @@
+"""Strategies for loyalty: expiry and account policies, points accounts, earning, tiers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from hypothesis import strategies as st
+
+from mallcore.errors import NotEnoughPoints
+from mallcore.loyalty import (
+    AccountPolicy,
+    BirthdayRule,
+    ClawbackPolicy,
+    EarningLine,
+    EarningPolicy,
+    ExpiryPolicy,
+    ExpiryRule,
+    Membership,
+    Multiplier,
+    NegativeBalancePolicy,
+    OverCap,
+    PointsAccount,
+    Purchase,
+    RedemptionPolicy,
+    ReviewPolicy,
+    ReviewRule,
+    Tier,
+    TierProgram,
+)
+from mallcore.money import Money, currency_exponent
+
+__all__ = [
+    "LOYALTY_EPOCH",
+    "account_policies",
+    "earning_policies",
+    "expiry_policies",
+    "memberships",
+    "points_accounts",
+    "purchases",
+    "redemption_policies",
+    "tier_programs",
+]
+
+LOYALTY_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+"""The moment generated accounts start from; their commands follow it by hours."""
+
+_ZONES = ("Asia/Shanghai", "Asia/Tokyo", "America/New_York", "UTC")
+_CATEGORIES = ("tea", "food", "gift-cards")
+_SKUS = ("sku-1", "sku-2", "sku-3")
+
+
+def _money(currency: str, low: int, high: int) -> st.SearchStrategy[Money]:
+    scale = 10 ** currency_exponent(currency)
+    return st.integers(low * scale, high * scale).map(lambda n: Money.from_minor(n, currency))
+
+
+def _rates(max_value: int = 5) -> st.SearchStrategy[Decimal]:
+    return st.integers(0, 4 * max_value).map(lambda n: Decimal(n) / 4)
+
+
+def expiry_policies() -> st.SearchStrategy[ExpiryPolicy]:
+    """Every expiry rule (1 to 400 days for DAYS_AFTER) in a spread of time zones."""
+    zones = st.sampled_from(_ZONES)
+    return st.builds(
+        ExpiryPolicy,
+        rule=st.sampled_from([r for r in ExpiryRule if r is not ExpiryRule.DAYS_AFTER]),
+        time_zone=zones,
+    ) | st.builds(
+        ExpiryPolicy, rule=st.just(ExpiryRule.DAYS_AFTER), days=st.integers(1, 400), time_zone=zones
+    )
+
+
+def account_policies() -> st.SearchStrategy[AccountPolicy]:
+    """Every combination of expiry, clawback and negative-balance policy."""
+    return st.builds(
+        AccountPolicy,
+        expiry=expiry_policies(),
+        clawback=st.sampled_from(ClawbackPolicy),
+        negative_balance=st.sampled_from(NegativeBalancePolicy),
+    )
+
+
+@st.composite
+def points_accounts(
+    draw: st.DrawFn, *, policy: AccountPolicy | None = None, max_commands: int = 12
+) -> PointsAccount:
+    """Accounts built by a random run of earn, spend, release, refund and expire commands.
+
+    Commands are an hour to 60 days apart from :data:`LOYALTY_EPOCH`; orders
+    are worth 1 to 500 CNY; some earnings are pending, some orders refunded.
+    """
+    account = PointsAccount.open("member-1", policy=policy or draw(account_policies()))
+    at = LOYALTY_EPOCH
+    totals: dict[str, Money] = {}
+    refunded: dict[str, Money] = {}
+    for step in range(draw(st.integers(0, max_commands))):
+        at += timedelta(hours=draw(st.integers(1, 24 * 60)))
+        kind = draw(st.sampled_from(["earn", "earn", "spend", "release", "refund", "expire"]))
+        order = f"order-{draw(st.integers(0, 5))}"
+        record = account.order(order)
+        if kind == "earn" and (record is None or record.earned_lot is None):
+            lock = draw(st.none() | st.integers(1, 30 * 24).map(lambda h: timedelta(hours=h)))
+            totals.setdefault(order, draw(_money("CNY", 1, 500)))
+            account, _ = account.earn(
+                draw(st.integers(1, 500)),
+                key=f"earn:{order}",
+                at=at,
+                order_id=order,
+                locked_until=None if lock is None else at + lock,
+            )
+        elif kind == "spend" and account.balance() > 0 and (record is None or not record.spent):
+            totals.setdefault(order, draw(_money("CNY", 1, 500)))
+            try:
+                account, _ = account.spend(
+                    draw(st.integers(1, account.balance())),
+                    key=f"spend:{order}",
+                    at=at,
+                    order_id=order,
+                )
+            except NotEnoughPoints:
+                continue
+        elif kind == "release" and record is not None and record.earned_lot is not None:
+            account, _ = account.release(order, key=f"release:{order}:{step}", at=at)
+        elif kind == "refund" and record is not None:
+            left = totals[order] - refunded.get(order, Money.zero("CNY"))
+            if left.is_zero():
+                continue
+            amount = Money.from_minor(draw(st.integers(1, left.minor_units)), "CNY")
+            refunded[order] = refunded.get(order, Money.zero("CNY")) + amount
+            account, _ = account.refund(
+                order, refunded=amount, order_total=totals[order], key=f"refund:{step}", at=at
+            )
+        elif kind == "expire":
+            account, _ = account.expire(at)
+    return account
+
+
+def earning_policies() -> st.SearchStrategy[EarningPolicy]:
+    """Earning policies with rates and multipliers in quarter steps up to 5."""
+    multipliers = st.lists(
+        st.builds(Multiplier, st.sampled_from(_CATEGORIES), _rates()),
+        max_size=3,
+        unique_by=lambda m: m.target,
+    )
+    sku_multipliers = st.lists(
+        st.builds(Multiplier, st.sampled_from(_SKUS), _rates()),
+        max_size=2,
+        unique_by=lambda m: m.target,
+    )
+    return st.builds(
+        EarningPolicy,
+        points_per_unit=_rates(),
+        include_freight=st.booleans(),
+        sku_multipliers=sku_multipliers,
+        category_multipliers=multipliers,
+        birthday_multiplier=_rates().map(lambda rate: rate + 1),
+        birthday_rule=st.sampled_from(BirthdayRule),
+        time_zone=st.sampled_from(_ZONES),
+    )
+
+
+@st.composite
+def purchases(draw: st.DrawFn, currency: str = "CNY", *, max_size: int = 5) -> Purchase:
+    """Purchases in ``currency``: up to ``max_size`` lines of up to 1,000 units each, freight."""
+    lines = draw(
+        st.lists(
+            st.builds(
+                EarningLine,
+                sku_id=st.sampled_from(_SKUS),
+                category_ids=st.frozensets(st.sampled_from(_CATEGORIES), max_size=2),
+                paid=_money(currency, 0, 1000),
+            ),
+            max_size=max_size,
+        )
+    )
+    return Purchase(
+        currency=currency,
+        lines=lines,
+        freight_paid=draw(st.none() | _money(currency, 0, 20)),
+        tier_multiplier=draw(_rates(3).map(lambda rate: rate + 1)),
+        birthday=draw(st.none() | st.dates(min_value=date(1950, 1, 1), max_value=date(2010, 1, 1))),
+        at=draw(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)))
+        .replace(tzinfo=UTC)
+        .replace(microsecond=0),
+    )
+
+
+@st.composite
+def redemption_policies(draw: st.DrawFn, currency: str = "CNY") -> RedemptionPolicy:
+    """Redemption policies in ``currency``: any rate, minimum, step, caps and combinations."""
+    return RedemptionPolicy(
+        points_per_unit=draw(st.sampled_from([1, 10, 50, 100, 1000, 3])),
+        min_points=draw(st.integers(0, 500)),
+        step=draw(st.sampled_from([1, 10, 100])),
+        max_share=draw(st.none() | st.integers(1, 100).map(Decimal)),
+        max_amount=draw(st.none() | _money(currency, 1, 100)),
+        over_cap=draw(st.sampled_from(OverCap)),
+        covers_freight=draw(st.booleans()),
+        with_coupons=draw(st.booleans()),
+    )
+
+
+@st.composite
+def tier_programs(draw: st.DrawFn, *, max_tiers: int = 4) -> TierProgram:
+    """Programmes of 1 to ``max_tiers`` tiers (thresholds up to 10,000) and any review policy."""
+    steps = draw(st.lists(st.integers(1, 2500), max_size=max_tiers - 1))
+    thresholds = [sum(steps[:n]) for n in range(len(steps) + 1)]
+    tiers = [
+        Tier(
+            id=f"tier-{n}",
+            threshold=threshold,
+            retention=draw(st.none() | st.integers(0, threshold)),
+        )
+        for n, threshold in enumerate(thresholds)
+    ]
+    review = draw(
+        st.just(ReviewPolicy())
+        | st.builds(ReviewPolicy, rule=st.just(ReviewRule.ROLLING), window_days=st.integers(1, 365))
+        | st.builds(
+            ReviewPolicy,
+            rule=st.just(ReviewRule.PERIODIC),
+            every_days=st.integers(1, 365),
+            reset=st.booleans(),
+        )
+    )
+    return TierProgram(tiers=tiers, review=review)
+
+
+@st.composite
+def memberships(draw: st.DrawFn, program: TierProgram | None = None) -> Membership:
+    """Members of ``program`` (drawn if None) after up to 8 growths, days apart."""
+    program = program or draw(tier_programs())
+    at = LOYALTY_EPOCH
+    member = Membership.join("member-1", program, at=at)
+    for n in range(draw(st.integers(0, 8))):
+        at += timedelta(days=draw(st.integers(0, 60)))
+        member, _ = member.grow(draw(st.integers(1, 2000)), key=f"g-{n}", at=at, program=program)
+    return member

@@ -1,0 +1,287 @@
+"""The points account: earning, spending, pending points, refunds, debt, expiry, keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import attrs
+import pytest
+
+from mallcore.errors import InvalidValue, NotEnoughPoints, NotFound
+from mallcore.loyalty import (
+    AccountPolicy,
+    ClawbackPolicy,
+    EntryKind,
+    ExpiryPolicy,
+    ExpiryRule,
+    NegativeBalancePolicy,
+    PointsAccount,
+)
+from mallcore.money import Money
+
+AT = datetime(2026, 3, 1, 10, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def cny(amount: str) -> Money:
+    return Money(amount, "CNY")
+
+
+def account_with(*earnings: int, policy: AccountPolicy | None = None) -> PointsAccount:
+    account = PointsAccount.open("member-1", policy=policy)
+    for n, points in enumerate(earnings):
+        account, _ = account.earn(points, key=f"earn:{n}", at=AT, order_id=f"order-{n}")
+    return account
+
+
+def test_a_40_yuan_order_that_earned_70_points_gives_back_35_when_20_yuan_is_refunded() -> None:
+    # The example of issue 5 (proportional clawback)
+    account = account_with(70)
+
+    account, entries = account.refund(
+        "order-0", refunded=cny("20.00"), order_total=cny("40.00"), key="refund:R1", at=AT + DAY
+    )
+
+    assert account.balance() == 35
+    assert [(e.kind, e.points) for e in entries] == [(EntryKind.CLAWED_BACK, -35)]
+
+
+def test_the_second_half_of_a_refund_takes_back_the_rest_exactly() -> None:
+    account = account_with(71)
+    account, _ = account.refund(
+        "order-0", refunded=cny("20.00"), order_total=cny("40.00"), key="refund:R1", at=AT
+    )
+
+    account, _ = account.refund(
+        "order-0", refunded=cny("20.00"), order_total=cny("40.00"), key="refund:R2", at=AT
+    )
+
+    assert account.balance() == 0
+    assert account.order("order-0") is not None
+    assert account.order("order-0").clawed == 71  # type: ignore[union-attr]
+
+
+def test_whole_order_clawback_takes_everything_at_the_first_partial_refund() -> None:
+    account = account_with(70, policy=AccountPolicy(clawback=ClawbackPolicy.WHOLE_ORDER))
+
+    account, _ = account.refund(
+        "order-0", refunded=cny("1.00"), order_total=cny("40.00"), key="refund:R1", at=AT
+    )
+
+    assert account.balance() == 0
+
+
+def test_a_clawback_larger_than_the_balance_is_forgiven_below_zero_by_default() -> None:
+    account = account_with(100)
+    account, _ = account.spend(80, key="spend:S", at=AT)
+
+    account, entries = account.refund(
+        "order-0", refunded=cny("10.00"), order_total=cny("10.00"), key="refund:R", at=AT
+    )
+
+    assert account.balance() == 0
+    assert entries[0].points == -20
+    assert account.order("order-0").forgiven == 80  # type: ignore[union-attr]
+
+
+def test_a_debt_from_a_clawback_is_repaid_by_the_next_earning_first() -> None:
+    policy = AccountPolicy(negative_balance=NegativeBalancePolicy.ALLOW_DEBT)
+    account = account_with(100, policy=policy)
+    account, _ = account.spend(80, key="spend:S", at=AT)
+    account, _ = account.refund(
+        "order-0", refunded=cny("10.00"), order_total=cny("10.00"), key="refund:R", at=AT
+    )
+    assert (account.balance(), account.debt) == (-80, 80)
+
+    account, _ = account.earn(50, key="earn:later", at=AT + DAY)
+
+    assert (account.balance(), account.debt) == (-30, 30)
+    assert account.lots()[-1].remaining == 0
+
+
+def test_spending_takes_the_oldest_lot_first() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(30, key="earn:old", at=AT)
+    account, _ = account.earn(50, key="earn:new", at=AT + DAY)
+
+    account, _ = account.spend(40, key="spend:S", at=AT + 2 * DAY)
+
+    assert [lot.remaining for lot in account.lots()] == [0, 40]
+
+
+def test_spending_more_than_the_balance_is_refused_and_changes_nothing() -> None:
+    account = account_with(30)
+
+    with pytest.raises(NotEnoughPoints) as refused:
+        account.spend(31, key="spend:S", at=AT)
+
+    assert (
+        str(refused.value) == "points account 'member-1': 31 points requested but only 30 available"
+    )
+    assert account.balance() == 30
+    assert not account.has_applied("spend:S")
+
+
+def test_points_of_a_refunded_order_come_back_into_the_lots_they_were_spent_from() -> None:
+    account = account_with(30, 50)
+    account, _ = account.spend(40, key="spend:B", at=AT, order_id="order-B")
+
+    account, entries = account.refund(
+        "order-B", refunded=cny("99.00"), order_total=cny("99.00"), key="refund:B", at=AT + DAY
+    )
+
+    assert [lot.remaining for lot in account.lots()] == [30, 50]
+    assert [(e.kind, e.points) for e in entries] == [(EntryKind.RETURNED, 40)]
+
+
+def test_spent_points_whose_lot_has_expired_are_not_returned() -> None:
+    policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=30))
+    account = account_with(100, policy=policy)
+    account, _ = account.spend(60, key="spend:B", at=AT, order_id="order-B")
+
+    account, entries = account.refund(
+        "order-B", refunded=cny("5.00"), order_total=cny("5.00"), key="refund:B", at=AT + 60 * DAY
+    )
+
+    assert entries == ()
+    assert account.order("order-B").returned == 60  # type: ignore[union-attr]
+
+
+def test_pending_points_are_not_in_the_balance_until_released() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(70, key="earn:A", at=AT, order_id="A", locked_until=AT + 7 * DAY)
+    assert (account.balance(), account.pending_points) == (0, 70)
+
+    account, entries = account.release("A", key="complete:A", at=AT + DAY)
+
+    assert (account.balance(), account.pending_points) == (70, 0)
+    assert [entry.kind for entry in entries] == [EntryKind.RELEASED]
+
+
+def test_pending_points_are_released_by_the_first_command_after_the_window_closes() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(70, key="earn:A", at=AT, order_id="A", locked_until=AT + 7 * DAY)
+
+    account, entries = account.spend(70, key="spend:B", at=AT + 8 * DAY)
+
+    assert [entry.kind for entry in entries] == [EntryKind.RELEASED, EntryKind.SPENT]
+    assert account.balance() == 0
+
+
+def test_a_refund_before_release_takes_the_points_from_pending() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(70, key="earn:A", at=AT, order_id="A", locked_until=AT + 7 * DAY)
+
+    account, _ = account.refund(
+        "A", refunded=cny("40.00"), order_total=cny("40.00"), key="refund:A", at=AT + DAY
+    )
+
+    assert (account.balance(), account.pending_points) == (0, 0)
+
+
+def test_pending_points_cannot_be_spent() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(70, key="earn:A", at=AT, order_id="A", locked_until=AT + 7 * DAY)
+
+    with pytest.raises(NotEnoughPoints):
+        account.spend(1, key="spend:B", at=AT + DAY)
+
+
+def test_the_ledger_gives_the_balance_at_any_instant() -> None:
+    account = account_with(100)
+    account, _ = account.spend(30, key="spend:S", at=AT + DAY)
+
+    assert account.balance(at=AT - DAY) == 0
+    assert account.balance(at=AT) == 100
+    assert account.balance(at=AT + DAY - timedelta(seconds=1)) == 100
+    assert account.balance(at=AT + DAY) == 70
+
+
+def test_a_command_applied_twice_changes_nothing_the_second_time() -> None:
+    account = account_with(100)
+    once, _ = account.spend(30, key="spend:S", at=AT)
+
+    twice, entries = once.spend(30, key="spend:S", at=AT)
+
+    assert twice is once
+    assert entries == ()
+
+
+def test_each_new_command_bumps_the_version_by_one() -> None:
+    account = account_with(100)
+
+    spent, _ = account.spend(30, key="spend:S", at=AT)
+
+    assert (account.version, spent.version) == (1, 2)
+
+
+def test_expiry_takes_expired_lots_and_nothing_else() -> None:
+    policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.END_OF_MONTH, time_zone="UTC"))
+    account = PointsAccount.open("member-1", policy=policy)
+    account, _ = account.earn(30, key="earn:march", at=AT)
+    account, _ = account.earn(50, key="earn:april", at=datetime(2026, 4, 2, tzinfo=UTC))
+
+    account, entries = account.expire(datetime(2026, 4, 3, tzinfo=UTC))
+
+    assert [(e.kind, e.points, e.lot_id) for e in entries] == [(EntryKind.EXPIRED, -30, 0)]
+    assert account.balance() == 50
+
+
+def test_spending_expires_the_lots_it_meets_that_have_expired() -> None:
+    policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=1))
+    account = PointsAccount.open("member-1", policy=policy)
+    account, _ = account.earn(30, key="earn:old", at=AT)
+    account, _ = account.earn(50, key="earn:new", at=AT + 5 * DAY)
+
+    account, entries = account.spend(20, key="spend:S", at=AT + 5 * DAY)
+
+    assert [(e.kind, e.points) for e in entries] == [
+        (EntryKind.EXPIRED, -30),
+        (EntryKind.SPENT, -20),
+    ]
+
+
+def test_a_command_dated_before_the_last_entry_is_refused() -> None:
+    account = account_with(100)
+
+    with pytest.raises(InvalidValue, match="must not be before the last ledger entry"):
+        account.spend(1, key="spend:S", at=AT - DAY)
+
+
+def test_an_order_earns_once() -> None:
+    account = account_with(100)
+
+    with pytest.raises(InvalidValue, match="has already earned points"):
+        account.earn(5, key="earn:again", at=AT, order_id="order-0")
+
+
+def test_refunding_more_than_the_order_is_refused() -> None:
+    account = account_with(100)
+
+    with pytest.raises(InvalidValue, match=r"over 40\.00 CNY"):
+        account.refund(
+            "order-0", refunded=cny("40.01"), order_total=cny("40.00"), key="refund:R", at=AT
+        )
+
+
+def test_refunding_an_order_without_points_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        account_with(100).refund(
+            "order-X", refunded=cny("1.00"), order_total=cny("2.00"), key="refund:R", at=AT
+        )
+
+
+def test_a_stored_account_with_a_ledger_that_does_not_add_up_is_refused() -> None:
+    account = account_with(100)
+    entry = account.ledger()[0]
+
+    with pytest.raises(InvalidValue, match="balance"):
+        PointsAccount.restore(
+            "member-1",
+            policy=account.policy,
+            version=1,
+            lots=account.lots(),
+            ledger=[attrs.evolve(entry, balance=99)],
+            orders=account.orders(),
+            keys=account.keys(),
+        )
