@@ -163,6 +163,36 @@ def test_buy_three_the_cheapest_is_free() -> None:
     assert [share.line_id for share in priced.outcome("cheap").per_line] == ["b"]
 
 
+def test_a_free_unit_after_a_percentage_off_is_free_of_what_was_left_on_it() -> None:
+    twenty_off = QuantityPercentOff(id="q20", min_quantity=2, percent_off=20, priority=5)
+    cheapest = CheapestFree(id="b2f", buy=2)
+
+    priced = quote(cart(line("a", "100", 2)), promotions=[twenty_off, cheapest], now=NOW)
+
+    assert priced.outcome("b2f").amount == cny("80.00")
+    assert priced.payable == cny("80.00")
+
+
+def test_second_unit_half_price_after_a_percentage_off_halves_what_was_left() -> None:
+    twenty_off = QuantityPercentOff(id="q20", min_quantity=2, percent_off=20, priority=5)
+    second_half = NthUnitPercentOff(id="second", percent_off=50)
+
+    priced = quote(cart(line("a", "100", 2)), promotions=[twenty_off, second_half], now=NOW)
+
+    assert priced.outcome("second").amount == cny("40.00")
+    assert priced.payable == cny("120.00")
+
+
+def test_an_item_discount_stays_on_the_units_it_was_taken_from() -> None:
+    second_half = NthUnitPercentOff(id="second", percent_off=50)
+    full = TieredAmountOff(id="full", tiers=[Tier(cny("100"), cny("15"))])
+
+    priced = quote(cart(line("a", "100", 2)), promotions=[second_half, full], now=NOW)
+
+    assert priced.line("a").discounts[0].units == (cny("0.00"), cny("50.00"))
+    assert priced.line("a").unit_payables() == (cny("90.00"), cny("45.00"))
+
+
 def test_a_gift_is_a_free_line_that_shows_its_value() -> None:
     gift = Gift(
         id="mug",

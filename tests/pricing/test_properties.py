@@ -73,6 +73,19 @@ def test_nothing_is_ever_negative(scenario: Scenario) -> None:
 
 
 @given(scenarios())
+def test_no_units_item_discounts_exceed_its_price(scenario: Scenario) -> None:
+    priced = _priced(scenario)
+
+    for line in priced.lines:
+        taken = [0] * line.quantity
+        for discount in line.discounts:
+            for unit, part in enumerate(discount.units):
+                taken[unit] += part.minor_units
+        prices = [price.minor_units for price in line.unit_prices()]
+        assert all(off <= price for off, price in zip(taken, prices, strict=True))
+
+
+@given(scenarios())
 def test_the_units_payables_add_up_to_the_lines_payable(scenario: Scenario) -> None:
     priced = _priced(scenario)
 

@@ -150,10 +150,16 @@ class LineShare:
 
 @attrs.frozen
 class LineDiscount:
-    """One discount on a line: which rule, how much."""
+    """One discount on a line: which rule, how much, and for item promotions on which units.
+
+    ``units`` is set for item promotions (stage 2), which are taken off
+    particular units: the part on each unit, in :meth:`LineQuote.unit_prices`
+    order. Order promotions and coupons leave it empty: they are spread.
+    """
 
     rule_id: str
     amount: Money
+    units: tuple[Money, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -188,13 +194,18 @@ class LineQuote:
     def unit_payables(self) -> tuple[Money, ...]:
         """What was paid for each unit: a refund of one unit returns exactly this.
 
-        Each discount, in the order applied, is spread over what is left on
-        the units by largest remainder, the leftover on the last units; no
-        unit goes below zero and the parts add up to :attr:`payable`.
+        An item promotion comes off the units it was taken from; every other
+        discount, in the order applied, is spread over what is left on the
+        units by largest remainder, the leftover on the last units; no unit
+        goes below zero and the parts add up to :attr:`payable`.
         """
         paid = [price.minor_units for price in self.unit_prices()]
         for discount in self.discounts:
-            if discount.amount.minor_units and sum(paid) > 0:
+            if discount.units:
+                paid = [
+                    left - part.minor_units for left, part in zip(paid, discount.units, strict=True)
+                ]
+            elif discount.amount.minor_units and sum(paid) > 0:
                 shares = allocate_minor(discount.amount.minor_units, paid[::-1])[::-1]
                 paid = [left - share for left, share in zip(paid, shares, strict=True)]
         currency = self.payable.currency
@@ -329,10 +340,12 @@ class _State:
     base: list[int]
     left: list[int]
     promoted: list[bool]
-    discounts: list[list[tuple[str, int]]]
+    discounts: list[list[tuple[str, int, tuple[int, ...]]]]
     applied: list[Rule] = attrs.field(factory=list)
     gifts: list[Gift] = attrs.field(factory=list)
     scopes: dict[str, list[int]] = attrs.field(factory=dict)
+    # what is left on each unit, made for a line when an item promotion first looks at it
+    units: dict[int, list[int]] = attrs.field(factory=dict)
 
 
 def _in_scope(scope: Scope, line: CartLine) -> bool:
@@ -527,6 +540,8 @@ class _Effect:
     status: Status = Status.APPLIED
     shortfall: int | None = None
     detail: str = ""
+    units: tuple[tuple[int, ...], ...] = ()
+    """For item promotions: each share's part on every unit of its line."""
     saving: int = attrs.field(init=False)
 
     @saving.default
@@ -583,19 +598,42 @@ def _per_line_percent(
     )
 
 
-def _unit_list(indexes: Sequence[int], state: _State) -> list[tuple[int, int]]:
-    units: list[tuple[int, int]] = []
-    for index in indexes:
-        quantity = state.cart.lines[index].quantity
+def _residuals(state: _State, index: int) -> list[int]:
+    """What is left on each unit of line ``index``, in :meth:`LineQuote.unit_prices` order."""
+    units = state.units.get(index)
+    if units is None:
         special = state.special_units[index]
-        units.extend([(state.special[index], index)] * special)
-        units.extend([(state.regular[index], index)] * (quantity - special))
+        regular = state.cart.lines[index].quantity - special
+        units = [state.special[index]] * special + [state.regular[index]] * regular
+        state.units[index] = units
     return units
 
 
-def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Effect:
-    """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
-    currency = state.cart.currency
+def _on_units(parts: Sequence[tuple[int, list[int]]]) -> _Effect:
+    """An item promotion's effect from the amount it takes off each unit of each line."""
+    kept = [(index, offs) for index, offs in parts if any(offs)]
+    return _Effect(
+        tuple((index, sum(offs)) for index, offs in kept),
+        units=tuple(tuple(offs) for _, offs in kept),
+    )
+
+
+def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> list[int]:
+    """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
+    offs = [0] * len(residuals)
+    if off:
+        for unit, part in zip(
+            chosen, allocate_minor(off, [residuals[unit] for unit in chosen]), strict=True
+        ):
+            offs[unit] = part
+    return offs
+
+
+def _item_effect(
+    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree, indexes: list[int], state: _State
+) -> _Effect:
+    """What an item promotion takes off each unit, measured on what is left on the unit."""
+    rounding = state.rounding
     if isinstance(rule, QuantityPercentOff):
         units = sum(state.cart.lines[index].quantity for index in indexes)
         if units < rule.min_quantity:
@@ -603,43 +641,50 @@ def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Eff
                 status=Status.BELOW_THRESHOLD,
                 detail=f"{rule.min_quantity - units} more units needed",
             )
-        return _Effect(_per_line_percent(rule.percent_off, indexes, state))
-    if isinstance(rule, NthUnitPercentOff):
-        shares = []
+        parts = []
         for index in indexes:
-            quantity = state.cart.lines[index].quantity
-            count = quantity // rule.nth
+            residuals = _residuals(state, index)
+            off = _percent_of(state.left[index], rule.percent_off, rounding)
+            parts.append((index, _spread_on_units(off, residuals, range(len(residuals)))))
+        return _on_units(parts)
+    if isinstance(rule, NthUnitPercentOff):
+        parts = []
+        for index in indexes:
+            residuals = _residuals(state, index)
+            count = len(residuals) // rule.nth
             if count:
-                cheapest = min(state.special[index], state.regular[index])
-                if state.special_units[index] == 0:
-                    cheapest = state.regular[index]
-                elif state.special_units[index] == quantity:
-                    cheapest = state.special[index]
-                off = _percent_of(cheapest * count, rule.percent_off, state.rounding)
-                shares.append((index, min(off, state.left[index])))
-        if not shares:
+                # the cheapest units are the discounted ones; of equals, the later units
+                order = sorted(range(len(residuals)), key=lambda unit: (residuals[unit], -unit))
+                chosen = sorted(order[:count])
+                off = _percent_of(sum(residuals[u] for u in chosen), rule.percent_off, rounding)
+                parts.append((index, _spread_on_units(off, residuals, chosen)))
+        if not parts:
             return _Effect(
                 status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed"
             )
-        return _Effect(tuple(share for share in shares if share[1]))
-    if isinstance(rule, CheapestFree):
-        pool = _unit_list(indexes, state)
-        free = len(pool) // rule.buy
-        if not free:
-            return _Effect(
-                status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - len(pool)} more units needed"
-            )
-        pool.sort()
-        per_line: dict[int, int] = {}
-        for price, index in pool[:free]:
-            per_line[index] = per_line.get(index, 0) + price
+        return _on_units(parts)
+    pool = [
+        (left, index, -unit)
+        for index in indexes
+        for unit, left in enumerate(_residuals(state, index))
+    ]
+    free = len(pool) // rule.buy
+    if not free:
         return _Effect(
-            tuple(
-                (index, min(off, state.left[index]))
-                for index, off in sorted(per_line.items())
-                if min(off, state.left[index])
-            )
+            status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - len(pool)} more units needed"
         )
+    pool.sort()
+    offs = {index: [0] * len(_residuals(state, index)) for index in indexes}
+    for left, index, unit in pool[:free]:
+        offs[index][-unit] = left
+    return _on_units(sorted(offs.items()))
+
+
+def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Effect:
+    """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
+    currency = state.cart.currency
+    if isinstance(rule, QuantityPercentOff | NthUnitPercentOff | CheapestFree):
+        return _item_effect(rule, indexes, state)
     if isinstance(rule, Gift):
         spend = sum(state.left[index] for index in indexes)
         units = sum(state.cart.lines[index].quantity for index in indexes)
@@ -686,9 +731,13 @@ def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Eff
 
 
 def _apply(rule: Rule, effect: _Effect, state: _State) -> None:
-    for index, share in effect.shares:
+    units = effect.units or ((),) * len(effect.shares)
+    for (index, share), offs in zip(effect.shares, units, strict=True):
         state.left[index] -= share
-        state.discounts[index].append((rule.id, share))
+        state.discounts[index].append((rule.id, share, offs))
+        if offs:
+            residuals = state.units[index]
+            state.units[index] = [left - off for left, off in zip(residuals, offs, strict=True)]
         if STAGES[type(rule)] is Stage.ITEM:
             state.promoted[index] = True
     state.applied.append(rule)
@@ -1054,8 +1103,12 @@ def _build(
                 price_rule=state.price_rule[index],
                 total=_money(state.base[index], currency),
                 discounts=tuple(
-                    LineDiscount(rule_id, _money(share, currency))
-                    for rule_id, share in state.discounts[index]
+                    LineDiscount(
+                        rule_id,
+                        _money(share, currency),
+                        tuple(_money(off, currency) for off in offs),
+                    )
+                    for rule_id, share, offs in state.discounts[index]
                 ),
                 payable=_money(state.left[index], currency),
             )
