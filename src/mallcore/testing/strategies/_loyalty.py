@@ -81,9 +81,24 @@ def account_policies() -> st.SearchStrategy[AccountPolicy]:
     )
 
 
+_KINDS = st.sampled_from(["earn", "earn", "spend", "release", "refund", "expire"])
+_ORDERS = st.integers(0, 5).map(lambda n: f"order-{n}")
+_GAPS = st.integers(1, 24 * 60).map(lambda hours: timedelta(hours=hours))
+_LOCKS = st.none() | st.integers(1, 30 * 24).map(lambda hours: timedelta(hours=hours))
+_POINTS = st.integers(1, 500)
+_ORDER_TOTALS = st.integers(100, 50_000).map(lambda fen: Money.from_minor(fen, "CNY"))
+_SHARES = st.integers(1, 1000)
+"""A share of something, in thousandths: drawn once, not a new strategy per bound."""
+
+
+def _part(whole: int, thousandths: int) -> int:
+    """At least 1 and at most ``whole``: ``thousandths`` of it, rounded up."""
+    return max(1, -(-whole * thousandths // 1000))
+
+
 @st.composite
 def points_accounts(
-    draw: st.DrawFn, *, policy: AccountPolicy | None = None, max_commands: int = 12
+    draw: st.DrawFn, *, policy: AccountPolicy | None = None, max_commands: int = 8
 ) -> PointsAccount:
     """Accounts built by a random run of earn, spend, release, refund and expire commands.
 
@@ -95,25 +110,24 @@ def points_accounts(
     totals: dict[str, Money] = {}
     refunded: dict[str, Money] = {}
     for step in range(draw(st.integers(0, max_commands))):
-        at += timedelta(hours=draw(st.integers(1, 24 * 60)))
-        kind = draw(st.sampled_from(["earn", "earn", "spend", "release", "refund", "expire"]))
-        order = f"order-{draw(st.integers(0, 5))}"
+        at += draw(_GAPS)
+        kind, order = draw(_KINDS), draw(_ORDERS)
         record = account.order(order)
         if kind == "earn" and (record is None or record.earned_lot is None):
-            lock = draw(st.none() | st.integers(1, 30 * 24).map(lambda h: timedelta(hours=h)))
-            totals.setdefault(order, draw(_money("CNY", 1, 500)))
+            lock = draw(_LOCKS)
+            totals.setdefault(order, draw(_ORDER_TOTALS))
             account, _ = account.earn(
-                draw(st.integers(1, 500)),
+                draw(_POINTS),
                 key=f"earn:{order}",
                 at=at,
                 order_id=order,
                 locked_until=None if lock is None else at + lock,
             )
         elif kind == "spend" and account.balance() > 0 and (record is None or not record.spent):
-            totals.setdefault(order, draw(_money("CNY", 1, 500)))
+            totals.setdefault(order, draw(_ORDER_TOTALS))
             try:
                 account, _ = account.spend(
-                    draw(st.integers(1, account.balance())),
+                    _part(account.balance(), draw(_SHARES)),
                     key=f"spend:{order}",
                     at=at,
                     order_id=order,
@@ -126,7 +140,7 @@ def points_accounts(
             left = totals[order] - refunded.get(order, Money.zero("CNY"))
             if left.is_zero():
                 continue
-            amount = Money.from_minor(draw(st.integers(1, left.minor_units)), "CNY")
+            amount = Money.from_minor(_part(left.minor_units, draw(_SHARES)), "CNY")
             refunded[order] = refunded.get(order, Money.zero("CNY")) + amount
             account, _ = account.refund(
                 order, refunded=amount, order_total=totals[order], key=f"refund:{step}", at=at
