@@ -228,12 +228,38 @@ def test_the_lowest_unit_price_wins_among_member_and_limited_time_prices() -> No
 
 def test_flash_sale_units_over_the_customer_limit_pay_the_regular_price() -> None:
     flash = FlashSale(id="flash", price=cny("1"), allotment=100, per_customer=2)
-    buyer = Customer(id="c1", usage={"flash": 1})
+    buyer = Customer(id="c1", usage={"flash:units": 1})
 
     priced = quote(cart(line("a", "50", 3)), promotions=[flash], customer=buyer, now=NOW)
 
     assert priced.line("a").special_units == 1
     assert priced.payable == cny("101.00")
+
+
+def test_flash_sale_units_sold_and_orders_placed_are_counted_apart() -> None:
+    flash = FlashSale(
+        id="flash", price=cny("10"), allotment=100, per_customer=5, limits=Limits(total=50)
+    )
+
+    sixty_units_in_ten_orders = quote(
+        cart(line("a", "100")), promotions=[flash], usage={"flash": 10, "flash:units": 60}, now=NOW
+    )
+    fifty_orders = quote(cart(line("a", "100")), promotions=[flash], usage={"flash": 50}, now=NOW)
+
+    assert flash.units_key == "flash:units"
+    assert sixty_units_in_ten_orders.payable == cny("10.00")
+    assert fifty_orders.outcome("flash").status is Status.LIMIT_REACHED
+
+
+def test_a_sold_out_flash_sale_charges_the_regular_price() -> None:
+    flash = FlashSale(id="flash", price=cny("10"), allotment=100, per_customer=5)
+
+    priced = quote(
+        cart(line("a", "100", 2)), promotions=[flash], usage={"flash:units": 99}, now=NOW
+    )
+
+    assert priced.line("a").special_units == 1
+    assert priced.payable == cny("110.00")
 
 
 def test_a_group_buy_price_needs_a_group_buy_order() -> None:

@@ -448,8 +448,8 @@ def _unit_prices(
         rule.id: max(
             0,
             min(
-                rule.allotment - usage.get(rule.id, 0),
-                rule.per_customer - customer.usage.get(rule.id, 0),
+                rule.allotment - usage.get(rule.units_key, 0),
+                rule.per_customer - customer.usage.get(rule.units_key, 0),
             ),
         )
         for rule in rules
@@ -891,8 +891,9 @@ def quote(
     """Price ``cart`` at ``now`` with the automatic ``promotions`` and the wallet ``coupons``.
 
     ``selected`` names the coupons the shopper chose; None lets the engine
-    choose the best combination. ``usage`` holds each rule's total uses so
-    far (flash sales: units sold); the customer's own counts are
+    choose the best combination. ``usage`` holds each rule's total uses (orders)
+    so far, and for a flash sale the units sold under ``FlashSale.units_key``
+    (``"<id>:units"``); the customer's own counts are
     ``customer.usage``. At most ``max_platform_coupons`` platform coupons and
     ``max_shop_coupons`` per shop are used. ``exhaustive`` finds the best
     coupons by trying every subset (the reference the search is tested against).

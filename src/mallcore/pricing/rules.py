@@ -267,14 +267,24 @@ class UnitPrice(_Rule):
 class FlashSale(_Rule):
     """秒杀: ``price`` for at most ``allotment`` units in total and ``per_customer`` units each.
 
-    Units over either limit are charged the next best unit price.
-    ``limits`` counts orders; the unit counts sold so far come from the quote's
-    ``usage`` (total) and the customer's ``usage`` (per customer), keyed by rule id.
+    Units over either limit are charged the next best unit price. Like every
+    rule, ``limits`` counts *orders*, read from ``usage[id]``; the *units*
+    sold so far are counted apart, under :attr:`units_key` (``"<id>:units"``):
+    the quote's ``usage`` for all customers, the customer's ``usage`` for them.
     """
 
     price: Money = attrs.field(validator=_positive_money)
     allotment: int = attrs.field(validator=_positive_int)
     per_customer: int = attrs.field(validator=_positive_int)
+
+    @property
+    def units_key(self) -> str:
+        """The usage key counting the units sold (the rule id counts orders).
+
+        >>> FlashSale(id="fs", price=Money("1", "CNY"), allotment=9, per_customer=1).units_key
+        'fs:units'
+        """
+        return f"{self.id}:units"
 
 
 # stage 2: item promotions -----------------------------------------------------------
