@@ -243,3 +243,65 @@ def _register_orders() -> None:
 
 
 _register_orders()
+
+
+# shipping: region hierarchies are a tagged union ({"kind": "china"} / "iso3166" / "table");
+# a table's optional fallback is one too, hooked before the union builds the table's hooks
+def _register_shipping() -> None:
+    from mallcore.shipping import ChinaDivisions, Iso3166, RegionHierarchy, RegionTable
+
+    hierarchy: Any = RegionHierarchy
+    optional = RegionHierarchy | None
+    converter.register_unstructure_hook(
+        optional,
+        lambda value: None if value is None else converter.unstructure(value, RegionHierarchy),
+    )
+    converter.register_structure_hook(
+        optional,
+        lambda data, _: None if data is None else converter.structure(data, hierarchy),
+    )
+    register_tagged_union(
+        RegionHierarchy, {ChinaDivisions: "china", Iso3166: "iso3166", RegionTable: "table"}
+    )
+
+
+_register_shipping()
+
+
+# loyalty: a points account is written whole (lots, ledger, orders, keys as an object
+# {key: version}) and read back through PointsAccount.restore, which checks it.
+def _register_loyalty() -> None:
+    from mallcore.loyalty import AccountPolicy, Entry, Lot, OrderPoints, PointsAccount
+
+    def unstructure_account(account: PointsAccount) -> dict[str, Any]:
+        return {
+            "account_id": account.account_id,
+            "policy": converter.unstructure(account.policy, AccountPolicy),
+            "version": account.version,
+            "lots": converter.unstructure(account.lots(), tuple[Lot, ...]),
+            "ledger": converter.unstructure(account.ledger(), tuple[Entry, ...]),
+            "orders": converter.unstructure(account.orders(), tuple[OrderPoints, ...]),
+            "keys": dict(account.keys()),
+        }
+
+    def structure_account(value: Any, _: type) -> PointsAccount:
+        if not isinstance(value, Mapping):
+            raise InvalidValue("points account", value, "must be an object")
+        fields = {"account_id", "policy", "version", "lots", "ledger", "orders", "keys"}
+        if set(value) != fields:
+            raise InvalidValue("points account", sorted(value), f"must have the fields {fields}")
+        return PointsAccount.restore(
+            converter.structure(value["account_id"], str),
+            policy=converter.structure(value["policy"], AccountPolicy),
+            version=converter.structure(value["version"], int),
+            lots=converter.structure(value["lots"], tuple[Lot, ...]),
+            ledger=converter.structure(value["ledger"], tuple[Entry, ...]),
+            orders=converter.structure(value["orders"], tuple[OrderPoints, ...]),
+            keys=converter.structure(value["keys"], dict[str, int]).items(),
+        )
+
+    converter.register_unstructure_hook(PointsAccount, unstructure_account)
+    converter.register_structure_hook(PointsAccount, structure_account)
+
+
+_register_loyalty()

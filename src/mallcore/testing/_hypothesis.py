@@ -15,9 +15,20 @@ from mallcore.catalog import (
     SpecDimension,
     Stock,
 )
+from mallcore.loyalty import (
+    AccountPolicy,
+    EarningPolicy,
+    ExpiryPolicy,
+    Membership,
+    PointsAccount,
+    Purchase,
+    RedemptionPolicy,
+    TierProgram,
+)
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.pricing import Cart, CartLine, Customer
+from mallcore.shipping import FreightTemplate, Rate, Shipment, ShipmentLine, ShippingSetup
 
 __all__ = ["register_types"]
 
@@ -41,3 +52,16 @@ def register_types() -> None:
     st.register_type_strategy(Sku, strategies.skus())
     st.register_type_strategy(SpecDimension, strategies.spec_dimensions())
     st.register_type_strategy(Stock, strategies.stock_levels())
+    st.register_type_strategy(AccountPolicy, strategies.account_policies())
+    st.register_type_strategy(EarningPolicy, strategies.earning_policies())
+    st.register_type_strategy(ExpiryPolicy, strategies.expiry_policies())
+    st.register_type_strategy(Membership, strategies.memberships())
+    st.register_type_strategy(PointsAccount, strategies.points_accounts())
+    st.register_type_strategy(Purchase, strategies.purchases())
+    st.register_type_strategy(RedemptionPolicy, strategies.redemption_policies())
+    st.register_type_strategy(TierProgram, strategies.tier_programs())
+    st.register_type_strategy(FreightTemplate, strategies.freight_templates())
+    st.register_type_strategy(Rate, strategies.rates())
+    st.register_type_strategy(Shipment, strategies.shipments())
+    st.register_type_strategy(ShipmentLine, strategies.shipment_lines())
+    st.register_type_strategy(ShippingSetup, strategies.shipping_setups())

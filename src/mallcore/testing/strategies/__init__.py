@@ -18,6 +18,16 @@ from mallcore.testing.strategies._catalog import (
     spec_dimensions,
     stock_levels,
 )
+from mallcore.testing.strategies._loyalty import (
+    account_policies,
+    earning_policies,
+    expiry_policies,
+    memberships,
+    points_accounts,
+    purchases,
+    redemption_policies,
+    tier_programs,
+)
 from mallcore.testing.strategies._money import amounts, currencies
 from mallcore.testing.strategies._orders import order_lines, orders
 from mallcore.testing.strategies._pricing import (
@@ -28,8 +38,17 @@ from mallcore.testing.strategies._pricing import (
     promotions,
     wallets,
 )
+from mallcore.testing.strategies._shipping import (
+    division_codes,
+    freight_templates,
+    rates,
+    shipment_lines,
+    shipments,
+    shipping_setups,
+)
 
 __all__ = [
+    "account_policies",
     "amounts",
     "aware_datetimes",
     "barcodes",
@@ -41,14 +60,27 @@ __all__ = [
     "coupons",
     "currencies",
     "customers",
+    "division_codes",
+    "earning_policies",
+    "expiry_policies",
+    "freight_templates",
     "listings",
+    "memberships",
     "order_lines",
     "orders",
+    "points_accounts",
     "products",
     "promotions",
+    "purchases",
+    "rates",
+    "redemption_policies",
     "reservations",
+    "shipment_lines",
+    "shipments",
+    "shipping_setups",
     "skus",
     "spec_dimensions",
     "stock_levels",
+    "tier_programs",
     "wallets",
 ]

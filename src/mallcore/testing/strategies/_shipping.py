@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -62,12 +63,14 @@ TEMPLATE_IDS = ("A", "B", "C")
 """The ids of the templates :func:`shipping_setups` makes (lines name them)."""
 
 
+@cache
 def _money(currency: str, low: int, high: int) -> st.SearchStrategy[Money]:
     """Money between ``low`` and ``high`` major units, in whole minor units."""
     scale = 10 ** currency_exponent(currency)
     return st.integers(low * scale, high * scale).map(lambda n: Money.from_minor(n, currency))
 
 
+@cache
 def _measures(high: int) -> st.SearchStrategy[Decimal]:
     """Decimals from 0 to ``high`` with up to three places (grams of a kilogram)."""
     return st.integers(0, high * 1000).map(lambda n: Decimal(n).scaleb(-3))
@@ -87,6 +90,10 @@ def rates(draw: st.DrawFn, currency: str = "CNY") -> Rate:
         step=draw(st.sampled_from([Decimal("0.5"), Decimal(1), Decimal(2)])),
         step_fee=draw(_money(currency, 0, 15)),
     )
+
+
+_rates = cache(rates)
+"""Strategies are reusable; building one per draw is what makes generation slow."""
 
 
 @st.composite
@@ -118,13 +125,13 @@ def freight_templates(
     """Templates of any kind with region rates, maybe undeliverable regions and free conditions."""
     codes = draw(st.lists(division_codes(), unique=True, max_size=6))
     cut = draw(st.integers(0, len(codes)))
-    overrides = [RegionRate(regions=[code], rate=draw(rates(currency))) for code in codes[:cut]]
+    overrides = [RegionRate(regions=[code], rate=draw(_rates(currency))) for code in codes[:cut]]
     refused = frozenset(codes[cut:]) if undeliverable else frozenset()
     conditions = draw(st.lists(_free_conditions(currency), max_size=2)) if free_conditions else []
     return FreightTemplate(
         id=template_id,
         charge_by=draw(st.sampled_from(ChargeBy)),
-        default=draw(rates(currency)),
+        default=draw(_rates(currency)),
         region_rates=overrides,
         undeliverable=refused,
         free_conditions=conditions,
