@@ -417,12 +417,42 @@ def test_a_percentage_coupon_stops_at_its_maximum_discount() -> None:
     assert priced.outcome("cap").amount == cny("30.00")
 
 
-def test_truncation_rounds_a_percentage_discount_down() -> None:
+@pytest.mark.parametrize(
+    ("rounding", "payable"),
+    [
+        (Rounding.HALF_UP, "14.98"),
+        (Rounding.HALF_EVEN, "14.98"),
+        (Rounding.DOWN, "14.98"),
+        (Rounding.UP, "14.99"),
+    ],
+)
+def test_each_rounding_mode_settles_the_fraction_of_19_98_at_25_percent_off(
+    rounding: Rounding, payable: str
+) -> None:
+    # exactly 14.985 to pay: half-up rounds the 4.995 discount up (Saleor #12040), half-even
+    # to the even cent (5.00), 抹零 drops the payable's fraction, UP keeps it for the merchant
+    coupon = PercentOffCoupon(id="pct", percent_off=25)
+
+    priced = quote(cart(line("a", "19.98")), coupons=[coupon], now=NOW, rounding=rounding)
+
+    assert priced.payable == cny(payable)
+
+
+def test_truncation_never_rounds_the_customers_payable_up() -> None:
+    # 19.99 x 75% = 14.9925: 抹零 pays 14.99, never 15.00
     coupon = PercentOffCoupon(id="pct", percent_off=25)
 
     priced = quote(cart(line("a", "19.99")), coupons=[coupon], now=NOW, rounding=Rounding.DOWN)
 
-    assert priced.payable == cny("15.00")
+    assert priced.payable == cny("14.99")
+
+
+def test_truncation_drops_the_fraction_of_a_percentage_unit_price() -> None:
+    member = UnitPrice(id="member", percent_off=15)
+
+    priced = quote(cart(line("a", "9.99")), promotions=[member], now=NOW, rounding=Rounding.DOWN)
+
+    assert priced.line("a").unit_price == cny("8.49")
 
 
 def test_the_alternatives_list_each_coupon_alone_and_no_coupon() -> None:

@@ -26,7 +26,8 @@ remainder on what is left on each line (:func:`mallcore.money.allocate_minor`:
 ties to the earlier line); within a line, over its units by unit price with the
 leftover on the last units (3 x 2.00 with 4.00 off: 1.33, 1.33, 1.34).
 Percentages round once per line with the quote's ``rounding`` (half-up by
-default; half-even and truncation 抹零 selectable). All arithmetic is in
+default; half-even and truncation 抹零 selectable): the half modes round the
+discount, DOWN (抹零) and UP round what is left to pay, down or up. All arithmetic is in
 integer minor units; Money is built only for the result.
 """
 
@@ -307,9 +308,19 @@ def _round_div(numerator: int, denominator: int, rounding: Rounding) -> int:
     return whole
 
 
+_DISCOUNT_ROUNDING: Final = {
+    Rounding.HALF_UP: Rounding.HALF_UP,
+    Rounding.HALF_EVEN: Rounding.HALF_EVEN,
+    Rounding.DOWN: Rounding.UP,
+    Rounding.UP: Rounding.DOWN,
+}
+"""How a discount rounds under the quote's mode: DOWN (抹零) and UP name the payable's way."""
+
+
 def _percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
+    """``percent`` of ``amount`` as a discount, rounded under the quote's ``rounding``."""
     numerator, denominator = _ratio(percent)
-    return _round_div(amount * numerator, denominator, rounding)
+    return _round_div(amount * numerator, denominator, _DISCOUNT_ROUNDING[rounding])
 
 
 def _minor(money: Money | None, currency: str) -> int | None:
