@@ -61,6 +61,7 @@ PINNED = {
         "SIGNATURE_HEADER",
         "SimulatedCourier",
         "SimulatedGateway",
+        "SqliteUnitOfWork",
         "SystemClock",
     ],
     "mallcore.testing.contracts": ["UnitOfWorkContract"],

@@ -1,4 +1,4 @@
-"""Reference adapters: in-memory storage, the system clock, a simulated gateway and courier.
+"""Reference adapters: in-memory and SQLite storage, a system clock, a simulated gateway, courier.
 
 Hosts wire these (or their own) into the services; nothing in the core
 imports them.
@@ -14,6 +14,7 @@ from mallcore.adapters.memory import (
     InMemoryUnitOfWork,
 )
 from mallcore.adapters.simulated import SIGNATURE_HEADER, SimulatedCourier, SimulatedGateway
+from mallcore.adapters.sqlite import SqliteUnitOfWork
 
 __all__ = [
     "InMemoryEventLog",
@@ -25,5 +26,6 @@ __all__ = [
     "SIGNATURE_HEADER",
     "SimulatedCourier",
     "SimulatedGateway",
+    "SqliteUnitOfWork",
     "SystemClock",
 ]

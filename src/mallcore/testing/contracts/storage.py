@@ -38,6 +38,8 @@ NewUnitOfWork = Callable[[], UnitOfWork]
 _MOMENT = datetime(2026, 11, 11, 8, tzinfo=UTC)
 _serial = itertools.count()
 """Keys made unique per example: Hypothesis runs every example on the same store."""
+_SHARED_STORE = [HealthCheck.function_scoped_fixture, HealthCheck.differing_executors]
+"""One store serves every example, and each adapter's subclass runs the same inherited test."""
 
 
 def _saved(new_uow: NewUnitOfWork, *values: Order | Stock) -> None:
@@ -58,7 +60,7 @@ class UnitOfWorkContract:
         """Override: a callable returning a new unit of work over one shared, empty store."""
         raise NotImplementedError("subclass UnitOfWorkContract and provide the new_uow fixture")
 
-    @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=25, suppress_health_check=_SHARED_STORE)
     @given(order=orders())
     def test_an_order_reads_back_as_it_was_saved(
         self, new_uow: NewUnitOfWork, order: Order
@@ -73,7 +75,7 @@ class UnitOfWorkContract:
         with new_uow() as uow, pytest.raises(NotFound):
             uow.orders.get("O-missing")
 
-    @settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
     @given(stock=stock_levels())
     def test_a_stock_reads_back_as_it_was_saved(self, new_uow: NewUnitOfWork, stock: Stock) -> None:
         stock = attrs.evolve(stock, sku_id=f"{stock.sku_id}-{next(_serial)}", version=0)
@@ -132,7 +134,7 @@ class UnitOfWorkContract:
         with new_uow() as uow:
             assert (uow.stocks.get("tea").on_hand, uow.stocks.get("cup").on_hand) == (4, 5)
 
-    @settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
     @given(
         placed=st.lists(orders(statuses=st.sampled_from(OrderStatus)), min_size=1, max_size=6),
         minutes=st.integers(0, 48 * 60),
