@@ -5,15 +5,17 @@ from __future__ import annotations
 import multiprocessing
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from mallcore.adapters import SqliteUnitOfWork
 from mallcore.adapters.sqlite import SCHEMA_VERSION, memory_database
-from mallcore.catalog import Stock
-from mallcore.errors import InvalidValue, OutOfStock, StaleVersion, Unavailable
+from mallcore.catalog import Product, Sku, Stock
+from mallcore.errors import InvalidValue, NotFound, OutOfStock, StaleVersion, Unavailable
+from mallcore.money import Money
+from mallcore.orders import Order, OrderLine
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 
@@ -93,6 +95,45 @@ def test_a_writer_holding_the_lock_past_the_timeout_makes_the_database_unavailab
     blocker.close()
     with SqliteUnitOfWork(path) as uow:
         assert uow.stocks.get(SKU).on_hand == 5
+
+
+def test_queries_see_the_unit_of_works_own_pending_saves_and_nobody_elses(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    tea = Money("30.00", "CNY")
+    order = Order(
+        id="O-pending",
+        customer_id="alice",
+        currency="CNY",
+        lines=[OrderLine(line_id="tea", sku_id="tea-1", quantity=1, unit_payables=[tea])],
+        freight=Money.zero("CNY"),
+        placed_at=NOW,
+        pay_by=NOW + timedelta(minutes=30),
+    )
+    price = Money("9.90", "CNY")
+    product = Product.single("tea", "Tea", "drinks", Sku("tea-1", {}, price, price))
+
+    with SqliteUnitOfWork(path) as writer, SqliteUnitOfWork(path) as reader:
+        writer.orders.save(order)
+        writer.products.save(product)
+
+        assert writer.orders.awaiting_payment(due_by=order.pay_by) == ["O-pending"]
+        assert writer.products.get_by_sku("tea-1") == product
+        assert reader.orders.awaiting_payment(due_by=order.pay_by) == []
+        with pytest.raises(NotFound):
+            reader.products.get_by_sku("tea-1")
+
+    with SqliteUnitOfWork(path) as uow:
+        assert uow.orders.awaiting_payment(due_by=order.pay_by) == []
+
+
+def test_a_file_that_is_not_a_database_is_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    path.write_text("not a database, just a note\n" * 100, encoding="utf-8")
+
+    with SqliteUnitOfWork(path) as uow, pytest.raises(Unavailable, match="not a database"):
+        uow.stocks.get(SKU)
 
 
 def _buy(path: Path, start: object, buyers: list[str]) -> list[str]:
