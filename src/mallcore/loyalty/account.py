@@ -225,6 +225,14 @@ class _Totals:
     pending_points: int = 0
     pending: tuple[int, ...] = ()
     debt: int = 0
+    ordered: bool = True
+    """Whether the lots expire in creation order, so a sweep may stop at the first unexpired."""
+
+
+def _expires_in_order(earlier: Lot, later: Lot) -> bool:
+    if earlier.expires_at is None:
+        return later.expires_at is None
+    return later.expires_at is None or earlier.expires_at <= later.expires_at
 
 
 class _Draft:
@@ -243,6 +251,7 @@ class _Draft:
         self.pending_points = totals.pending_points
         self.pending = list(totals.pending)
         self.debt = totals.debt
+        self.ordered = totals.ordered
         self.entries: list[Entry] = []
 
     def record(
@@ -271,6 +280,8 @@ class _Draft:
 
     def put(self, lot: Lot) -> None:
         if lot.id == len(self.lots):
+            if self.lots:
+                self.ordered = self.ordered and _expires_in_order(self.lots[-1], lot)
             self.lots = self.lots.append(lot)
         else:
             self.lots = self.lots.replace(lot.id, lot)
@@ -342,6 +353,7 @@ class _Draft:
                 pending_points=self.pending_points,
                 pending=tuple(self.pending),
                 debt=self.debt,
+                ordered=self.ordered,
             ),
         )
         return new, tuple(self.entries)
@@ -423,6 +435,10 @@ class PointsAccount:
                 pending_points=sum(lot_vector[i].remaining for i in pending),
                 pending=pending,
                 debt=debt,
+                ordered=all(
+                    _expires_in_order(lot_vector[n - 1], lot_vector[n])
+                    for n in range(1, len(lot_vector))
+                ),
             ),
         )
 
@@ -665,20 +681,27 @@ class PointsAccount:
     def expire(self, now: datetime) -> tuple[PointsAccount, tuple[Entry, ...]]:
         """Expire every lot whose expiry is at or before ``now``; nothing else changes.
 
-        Sweeping again at the same ``now`` finds nothing: the command is
-        idempotent by its time, and its key is ``"expire:<now>"``.
+        While the lots expire in creation order (one expiry policy), the
+        sweep stops at the first lot not yet expired. Sweeping again at the
+        same ``now`` finds nothing: the command is idempotent by its time,
+        and its key is ``"expire:<now>"``.
         """
         draft = self._draft(f"expire:{require_aware('now', now).isoformat()}", now)
         if draft is None:
             return self, ()
         first_live: int | None = None
-        for index in range(draft.head, len(draft.lots)):
+        index, size = draft.head, len(draft.lots)
+        while index < size:
             lot = draft.lots[index]
-            if lot.remaining and not lot.is_pending() and lot.is_expired(now):
+            expired = lot.is_expired(now)
+            if draft.ordered and not expired:
+                break  # every later lot expires later still
+            if lot.remaining and not lot.is_pending() and expired:
                 draft.expire(lot)
             elif lot.remaining and first_live is None:
                 first_live = index
-        draft.head = len(draft.lots) if first_live is None else first_live
+            index += 1
+        draft.head = index if first_live is None else first_live
         if not draft.entries:
             return self, ()
         return draft.finish()

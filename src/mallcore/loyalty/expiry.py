@@ -24,7 +24,7 @@ why spending by creation order is also spending by expiry under one policy.
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import attrs
 from dateutil import tz
@@ -92,8 +92,11 @@ class ExpiryPolicy:
         if self.rule is ExpiryRule.NEVER:
             return None
         if self.rule is ExpiryRule.DAYS_AFTER:
-            return midnight + timedelta(days=(self.days or 0) + 1)
-        if self.rule is ExpiryRule.END_OF_MONTH:
-            return midnight + relativedelta(day=1, months=1)
-        years = 1 if self.rule is ExpiryRule.END_OF_YEAR else 2
-        return midnight + relativedelta(month=1, day=1, years=years)
+            end = midnight + timedelta(days=(self.days or 0) + 1)
+        elif self.rule is ExpiryRule.END_OF_MONTH:
+            end = midnight + relativedelta(day=1, months=1)
+        else:
+            years = 1 if self.rule is ExpiryRule.END_OF_YEAR else 2
+            end = midnight + relativedelta(month=1, day=1, years=years)
+        # The same instant at a fixed offset: comparing it (every spend does) needs no zone rules.
+        return end.replace(tzinfo=timezone(end.utcoffset() or timedelta(0)))
