@@ -285,3 +285,15 @@ def test_a_stored_account_with_a_ledger_that_does_not_add_up_is_refused() -> Non
             orders=account.orders(),
             keys=account.keys(),
         )
+
+
+def test_a_sweep_finds_an_expired_lot_behind_one_that_lasts_longer() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(100, key="earn:order", at=AT)
+    sign_in = ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=1, time_zone="UTC")
+    account, _ = account.earn(5, key="earn:sign-in", at=AT, source="sign_in", expiry=sign_in)
+
+    account, entries = account.expire(AT + 3 * DAY)
+
+    assert [(e.kind, e.points, e.lot_id) for e in entries] == [(EntryKind.EXPIRED, -5, 1)]
+    assert account.balance() == 100
