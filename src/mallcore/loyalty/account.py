@@ -43,12 +43,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 import attrs
 
 from mallcore.catalog.listing import require_aware
 from mallcore.errors import InvalidValue, NotEnoughPoints, NotFound
+from mallcore.loyalty._fields import aware, non_negative, text
 from mallcore.loyalty._persistent import Map, Vector
 from mallcore.loyalty.expiry import ExpiryPolicy
 from mallcore.money import Money
@@ -115,16 +115,6 @@ def _points(field: str, value: object) -> int:
     return value
 
 
-def _non_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValue(attribute.name, value, "must be a whole number, not negative")
-
-
-def _aware(instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is not None:
-        require_aware(attribute.name, value)
-
-
 @attrs.frozen(kw_only=True)
 class AccountPolicy:
     """The rules an account runs by: expiry, clawback and negative balance."""
@@ -138,12 +128,12 @@ class AccountPolicy:
 class Lot:
     """One earning: ``points`` earned, ``remaining`` of them, when and why."""
 
-    id: int = attrs.field(validator=_non_negative)
-    points: int = attrs.field(validator=_non_negative)
-    remaining: int = attrs.field(validator=_non_negative)
-    earned_at: datetime = attrs.field(validator=_aware)
-    expires_at: datetime | None = attrs.field(default=None, validator=_aware)
-    locked_until: datetime | None = attrs.field(default=None, validator=_aware)
+    id: int = attrs.field(validator=non_negative)
+    points: int = attrs.field(validator=non_negative)
+    remaining: int = attrs.field(validator=non_negative)
+    earned_at: datetime = attrs.field(validator=aware)
+    expires_at: datetime | None = attrs.field(default=None, validator=aware)
+    locked_until: datetime | None = attrs.field(default=None, validator=aware)
     source: str = "purchase"
     order_id: str | None = None
 
@@ -166,7 +156,7 @@ class Entry:
 
     key: str
     kind: EntryKind
-    at: datetime = attrs.field(validator=_aware)
+    at: datetime = attrs.field(validator=aware)
     points: int
     """The change to the balance (negative for spending, clawback, expiry)."""
     pending: int = 0
@@ -359,11 +349,6 @@ class _Draft:
         return new, tuple(self.entries)
 
 
-def _account_id(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue("account_id", value, "must be a non-empty string")
-
-
 @attrs.frozen(kw_only=True)
 class PointsAccount:
     """A member's points: lots, the ledger, the orders' records and the version for storage.
@@ -371,9 +356,9 @@ class PointsAccount:
     Open one with :meth:`open`; load a stored one with :meth:`restore`.
     """
 
-    account_id: str = attrs.field(validator=_account_id)
+    account_id: str = attrs.field(validator=text)
     policy: AccountPolicy = attrs.Factory(AccountPolicy)
-    version: int = attrs.field(default=0, validator=_non_negative)
+    version: int = attrs.field(default=0, validator=non_negative)
     _lots: Vector[Lot] = attrs.field(factory=Vector, alias="lots", repr=False)
     _ledger: Vector[Entry] = attrs.field(factory=Vector, alias="ledger", repr=False)
     _orders: Map[OrderPoints] = attrs.field(factory=Map, alias="orders", repr=False)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
@@ -42,6 +42,14 @@ import attrs
 
 from mallcore.catalog.listing import require_aware
 from mallcore.errors import InvalidValue
+from mallcore.loyalty._fields import (
+    non_negative,
+    positive,
+    text,
+    to_decimal,
+    to_frozenset,
+    to_tuple,
+)
 from mallcore.loyalty.expiry import check_time_zone, local_midnight
 from mallcore.money import Money, Rounding, allocate_minor, currency_exponent
 
@@ -61,12 +69,6 @@ __all__ = [
 ]
 
 
-def _decimal(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, float | bool):
-        raise TypeError(f"a rate must be a Decimal, int or str, not {value!r}")
-    return Decimal(value)
-
-
 def _non_negative_rate(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     if not value.is_finite() or value < 0:
         raise InvalidValue(attribute.name, value, "must be a number, not negative")
@@ -75,24 +77,6 @@ def _non_negative_rate(instance: object, attribute: attrs.Attribute[Any], value:
 def _at_least_one(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
     if not value.is_finite() or value < 1:
         raise InvalidValue(attribute.name, value, "must be a multiplier of at least 1")
-
-
-def _whole(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise InvalidValue(attribute.name, value, "must be a whole number, not negative")
-
-
-def _text(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(attribute.name, value, "must be a non-empty string")
-
-
-def _frozenset(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(values)
 
 
 class BirthdayRule(enum.Enum):
@@ -108,8 +92,8 @@ class BirthdayRule(enum.Enum):
 class Multiplier:
     """Points times ``factor`` on lines of the SKU or category ``target``."""
 
-    target: str = attrs.field(validator=_text)
-    factor: Decimal = attrs.field(converter=_decimal, validator=_non_negative_rate)
+    target: str = attrs.field(validator=text)
+    factor: Decimal = attrs.field(converter=to_decimal, validator=_non_negative_rate)
 
 
 @attrs.frozen(kw_only=True)
@@ -117,15 +101,15 @@ class EarningPolicy:
     """How purchases earn points (积分规则)."""
 
     points_per_unit: Decimal = attrs.field(
-        default=Decimal(1), converter=_decimal, validator=_non_negative_rate
+        default=Decimal(1), converter=to_decimal, validator=_non_negative_rate
     )
     """Points per major currency unit paid (1 point per yuan by default)."""
     include_freight: bool = False
     rounding: Rounding = Rounding.DOWN
-    sku_multipliers: tuple[Multiplier, ...] = attrs.field(default=(), converter=_tuple)
-    category_multipliers: tuple[Multiplier, ...] = attrs.field(default=(), converter=_tuple)
+    sku_multipliers: tuple[Multiplier, ...] = attrs.field(default=(), converter=to_tuple)
+    category_multipliers: tuple[Multiplier, ...] = attrs.field(default=(), converter=to_tuple)
     birthday_multiplier: Decimal = attrs.field(
-        default=Decimal(1), converter=_decimal, validator=_at_least_one
+        default=Decimal(1), converter=to_decimal, validator=_at_least_one
     )
     birthday_rule: BirthdayRule = BirthdayRule.MONTH
     time_zone: str = attrs.field(default="Asia/Shanghai", validator=check_time_zone)
@@ -146,8 +130,8 @@ class EarningPolicy:
 class EarningLine:
     """One cart line as earning sees it: what was paid for it after discounts."""
 
-    sku_id: str = attrs.field(validator=_text)
-    category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    sku_id: str = attrs.field(validator=text)
+    category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=to_frozenset)
     paid: Money
 
     def __attrs_post_init__(self) -> None:
@@ -160,10 +144,10 @@ class Purchase:
     """What an order paid, for earning: lines, freight, the member's tier and birthday."""
 
     currency: str
-    lines: tuple[EarningLine, ...] = attrs.field(converter=_tuple)
+    lines: tuple[EarningLine, ...] = attrs.field(converter=to_tuple)
     freight_paid: Money | None = None
     tier_multiplier: Decimal = attrs.field(
-        default=Decimal(1), converter=_decimal, validator=_at_least_one
+        default=Decimal(1), converter=to_decimal, validator=_at_least_one
     )
     birthday: date | None = None
     at: datetime
@@ -262,21 +246,21 @@ def _apportion(points: int, exact: dict[str, Fraction]) -> tuple[EarnedPart, ...
 class StreakBonus:
     """``points`` more on the ``day``-th consecutive day of a sign-in streak."""
 
-    day: int = attrs.field(validator=_whole)
-    points: int = attrs.field(validator=_whole)
+    day: int = attrs.field(validator=positive)
+    points: int = attrs.field(validator=non_negative)
 
 
 @attrs.frozen(kw_only=True)
 class ActionRule:
     """Points for an action (sign-in, review, share), with caps per day and per month."""
 
-    action: str = attrs.field(validator=_text)
-    points: int = attrs.field(validator=_whole)
-    daily_cap: int | None = attrs.field(default=1, validator=_whole)
+    action: str = attrs.field(validator=text)
+    points: int = attrs.field(validator=non_negative)
+    daily_cap: int | None = attrs.field(default=1, validator=non_negative)
     """Awards a day at most (None: no cap)."""
-    period_cap: int | None = attrs.field(default=None, validator=_whole)
+    period_cap: int | None = attrs.field(default=None, validator=non_negative)
     """Awards a calendar month at most (None: no cap)."""
-    streak_bonuses: tuple[StreakBonus, ...] = attrs.field(default=(), converter=_tuple)
+    streak_bonuses: tuple[StreakBonus, ...] = attrs.field(default=(), converter=to_tuple)
     time_zone: str = attrs.field(default="Asia/Shanghai", validator=check_time_zone)
 
 

@@ -33,30 +33,15 @@ from typing import Any
 import attrs
 
 from mallcore.errors import InvalidValue
+from mallcore.loyalty._fields import non_negative, positive, to_optional_decimal
 from mallcore.money import Money, Rounding, currency_exponent
 
 __all__ = ["OverCap", "Redemption", "RedemptionPolicy", "RedemptionStatus", "redeem"]
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "must be a whole number of at least 1")
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise InvalidValue(attribute.name, value, "must be a whole number, not negative")
-
-
 def _optional_percent(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not Decimal(0) < value <= Decimal(100):
         raise InvalidValue(attribute.name, value, "must be a percentage in (0, 100]")
-
-
-def _optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
-    if isinstance(value, float | bool):
-        raise TypeError(f"a percentage must be a Decimal, int or str, not {value!r}")
-    return None if value is None else Decimal(value)
 
 
 def _optional_positive_money(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -88,12 +73,12 @@ class RedemptionStatus(enum.Enum):
 class RedemptionPolicy:
     """The rules of 积分抵扣: the rate, minimum, step, caps and what points combine with."""
 
-    points_per_unit: int = attrs.field(default=100, validator=_positive)
+    points_per_unit: int = attrs.field(default=100, validator=positive)
     """Points worth one major currency unit (100 points = 1 yuan)."""
-    min_points: int = attrs.field(default=0, validator=_non_negative)
-    step: int = attrs.field(default=1, validator=_positive)
+    min_points: int = attrs.field(default=0, validator=non_negative)
+    step: int = attrs.field(default=1, validator=positive)
     max_share: Decimal | None = attrs.field(
-        default=None, converter=_optional_decimal, validator=_optional_percent
+        default=None, converter=to_optional_decimal, validator=_optional_percent
     )
     """The largest percentage of the coverable amount points may pay (None: all of it)."""
     max_amount: Money | None = attrs.field(default=None, validator=_optional_positive_money)

@@ -43,12 +43,19 @@ import itertools
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from mallcore.catalog.listing import require_aware
 from mallcore.errors import InvalidValue, NotFound
+from mallcore.loyalty._fields import (
+    non_negative,
+    positive,
+    text,
+    to_decimal,
+    to_optional_decimal,
+    to_tuple,
+)
 from mallcore.money import Money
 
 __all__ = [
@@ -63,48 +70,17 @@ __all__ = [
 ]
 
 
-def _optional_days(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-        raise InvalidValue(attribute.name, value, "must be a whole number of days, at least 1")
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise InvalidValue(attribute.name, value, "must be a whole number, not negative")
-
-
-def _text(instance: object, attribute: attrs.Attribute[Any], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidValue(attribute.name, value, "must be a non-empty string")
-
-
-def _optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
-    if isinstance(value, float | bool):
-        raise TypeError(f"a rate must be a Decimal, int or str, not {value!r}")
-    return None if value is None else Decimal(value)
-
-
-def _decimal(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, float | bool):
-        raise TypeError(f"a rate must be a Decimal, int or str, not {value!r}")
-    return Decimal(value)
-
-
-def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(values)
-
-
 @attrs.frozen(kw_only=True)
 class Benefits:
     """What a tier grants: read by the pricing and shipping quote."""
 
-    percent_off: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
+    percent_off: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
     """The tier discount (会员折扣): 5 is 5% off, 95折."""
     member_price_key: str | None = None
     """The member price list (会员价) the tier's unit prices come from."""
     free_shipping_threshold: Money | None = None
     """Free shipping from this goods amount on (包邮门槛); zero is always free."""
-    points_multiplier: Decimal = attrs.field(default=Decimal(1), converter=_decimal)
+    points_multiplier: Decimal = attrs.field(default=Decimal(1), converter=to_decimal)
     birthday_coupon_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
@@ -126,10 +102,10 @@ class Benefits:
 class Tier:
     """A tier: reached when growth equals or passes ``threshold``; its benefits."""
 
-    id: str = attrs.field(validator=_text)
+    id: str = attrs.field(validator=text)
     name: str = ""
-    threshold: int = attrs.field(validator=_non_negative)
-    retention: int | None = attrs.field(default=None, validator=_non_negative)
+    threshold: int = attrs.field(validator=non_negative)
+    retention: int | None = attrs.field(default=None, validator=non_negative)
     """Growth per review period needed to keep the tier (PERIODIC); None: the threshold."""
     benefits: Benefits = attrs.Factory(Benefits)
 
@@ -155,8 +131,8 @@ class ReviewPolicy:
     """When and how tiers go down."""
 
     rule: ReviewRule = ReviewRule.NONE
-    window_days: int | None = attrs.field(default=None, validator=_optional_days)
-    every_days: int | None = attrs.field(default=None, validator=_optional_days)
+    window_days: int | None = attrs.field(default=None, validator=positive)
+    every_days: int | None = attrs.field(default=None, validator=positive)
     reset: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -172,7 +148,7 @@ class ReviewPolicy:
 class TierProgram:
     """The tiers, lowest first, and their review policy."""
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tuple)
+    tiers: tuple[Tier, ...] = attrs.field(converter=to_tuple)
     review: ReviewPolicy = attrs.Factory(ReviewPolicy)
 
     def __attrs_post_init__(self) -> None:
@@ -229,14 +205,14 @@ def _history(values: Iterable[Growth]) -> tuple[Growth, ...]:
 class Membership:
     """A member's tier, counted growth and growth history, with a version for storage."""
 
-    member_id: str = attrs.field(validator=_text)
+    member_id: str = attrs.field(validator=text)
     tier_id: str
-    growth: int = attrs.field(default=0, validator=_non_negative)
+    growth: int = attrs.field(default=0, validator=non_negative)
     """Growth counted towards tiers: lifetime, or since the last reset."""
     history: tuple[Growth, ...] = attrs.field(default=(), converter=_history)
     period_start: datetime
     """When the current review period began (joining, then each review)."""
-    version: int = attrs.field(default=0, validator=_non_negative)
+    version: int = attrs.field(default=0, validator=non_negative)
 
     @classmethod
     def join(cls, member_id: str, program: TierProgram, *, at: datetime) -> Membership:
