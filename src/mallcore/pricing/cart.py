@@ -7,12 +7,14 @@ and its prices, so the engine's hot path never touches catalog objects.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
+from mallcore.shipping.shipment import measure
 
 __all__ = [
     "Cart",
@@ -45,7 +47,10 @@ class CartLine:
 
     ``on_promotion`` marks a line the merchant already treats as promoted
     (coupons with ``on_promoted_items=False`` skip it). ``shop`` is the seller
-    for shop coupons (None: the platform itself).
+    for shop coupons (None: the platform itself). For freight, ``weight``
+    (kg) and ``volume`` (m³) are per unit, and ``freight_template`` (else the
+    shipping set-up's default) or ``flat_postage`` (统一运费; zero: 包邮) says
+    how the line is charged (docs/shipping.md).
     """
 
     line_id: str
@@ -57,8 +62,19 @@ class CartLine:
     category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
     shop: str | None = None
     on_promotion: bool = False
+    weight: Decimal = attrs.field(default=Decimal(0), converter=measure)
+    volume: Decimal = attrs.field(default=Decimal(0), converter=measure)
+    freight_template: str | None = None
+    flat_postage: Money | None = None
 
     def __attrs_post_init__(self) -> None:
+        if self.flat_postage is not None and (
+            self.flat_postage.currency != self.list_price.currency
+            or self.flat_postage.is_negative()
+        ):
+            raise InvalidValue(
+                "flat_postage", self.flat_postage, "must be in the list currency, not negative"
+            )
         if self.sale_price is not None:
             if self.sale_price.currency != self.list_price.currency:
                 raise InvalidValue("sale_price", self.sale_price, "must be in the list currency")

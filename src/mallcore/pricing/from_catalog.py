@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from mallcore.catalog import CategoryTree, Product, Sku
 from mallcore.errors import InvalidValue
+from mallcore.money import Money
 from mallcore.pricing.cart import CartLine
 
 __all__ = ["cart_line"]
@@ -23,11 +24,15 @@ def cart_line(
     line_id: str | None = None,
     shop: str | None = None,
     on_promotion: bool = False,
+    freight_template: str | None = None,
+    flat_postage: Money | None = None,
 ) -> CartLine:
     """A cart line of ``quantity`` units of ``sku`` of ``product``, at its list and sale prices.
 
     With ``categories``, the line carries the product's category and all its
-    ancestors; without, only the product's own category.
+    ancestors; without, only the product's own category. The SKU's weight
+    and volume go on the line for freight, with the product's
+    ``freight_template`` or ``flat_postage``.
     """
     if sku not in product.skus:
         raise InvalidValue("sku", sku.id, f"is not a SKU of product {product.id!r}")
@@ -44,4 +49,8 @@ def cart_line(
         category_ids=frozenset(category_ids),
         shop=shop,
         on_promotion=on_promotion,
+        weight=sku.weight,
+        volume=sku.volume,
+        freight_template=freight_template,
+        flat_postage=flat_postage,
     )
