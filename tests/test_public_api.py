@@ -29,6 +29,7 @@ PINNED = {
         "PaymentNotification",
         "PaymentRequest",
         "PaymentResult",
+        "PointsRepository",
         "ProductRepository",
         "Refund",
         "StockRepository",
@@ -54,6 +55,7 @@ PINNED = {
     "mallcore.adapters": [
         "InMemoryEventLog",
         "InMemoryOrders",
+        "InMemoryPoints",
         "InMemoryProducts",
         "InMemoryStocks",
         "InMemoryStore",

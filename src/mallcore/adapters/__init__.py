@@ -8,6 +8,7 @@ from mallcore.adapters.clock import SystemClock
 from mallcore.adapters.memory import (
     InMemoryEventLog,
     InMemoryOrders,
+    InMemoryPoints,
     InMemoryProducts,
     InMemoryStocks,
     InMemoryStore,
@@ -19,6 +20,7 @@ from mallcore.adapters.sqlite import SqliteUnitOfWork
 __all__ = [
     "InMemoryEventLog",
     "InMemoryOrders",
+    "InMemoryPoints",
     "InMemoryProducts",
     "InMemoryStocks",
     "InMemoryStore",

@@ -15,15 +15,17 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 from mallcore.catalog import Product, Stock
 from mallcore.errors import NotFound, StaleVersion
+from mallcore.loyalty import PointsAccount
 from mallcore.orders import Order, OrderStatus
 
 __all__ = [
     "InMemoryEventLog",
     "InMemoryOrders",
+    "InMemoryPoints",
     "InMemoryProducts",
     "InMemoryStocks",
     "InMemoryStore",
@@ -34,13 +36,14 @@ V = TypeVar("V")
 
 
 class InMemoryStore:
-    """What is committed: products, stock and orders by key, behind one lock."""
+    """What is committed: products, stock, orders and points accounts by key, behind one lock."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.products: dict[str, Product] = {}
         self.stocks: dict[str, Stock] = {}
         self.orders: dict[str, Order] = {}
+        self.points: dict[str, PointsAccount] = {}
 
 
 class _Table(Generic[V]):
@@ -147,6 +150,18 @@ class InMemoryOrders(_Table[Order]):
         raise NotFound("order with waybill", waybill)
 
 
+class InMemoryPoints(_Table[PointsAccount]):
+    """Points accounts by id (see :class:`~mallcore.ports.PointsRepository`)."""
+
+    def __init__(self, committed: dict[str, PointsAccount]) -> None:
+        super().__init__(
+            committed,
+            kind="points account",
+            key=lambda a: a.account_id,
+            version=lambda a: a.version,
+        )
+
+
 class InMemoryUnitOfWork:
     """A transaction over an :class:`InMemoryStore` (see :class:`~mallcore.ports.UnitOfWork`)."""
 
@@ -156,9 +171,10 @@ class InMemoryUnitOfWork:
             self.products = InMemoryProducts(store.products)
             self.stocks = InMemoryStocks(store.stocks)
             self.orders = InMemoryOrders(store.orders)
+            self.points = InMemoryPoints(store.points)
 
-    def _tables(self) -> tuple[_Table[Product], _Table[Stock], _Table[Order]]:
-        return self.products, self.stocks, self.orders
+    def _tables(self) -> tuple[_Table[Any], ...]:
+        return self.products, self.stocks, self.orders, self.points
 
     def __enter__(self) -> Self:
         """Begin: take a fresh snapshot of what is committed."""

@@ -5,6 +5,7 @@ Schema, created on first use and numbered in ``PRAGMA user_version``
 
 - ``products(id, value)``, with ``product_skus(sku_id, product_id)`` for ``get_by_sku``;
 - ``stocks(sku_id, version, value)``;
+- ``points_accounts(account_id, version, value)`` (schema version 2);
 - ``orders(id, version, status, pay_by_us, value)``, indexed on
   ``(status, pay_by_us)``, with ``order_waybills(waybill, order_id)`` for
   ``get_by_waybill``. ``pay_by_us`` is the deadline in microseconds since the
@@ -49,19 +50,21 @@ import attrs
 
 from mallcore.catalog import Product, Stock
 from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable
+from mallcore.loyalty import PointsAccount
 from mallcore.orders import Order, OrderStatus
 from mallcore.serialization import dumps, loads
 
 __all__ = [
     "SCHEMA_VERSION",
     "SqliteOrders",
+    "SqlitePoints",
     "SqliteProducts",
     "SqliteStocks",
     "SqliteUnitOfWork",
     "memory_database",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """The schema this module writes, kept in ``PRAGMA user_version``."""
 
 _SCHEMA = (
@@ -75,6 +78,8 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, pay_by_us, id)",
     "CREATE TABLE IF NOT EXISTS order_waybills (waybill TEXT PRIMARY KEY, order_id TEXT NOT NULL)",
     "CREATE INDEX IF NOT EXISTS order_waybills_by_order ON order_waybills (order_id)",
+    "CREATE TABLE IF NOT EXISTS points_accounts"
+    " (account_id TEXT PRIMARY KEY, version INTEGER NOT NULL, value TEXT NOT NULL)",
 )
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -299,6 +304,17 @@ _ORDERS = _Layout[Order](
 )
 
 
+_POINTS = _Layout[PointsAccount](
+    kind="points account",
+    table="points_accounts",
+    key_column="account_id",
+    cls=PointsAccount,
+    key=lambda account: account.account_id,
+    version=lambda account: account.version,
+    columns=lambda account: {},
+)
+
+
 class SqliteProducts(_Repository[Product]):
     """Products by id, found by SKU id too (see :class:`~mallcore.ports.ProductRepository`)."""
 
@@ -358,6 +374,13 @@ class SqliteOrders(_Repository[Order]):
         )
 
 
+class SqlitePoints(_Repository[PointsAccount]):
+    """Points accounts by id (see :class:`~mallcore.ports.PointsRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _POINTS)
+
+
 class SqliteUnitOfWork:
     """A transaction over a SQLite database (see :class:`~mallcore.ports.UnitOfWork`).
 
@@ -384,9 +407,10 @@ class SqliteUnitOfWork:
         self.products = SqliteProducts(self)
         self.stocks = SqliteStocks(self)
         self.orders = SqliteOrders(self)
+        self.points = SqlitePoints(self)
 
     def _repositories(self) -> tuple[_Repository[Any], ...]:
-        return self.products, self.stocks, self.orders
+        return self.products, self.stocks, self.orders, self.points
 
     def __enter__(self) -> Self:
         """Begin: forget anything not committed."""

@@ -5,7 +5,7 @@ adapters (:mod:`mallcore.adapters`) implement them, and
 :mod:`mallcore.testing.contracts` checks any implementation against them.
 
 - storage: :class:`ProductRepository`, :class:`StockRepository`,
-  :class:`OrderRepository` under a :class:`UnitOfWork`;
+  :class:`OrderRepository`, :class:`PointsRepository` under a :class:`UnitOfWork`;
 - payment: :class:`PaymentGateway` and the values it speaks in;
 - courier: :class:`Courier`, :class:`Waybill`, :class:`TrackingEvent`;
 - runtime: :class:`Clock`, :class:`EventPublisher`.
@@ -20,7 +20,13 @@ from mallcore.ports.payment import (
     Refund,
 )
 from mallcore.ports.runtime import Clock, EventPublisher
-from mallcore.ports.storage import OrderRepository, ProductRepository, StockRepository, UnitOfWork
+from mallcore.ports.storage import (
+    OrderRepository,
+    PointsRepository,
+    ProductRepository,
+    StockRepository,
+    UnitOfWork,
+)
 
 __all__ = [
     "Clock",
@@ -31,6 +37,7 @@ __all__ = [
     "PaymentNotification",
     "PaymentRequest",
     "PaymentResult",
+    "PointsRepository",
     "ProductRepository",
     "Refund",
     "StockRepository",

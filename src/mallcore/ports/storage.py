@@ -23,10 +23,12 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from mallcore.catalog import Product, Stock
+from mallcore.loyalty import PointsAccount
 from mallcore.orders import Order
 
 __all__ = [
     "OrderRepository",
+    "PointsRepository",
     "ProductRepository",
     "StockRepository",
     "UnitOfWork",
@@ -107,6 +109,23 @@ class OrderRepository(Protocol):
         ...
 
 
+class PointsRepository(Protocol):
+    """Port: members' points accounts.
+
+    - ``get`` returns the account ``account_id`` or raises NotFound.
+    - ``save`` raises StaleVersion unless the stored version is
+      ``account.version - 1`` (or nothing is stored and ``account.version`` is 0).
+    """
+
+    def get(self, account_id: str) -> PointsAccount:
+        """The points account ``account_id``."""
+        ...
+
+    def save(self, account: PointsAccount) -> None:
+        """Store ``account`` at its version."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """Port: one transaction over the repositories.
 
@@ -128,6 +147,11 @@ class UnitOfWork(Protocol):
     @property
     def orders(self) -> OrderRepository:
         """The orders, as this transaction sees them."""
+        ...
+
+    @property
+    def points(self) -> PointsRepository:
+        """The points accounts, as this transaction sees them."""
         ...
 
     def __enter__(self) -> Self:

@@ -27,10 +27,11 @@ from hypothesis import strategies as st
 
 from mallcore.catalog import Listing, Product, Sku, Stock
 from mallcore.errors import NotFound, StaleVersion
+from mallcore.loyalty import PointsAccount
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine, OrderStatus
 from mallcore.ports import UnitOfWork
-from mallcore.testing.strategies import orders, stock_levels
+from mallcore.testing.strategies import orders, points_accounts, stock_levels
 
 __all__ = ["UnitOfWorkContract"]
 
@@ -42,13 +43,15 @@ _SHARED_STORE = [HealthCheck.function_scoped_fixture, HealthCheck.differing_exec
 """One store serves every example, and each adapter's subclass runs the same inherited test."""
 
 
-def _saved(new_uow: NewUnitOfWork, *values: Order | Stock) -> None:
+def _saved(new_uow: NewUnitOfWork, *values: Order | Stock | PointsAccount) -> None:
     with new_uow() as uow:
         for value in values:
             if isinstance(value, Order):
                 uow.orders.save(value)
-            else:
+            elif isinstance(value, Stock):
                 uow.stocks.save(value)
+            else:
+                uow.points.save(value)
         uow.commit()
 
 
@@ -83,6 +86,21 @@ class UnitOfWorkContract:
 
         with new_uow() as uow:
             assert uow.stocks.get(stock.sku_id) == stock
+
+    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
+    @given(account=points_accounts())
+    def test_a_points_account_reads_back_as_it_was_saved(
+        self, new_uow: NewUnitOfWork, account: PointsAccount
+    ) -> None:
+        account = attrs.evolve(account, account_id=f"member-{next(_serial)}", version=0)
+        _saved(new_uow, account)
+
+        with new_uow() as uow:
+            stored = uow.points.get(account.account_id)
+            assert stored == account
+            assert stored.balance() == account.balance()
+            with pytest.raises(StaleVersion):
+                uow.points.save(account)
 
     def test_saving_over_a_newer_version_is_refused_and_stores_nothing(
         self, new_uow: NewUnitOfWork
