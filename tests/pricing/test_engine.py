@@ -467,6 +467,72 @@ def test_the_alternatives_list_each_coupon_alone_and_no_coupon() -> None:
     ]
 
 
+def test_the_alternatives_leave_out_coupons_the_per_order_limits_forbid() -> None:
+    platform = AmountOffCoupon(id="platform", amount_off=cny("5"))
+    shop = AmountOffCoupon(id="shop", amount_off=cny("3"), shop="s")
+
+    priced = quote(
+        cart(line("a", "100", shop="s")),
+        coupons=[platform, shop],
+        max_platform_coupons=0,
+        now=NOW,
+    )
+
+    assert [(alt.coupon_ids, alt.payable) for alt in priced.alternatives] == [
+        (("shop",), cny("97.00")),
+        ((), cny("100.00")),
+    ]
+
+
+WORTH_FIFTY_ALONE = AmountOffCoupon(
+    id="ex50", amount_off=cny("50"), stacking=Stacking(exclusive=True)
+)
+FIVE_OFF_100 = TieredAmountOff(id="m", tiers=[Tier(cny("100"), cny("5"))])
+
+
+def test_an_exclusive_coupon_saving_more_than_the_promotions_applies_alone() -> None:
+    priced = quote(
+        cart(line("a", "100")), promotions=[FIVE_OFF_100], coupons=[WORTH_FIFTY_ALONE], now=NOW
+    )
+
+    assert priced.payable == cny("50.00")
+    assert priced.coupon_ids == ("ex50",)
+    assert priced.outcome("m").status is Status.EXCLUDED_BY
+    assert priced.outcome("m").excluded_by == "ex50"
+    assert [(alt.coupon_ids, alt.payable) for alt in priced.alternatives] == [
+        (("ex50",), cny("50.00")),
+        ((), cny("95.00")),
+    ]
+
+
+def test_an_exclusive_coupon_saving_less_than_the_promotions_is_an_alternative() -> None:
+    three = AmountOffCoupon(id="ex3", amount_off=cny("3"), stacking=Stacking(exclusive=True))
+
+    priced = quote(cart(line("a", "100")), promotions=[FIVE_OFF_100], coupons=[three], now=NOW)
+
+    assert priced.payable == cny("95.00")
+    assert priced.outcome("ex3").excluded_by == "m"
+    assert [(alt.coupon_ids, alt.payable) for alt in priced.alternatives] == [
+        ((), cny("95.00")),
+        (("ex3",), cny("97.00")),
+    ]
+
+
+def test_selecting_an_exclusive_coupon_drops_the_promotions_it_excludes() -> None:
+    three = AmountOffCoupon(id="ex3", amount_off=cny("3"), stacking=Stacking(exclusive=True))
+
+    priced = quote(
+        cart(line("a", "100")),
+        promotions=[FIVE_OFF_100],
+        coupons=[three],
+        selected=["ex3"],
+        now=NOW,
+    )
+
+    assert priced.payable == cny("97.00")
+    assert priced.outcome("m").excluded_by == "ex3"
+
+
 def test_a_shipping_coupon_is_handed_to_the_freight_stage() -> None:
     free_shipping = ShippingCoupon(id="ship", min_spend=cny("49"))
 

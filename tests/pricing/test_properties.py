@@ -133,22 +133,10 @@ def _expiry(coupon: Coupon) -> float:
     return math.inf if ends is None else ends.timestamp()
 
 
-@settings(max_examples=40)
-@given(scenarios(max_promotions=2, max_coupons=4))
-def test_the_best_choice_is_the_best_of_every_selection_a_shopper_could_make(
-    scenario: Scenario,
-) -> None:
+def _best_of_every_selection(scenario: Scenario) -> tuple[object, ...]:
+    """The tie-break key of the best selection a shopper could make, tried one by one."""
     cart, rules, wallet, customer = scenario
     by_id = {coupon.id: coupon for coupon in wallet}
-
-    def key(ids: tuple[str, ...], payable: Money) -> tuple[object, ...]:
-        return (
-            payable.minor_units,
-            len(ids),
-            tuple(sorted(_expiry(by_id[i]) for i in ids)),
-            tuple(sorted(ids)),
-        )
-
     options = []
     for size in range(len(wallet) + 1):
         for subset in itertools.combinations(sorted(by_id), size):
@@ -161,10 +149,73 @@ def test_the_best_choice_is_the_best_of_every_selection_a_shopper_could_make(
                 selected=subset,
             )
             if all(chosen.outcome(i).status is Status.APPLIED for i in subset):
-                options.append(key(subset, chosen.payable))
+                options.append(_selection_key(wallet, subset, chosen.payable))
+    return min(options)
+
+
+def _selection_key(
+    wallet: list[Coupon], ids: tuple[str, ...], payable: Money
+) -> tuple[object, ...]:
+    by_id = {coupon.id: coupon for coupon in wallet}
+    return (
+        payable.minor_units,
+        len(ids),
+        tuple(sorted(_expiry(by_id[i]) for i in ids)),
+        tuple(sorted(ids)),
+    )
+
+
+@settings(max_examples=40)
+@given(scenarios(max_promotions=2, max_coupons=4))
+def test_the_best_choice_is_the_best_of_every_selection_a_shopper_could_make(
+    scenario: Scenario,
+) -> None:
     best = _priced(scenario)
 
-    assert key(best.coupon_ids, best.payable) == min(options)
+    assert _selection_key(scenario[2], best.coupon_ids, best.payable) == (
+        _best_of_every_selection(scenario)
+    )
+
+
+@settings(max_examples=40)
+@given(scenarios(max_promotions=2, max_coupons=2), st.data())
+def test_an_exclusive_coupon_is_weighed_alone_against_every_other_selection(
+    scenario: Scenario, data: st.DataObject
+) -> None:
+    cart, rules, wallet, customer = scenario
+    exclusive = data.draw(coupons(cart.currency, rule_id="coupon-exclusive", exclusive=True))
+    with_exclusive = (cart, rules, [*wallet, exclusive], customer)
+
+    best = _priced(with_exclusive)
+
+    assert _selection_key(with_exclusive[2], best.coupon_ids, best.payable) == (
+        _best_of_every_selection(with_exclusive)
+    )
+
+
+@settings(max_examples=40)
+@given(scenarios(max_promotions=2, max_coupons=3), st.integers(0, 2), st.integers(0, 2))
+def test_every_listed_alternative_costs_what_selecting_it_costs(
+    scenario: Scenario, max_platform: int, max_shop: int
+) -> None:
+    cart, rules, wallet, customer = scenario
+
+    def priced(selected: tuple[str, ...] | None) -> Quote:
+        return quote(
+            cart,
+            promotions=rules,
+            coupons=wallet,
+            customer=customer,
+            now=PRICING_EPOCH,
+            selected=selected,
+            max_platform_coupons=max_platform,
+            max_shop_coupons=max_shop,
+        )
+
+    for alternative in priced(None).alternatives:
+        selected = priced(alternative.coupon_ids)
+        assert selected.coupon_ids == alternative.coupon_ids
+        assert selected.payable == alternative.payable
 
 
 @settings(max_examples=60)

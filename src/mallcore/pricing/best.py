@@ -16,6 +16,11 @@ and fast:
 - A coupon that would add nothing is never used: the same set without it
   saves as much with fewer coupons.
 
+An exclusive coupon combines with no other rule, so on a cart where any
+promotion applied it is kept out of the search; :func:`weigh_exclusive_coupons`
+then prices it alone, with every rule it excludes dropped, and keeps the
+better of the two (it is listed among the alternatives either way).
+
 Ties are broken deterministically: the lowest payable, then the fewest
 coupons, then the set whose coupons expire soonest (their expiry times
 sorted, compared in order: use up what expires first), then coupon ids.
@@ -27,12 +32,13 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 import attrs
 
 from mallcore.pricing.engine import (
     Alternative,
+    Quote,
     RuleOutcome,
     Status,
     _conflict,
@@ -47,11 +53,12 @@ from mallcore.pricing.engine import (
     _State,
     _WrongCurrency,
 )
-from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon
+from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, Rule, ShippingCoupon
 
 __all__ = [
     "brute_force",
     "choose_coupons",
+    "weigh_exclusive_coupons",
 ]
 
 GoodsCoupon = AmountOffCoupon | PercentOffCoupon
@@ -74,16 +81,18 @@ class _Choice:
     applied: list[tuple[GoodsCoupon, _Effect]]
     outcomes: dict[str, RuleOutcome]
     candidates: list[_Candidate]
+    slots: _Slots
 
     @property
     def saving(self) -> int:
         return sum(effect.saving for _, effect in self.applied)
 
     def alternatives(self, currency: str, before: int) -> tuple[Alternative, ...]:
-        """No coupon, each usable coupon alone, and the chosen set, cheapest first."""
+        """No coupon, each coupon alone that the per-order limits allow, the chosen set."""
         options: dict[tuple[str, ...], int] = {(): 0}
         for candidate in self.candidates:
-            options[(candidate.coupon.id,)] = candidate.alone
+            if self.slots.limit(_slot(candidate.coupon)) > 0:
+                options[(candidate.coupon.id,)] = candidate.alone
         options[tuple(coupon.id for coupon, _ in self.applied)] = self.saving
         ranked = sorted(options.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
         return tuple(
@@ -402,6 +411,7 @@ def choose_coupons(
         applied=[(candidate.coupon, effect) for candidate, effect in chosen],
         outcomes=outcomes,
         candidates=candidates,
+        slots=_Slots(max_platform, max_shop),
     )
 
 
@@ -420,3 +430,62 @@ def brute_force(
             if key < best_key:
                 best, best_key = chosen, key
     return best
+
+
+def weigh_exclusive_coupons(
+    best: Quote,
+    live: Sequence[Rule],
+    gated: Mapping[str, RuleOutcome],
+    run: Callable[[Sequence[Rule], Mapping[str, RuleOutcome]], Quote],
+    *,
+    selected: Collection[str] | None,
+    rank: Callable[[Quote], tuple[object, ...]],
+) -> Quote:
+    """``best``, or an exclusive coupon applied alone where that is better or the shopper's pick.
+
+    ``run(rules, outcomes)`` prices the cart with only ``rules`` live and the
+    ``outcomes`` of the others given. Without ``selected``, each exclusive
+    goods coupon that rules applied in ``best`` keep out is priced alone (the
+    promotions and coupons it excludes dropped, shipping coupons kept for the
+    freight stage); the lowest ``rank`` wins, and each coupon that applies
+    alone is listed among the alternatives. An exclusive coupon in
+    ``selected`` applies alone (of several, the lowest rank), if it applies at all.
+    """
+    exclusive = [
+        rule
+        for rule in live
+        if isinstance(rule, AmountOffCoupon | PercentOffCoupon) and rule.stacking.exclusive
+    ]
+    if selected is not None:
+        exclusive = [coupon for coupon in exclusive if coupon.id in selected]
+    else:
+        exclusive = [c for c in exclusive if best.outcome(c.id).status is Status.EXCLUDED_BY]
+    currency = best.currency
+    options = []
+    for coupon in exclusive:
+        kept = [coupon, *(rule for rule in live if isinstance(rule, ShippingCoupon))]
+        dropped = {
+            rule.id: _outcome(rule, Status.EXCLUDED_BY, currency=currency, excluded_by=coupon.id)
+            for rule in live
+            if rule not in kept
+        }
+        priced = run(kept, {**gated, **dropped})
+        if coupon.id in priced.coupon_ids:
+            options.append(priced)
+    if not options:
+        return best
+    alone = {
+        priced.coupon_ids: Alternative(
+            coupon_ids=priced.coupon_ids,
+            saving=priced.outcome(priced.coupon_ids[0]).amount or _money(0, currency),
+            payable=priced.payable,
+        )
+        for priced in options
+    }
+    listed = {alternative.coupon_ids: alternative for alternative in best.alternatives}
+    alternatives = sorted(
+        {**alone, **listed}.values(),
+        key=lambda alt: (alt.payable.minor_units, len(alt.coupon_ids), alt.coupon_ids),
+    )
+    winner = min(options if selected is not None else [best, *options], key=rank)
+    return attrs.evolve(winner, alternatives=tuple(alternatives))

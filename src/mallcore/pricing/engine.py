@@ -942,9 +942,7 @@ def quote(
     run = functools.partial(
         _run,
         cart,
-        live,
-        outcomes,
-        [*promotions, *coupons],
+        rules=[*promotions, *coupons],
         customer=customer,
         usage=usage,
         selected=selected,
@@ -963,16 +961,25 @@ def quote(
         group: rule_id for group, ids in groups.items() for rule_id in ids if rule_id in picked
     }
     open_groups = {g: ids for g, ids in groups.items() if g not in fixed and len(ids) > 1}
-    best = run(fixed, by_shopper=set(fixed))
+    best = run(live, outcomes, forced=fixed, by_shopper=set(fixed))
     combinations = math.prod(len(ids) for ids in open_groups.values())
     if open_groups and combinations <= MAX_PROMOTION_CHOICES:
         names = sorted(open_groups)
         for choice in itertools.product(*(open_groups[name] for name in names)):
             forced = {**fixed, **dict(zip(names, choice, strict=True))}
-            priced = run(forced, by_shopper=set(fixed))
+            priced = run(live, outcomes, forced=forced, by_shopper=set(fixed))
             if _rank(priced, coupons) < _rank(best, coupons):
                 best = priced
-    return best
+    from mallcore.pricing.best import weigh_exclusive_coupons
+
+    return weigh_exclusive_coupons(
+        best,
+        live,
+        outcomes,
+        functools.partial(run, forced={}),
+        selected=selected,
+        rank=functools.partial(_rank, coupons=coupons),
+    )
 
 
 def _rank(priced: Quote, coupons: Sequence[Coupon]) -> tuple[object, ...]:

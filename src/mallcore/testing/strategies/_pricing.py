@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from hypothesis import strategies as st
 
 from mallcore.money import Money, currency_exponent
@@ -174,14 +175,21 @@ def promotions(draw: st.DrawFn, currency: str = "CNY", *, rule_id: str = "promo-
 
 @st.composite
 def coupons(
-    draw: st.DrawFn, currency: str = "CNY", *, rule_id: str = "coupon-0"
+    draw: st.DrawFn,
+    currency: str = "CNY",
+    *,
+    rule_id: str = "coupon-0",
+    exclusive: bool | None = None,
 ) -> AmountOffCoupon | PercentOffCoupon:
-    """A goods coupon (amount or percentage off) in ``currency``."""
+    """A goods coupon (amount or percentage off) in ``currency``; ``exclusive`` None: either."""
+    stacking = draw(st.just(Stacking()) | _stackings(coupons=True))
+    if exclusive is not None:
+        stacking = attrs.evolve(stacking, exclusive=exclusive)
     common: dict[str, Any] = {
         "id": rule_id,
         "priority": draw(st.integers(0, 2)),
         "scope": draw(st.just(Scope()) | _scopes()),
-        "stacking": draw(st.just(Stacking()) | _stackings(coupons=True)),
+        "stacking": stacking,
         "shop": draw(st.sampled_from(_SHOPS)),
         "min_spend": draw(st.none() | _money(currency, 1, 800)),
         "window": Window(ends_at=PRICING_EPOCH + timedelta(days=draw(st.integers(1, 30)))),
