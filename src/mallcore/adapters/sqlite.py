@@ -198,6 +198,8 @@ class _Repository(Generic[V]):
         self._uow = uow
         self._layout = layout
         self.pending: dict[str, V] = {}
+        self._based_on: dict[str, int] = {}
+        """The stored version each pending save builds on (-1: a new key)."""
 
     def get(self, key: str) -> V:
         """The value under ``key`` (this unit of work's own save first), or NotFound."""
@@ -214,7 +216,13 @@ class _Repository(Generic[V]):
             actual = self._seen_version(key)
             if actual != expected:
                 raise StaleVersion(layout.kind, key, expected, actual)
+            self._based_on.setdefault(key, actual)
         self.pending[key] = value
+
+    def forget(self) -> None:
+        """Drop the pending saves."""
+        self.pending.clear()
+        self._based_on.clear()
 
     def _seen_version(self, key: str) -> int:
         """The version this unit of work sees under ``key``; -1 when nothing is stored."""
@@ -239,7 +247,7 @@ class _Repository(Generic[V]):
         for key, value in self.pending.items():
             row = layout.row(value)
             if checked and layout.version is not None:
-                self._write_checked(connection, key, row, expected=layout.version(value) - 1)
+                self._write_checked(connection, key, row, expected=self._based_on[key])
             else:
                 connection.execute(layout.insert(row, verb="INSERT OR REPLACE"), row)
             side = layout.side
@@ -440,7 +448,7 @@ class SqliteUnitOfWork:
     def rollback(self) -> None:
         """Drop every pending save; reads see what is committed now."""
         for repository in self._repositories():
-            repository.pending.clear()
+            repository.forget()
 
     def _write_checked(self, connection: sqlite3.Connection) -> None:
         with _transaction(connection, keep=True):

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mallcore.loyalty import EarningPolicy
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports import Clock, Courier, EventPublisher, TrackingEvent, TrackingStatus, UnitOfWork
+from mallcore.services._points import credit_order_points
 
 __all__ = ["confirm_receipt", "handle_tracking_event", "ship_order"]
 
@@ -64,14 +66,25 @@ def handle_tracking_event(
 
 
 def confirm_receipt(
-    *, uow: UnitOfWork, clock: Clock, events: EventPublisher, order_id: str
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    events: EventPublisher,
+    order_id: str,
+    earning: EarningPolicy | None = None,
 ) -> Order:
-    """The customer confirms receipt (确认收货): the order is completed."""
+    """The customer confirms receipt (确认收货): the order is completed and earns its points.
+
+    With an ``earning`` policy, the points the order earns are credited to
+    the customer's account in the same transaction, once.
+    """
     with uow:
         order = uow.orders.get(order_id)
         completed, changes = order.complete(at=clock.now())
-        if changes:
-            uow.orders.save(completed)
-            uow.commit()
-    events.publish(changes)
+        if not changes:
+            return completed
+        credited = credit_order_points(uow, completed, earning, at=clock.now()) if earning else ()
+        uow.orders.save(completed)
+        uow.commit()
+    events.publish([*changes, *credited])
     return completed

@@ -11,7 +11,9 @@ from datetime import timedelta
 from typing import Final
 
 from mallcore.errors import StaleVersion
+from mallcore.loyalty import EarningPolicy
 from mallcore.ports import Clock, EventPublisher, UnitOfWork
+from mallcore.services._points import credit_order_points
 from mallcore.services._stock import release_order_stock
 
 __all__ = ["DEFAULT_CONFIRMATION_WINDOW", "cancel_overdue_orders", "complete_due_orders"]
@@ -48,8 +50,12 @@ def complete_due_orders(
     clock: Clock,
     events: EventPublisher,
     after: timedelta = DEFAULT_CONFIRMATION_WINDOW,
+    earning: EarningPolicy | None = None,
 ) -> list[str]:
-    """Complete every shipped or delivered order whose confirmation window is over; their ids."""
+    """Complete every shipped or delivered order whose confirmation window is over; their ids.
+
+    With an ``earning`` policy each completed order's points are credited too.
+    """
     now = clock.now()
     with uow:
         candidates = list(uow.orders.due_for_completion())
@@ -59,11 +65,12 @@ def complete_due_orders(
             order, changes = uow.orders.get(order_id).complete_if_due(now=now, after=after)
             if not changes:
                 continue
+            credited = credit_order_points(uow, order, earning, at=now) if earning else ()
             uow.orders.save(order)
             try:
                 uow.commit()
             except StaleVersion:
                 continue
-        events.publish(changes)
+        events.publish([*changes, *credited])
         completed.append(order_id)
     return completed

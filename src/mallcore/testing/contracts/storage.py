@@ -115,6 +115,19 @@ class UnitOfWorkContract:
                 uow.stocks.save(stock.count(3)[0])
             assert uow.stocks.get("tea") == counted
 
+    def test_a_value_created_and_changed_in_one_transaction_is_stored_as_last_saved(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        stock = Stock.for_sku("tea", 5)
+        counted, _ = stock.count(3)
+        with new_uow() as uow:
+            uow.stocks.save(stock)
+            uow.stocks.save(counted)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea") == counted
+
     def test_a_new_value_must_start_at_version_zero(self, new_uow: NewUnitOfWork) -> None:
         with new_uow() as uow, pytest.raises(StaleVersion):
             uow.stocks.save(Stock("tea", on_hand=5, version=3))
