@@ -1,11 +1,12 @@
 """``mallcore demo``: the order story told end to end on the embedded default adapters.
 
-A tea shop with a 满减 promotion and a coupon in the shopper's wallet: price
-the cart, place the order (stock held), pay through the simulated gateway (the
-notification arrives twice), ship, deliver, confirm; then a second order is
-left unpaid and cancelled at its deadline, its stock given back. Everything
-runs on the in-memory adapters with a clock that moves only when told, so the
-story prints the same every time.
+A tea shop with a 满减 promotion, a coupon in the shopper's wallet and a
+by-piece freight template with a regional rate: price the cart, place the
+order (stock held), pay through the simulated gateway (the notification
+arrives twice), ship in two packages, deliver, confirm and earn points; then
+a second order is left unpaid and cancelled at its deadline, its stock given
+back. Everything runs on SQLite (an in-memory database) with a clock that
+moves only when told, so the story prints the same every time.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import TextIO
 
 from mallcore.adapters import (
     InMemoryEventLog,
-    InMemoryStore,
-    InMemoryUnitOfWork,
     SimulatedCourier,
     SimulatedGateway,
+    SqliteUnitOfWork,
 )
+from mallcore.adapters.sqlite import memory_database
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, SpecDimension, Stock
+from mallcore.loyalty import EarningPolicy
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatusChanged, PackageShipped
 from mallcore.pricing import AmountOffCoupon, Customer, Promotion, Tier, TieredAmountOff
@@ -38,6 +40,7 @@ from mallcore.services import (
     ship_order,
     start_payment,
 )
+from mallcore.shipping import ChargeBy, FreightTemplate, Rate, RegionRate, ShippingSetup
 from mallcore.testing.fakes import FakeClock
 
 __all__ = ["main", "run_demo"]
@@ -97,6 +100,20 @@ def _wallet() -> tuple[AmountOffCoupon, ...]:
     )
 
 
+def _shipping() -> ShippingSetup:
+    """One by-piece template: 8.00 for the first piece, 3.00 each more; 浙江 (33) cheaper."""
+    piece = Rate(first=1, first_fee=_cny("8"), step=1, step_fee=_cny("3"))
+    zhejiang = Rate(first=1, first_fee=_cny("5"), step=1, step_fee=_cny("2"))
+    template = FreightTemplate(
+        id="by-piece",
+        name="按件计费",
+        charge_by=ChargeBy.PIECE,
+        default=piece,
+        region_rates=[RegionRate(regions=["330000"], rate=zhejiang)],
+    )
+    return ShippingSetup(templates=[template], default_template="by-piece")
+
+
 def _describe(event: object) -> str | None:
     if isinstance(event, OrderStatusChanged):
         reason = f" ({event.reason})" if event.reason else ""
@@ -117,15 +134,15 @@ class _Story:
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
-        self.store = InMemoryStore()
+        self.database = memory_database()
         self.clock = FakeClock(START)
         self.log = InMemoryEventLog()
         self.gateway = SimulatedGateway(secret=b"demo-secret")
         self.courier = SimulatedCourier(carrier="SF")
         self._printed = 0
 
-    def uow(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store)
+    def uow(self) -> SqliteUnitOfWork:
+        return SqliteUnitOfWork(self.database)
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -151,10 +168,10 @@ def run_demo(out: TextIO) -> Order:
             for sku in product.skus:
                 uow.stocks.save(Stock.from_sku(sku))
         uow.commit()
-    alice = Customer(id="alice", tier="gold")
+    alice = Customer(id="alice", tier="gold", region="330106")
     cart = {"longjing-250g": 2, "cup-white": 2}
 
-    story.say("== 1. Alice prices her cart (prices come from the catalog, not the client)")
+    story.say("== 1. Alice (Hangzhou 330106) prices her cart: catalog prices, never the client's")
     priced = price_cart(
         uow=story.uow(),
         clock=story.clock,
@@ -162,6 +179,7 @@ def run_demo(out: TextIO) -> Order:
         items=cart,
         promotions=_promotions(),
         coupons=_wallet(),
+        shipping=_shipping(),
     )
     story.say(render_quote(priced))
 
@@ -175,10 +193,13 @@ def run_demo(out: TextIO) -> Order:
         items=cart,
         promotions=_promotions(),
         coupons=_wallet(),
+        shipping=_shipping(),
     )
     held = story.stock("cup-white")
     story.say(
-        f"  order {order.id}: payable {order.payable.format('zh_CN')}, pay by {order.pay_by:%H:%M}"
+        f"  order {order.id}: goods {order.goods_payable.format('zh_CN')}"
+        f" + freight {order.freight.format('zh_CN')} = {order.payable.format('zh_CN')},"
+        f" pay by {order.pay_by:%H:%M}"
     )
     story.say(f"  cup-white: {held.on_hand} on hand, {held.available} available")
 
@@ -227,12 +248,19 @@ def run_demo(out: TextIO) -> Order:
     story.clock.advance(timedelta(days=2))
     story.happened()
 
-    story.say("\n== 5. Alice confirms receipt")
+    story.say("\n== 5. Alice confirms receipt: 1 point per whole yuan of goods paid")
     story.clock.advance(timedelta(hours=5))
     completed = confirm_receipt(
-        uow=story.uow(), clock=story.clock, events=story.log, order_id=order.id
+        uow=story.uow(),
+        clock=story.clock,
+        events=story.log,
+        order_id=order.id,
+        earning=EarningPolicy(),
     )
     story.happened()
+    with story.uow() as uow:
+        account = uow.points.get("alice")
+    story.say(f"  alice: {account.balance()} points")
 
     story.say("\n== 6. Bob orders a cup and never pays; the timeout job cancels it")
     place_order(

@@ -156,6 +156,10 @@ OrderEvent: TypeAlias = OrderPlaced | OrderStatusChanged | PackageShipped
 """What an order command reports."""
 
 
+def _freight_of(quote: Quote) -> Money:
+    return quote.freight.amount if quote.freight is not None else Money.zero(quote.currency)
+
+
 def _optional_aware(field: str, value: datetime | None) -> None:
     if value is not None:
         require_aware(field, value)
@@ -227,7 +231,10 @@ class Order:
         placed_at: datetime,
         pay_within: timedelta = DEFAULT_PAYMENT_WINDOW,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
-        """A new order from a priced cart, waiting for payment for ``pay_within``."""
+        """A new order from a priced cart, waiting for payment for ``pay_within``.
+
+        ``freight`` defaults to the quote's freight (none: zero).
+        """
         require_aware("placed_at", placed_at)
         if not isinstance(pay_within, timedelta) or pay_within <= timedelta(0):
             raise InvalidValue("pay_within", pay_within, "must be a positive timedelta")
@@ -246,7 +253,7 @@ class Order:
             customer_id=customer_id,
             currency=quote.currency,
             lines=lines,
-            freight=freight if freight is not None else Money.zero(quote.currency),
+            freight=freight if freight is not None else _freight_of(quote),
             placed_at=placed_at,
             pay_by=placed_at + pay_within,
             coupon_ids=quote.coupon_ids,

@@ -15,6 +15,7 @@ from mallcore.orders import DEFAULT_PAYMENT_WINDOW, Order
 from mallcore.ports import Clock, EventPublisher, UnitOfWork
 from mallcore.pricing import Cart, Coupon, Customer, Promotion, Quote, quote
 from mallcore.pricing.from_catalog import cart_line
+from mallcore.shipping import ShippingSetup
 
 __all__ = ["place_order", "price_cart"]
 
@@ -28,10 +29,14 @@ def price_cart(
     promotions: Sequence[Promotion] = (),
     coupons: Sequence[Coupon] = (),
     categories: CategoryTree | None = None,
+    shipping: ShippingSetup | None = None,
+    destination: str | None = None,
 ) -> Quote:
     """Price ``items`` (SKU id -> quantity) at the catalog's prices now, for ``customer``.
 
-    Raises NotFound for an unknown SKU and InvalidValue for one not on sale now.
+    With a ``shipping`` set-up the quote carries the freight to
+    ``destination`` (default: the customer's region). Raises NotFound for an
+    unknown SKU and InvalidValue for one not on sale now.
     """
     now = clock.now()
     if not items:
@@ -45,7 +50,15 @@ def price_cart(
             cart_line(product, product.sku(sku_id), quantity=quantity, categories=categories)
         )
     cart = Cart(currency=lines[0].list_price.currency, lines=lines)
-    return quote(cart, promotions=promotions, coupons=coupons, customer=customer, now=now)
+    return quote(
+        cart,
+        promotions=promotions,
+        coupons=coupons,
+        customer=customer,
+        now=now,
+        shipping=shipping,
+        destination=destination,
+    )
 
 
 def place_order(
@@ -59,9 +72,13 @@ def place_order(
     promotions: Sequence[Promotion] = (),
     coupons: Sequence[Coupon] = (),
     categories: CategoryTree | None = None,
+    shipping: ShippingSetup | None = None,
+    destination: str | None = None,
     pay_within: timedelta = DEFAULT_PAYMENT_WINDOW,
 ) -> Order:
-    """Price ``items``, hold their stock until the payment deadline and save the order.
+    """Price ``items`` (freight included with ``shipping``), hold their stock, save the order.
+
+    The stock is held until the payment deadline, ``pay_within`` from now.
 
     All or nothing: OutOfStock for any SKU leaves every stock as it was.
     Placing an ``order_id`` that exists raises StaleVersion.
@@ -75,6 +92,8 @@ def place_order(
             promotions=promotions,
             coupons=coupons,
             categories=categories,
+            shipping=shipping,
+            destination=destination,
         )
         now = clock.now()
         order, placed = Order.place(
