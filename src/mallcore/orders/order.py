@@ -181,6 +181,7 @@ class Order:
     pay_by: datetime
     status: OrderStatus = OrderStatus.AWAITING_PAYMENT
     coupon_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    points_used: int = 0
     payment_id: str | None = None
     paid_at: datetime | None = None
     shipments: tuple[Shipment, ...] = attrs.field(default=(), converter=_tuple)
@@ -195,6 +196,7 @@ class Order:
         _text("order.id", self.id)
         _text(f"{where}.customer_id", self.customer_id)
         _count(f"{where}.version", self.version, minimum=0)
+        _count(f"{where}.points_used", self.points_used, minimum=0)
         if not self.lines:
             raise InvalidValue(f"{where}.lines", self.lines, "must hold at least one line")
         line_ids = [line.line_id for line in self.lines]
@@ -257,6 +259,7 @@ class Order:
             placed_at=placed_at,
             pay_by=placed_at + pay_within,
             coupon_ids=quote.coupon_ids,
+            points_used=quote.points.points if quote.points is not None else 0,
         )
         return order, (OrderPlaced(order.id, customer_id, order.payable, order.pay_by),)
 

@@ -11,10 +11,12 @@ from datetime import timedelta
 
 from mallcore.catalog import CategoryTree
 from mallcore.errors import InvalidValue
+from mallcore.loyalty import RedemptionPolicy
 from mallcore.orders import DEFAULT_PAYMENT_WINDOW, Order
 from mallcore.ports import Clock, EventPublisher, UnitOfWork
-from mallcore.pricing import Cart, Coupon, Customer, Promotion, Quote, quote
+from mallcore.pricing import Cart, Coupon, Customer, PointsOffer, Promotion, Quote, quote
 from mallcore.pricing.from_catalog import cart_line
+from mallcore.services._points import points_offer, spend_order_points
 from mallcore.shipping import ShippingSetup
 
 __all__ = ["place_order", "price_cart"]
@@ -31,11 +33,13 @@ def price_cart(
     categories: CategoryTree | None = None,
     shipping: ShippingSetup | None = None,
     destination: str | None = None,
+    points: PointsOffer | None = None,
 ) -> Quote:
     """Price ``items`` (SKU id -> quantity) at the catalog's prices now, for ``customer``.
 
     With a ``shipping`` set-up the quote carries the freight to
-    ``destination`` (default: the customer's region). Raises NotFound for an
+    ``destination`` (default: the customer's region); with ``points`` the
+    shopper's points come off the goods. Raises NotFound for an
     unknown SKU and InvalidValue for one not on sale now.
     """
     now = clock.now()
@@ -58,6 +62,7 @@ def price_cart(
         now=now,
         shipping=shipping,
         destination=destination,
+        points=points,
     )
 
 
@@ -75,15 +80,26 @@ def place_order(
     shipping: ShippingSetup | None = None,
     destination: str | None = None,
     pay_within: timedelta = DEFAULT_PAYMENT_WINDOW,
+    points: RedemptionPolicy | None = None,
+    points_requested: int | None = None,
 ) -> Order:
     """Price ``items`` (freight included with ``shipping``), hold their stock, save the order.
 
     The stock is held until the payment deadline, ``pay_within`` from now.
+    With a redemption policy in ``points``, the customer's stored points
+    (``points_requested`` of them, or as many as the policy allows) come off
+    the goods and are spent in the same transaction; the order remembers
+    how many (``Order.points_used``).
 
     All or nothing: OutOfStock for any SKU leaves every stock as it was.
     Placing an ``order_id`` that exists raises StaleVersion.
     """
     with uow:
+        offer = (
+            None
+            if points is None
+            else points_offer(uow, customer.id, points, requested=points_requested, at=clock.now())
+        )
         priced = price_cart(
             uow=uow,
             clock=clock,
@@ -94,6 +110,7 @@ def place_order(
             categories=categories,
             shipping=shipping,
             destination=destination,
+            points=offer,
         )
         now = clock.now()
         order, placed = Order.place(
@@ -110,6 +127,7 @@ def place_order(
             )
             uow.stocks.save(stock)
             held.extend(reserved)
+        spend_order_points(uow, order, at=now)
         uow.orders.save(order)
         uow.commit()
     events.publish([*placed, *held])

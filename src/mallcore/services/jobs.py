@@ -13,7 +13,7 @@ from typing import Final
 from mallcore.errors import StaleVersion
 from mallcore.loyalty import EarningPolicy
 from mallcore.ports import Clock, EventPublisher, UnitOfWork
-from mallcore.services._points import credit_order_points
+from mallcore.services._points import credit_order_points, return_order_points
 from mallcore.services._stock import release_order_stock
 
 __all__ = ["DEFAULT_CONFIRMATION_WINDOW", "cancel_overdue_orders", "complete_due_orders"]
@@ -34,6 +34,7 @@ def cancel_overdue_orders(*, uow: UnitOfWork, clock: Clock, events: EventPublish
             if not changes:
                 continue
             released = release_order_stock(uow, order)
+            return_order_points(uow, order, at=now)
             uow.orders.save(order)
             try:
                 uow.commit()

@@ -35,6 +35,7 @@ from mallcore.ports import (
     Refund,
     UnitOfWork,
 )
+from mallcore.services._points import return_order_points
 from mallcore.services._stock import deduct_order_stock, release_order_stock
 
 __all__ = ["PaymentHandled", "PaymentOutcome", "handle_payment_notification", "start_payment"]
@@ -104,6 +105,7 @@ def handle_payment_notification(
             uow.rollback()
             cancelled, changes = order.cancel(reason="out of stock at payment", at=clock.now())
             released = release_order_stock(uow, cancelled)
+            return_order_points(uow, cancelled, at=clock.now())
             uow.orders.save(cancelled)
             uow.commit()
             refund = _refund(gateway, notification)
