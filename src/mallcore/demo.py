@@ -4,8 +4,8 @@ A tea shop with a 满减 promotion, a coupon in the shopper's wallet and a
 by-piece freight template with a regional rate: price the cart, place the
 order (stock held), pay through the simulated gateway (the notification
 arrives twice), ship in two packages, deliver, confirm and earn points; then
-a second order is left unpaid and cancelled at its deadline, its stock given
-back. Everything runs on SQLite (an in-memory database) with a clock that
+a second order spends points, is left unpaid and is cancelled at its
+deadline, its stock and points given back. Everything runs on SQLite (an in-memory database) with a clock that
 moves only when told, so the story prints the same every time.
 """
 
@@ -25,7 +25,7 @@ from mallcore.adapters import (
 )
 from mallcore.adapters.sqlite import memory_database
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, SpecDimension, Stock
-from mallcore.loyalty import EarningPolicy
+from mallcore.loyalty import EarningPolicy, RedemptionPolicy
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatusChanged, PackageShipped
 from mallcore.pricing import AmountOffCoupon, Customer, Promotion, Tier, TieredAmountOff
@@ -159,6 +159,11 @@ class _Story:
             return uow.stocks.get(sku_id)
 
 
+def _balance(story: _Story) -> int:
+    with story.uow() as uow:
+        return uow.points.get("alice").balance()
+
+
 def run_demo(out: TextIO) -> Order:
     """Tell the order story on ``out``; return the completed order."""
     story = _Story(out)
@@ -258,23 +263,32 @@ def run_demo(out: TextIO) -> Order:
         earning=EarningPolicy(),
     )
     story.happened()
-    with story.uow() as uow:
-        account = uow.points.get("alice")
-    story.say(f"  alice: {account.balance()} points")
+    story.say(f"  alice: {_balance(story)} points")
 
-    story.say("\n== 6. Bob orders a cup and never pays; the timeout job cancels it")
-    place_order(
+    story.say("\n== 6. Alice orders a cup with 100 of her points (100 points = ¥1) and never pays")
+    redemption = RedemptionPolicy(points_per_unit=100, step=100)
+    pending = place_order(
         uow=story.uow(),
         clock=story.clock,
         events=story.log,
         order_id="O-1002",
-        customer=Customer(id="bob"),
+        customer=alice,
         items={"cup-white": 1},
+        shipping=_shipping(),
+        points=redemption,
+        points_requested=100,
     )
+    story.say(
+        f"  order {pending.id}: {pending.points_used} points take"
+        f" {redemption.value_of(pending.points_used, 'CNY').format('zh_CN')} off;"
+        f" payable {pending.payable.format('zh_CN')}"
+    )
+    story.say(f"  alice: {_balance(story)} points while O-1002 waits")
     story.say(f"  cup-white: {story.stock('cup-white').available} available while O-1002 waits")
     story.clock.advance(timedelta(minutes=31))
     cancel_overdue_orders(uow=story.uow(), clock=story.clock, events=story.log)
     story.happened()
+    story.say(f"  alice: {_balance(story)} points again")
     story.say(f"  cup-white: {story.stock('cup-white').available} available again")
     return completed
 
