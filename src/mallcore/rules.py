@@ -14,10 +14,10 @@ from typing import Any
 
 import attrs
 
-from mallcore.errors import InvalidDocument
+from mallcore.errors import InvalidDocument, InvalidValue
 from mallcore.money import Money, Rounding
-from mallcore.pricing import Cart, CartLine, Coupon, Customer, Promotion, Quote, quote
-from mallcore.serialization import loads
+from mallcore.pricing import Cart, CartLine, Coupon, Customer, Promotion, Quote, Usage, quote
+from mallcore.serialization import converter, loads
 
 __all__ = [
     "CartItem",
@@ -30,6 +30,27 @@ __all__ = [
 
 def _tuple(values: Any) -> tuple[Any, ...]:
     return tuple(values)
+
+
+def _usage(counts: Any) -> Usage:
+    return counts if isinstance(counts, Usage) else Usage(counts)
+
+
+def _whole_number(value: object, minimum: int, field: str) -> int:
+    """``value`` if it is a whole number of at least ``minimum``, written as a JSON number."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(field, value, "must be a whole number written without quotes")
+    if value < minimum:
+        raise InvalidValue(field, value, f"must be {minimum} or more")
+    return value
+
+
+def _quantity(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    _whole_number(value, 1, attribute.name)
+
+
+def _coupon_limit(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    _whole_number(value, 0, attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -51,7 +72,7 @@ class CartItem:
     """A cart line in a rule file: a SKU of the catalog and a quantity."""
 
     sku_id: str
-    quantity: int
+    quantity: int = attrs.field(validator=_quantity)
     line_id: str | None = None
 
 
@@ -63,7 +84,7 @@ class CustomerDocument:
     tier: str | None = None
     is_new: bool = False
     region: str | None = None
-    usage: dict[str, int] = attrs.field(factory=dict, hash=False)
+    usage: Usage = attrs.field(factory=Usage, converter=_usage)
     wallet: tuple[Coupon, ...] = attrs.field(default=(), converter=_tuple)
 
 
@@ -79,21 +100,69 @@ class QuoteDocument:
     cart: tuple[CartItem, ...] = attrs.field(converter=_tuple)
     group_buy: bool = False
     selected: tuple[str, ...] | None = None
-    usage: dict[str, int] = attrs.field(factory=dict, hash=False)
-    max_platform_coupons: int = 1
-    max_shop_coupons: int = 1
+    usage: Usage = attrs.field(factory=Usage, converter=_usage)
+    max_platform_coupons: int = attrs.field(default=1, validator=_coupon_limit)
+    max_shop_coupons: int = attrs.field(default=1, validator=_coupon_limit)
     rounding: Rounding = Rounding.HALF_UP
 
-    def build_cart(self, *, source: str = "document") -> Cart:
-        """The pricing cart: each item joined with its catalog entry."""
-        entries = {entry.sku_id: entry for entry in self.catalog}
-        problems = [
+    def problems(self) -> list[str]:
+        """What the engine would refuse, each as ``"$.path: reason"``; empty when none.
+
+        Prices in another currency than the document's or below zero, cart
+        items not in the catalog, two rules with one id, selected ids that
+        are not in the wallet.
+        """
+        problems = []
+        for index, entry in enumerate(self.catalog):
+            for name, price in (("list_price", entry.list_price), ("sale_price", entry.sale_price)):
+                path = f"$.catalog[{index}].{name}"
+                if price is None:
+                    continue
+                if price.currency != self.currency:
+                    reason = f"must be in the document's currency {self.currency}"
+                    problems.append(f"{path}: {reason} (got {price})")
+                elif price.is_negative():
+                    problems.append(f"{path}: must not be negative (got {price})")
+        skus = {entry.sku_id for entry in self.catalog}
+        problems += [
             f"$.cart[{index}].sku_id: {item.sku_id!r} is not in the catalog"
             for index, item in enumerate(self.cart)
-            if item.sku_id not in entries
+            if item.sku_id not in skus
         ]
+        lines: dict[str, int] = {}
+        for index, item in enumerate(self.cart):
+            line_id = item.line_id or f"{index + 1}"
+            if line_id in lines:
+                where = f"$.cart[{lines[line_id]}]"
+                problems.append(f"$.cart[{index}].line_id: {line_id!r} is also the line of {where}")
+            lines.setdefault(line_id, index)
+        first: dict[str, str] = {}
+        rules = [
+            *((f"$.promotions[{index}]", rule.id) for index, rule in enumerate(self.promotions)),
+            *(
+                (f"$.customer.wallet[{index}]", coupon.id)
+                for index, coupon in enumerate(self.customer.wallet)
+            ),
+        ]
+        for path, rule_id in rules:
+            if rule_id in first:
+                problems.append(f"{first[rule_id]}.id: {rule_id!r} is also the id of {path}")
+            else:
+                first[rule_id] = path
+        wallet = {coupon.id for coupon in self.customer.wallet}
+        problems += [
+            f"$.selected[{index}]: {coupon_id!r} is not a coupon of the wallet"
+            for index, coupon_id in enumerate(self.selected or ())
+            if coupon_id not in wallet
+        ]
+        return problems
+
+    def build_cart(self, *, source: str = "document") -> Cart:
+        """The pricing cart: each item joined with its catalog entry (or InvalidDocument)."""
+        problems = self.problems()
         if problems:
             raise InvalidDocument(source, problems)
+        entries = {entry.sku_id: entry for entry in self.catalog}
         lines = []
         for index, item in enumerate(self.cart):
             entry = entries[item.sku_id]
@@ -120,7 +189,7 @@ class QuoteDocument:
             tier=self.customer.tier,
             is_new=self.customer.is_new,
             region=self.customer.region,
-            usage=dict(self.customer.usage),
+            usage=self.customer.usage,
         )
         return quote(
             cart,
@@ -139,3 +208,34 @@ class QuoteDocument:
 def load_quote_document(text: str, *, source: str = "document") -> QuoteDocument:
     """Read a rule file's JSON ``text``, or raise InvalidDocument naming each bad field."""
     return loads(text, QuoteDocument, source=source)
+
+
+def _quantity_from_json(value: object, _: type) -> int:
+    return _whole_number(value, 1, "quantity")
+
+
+def _coupon_limit_from_json(value: object, _: type) -> int:
+    return _whole_number(value, 0, "coupons per order")
+
+
+def _register_documents() -> None:
+    # the converter would read "2" as 2: a count must be a JSON number, checked
+    # where the field is read so the error carries the field's path
+    from cattrs.gen import make_dict_structure_fn, override
+
+    converter.register_structure_hook(
+        CartItem,
+        make_dict_structure_fn(
+            CartItem, converter, quantity=override(struct_hook=_quantity_from_json)
+        ),
+    )
+    limit = override(struct_hook=_coupon_limit_from_json)
+    converter.register_structure_hook(
+        QuoteDocument,
+        make_dict_structure_fn(
+            QuoteDocument, converter, max_platform_coupons=limit, max_shop_coupons=limit
+        ),
+    )
+
+
+_register_documents()

@@ -216,13 +216,36 @@ _register_catalog()
 
 
 # pricing: promotions and coupons are tagged unions ({"kind": "tiered_amount_off", ...})
+# usage counts are an object {"double-11": 2}; a bad count is named by its key.
+def _usage_from_object(value: object, _: type) -> Any:
+    from cattrs.errors import IterableValidationNote
+
+    from mallcore.pricing import Usage
+
+    if not isinstance(value, Mapping):
+        raise InvalidValue("usage", value, 'must be an object of counts, e.g. {"double-11": 2}')
+    errors = []
+    for key, count in value.items():
+        try:
+            Usage({key: count})
+        except InvalidValue as exc:
+            bad = InvalidValue("count", count, exc.reason)
+            bad.__notes__ = [IterableValidationNote(f"Structuring usage @ key {key!r}", key, int)]
+            errors.append(bad)
+    if errors:
+        raise cattrs.IterableValidationError("While structuring usage", errors, Usage)
+    return Usage(value)
+
+
 def _register_pricing() -> None:
-    from mallcore.pricing import KINDS, Coupon, Promotion
+    from mallcore.pricing import KINDS, Coupon, Promotion, Usage
     from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, ShippingCoupon
 
     coupons = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
     register_tagged_union(Promotion, {cls: tag for cls, tag in KINDS.items() if cls not in coupons})
     register_tagged_union(Coupon, {cls: KINDS[cls] for cls in coupons})
+    converter.register_unstructure_hook(Usage, dict)
+    converter.register_structure_hook(Usage, _usage_from_object)
 
 
 _register_pricing()

@@ -566,6 +566,27 @@ def test_a_percentage_over_100_is_refused_naming_the_field() -> None:
         PercentOffCoupon(id="c", percent_off=120)
 
 
+def test_a_customers_usage_counts_cannot_be_changed_after_the_fact() -> None:
+    customer = Customer(id="c1", usage={"flash": 1})
+
+    with pytest.raises(TypeError):
+        customer.usage["flash"] = 99  # type: ignore[index]
+
+    assert customer.usage == {"flash": 1}
+    assert customer.usage.get("flash", 0) == 1
+    assert hash(customer) == hash(Customer(id="c1", usage={"flash": 1}))
+
+
+def test_a_negative_usage_count_is_refused_naming_the_rule() -> None:
+    with pytest.raises(InvalidValue, match=r"usage\['flash'\]: must be a whole number, 0 or more"):
+        Customer(id="c1", usage={"flash": -1})
+
+
+def test_a_negative_coupons_per_order_limit_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="max_platform_coupons: must be 0 or more"):
+        quote(cart(line("a", "10")), now=NOW, max_platform_coupons=-1)
+
+
 def test_a_cart_line_in_another_currency_is_refused() -> None:
     usd = CartLine(
         line_id="a", sku_id="a", product_id="a", quantity=1, list_price=Money("1", "USD")

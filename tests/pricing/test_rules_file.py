@@ -7,6 +7,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,6 +75,92 @@ def test_a_cart_item_missing_from_the_catalog_is_reported_with_its_path() -> Non
 
     with pytest.raises(InvalidDocument, match=r"\$\.cart\[0\]\.sku_id: 'teapot'"):
         load_quote_document(json.dumps(data)).price()
+
+
+def _problems(data: dict[str, object]) -> str:
+    with pytest.raises(InvalidDocument) as caught:
+        load_quote_document(json.dumps(data)).price()
+    return "\n".join(caught.value.problems)
+
+
+def _set(data: dict[str, object], path: tuple[object, ...], value: object) -> dict[str, object]:
+    target: Any = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return data
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reported"),
+    [
+        (("cart", 0, "quantity"), 0, "$.cart[0].quantity: quantity: must be 1 or more (got 0)"),
+        (
+            ("cart", 0, "quantity"),
+            "2",
+            "$.cart[0].quantity: quantity: must be a whole number written without quotes (got '2')",
+        ),
+        (
+            ("catalog", 0, "list_price", "amount"),
+            "-1",
+            "$.catalog[0].list_price: must not be negative",
+        ),
+        (
+            ("catalog", 0, "list_price", "currency"),
+            "USD",
+            "$.catalog[0].list_price: must be in the document's currency CNY",
+        ),
+        (
+            ("max_platform_coupons",),
+            -1,
+            "$.max_platform_coupons: coupons per order: must be 0 or more (got -1)",
+        ),
+        (
+            ("usage",),
+            {"double-11": -5},
+            "$.usage['double-11']: count: must be a whole number, 0 or more (got -5)",
+        ),
+        (
+            ("customer", "usage"),
+            {"double-11": -1},
+            "$.customer.usage['double-11']: count: must be a whole number, 0 or more (got -1)",
+        ),
+        (("selected",), ["nope"], "$.selected[0]: 'nope' is not a coupon of the wallet"),
+    ],
+)
+def test_a_bad_value_is_reported_with_its_path(
+    path: tuple[object, ...], value: object, reported: str
+) -> None:
+    data = _set(_document(), path, value)
+
+    assert reported in _problems(data)
+
+
+def test_two_rules_with_one_id_are_reported_with_both_paths() -> None:
+    data = _document()
+    data["promotions"].append(dict(data["promotions"][0]))  # type: ignore[attr-defined,index]
+
+    problems = _problems(data)
+
+    assert "$.promotions[0].id: 'double-11' is also the id of $.promotions[3]" in problems
+
+
+def test_two_cart_items_with_one_line_id_are_reported_with_both_paths() -> None:
+    data = _document()
+    for item in data["cart"]:  # type: ignore[attr-defined]
+        item["line_id"] = "x"
+
+    problems = _problems(data)
+
+    assert "$.cart[1].line_id: 'x' is also the line of $.cart[0]" in problems
+
+
+def test_a_sale_price_above_the_list_price_is_accepted_as_the_catalog_allows_it() -> None:
+    data = _set(_document(), ("catalog", 0, "sale_price"), {"amount": "130", "currency": "CNY"})
+
+    priced = load_quote_document(json.dumps(data)).price()
+
+    assert priced.line("1").regular_price == Money("130.00", "CNY")
 
 
 def test_the_command_prints_lines_totals_and_every_rule() -> None:

@@ -38,7 +38,7 @@ shopper could pick, and one :class:`RuleOutcome` per rule with its
 Money('110.00', 'CNY')
 """
 
-from mallcore.pricing.cart import Cart, CartLine, Customer
+from mallcore.pricing.cart import Cart, CartLine, Customer, Usage
 from mallcore.pricing.engine import (
     Alternative,
     LineDiscount,
@@ -50,7 +50,6 @@ from mallcore.pricing.engine import (
     Status,
     quote,
 )
-from mallcore.pricing.points import PointsOffer
 from mallcore.pricing.rules import (
     KINDS,
     AmountOffCoupon,
@@ -96,7 +95,6 @@ __all__ = [
     "LineShare",
     "NthUnitPercentOff",
     "PercentOffCoupon",
-    "PointsOffer",
     "Promotion",
     "QuantityPercentOff",
     "Quote",
@@ -112,6 +110,7 @@ __all__ = [
     "TieredAmountOff",
     "TieredPercentOff",
     "UnitPrice",
+    "Usage",
     "Window",
     "quote",
 ]

@@ -7,8 +7,9 @@ and its prices, so the engine's hot path never touches catalog objects.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 
@@ -20,6 +21,7 @@ __all__ = [
     "Cart",
     "CartLine",
     "Customer",
+    "Usage",
 ]
 
 
@@ -111,12 +113,62 @@ class Cart:
             seen.add(line.line_id)
 
 
+class Usage(Mapping[str, int]):
+    """How often each rule was used so far, by rule id: an immutable mapping of counts.
+
+    Build it from a dict (or pairs); it reads like one and compares equal to
+    one, but cannot be changed, so it is safe inside frozen values. Counts
+    are whole numbers, 0 or more.
+
+    >>> Usage({"double-11": 2}).get("double-11", 0)
+    2
+    """
+
+    __slots__ = ("_counts",)
+    _counts: dict[str, int]
+
+    def __init__(self, counts: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
+        checked = dict(counts)
+        for key, count in checked.items():
+            if not isinstance(key, str):
+                raise InvalidValue("usage", key, "must be keyed by rule id")
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise InvalidValue(f"usage[{key!r}]", count, "must be a whole number, 0 or more")
+        object.__setattr__(self, "_counts", checked)
+
+    def __getitem__(self, key: str) -> int:
+        return self._counts[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counts)
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._counts.items()))
+
+    def __repr__(self) -> str:
+        return f"Usage({self._counts!r})"
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise attrs.exceptions.FrozenInstanceError
+
+
+def _usage(counts: Mapping[str, int] | Iterable[tuple[str, int]]) -> Usage:
+    return counts if isinstance(counts, Usage) else Usage(counts)
+
+
 @attrs.frozen(kw_only=True)
 class Customer:
-    """The shopper: ``tier``, first order or not, ``region``, and ``usage`` per rule id."""
+    """The shopper: ``tier``, first order or not, ``region``, and ``usage`` per rule id.
+
+    ``usage`` counts the orders that used each rule (a flash sale's units
+    under ``"<id>:units"``); give a dict, it is kept as an immutable :class:`Usage`.
+    """
 
     id: str
     tier: str | None = None
     is_new: bool = False
     region: str | None = None
-    usage: dict[str, int] = attrs.field(factory=dict, hash=False)
+    usage: Usage = attrs.field(factory=Usage, converter=_usage)

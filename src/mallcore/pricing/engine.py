@@ -47,9 +47,8 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from mallcore.errors import InvalidValue
-from mallcore.loyalty import Earning, Redemption
 from mallcore.money import Money, Rounding, allocate_minor
-from mallcore.pricing.cart import Cart, CartLine, Customer
+from mallcore.pricing.cart import Cart, CartLine, Customer, _usage
 from mallcore.pricing.rules import (
     KINDS,
     AmountOffCoupon,
@@ -73,9 +72,7 @@ from mallcore.pricing.rules import (
 )
 
 if TYPE_CHECKING:
-    from mallcore.loyalty import EarningPolicy
     from mallcore.pricing.best import _Choice
-    from mallcore.pricing.points import PointsOffer
 
 __all__ = [
     "Alternative",
@@ -98,7 +95,6 @@ class Stage(enum.Enum):
     ITEM = "item"
     ORDER = "order"
     COUPON = "coupon"
-    POINTS = "points"
     SHIPPING = "shipping"
 
 
@@ -127,8 +123,6 @@ class Status(enum.Enum):
     """It applies to the cart but saves nothing on it."""
     HANDED_ON = "handed_on"
     """A shipping coupon that qualifies, handed to the freight stage."""
-    REFUSED = "refused"
-    """Points were offered but none are used; ``detail`` says why."""
 
 
 STAGES: Final = {
@@ -252,9 +246,6 @@ class Quote:
     after stage 1, ``discount`` everything taken off after that, ``payable``
     what the customer pays for the goods (``total - discount``, never
     negative). ``outcomes`` explains every rule given, in stage order.
-    ``points`` is the redemption when points were offered
-    (:mod:`mallcore.pricing.points`), ``points_earned`` the points the order
-    would earn when an earning policy was given.
     """
 
     currency: str
@@ -267,8 +258,6 @@ class Quote:
     coupon_ids: tuple[str, ...]
     shipping_coupons: tuple[ShippingCoupon, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
-    points: Redemption | None = None
-    points_earned: Earning | None = None
 
     def adjustments(self) -> tuple[RuleOutcome, ...]:
         """The rules that applied, in stage order, each with its amount per line."""
@@ -909,8 +898,6 @@ def quote(
     rounding: Rounding = Rounding.HALF_UP,
     exhaustive: bool = False,
     chosen_promotions: Collection[str] | None = None,
-    points: PointsOffer | None = None,
-    earning: EarningPolicy | None = None,
 ) -> Quote:
     """Price ``cart`` at ``now`` with the automatic ``promotions`` and the wallet ``coupons``.
 
@@ -928,17 +915,18 @@ def quote(
     (fewer coupons on a tie, then the member saving most on its own), for up
     to MAX_PROMOTION_CHOICES combinations of groups; beyond that, the member
     saving most on its own.
-
-    ``points``, the shopper's points offer, is redeemed on the goods after
-    the coupons and before the freight (:func:`~mallcore.pricing.points.apply_points`);
-    with an ``earning`` policy, ``Quote.points_earned`` previews what the
-    order earns on what is left to pay.
     """
 
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidValue("now", now, "must be a timezone-aware datetime")
     customer = customer if customer is not None else Customer(id="guest")
-    usage = usage if usage is not None else {}
+    usage = _usage(usage if usage is not None else {})
+    for name, limit in (
+        ("max_platform_coupons", max_platform_coupons),
+        ("max_shop_coupons", max_shop_coupons),
+    ):
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise InvalidValue(name, limit, "must be 0 or more")
     currency = cart.currency
     ids = [rule.id for rule in (*promotions, *coupons)]
     if len(set(ids)) != len(ids):
@@ -990,7 +978,7 @@ def quote(
                 best = priced
     from mallcore.pricing.best import weigh_exclusive_coupons
 
-    best = weigh_exclusive_coupons(
+    return weigh_exclusive_coupons(
         best,
         live,
         outcomes,
@@ -998,15 +986,6 @@ def quote(
         selected=selected,
         rank=functools.partial(_rank, coupons=coupons),
     )
-    from mallcore.pricing.points import POINTS_ID, apply_points, earning_of
-
-    if points is not None:
-        if POINTS_ID in ids:
-            raise InvalidValue("rules", POINTS_ID, "is the points stage's id, not a rule's")
-        best = apply_points(best, points)
-    if earning is None:
-        return best
-    return attrs.evolve(best, points_earned=earning_of(best, cart, earning, at=now))
 
 
 def _rank(priced: Quote, coupons: Sequence[Coupon]) -> tuple[object, ...]:
