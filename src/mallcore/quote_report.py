@@ -20,6 +20,7 @@ from mallcore.money import Money
 from mallcore.pricing import Quote, RuleOutcome, Status
 from mallcore.rules import load_quote_document
 from mallcore.serialization import dumps
+from mallcore.shipping import FreightQuote
 
 __all__ = ["add_quote_command", "main", "quote_main", "render_quote"]
 
@@ -46,6 +47,34 @@ def _explain(outcome: RuleOutcome) -> str:
     return f"{text}{detail}".strip()
 
 
+def _render_freight(freight: FreightQuote, priced: Quote) -> list[str]:
+    """The freight section: amount, how it was reached, shares, refusals and options."""
+    method = f"{freight.method_id} {freight.name}".strip() if freight.method_id else "none"
+    rows = [
+        f"Freight:                {freight.amount.amount}  (charged {freight.charged.amount}"
+        f" by {method}; coupon {freight.voucher_id or 'none'})",
+        f"Amount due:             {priced.amount_due().amount}",
+        "",
+        "Freight explained:",
+    ]
+    for note in freight.notes:
+        amount = "" if note.amount is None else f"  {note.amount.amount}"
+        rows.append(f"  {note.topic.value:<15} {note.subject:<20} {note.detail}{amount}")
+    if freight.lines:
+        shares = ", ".join(f"{share.line_id}: {share.amount.amount}" for share in freight.lines)
+        rows.append(f"  per line: {shares}")
+    if freight.undeliverable:
+        rows += ["", "Undeliverable:"]
+        rows.extend(f"  {item.line_id:<10} {item.reason}" for item in freight.undeliverable)
+    if len(freight.options) > 1:
+        rows += ["", "Delivery options:"]
+        rows.extend(
+            f"  {option.method_id:<16} {option.amount.amount:>10}  {option.unavailable}".rstrip()
+            for option in freight.options
+        )
+    return rows
+
+
 def render_quote(priced: Quote) -> str:
     """The quote as text: lines, discounts, totals, every rule's status, alternatives."""
     rows = [f"Quote in {priced.currency}", "", "Lines:"]
@@ -66,9 +95,10 @@ def render_quote(priced: Quote) -> str:
         f"Discount:               {_minus(priced.discount)}",
         f"Payable:                {priced.payable.amount}",
         f"Coupons used:           {', '.join(priced.coupon_ids) or 'none'}",
-        "",
-        "Rules:",
     ]
+    if priced.freight is not None:
+        rows += _render_freight(priced.freight, priced)
+    rows += ["", "Rules:"]
     rows.extend(
         f"  {o.rule_id:<24} {o.kind:<22} {o.status.value:<16} {_explain(o)}".rstrip()
         for o in priced.outcomes

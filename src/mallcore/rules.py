@@ -10,6 +10,7 @@ reads one through :mod:`mallcore.serialization`, so a bad file raises
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -18,6 +19,7 @@ from mallcore.errors import InvalidDocument, InvalidValue
 from mallcore.money import Money, Rounding
 from mallcore.pricing import Cart, CartLine, Coupon, Customer, Promotion, Quote, Usage, quote
 from mallcore.serialization import converter, loads
+from mallcore.shipping import ShippingSetup
 
 __all__ = [
     "CartItem",
@@ -55,7 +57,11 @@ def _coupon_limit(instance: object, attribute: attrs.Attribute[Any], value: int)
 
 @attrs.frozen(kw_only=True)
 class CatalogEntry:
-    """A SKU as pricing sees it: product, prices, categories (with ancestors), shop."""
+    """A SKU as pricing sees it: product, prices, categories (with ancestors), shop.
+
+    For freight: unit ``weight`` (kg) and ``volume`` (m³), and the
+    ``freight_template`` or ``flat_postage`` (统一运费) that charges it.
+    """
 
     sku_id: str
     product_id: str
@@ -65,6 +71,10 @@ class CatalogEntry:
     category_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     shop: str | None = None
     on_promotion: bool = False
+    weight: Decimal = Decimal(0)
+    volume: Decimal = Decimal(0)
+    freight_template: str | None = None
+    flat_postage: Money | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -90,7 +100,12 @@ class CustomerDocument:
 
 @attrs.frozen(kw_only=True)
 class QuoteDocument:
-    """Everything one quote needs: the moment, the rules, the customer and the cart."""
+    """Everything one quote needs: the moment, the rules, the customer and the cart.
+
+    With ``shipping`` (a merchant's shipping set-up), the quote includes the
+    freight to ``destination`` (default: the customer's region) by
+    ``shipping_method`` (default: the cheapest).
+    """
 
     now: datetime
     currency: str
@@ -104,6 +119,9 @@ class QuoteDocument:
     max_platform_coupons: int = attrs.field(default=1, validator=_coupon_limit)
     max_shop_coupons: int = attrs.field(default=1, validator=_coupon_limit)
     rounding: Rounding = Rounding.HALF_UP
+    shipping: ShippingSetup | None = None
+    destination: str | None = None
+    shipping_method: str | None = None
 
     def problems(self) -> list[str]:
         """What the engine would refuse, each as ``"$.path: reason"``; empty when none.
@@ -177,6 +195,10 @@ class QuoteDocument:
                     category_ids=frozenset(entry.category_ids),
                     shop=entry.shop,
                     on_promotion=entry.on_promotion,
+                    weight=entry.weight,
+                    volume=entry.volume,
+                    freight_template=entry.freight_template,
+                    flat_postage=entry.flat_postage,
                 )
             )
         return Cart(currency=self.currency, lines=lines, group_buy=self.group_buy)
@@ -202,6 +224,9 @@ class QuoteDocument:
             max_platform_coupons=self.max_platform_coupons,
             max_shop_coupons=self.max_shop_coupons,
             rounding=self.rounding,
+            shipping=self.shipping,
+            destination=self.destination,
+            shipping_method=self.shipping_method,
         )
 
 

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from mallcore.errors import InvalidValue
+from mallcore.loyalty import Earning, Redemption
 from mallcore.money import Money, Rounding, allocate_minor
 from mallcore.pricing.cart import Cart, CartLine, Customer, _usage
 from mallcore.pricing.rules import (
@@ -70,9 +71,19 @@ from mallcore.pricing.rules import (
     UnitPrice,
     Window,
 )
+from mallcore.shipping import (
+    FreightQuote,
+    FreightVoucher,
+    ShipmentLine,
+    ShippingSetup,
+    Topic,
+    quote_freight,
+)
 
 if TYPE_CHECKING:
+    from mallcore.loyalty import EarningPolicy
     from mallcore.pricing.best import _Choice
+    from mallcore.pricing.points import PointsOffer
 
 __all__ = [
     "Alternative",
@@ -95,6 +106,7 @@ class Stage(enum.Enum):
     ITEM = "item"
     ORDER = "order"
     COUPON = "coupon"
+    POINTS = "points"
     SHIPPING = "shipping"
 
 
@@ -123,6 +135,8 @@ class Status(enum.Enum):
     """It applies to the cart but saves nothing on it."""
     HANDED_ON = "handed_on"
     """A shipping coupon that qualifies, handed to the freight stage."""
+    REFUSED = "refused"
+    """Points were offered but none are used; ``detail`` says why."""
 
 
 STAGES: Final = {
@@ -246,6 +260,11 @@ class Quote:
     after stage 1, ``discount`` everything taken off after that, ``payable``
     what the customer pays for the goods (``total - discount``, never
     negative). ``outcomes`` explains every rule given, in stage order.
+    ``freight`` is the delivery quote when the cart was priced with a
+    shipping set-up (its shipping coupon included), and :meth:`amount_due`
+    the goods and the freight together. ``points`` is the redemption when
+    points were offered (:mod:`mallcore.pricing.points`), ``points_earned``
+    the points the order would earn when an earning policy was given.
     """
 
     currency: str
@@ -258,6 +277,13 @@ class Quote:
     coupon_ids: tuple[str, ...]
     shipping_coupons: tuple[ShippingCoupon, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
+    freight: FreightQuote | None = None
+    points: Redemption | None = None
+    points_earned: Earning | None = None
+
+    def amount_due(self) -> Money:
+        """What the shopper pays in all: the goods payable plus the freight, if any."""
+        return self.payable if self.freight is None else self.payable + self.freight.amount
 
     def adjustments(self) -> tuple[RuleOutcome, ...]:
         """The rules that applied, in stage order, each with its amount per line."""
@@ -898,6 +924,11 @@ def quote(
     rounding: Rounding = Rounding.HALF_UP,
     exhaustive: bool = False,
     chosen_promotions: Collection[str] | None = None,
+    shipping: ShippingSetup | None = None,
+    destination: str | None = None,
+    shipping_method: str | None = None,
+    points: PointsOffer | None = None,
+    earning: EarningPolicy | None = None,
 ) -> Quote:
     """Price ``cart`` at ``now`` with the automatic ``promotions`` and the wallet ``coupons``.
 
@@ -915,6 +946,17 @@ def quote(
     (fewer coupons on a tie, then the member saving most on its own), for up
     to MAX_PROMOTION_CHOICES combinations of groups; beyond that, the member
     saving most on its own.
+
+    With a ``shipping`` set-up, the freight to ``destination`` (a region
+    code; default the customer's region) by ``shipping_method`` (default the
+    cheapest) is priced on what the goods cost after every discount, with
+    the customer's tier benefit and the qualifying shipping coupons
+    (:func:`_freight_stage`); without one the quote has no freight.
+
+    ``points``, the shopper's points offer, is redeemed on the goods after
+    the coupons and before the freight (:func:`~mallcore.pricing.points.apply_points`);
+    with an ``earning`` policy, ``Quote.points_earned`` previews what the
+    order earns on what is left to pay.
     """
 
     if now.tzinfo is None or now.utcoffset() is None:
@@ -978,7 +1020,7 @@ def quote(
                 best = priced
     from mallcore.pricing.best import weigh_exclusive_coupons
 
-    return weigh_exclusive_coupons(
+    best = weigh_exclusive_coupons(
         best,
         live,
         outcomes,
@@ -986,6 +1028,87 @@ def quote(
         selected=selected,
         rank=functools.partial(_rank, coupons=coupons),
     )
+    from mallcore.pricing.points import POINTS_ID, apply_points, earning_of
+
+    if points is not None:
+        if POINTS_ID in ids:
+            raise InvalidValue("rules", POINTS_ID, "is the points stage's id, not a rule's")
+        best = apply_points(best, points)
+    if shipping is not None:
+        best = _freight_stage(
+            best,
+            cart,
+            setup=shipping,
+            destination=destination if destination is not None else customer.region,
+            method=shipping_method,
+            tier=customer.tier,
+        )
+    if earning is None:
+        return best
+    return attrs.evolve(best, points_earned=earning_of(best, cart, earning, at=now))
+
+
+def _freight_stage(
+    priced: Quote,
+    cart: Cart,
+    *,
+    setup: ShippingSetup,
+    destination: str | None,
+    method: str | None,
+    tier: str | None,
+) -> Quote:
+    """The last stage: freight on the goods as priced, the shipping coupons applied to it.
+
+    It reads only each line's amount after discounts (``LineQuote.payable``)
+    and before (``LineQuote.total``), so a stage that changes what the goods
+    cost (points redemption) goes before it. Gift lines ship with the order
+    and are not charged.
+    """
+    if destination is None:
+        raise InvalidValue("destination", None, "freight needs a destination region code")
+    lines = [
+        ShipmentLine(
+            line_id=line.line_id,
+            sku_id=line.sku_id,
+            product_id=line.product_id,
+            quantity=line.quantity,
+            amount=priced_line.payable,
+            amount_before_discounts=priced_line.total,
+            weight=line.weight,
+            volume=line.volume,
+            template_id=line.freight_template,
+            flat_postage=line.flat_postage,
+        )
+        for line, priced_line in zip(cart.lines, priced.lines[: len(cart.lines)], strict=True)
+    ]
+    vouchers = [FreightVoucher(id=c.id, amount_off=c.amount_off) for c in priced.shipping_coupons]
+    shipment = setup.shipment(destination, currency=cart.currency, lines=lines)
+    freight = quote_freight(shipment, setup, method=method, tier=tier, vouchers=vouchers)
+    savings = {
+        note.subject: note.amount
+        for note in freight.notes
+        if note.topic is Topic.VOUCHER and note.amount is not None
+    }
+    outcomes = []
+    for outcome in priced.outcomes:
+        if outcome.rule_id in savings and outcome.rule_id == freight.voucher_id:
+            saving = savings[outcome.rule_id]
+            outcome = attrs.evolve(
+                outcome, status=Status.APPLIED, amount=-saving, detail="taken off the freight"
+            )
+        elif outcome.status is Status.HANDED_ON:
+            detail = next(
+                (
+                    note.detail
+                    for note in freight.notes
+                    if note.topic is Topic.VOUCHER and note.subject == outcome.rule_id
+                ),
+                "not used: nothing can be delivered",
+            )
+            status = Status.NO_SAVING if freight.voucher_id is None else Status.NOT_CHOSEN
+            outcome = attrs.evolve(outcome, status=status, detail=detail)
+        outcomes.append(outcome)
+    return attrs.evolve(priced, freight=freight, outcomes=tuple(outcomes))
 
 
 def _rank(priced: Quote, coupons: Sequence[Coupon]) -> tuple[object, ...]:
