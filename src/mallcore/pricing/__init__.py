@@ -50,6 +50,7 @@ from mallcore.pricing.engine import (
     Status,
     quote,
 )
+from mallcore.pricing.points import PointsOffer
 from mallcore.pricing.rules import (
     KINDS,
     AmountOffCoupon,
@@ -95,6 +96,7 @@ __all__ = [
     "LineShare",
     "NthUnitPercentOff",
     "PercentOffCoupon",
+    "PointsOffer",
     "Promotion",
     "QuantityPercentOff",
     "Quote",
