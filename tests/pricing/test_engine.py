@@ -587,6 +587,23 @@ def test_a_negative_coupons_per_order_limit_is_refused() -> None:
         quote(cart(line("a", "10")), now=NOW, max_platform_coupons=-1)
 
 
+def test_an_amount_off_tier_list_refuses_a_percentage_tier() -> None:
+    with pytest.raises(
+        InvalidValue, match=r"tiers\[1\]: a tiered_amount_off tier needs amount_off"
+    ):
+        TieredAmountOff(
+            id="full",
+            tiers=[Tier(cny("100"), cny("10")), Tier(cny("200"), percent_off=10)],
+        )
+
+
+def test_a_percentage_tier_list_refuses_an_amount_off_tier() -> None:
+    with pytest.raises(
+        InvalidValue, match=r"tiers\[0\]: a tiered_percent_off tier needs percent_off"
+    ):
+        TieredPercentOff(id="pct", tiers=[Tier(cny("100"), cny("10"))])
+
+
 def test_a_cart_line_in_another_currency_is_refused() -> None:
     usd = CartLine(
         line_id="a", sku_id="a", product_id="a", quantity=1, list_price=Money("1", "USD")

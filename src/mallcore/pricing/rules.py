@@ -114,9 +114,24 @@ def _optional_positive_int(
         _positive_int(instance, attribute, value)
 
 
-def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: tuple[Any, ...]) -> None:
-    if not value:
-        raise InvalidValue(attribute.name, value, "must not be empty")
+def _amount_tiers(
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[Tier, ...]
+) -> None:
+    _tiers_of(value, "amount_off", "tiered_amount_off")
+
+
+def _percent_tiers(
+    instance: object, attribute: attrs.Attribute[Any], value: tuple[Tier, ...]
+) -> None:
+    _tiers_of(value, "percent_off", "tiered_percent_off")
+
+
+def _tiers_of(tiers: tuple[Tier, ...], field: str, kind: str) -> None:
+    if not tiers:
+        raise InvalidValue("tiers", tiers, "must not be empty")
+    for index, tier in enumerate(tiers):
+        if getattr(tier, field) is None:
+            raise InvalidValue(f"tiers[{index}]", tier, f"a {kind} tier needs {field}")
 
 
 def _frozenset(values: Any) -> frozenset[str]:
@@ -330,9 +345,12 @@ class Gift(_Rule):
 
 @attrs.frozen(kw_only=True)
 class TieredAmountOff(_Rule):
-    """满减 in tiers (满100减10 / 满200减30): the highest tier reached applies."""
+    """满减 in tiers (满100减10 / 满200减30): the highest tier reached applies.
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tuple, validator=_non_empty)
+    Every tier has an ``amount_off`` (a percentage tier is a :class:`TieredPercentOff`).
+    """
+
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tuple, validator=_amount_tiers)
     base: Base = Base.AFTER_ITEM_DISCOUNTS
 
 
@@ -348,9 +366,12 @@ class RepeatingAmountOff(_Rule):
 
 @attrs.frozen(kw_only=True)
 class TieredPercentOff(_Rule):
-    """满折: from each tier's threshold on, its ``percent_off`` (the highest tier reached)."""
+    """满折: from each tier's threshold on, its ``percent_off`` (the highest tier reached).
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tuple, validator=_non_empty)
+    Every tier has a ``percent_off`` (an amount tier is a :class:`TieredAmountOff`).
+    """
+
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tuple, validator=_percent_tiers)
     base: Base = Base.AFTER_ITEM_DISCOUNTS
 
 
