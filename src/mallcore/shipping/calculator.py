@@ -17,12 +17,11 @@ templates in four steps, each written into the option's notes:
 
 from __future__ import annotations
 
-from typing import Any
-
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
+from mallcore.shipping._values import as_tuple
 from mallcore.shipping.freight import (
     FreightNote,
     FreightOption,
@@ -35,10 +34,6 @@ from mallcore.shipping.shipment import Shipment, ShipmentLine
 from mallcore.shipping.templates import FreightTemplate, Rate
 
 __all__ = ["TemplateCalculator"]
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
 
 
 def _describe(rate: Rate) -> str:
@@ -57,7 +52,7 @@ class TemplateCalculator:
     destination the merchant does not serve.
     """
 
-    templates: tuple[FreightTemplate, ...] = attrs.field(converter=_tuple)
+    templates: tuple[FreightTemplate, ...] = attrs.field(converter=as_tuple)
     policy: MergePolicy = MergePolicy.LARGEST_FIRST_FEE
     default_template: str | None = None
     method_id: str = "standard"

@@ -18,6 +18,7 @@ import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
+from mallcore.shipping._values import as_tuple
 from mallcore.shipping.shipment import Shipment
 
 __all__ = [
@@ -30,10 +31,6 @@ __all__ = [
     "Topic",
     "Undeliverable",
 ]
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
 
 
 def _days(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -117,9 +114,9 @@ class FreightOption:
     method_id: str
     name: str = ""
     amount: Money
-    line_charges: tuple[LineFreight, ...] = attrs.field(default=(), converter=_tuple)
-    undeliverable: tuple[Undeliverable, ...] = attrs.field(default=(), converter=_tuple)
-    notes: tuple[FreightNote, ...] = attrs.field(default=(), converter=_tuple)
+    line_charges: tuple[LineFreight, ...] = attrs.field(default=(), converter=as_tuple)
+    undeliverable: tuple[Undeliverable, ...] = attrs.field(default=(), converter=as_tuple)
+    notes: tuple[FreightNote, ...] = attrs.field(default=(), converter=as_tuple)
     estimate: DeliveryEstimate | None = None
     unavailable: str = ""
 
@@ -159,10 +156,10 @@ class FreightQuote:
     charged: Money
     amount: Money
     voucher_id: str | None = None
-    lines: tuple[LineFreight, ...] = attrs.field(default=(), converter=_tuple)
-    undeliverable: tuple[Undeliverable, ...] = attrs.field(default=(), converter=_tuple)
-    notes: tuple[FreightNote, ...] = attrs.field(default=(), converter=_tuple)
-    options: tuple[FreightOption, ...] = attrs.field(default=(), converter=_tuple)
+    lines: tuple[LineFreight, ...] = attrs.field(default=(), converter=as_tuple)
+    undeliverable: tuple[Undeliverable, ...] = attrs.field(default=(), converter=as_tuple)
+    notes: tuple[FreightNote, ...] = attrs.field(default=(), converter=as_tuple)
+    options: tuple[FreightOption, ...] = attrs.field(default=(), converter=as_tuple)
     estimate: DeliveryEstimate | None = None
 
     def line(self, line_id: str) -> Money:

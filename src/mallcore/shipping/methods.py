@@ -14,44 +14,22 @@ to choose from.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
+from mallcore.shipping._values import as_tuple, codes, non_empty, not_negative, optional_measure
 from mallcore.shipping.freight import (
     DeliveryEstimate,
     FreightNote,
     FreightOption,
     Topic,
 )
-from mallcore.shipping.shipment import Shipment, measure
+from mallcore.shipping.shipment import Shipment
 from mallcore.shipping.templates import AmountBase
 
 __all__ = ["MethodCalculator", "ShippingMethod", "Zone"]
-
-
-def _frozenset(values: Any) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
-
-
-def _optional_measure(value: Decimal | int | str | None) -> Decimal | None:
-    return None if value is None else measure(value)
-
-
-def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
-    if value is not None and value.is_negative():
-        raise InvalidValue(attribute.name, value, "must not be negative")
-
-
-def _non_empty(instance: object, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
-    if not value:
-        raise InvalidValue(attribute.name, value, "must not be empty")
 
 
 @attrs.frozen(kw_only=True)
@@ -60,7 +38,7 @@ class Zone:
 
     id: str
     name: str = ""
-    regions: frozenset[str] = attrs.field(converter=_frozenset, validator=_non_empty)
+    regions: frozenset[str] = attrs.field(converter=codes, validator=non_empty)
 
 
 @attrs.frozen(kw_only=True)
@@ -74,12 +52,12 @@ class ShippingMethod:
 
     id: str
     name: str = ""
-    zones: frozenset[str] = attrs.field(converter=_frozenset, validator=_non_empty)
-    price: Money = attrs.field(validator=_not_negative)
+    zones: frozenset[str] = attrs.field(converter=codes, validator=non_empty)
+    price: Money = attrs.field(validator=not_negative)
     min_amount: Money | None = None
     max_amount: Money | None = None
-    min_weight: Decimal | None = attrs.field(default=None, converter=_optional_measure)
-    max_weight: Decimal | None = attrs.field(default=None, converter=_optional_measure)
+    min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
+    max_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
     estimate: DeliveryEstimate | None = None
 
@@ -110,8 +88,8 @@ class ShippingMethod:
 class MethodCalculator:
     """Offers the ``methods`` of the destination's ``zones``, in the order given."""
 
-    zones: tuple[Zone, ...] = attrs.field(converter=_tuple)
-    methods: tuple[ShippingMethod, ...] = attrs.field(converter=_tuple)
+    zones: tuple[Zone, ...] = attrs.field(converter=as_tuple)
+    methods: tuple[ShippingMethod, ...] = attrs.field(converter=as_tuple)
     _zones_of: dict[str, frozenset[str]] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:

@@ -17,12 +17,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money, Rounding
+from mallcore.shipping._values import codes, not_negative, positive
 from mallcore.shipping.templates import AmountBase
 
 __all__ = [
@@ -32,20 +32,6 @@ __all__ = [
     "FreightVoucher",
     "RemoteSurcharge",
 ]
-
-
-def _frozenset(values: Any) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
-    if value is not None and value.minor_units <= 0:
-        raise InvalidValue(attribute.name, value, "must be positive")
-
-
-def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: Money) -> None:
-    if value.is_negative():
-        raise InvalidValue(attribute.name, value, "must not be negative")
 
 
 def _optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
@@ -69,9 +55,9 @@ class FreeShippingOver:
 
     id: str
     name: str = ""
-    threshold: Money = attrs.field(validator=_not_negative)
-    regions: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    excluded_regions: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    threshold: Money = attrs.field(validator=not_negative)
+    regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
+    excluded_regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
 
     def covers(self, destination: Sequence[str]) -> bool:
@@ -107,7 +93,7 @@ class FreightBenefit:
     id: str
     name: str = ""
     kind: BenefitKind
-    threshold: Money | None = attrs.field(default=None, validator=_positive)
+    threshold: Money | None = attrs.field(default=None, validator=positive)
     percent_off: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     rounding: Rounding = Rounding.HALF_UP
 
@@ -147,8 +133,8 @@ class RemoteSurcharge:
 
     id: str
     name: str = ""
-    regions: frozenset[str] = attrs.field(converter=_frozenset)
-    amount: Money = attrs.field(validator=_positive)
+    regions: frozenset[str] = attrs.field(converter=codes)
+    amount: Money = attrs.field(validator=positive)
 
     def __attrs_post_init__(self) -> None:
         if not self.regions:
@@ -160,7 +146,7 @@ class FreightVoucher:
     """运费券 as freight sees it: ``amount_off`` the freight, or all of it when None."""
 
     id: str
-    amount_off: Money | None = attrs.field(default=None, validator=_positive)
+    amount_off: Money | None = attrs.field(default=None, validator=positive)
 
     def saving(self, freight: Money) -> Money:
         """What this voucher takes off ``freight`` (never more than it)."""

@@ -23,12 +23,12 @@ The goods amounts that free-shipping thresholds read are the lines'
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
+from mallcore.shipping._values import as_dict, as_tuple
 from mallcore.shipping.calculator import TemplateCalculator
 from mallcore.shipping.freight import (
     FreightCalculator,
@@ -54,14 +54,6 @@ from mallcore.shipping.templates import AmountBase, FreightTemplate
 __all__ = ["ShippingSetup", "quote_freight"]
 
 
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
-
-
-def _dict(values: Any) -> dict[str, Any]:
-    return dict(values)
-
-
 @attrs.frozen(kw_only=True)
 class ShippingSetup:
     """A merchant's shipping configuration: everything :func:`quote_freight` reads.
@@ -73,15 +65,15 @@ class ShippingSetup:
     """
 
     regions: RegionHierarchy = attrs.field(factory=ChinaDivisions)
-    templates: tuple[FreightTemplate, ...] = attrs.field(default=(), converter=_tuple)
+    templates: tuple[FreightTemplate, ...] = attrs.field(default=(), converter=as_tuple)
     merge_policy: MergePolicy = MergePolicy.LARGEST_FIRST_FEE
     default_template: str | None = None
-    zones: tuple[Zone, ...] = attrs.field(default=(), converter=_tuple)
-    methods: tuple[ShippingMethod, ...] = attrs.field(default=(), converter=_tuple)
-    free_over: tuple[FreeShippingOver, ...] = attrs.field(default=(), converter=_tuple)
-    surcharges: tuple[RemoteSurcharge, ...] = attrs.field(default=(), converter=_tuple)
+    zones: tuple[Zone, ...] = attrs.field(default=(), converter=as_tuple)
+    methods: tuple[ShippingMethod, ...] = attrs.field(default=(), converter=as_tuple)
+    free_over: tuple[FreeShippingOver, ...] = attrs.field(default=(), converter=as_tuple)
+    surcharges: tuple[RemoteSurcharge, ...] = attrs.field(default=(), converter=as_tuple)
     tier_benefits: dict[str, FreightBenefit] = attrs.field(
-        factory=dict, converter=_dict, hash=False
+        factory=dict, converter=as_dict, hash=False
     )
     _calculators: tuple[FreightCalculator, ...] = attrs.field(
         init=False, repr=False, eq=False, hash=False

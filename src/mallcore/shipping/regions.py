@@ -30,6 +30,7 @@ import attrs
 import babel
 
 from mallcore.errors import InvalidValue, NotFound
+from mallcore.shipping._values import as_dict
 
 __all__ = [
     "CHINA_PROVINCES",
@@ -181,10 +182,6 @@ class Iso3166:
         return _country_name(code, locale) if code in _COUNTRIES else None
 
 
-def _dict(values: Any) -> dict[str, Any]:
-    return dict(values)
-
-
 @attrs.frozen(kw_only=True)
 class RegionTable:
     """A host's own hierarchy: ``parents`` maps each code to its parent (None: a root).
@@ -199,8 +196,8 @@ class RegionTable:
     ('pudong', '310000', 'CN')
     """
 
-    parents: dict[str, str | None] = attrs.field(converter=_dict, hash=False)
-    names: dict[str, str] = attrs.field(factory=dict, converter=_dict, hash=False)
+    parents: dict[str, str | None] = attrs.field(converter=as_dict, hash=False)
+    names: dict[str, str] = attrs.field(factory=dict, converter=as_dict, hash=False)
     fallback: RegionHierarchy | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -11,47 +11,17 @@ and the line's amount before and after discounts.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
+from mallcore.shipping._values import as_tuple, measure, not_negative, positive_int
 from mallcore.shipping.regions import Regions, lineage
 
 __all__ = ["Shipment", "ShipmentLine", "measure"]
-
-
-def measure(value: Decimal | int | str) -> Decimal:
-    """A weight, volume or count as a finite, non-negative Decimal (floats refused).
-
-    >>> measure("2.3")
-    Decimal('2.3')
-    """
-    if isinstance(value, float | bool) or not isinstance(value, Decimal | int | str):
-        raise TypeError(f"a measure must be a Decimal, int or str, not {value!r}")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise InvalidValue("measure", value, "is not a decimal number") from None
-    if not number.is_finite() or number < 0:
-        raise InvalidValue("measure", value, "must be a finite number, not negative")
-    return number
-
-
-def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "must be a whole number of at least 1")
-
-
-def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
-    if value is not None and value.is_negative():
-        raise InvalidValue(attribute.name, value, "must not be negative")
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
 
 
 @attrs.frozen(kw_only=True)
@@ -68,13 +38,13 @@ class ShipmentLine:
     line_id: str
     sku_id: str
     product_id: str
-    quantity: int = attrs.field(validator=_positive_int)
-    amount: Money = attrs.field(validator=_not_negative)
-    amount_before_discounts: Money | None = attrs.field(default=None, validator=_not_negative)
+    quantity: int = attrs.field(validator=positive_int)
+    amount: Money = attrs.field(validator=not_negative)
+    amount_before_discounts: Money | None = attrs.field(default=None, validator=not_negative)
     weight: Decimal = attrs.field(default=Decimal(0), converter=measure)
     volume: Decimal = attrs.field(default=Decimal(0), converter=measure)
     template_id: str | None = None
-    flat_postage: Money | None = attrs.field(default=None, validator=_not_negative)
+    flat_postage: Money | None = attrs.field(default=None, validator=not_negative)
 
     def __attrs_post_init__(self) -> None:
         currency = self.amount.currency
@@ -101,8 +71,8 @@ class Shipment:
     """Lines in one ``currency`` going to ``destination`` (a region code, then its ancestors)."""
 
     currency: str
-    destination: tuple[str, ...] = attrs.field(converter=_tuple, validator=_destination)
-    lines: tuple[ShipmentLine, ...] = attrs.field(converter=_tuple)
+    destination: tuple[str, ...] = attrs.field(converter=as_tuple, validator=_destination)
+    lines: tuple[ShipmentLine, ...] = attrs.field(converter=as_tuple)
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:

@@ -25,13 +25,20 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
 
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping.shipment import ShipmentLine, measure
+from mallcore.shipping._values import (
+    as_tuple,
+    codes,
+    measure,
+    not_negative,
+    optional_measure,
+    positive,
+)
+from mallcore.shipping.shipment import ShipmentLine
 
 __all__ = [
     "AmountBase",
@@ -73,28 +80,6 @@ class AmountBase(enum.Enum):
     """The goods at their unit prices, before promotions and coupons."""
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    if value <= 0:
-        raise InvalidValue(attribute.name, value, "must be positive")
-
-
-def _not_negative(instance: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
-    if value is not None and value.is_negative():
-        raise InvalidValue(attribute.name, value, "must not be negative")
-
-
-def _optional_measure(value: Decimal | int | str | None) -> Decimal | None:
-    return None if value is None else measure(value)
-
-
-def _frozenset(values: Any) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
-
-
 def _steps(units: Decimal, step: Decimal) -> int:
     """How many ``step`` s cover ``units`` (a part of a step counts as one)."""
     whole, rest = divmod(units, step)
@@ -110,10 +95,10 @@ class Rate:
     Money('22.00', 'CNY')
     """
 
-    first: Decimal = attrs.field(converter=measure, validator=_positive)
-    first_fee: Money = attrs.field(validator=_not_negative)
-    step: Decimal = attrs.field(converter=measure, validator=_positive)
-    step_fee: Money = attrs.field(validator=_not_negative)
+    first: Decimal = attrs.field(converter=measure, validator=positive)
+    first_fee: Money = attrs.field(validator=not_negative)
+    step: Decimal = attrs.field(converter=measure, validator=positive)
+    step_fee: Money = attrs.field(validator=not_negative)
 
     def __attrs_post_init__(self) -> None:
         if self.step_fee.currency != self.first_fee.currency:
@@ -133,7 +118,7 @@ class Rate:
 class RegionRate:
     """A template's rate for some regions (each a code of any level)."""
 
-    regions: frozenset[str] = attrs.field(converter=_frozenset)
+    regions: frozenset[str] = attrs.field(converter=codes)
     rate: Rate
 
     def __attrs_post_init__(self) -> None:
@@ -151,11 +136,11 @@ class FreeCondition:
     are inclusive: 99.00 reaches "from 99.00".
     """
 
-    regions: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
     min_quantity: int | None = None
-    min_weight: Decimal | None = attrs.field(default=None, converter=_optional_measure)
-    min_volume: Decimal | None = attrs.field(default=None, converter=_optional_measure)
-    min_amount: Money | None = attrs.field(default=None, validator=_not_negative)
+    min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
+    min_volume: Decimal | None = attrs.field(default=None, converter=optional_measure)
+    min_amount: Money | None = attrs.field(default=None, validator=not_negative)
     match: Match = Match.ALL
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
 
@@ -212,10 +197,10 @@ class FreightTemplate:
     name: str = ""
     charge_by: ChargeBy
     default: Rate
-    region_rates: tuple[RegionRate, ...] = attrs.field(default=(), converter=_tuple)
-    undeliverable: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    free_conditions: tuple[FreeCondition, ...] = attrs.field(default=(), converter=_tuple)
-    min_chargeable: Decimal | None = attrs.field(default=None, converter=_optional_measure)
+    region_rates: tuple[RegionRate, ...] = attrs.field(default=(), converter=as_tuple)
+    undeliverable: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
+    free_conditions: tuple[FreeCondition, ...] = attrs.field(default=(), converter=as_tuple)
+    min_chargeable: Decimal | None = attrs.field(default=None, converter=optional_measure)
     _index: dict[str, Rate] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
