@@ -88,7 +88,7 @@ class TemplateCalculator:
     def options(self, shipment: Shipment) -> tuple[FreightOption, ...]:
         """The one standard-delivery option for ``shipment``."""
         destination = shipment.destination
-        zero = Money.zero(shipment.currency)
+        currency = shipment.currency
         notes: list[FreightNote] = []
         refused: list[Undeliverable] = []
         groups: dict[str, list[ShipmentLine]] = {}
@@ -111,7 +111,7 @@ class TemplateCalculator:
                 notes.append(FreightNote(Topic.UNDELIVERABLE, line.line_id, reason))
             else:
                 groups.setdefault(template.id, []).append(line)
-        charges: dict[str, Money] = {}
+        charges: dict[str, int] = {}
         loads: list[Load] = []
         for template_id, lines in groups.items():
             template = self._by_id[template_id]
@@ -132,12 +132,12 @@ class TemplateCalculator:
             line_units = tuple(template.units([line]) for line in lines)
             loads.append(Load(template_id, rate, units, line_units))
             charges.update(
-                (line.line_id, rate.charge(alone))
+                (line.line_id, rate.charge_minor(alone))
                 for line, alone in zip(lines, line_units, strict=True)
             )
         postages = [line.flat_postage for line in flat if line.flat_postage is not None]
         for line, postage in zip(flat, postages, strict=True):
-            charges[line.line_id] = postage
+            charges[line.line_id] = postage.minor_units
             what = "free product (包邮)" if postage.is_zero() else f"flat postage {postage.amount}"
             notes.append(FreightNote(Topic.RATE, line.line_id, what, postage))
         amount, how = merge(
@@ -150,7 +150,7 @@ class TemplateCalculator:
                 name=self.name,
                 amount=amount,
                 line_charges=tuple(
-                    LineFreight(line.line_id, charges.get(line.line_id, zero))
+                    LineFreight(line.line_id, Money.from_minor(charges[line.line_id], currency))
                     for line in shipment.lines
                     if line.line_id in charges
                 ),

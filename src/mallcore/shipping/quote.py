@@ -27,7 +27,7 @@ from collections.abc import Sequence
 import attrs
 
 from mallcore.errors import InvalidValue
-from mallcore.money import Money
+from mallcore.money import Money, allocate_minor
 from mallcore.shipping._values import as_dict, as_tuple
 from mallcore.shipping.calculator import TemplateCalculator
 from mallcore.shipping.freight import (
@@ -146,9 +146,10 @@ def _apportion(
     weights = [charges.get(line.line_id, 0) for line in delivered]
     if not any(weights):
         weights = [line.quantity for line in delivered]
-    parts = amount.allocate(weights)
+    parts = allocate_minor(amount.minor_units, weights)
     return tuple(
-        LineFreight(line.line_id, part) for line, part in zip(delivered, parts, strict=True)
+        LineFreight(line.line_id, Money.from_minor(part, amount.currency))
+        for line, part in zip(delivered, parts, strict=True)
     )
 
 
@@ -193,8 +194,8 @@ def quote_freight(
     notes = list(chosen.notes)
     refused_ids = {item.line_id for item in chosen.undeliverable}
     delivered = [line for line in shipment.lines if line.line_id not in refused_ids]
-    paid = sum((line.amount for line in delivered), start=zero)
-    listed = sum((line.undiscounted for line in delivered), start=zero)
+    paid = Money.from_minor(sum(line.amount.minor_units for line in delivered), currency)
+    listed = Money.from_minor(sum(line.undiscounted.minor_units for line in delivered), currency)
     freight = chosen.amount
     destination = shipment.destination
     for offer in setup.free_over:

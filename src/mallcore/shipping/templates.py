@@ -106,8 +106,13 @@ class Rate:
 
     def charge(self, units: Decimal) -> Money:
         """The fee for ``units`` alone: the first fee, then the steps beyond ``first``."""
-        beyond = max(units - self.first, Decimal(0))
-        return self.first_fee + self.step_fee * _steps(beyond, self.step)
+        return Money.from_minor(self.charge_minor(units), self.first_fee.currency)
+
+    def charge_minor(self, units: Decimal) -> int:
+        """:meth:`charge` in minor units (the calculator's per-line weights need no Money)."""
+        beyond = units - self.first
+        steps = _steps(beyond, self.step) if beyond > 0 else 0
+        return self.first_fee.minor_units + self.step_fee.minor_units * steps
 
     def additional(self, units: Decimal) -> Money:
         """The fee for ``units`` all at the additional rate (no first fee)."""
