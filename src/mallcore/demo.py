@@ -5,8 +5,9 @@ by-piece freight template with a regional rate: price the cart, place the
 order (stock held), pay through the simulated gateway (the notification
 arrives twice), ship in two packages, deliver, confirm and earn points; then
 a second order spends points, is left unpaid and is cancelled at its
-deadline, its stock and points given back. Everything runs on SQLite (an in-memory database) with a clock that
-moves only when told, so the story prints the same every time.
+deadline, its stock and points given back. Everything runs on SQLite (an
+in-memory database) with a clock that moves only when told, so the story
+prints the same every time.
 """
 
 from __future__ import annotations
