@@ -96,8 +96,14 @@ def render_quote(priced: Quote) -> str:
         f"Payable:                {priced.payable.amount}",
         f"Coupons used:           {', '.join(priced.coupon_ids) or 'none'}",
     ]
+    if priced.points is not None:
+        used = priced.points
+        reason = f"  ({used.reason})" if used.reason else ""
+        rows.append(f"Points used:            {used.points} ({_minus(used.amount)}){reason}")
     if priced.freight is not None:
         rows += _render_freight(priced.freight, priced)
+    if priced.points_earned is not None:
+        rows.append(f"Points earned:          {priced.points_earned.points}")
     rows += ["", "Rules:"]
     rows.extend(
         f"  {o.rule_id:<24} {o.kind:<22} {o.status.value:<16} {_explain(o)}".rstrip()

@@ -16,8 +16,19 @@ from typing import Any
 import attrs
 
 from mallcore.errors import InvalidDocument, InvalidValue
+from mallcore.loyalty import EarningPolicy
 from mallcore.money import Money, Rounding
-from mallcore.pricing import Cart, CartLine, Coupon, Customer, Promotion, Quote, Usage, quote
+from mallcore.pricing import (
+    Cart,
+    CartLine,
+    Coupon,
+    Customer,
+    PointsOffer,
+    Promotion,
+    Quote,
+    Usage,
+    quote,
+)
 from mallcore.serialization import converter, loads
 from mallcore.shipping import ShippingSetup
 
@@ -104,7 +115,10 @@ class QuoteDocument:
 
     With ``shipping`` (a merchant's shipping set-up), the quote includes the
     freight to ``destination`` (default: the customer's region) by
-    ``shipping_method`` (default: the cheapest).
+    ``shipping_method`` (default: the cheapest). With ``points`` (the
+    redemption policy, the points the customer has and may ask for), points
+    come off the goods (积分抵扣); with ``earning`` the quote shows the points
+    the order would earn.
     """
 
     now: datetime
@@ -122,6 +136,8 @@ class QuoteDocument:
     shipping: ShippingSetup | None = None
     destination: str | None = None
     shipping_method: str | None = None
+    points: PointsOffer | None = None
+    earning: EarningPolicy | None = None
 
     def problems(self) -> list[str]:
         """What the engine would refuse, each as ``"$.path: reason"``; empty when none.
@@ -227,6 +243,8 @@ class QuoteDocument:
             shipping=self.shipping,
             destination=self.destination,
             shipping_method=self.shipping_method,
+            points=self.points,
+            earning=self.earning,
         )
 
 
