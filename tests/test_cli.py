@@ -24,7 +24,8 @@ def test_the_demo_completes_its_order_and_gives_back_the_unpaid_orders_stock() -
     assert "notification 2: already_applied" in text
     assert "alice: 179 points" in text
     assert "order O-1002: 100 points take ¥1.00 off; payable ¥43.00" in text
-    assert "alice: 179 points again" in text
+    assert "taken back; alice: 123 points" in text
+    assert "alice: 123 points again" in text
     assert "O-1002: awaiting_payment -> cancelled (payment timeout)" in text
     assert text.rstrip().endswith("cup-white: 3 available again")
 

@@ -254,7 +254,9 @@ def run_demo(out: TextIO) -> Order:
     story.clock.advance(timedelta(days=2))
     story.happened()
 
-    story.say("\n== 5. Alice confirms receipt: 1 point per whole yuan of goods paid")
+    story.say(
+        "\n== 5. Alice confirms receipt: 1 point per whole yuan of goods; a return claws back"
+    )
     story.clock.advance(timedelta(hours=5))
     completed = confirm_receipt(
         uow=story.uow(),
@@ -265,6 +267,22 @@ def run_demo(out: TextIO) -> Order:
     )
     story.happened()
     story.say(f"  alice: {_balance(story)} points")
+    tin = completed.line("longjing-250g").unit_payables[0]
+    with story.uow() as uow:
+        # After-sales has no use case yet: the host takes the points back itself.
+        account, _ = uow.points.get("alice").refund(
+            completed.id,
+            refunded=tin,
+            order_total=completed.goods_payable,
+            key=f"refund:{completed.id}:1",
+            at=story.clock.now(),
+        )
+        uow.points.save(account)
+        uow.commit()
+    story.say(
+        f"  she returns one tin ({tin.format('zh_CN')} refunded): the points it earned are"
+        f" taken back; alice: {_balance(story)} points"
+    )
 
     story.say("\n== 6. Alice orders a cup with 100 of her points (100 points = ¥1) and never pays")
     redemption = RedemptionPolicy(points_per_unit=100, step=100)
