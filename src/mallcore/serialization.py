@@ -237,6 +237,28 @@ def _usage_from_object(value: object, _: type) -> Any:
     return Usage(value)
 
 
+def _tag_rule_class(cls: type, kind: str) -> None:
+    """A rule written alone keeps its ``"kind"``, so it also reads back as the union.
+
+    The tagged unions, registered first, keep the plain hooks; these wrap them for the class.
+    """
+    write = converter.get_unstructure_hook(cls)
+    read = converter.get_structure_hook(cls)
+
+    def unstructure_rule(rule: Any) -> dict[str, Any]:
+        return {"kind": kind, **write(rule)}
+
+    def structure_rule(value: Any, _: type) -> Any:
+        if isinstance(value, Mapping) and "kind" in value:
+            if value["kind"] != kind:
+                raise InvalidValue("kind", value["kind"], f"must be {kind!r} for a {cls.__name__}")
+            value = {key: item for key, item in value.items() if key != "kind"}
+        return read(value, cls)
+
+    converter.register_unstructure_hook(cls, unstructure_rule)
+    converter.register_structure_hook(cls, structure_rule)
+
+
 def _register_pricing() -> None:
     from mallcore.pricing import KINDS, Coupon, Promotion, Usage
     from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, ShippingCoupon
@@ -244,6 +266,8 @@ def _register_pricing() -> None:
     coupons = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
     register_tagged_union(Promotion, {cls: tag for cls, tag in KINDS.items() if cls not in coupons})
     register_tagged_union(Coupon, {cls: KINDS[cls] for cls in coupons})
+    for cls, kind in KINDS.items():
+        _tag_rule_class(cls, kind)
     converter.register_unstructure_hook(Usage, dict)
     converter.register_structure_hook(Usage, _usage_from_object)
 

@@ -28,6 +28,7 @@ from mallcore.loyalty import (
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.pricing import Cart, CartLine, Customer
+from mallcore.rules import QuoteDocument
 from mallcore.shipping import FreightTemplate, Rate, Shipment, ShipmentLine, ShippingSetup
 
 __all__ = ["register_types"]
@@ -41,6 +42,7 @@ def register_types() -> None:
     st.register_type_strategy(Cart, strategies.carts())
     st.register_type_strategy(CartLine, strategies.cart_lines())
     st.register_type_strategy(Customer, strategies.customers())
+    st.register_type_strategy(QuoteDocument, strategies.quote_documents())
     st.register_type_strategy(Attribute, strategies.category_attributes())
     st.register_type_strategy(Category, strategies.categories())
     st.register_type_strategy(CategoryTree, strategies.category_trees())

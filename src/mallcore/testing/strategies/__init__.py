@@ -36,6 +36,7 @@ from mallcore.testing.strategies._pricing import (
     coupons,
     customers,
     promotions,
+    quote_documents,
     wallets,
 )
 from mallcore.testing.strategies._shipping import (
@@ -72,6 +73,7 @@ __all__ = [
     "products",
     "promotions",
     "purchases",
+    "quote_documents",
     "rates",
     "redemption_policies",
     "reservations",

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 import attrs
 from hypothesis import strategies as st
 
-from mallcore.money import Money, currency_exponent
+from mallcore.money import Money, Rounding, currency_exponent
 from mallcore.pricing import (
     AmountOffCoupon,
     Cart,
@@ -17,6 +18,8 @@ from mallcore.pricing import (
     CheapestFree,
     Coupon,
     Customer,
+    FlashSale,
+    Gift,
     NthUnitPercentOff,
     PercentOffCoupon,
     Promotion,
@@ -30,6 +33,7 @@ from mallcore.pricing import (
     UnitPrice,
     Window,
 )
+from mallcore.rules import CartItem, CatalogEntry, CustomerDocument, QuoteDocument
 
 __all__ = [
     "PRICING_EPOCH",
@@ -38,6 +42,7 @@ __all__ = [
     "coupons",
     "customers",
     "promotions",
+    "quote_documents",
     "wallets",
 ]
 
@@ -48,12 +53,14 @@ _CATEGORIES = ("food", "tea", "drinks", "clothes", "shoes")
 _SHOPS = (None, "shop-a", "shop-b")
 
 
+@cache  # a strategy is immutable: build it once, not on every draw
 def _money(currency: str, low: int, high: int) -> st.SearchStrategy[Money]:
     """Money between ``low`` and ``high`` major units, in whole minor units."""
     scale = 10 ** currency_exponent(currency)
     return st.integers(low * scale, high * scale).map(lambda n: Money.from_minor(n, currency))
 
 
+@cache
 def _percents() -> st.SearchStrategy[Decimal]:
     return st.integers(1, 99).map(Decimal) | st.sampled_from([Decimal("12.5"), Decimal("100")])
 
@@ -95,10 +102,13 @@ def customers() -> st.SearchStrategy[Customer]:
         tier=st.sampled_from([None, "silver", "gold"]),
         is_new=st.booleans(),
         region=st.sampled_from([None, "310000", "440000"]),
-        usage=st.dictionaries(st.sampled_from(["promo-0", "coupon-0"]), st.integers(0, 2)),
+        usage=st.dictionaries(
+            st.sampled_from(["promo-0", "promo-0:units", "coupon-0"]), st.integers(0, 2)
+        ),
     )
 
 
+@cache
 def _scopes() -> st.SearchStrategy[Scope]:
     return st.builds(
         Scope,
@@ -108,6 +118,7 @@ def _scopes() -> st.SearchStrategy[Scope]:
     )
 
 
+@cache
 def _stackings(*, coupons: bool = False) -> st.SearchStrategy[Stacking]:
     kinds = ["tiered_amount_off", "amount_off_coupon", "percent_off_coupon", "g1"]
     return st.builds(
@@ -119,6 +130,7 @@ def _stackings(*, coupons: bool = False) -> st.SearchStrategy[Stacking]:
     )
 
 
+@cache
 def _windows() -> st.SearchStrategy[Window]:
     hour = timedelta(hours=1)
     return st.sampled_from(
@@ -141,7 +153,7 @@ def promotions(draw: st.DrawFn, currency: str = "CNY", *, rule_id: str = "promo-
         "stacking": draw(st.just(Stacking()) | _stackings()),
         "window": draw(st.just(Window()) | _windows()),
     }
-    kind = draw(st.integers(0, 6))
+    kind = draw(st.integers(0, 8))
     if kind == 0:
         tiers = sorted(
             draw(st.lists(_money(currency, 1, 1000), min_size=1, max_size=3, unique=True)),
@@ -170,6 +182,24 @@ def promotions(draw: st.DrawFn, currency: str = "CNY", *, rule_id: str = "promo-
         )
     if kind == 5:
         return CheapestFree(buy=draw(st.integers(2, 4)), **common)
+    if kind == 6:
+        return FlashSale(
+            price=draw(_money(currency, 1, 200)),
+            allotment=draw(st.integers(1, 10)),
+            per_customer=draw(st.integers(1, 3)),
+            **common,
+        )
+    if kind == 7:
+        return Gift(
+            gift_sku_id="gift-1",
+            gift_name="Mug",
+            gift_value=draw(_money(currency, 0, 50)),
+            min_spend=draw(st.none() | _money(currency, 1, 300)),
+            min_quantity=draw(st.integers(1, 4)),
+            **common,
+        )
+    if draw(st.booleans()):
+        return UnitPrice(price=draw(_money(currency, 1, 400)), **common)
     return UnitPrice(percent_off=draw(_percents()), **common)
 
 
@@ -211,4 +241,51 @@ def wallets(
         lambda size: st.tuples(
             *(coupons(currency, rule_id=f"coupon-{index}") for index in range(size))
         ).map(list)
+    )
+
+
+@st.composite
+def quote_documents(draw: st.DrawFn, currency: str | None = None) -> QuoteDocument:
+    """Rule files: a drawn cart's SKUs as the catalog, promotions, a customer with a wallet."""
+    cart = draw(carts(currency))
+    code = cart.currency
+    entries: dict[str, CatalogEntry] = {}
+    items = []
+    for line in cart.lines:
+        entry = CatalogEntry(
+            sku_id=line.sku_id,
+            product_id=line.product_id,
+            list_price=line.list_price,
+            sale_price=line.sale_price,
+            category_ids=sorted(line.category_ids),
+            shop=line.shop,
+            on_promotion=line.on_promotion,
+        )
+        sku_id = entries.setdefault(line.sku_id, entry).sku_id
+        items.append(CartItem(sku_id=sku_id, quantity=line.quantity, line_id=line.line_id))
+    count = draw(st.integers(0, 3))
+    wallet = draw(wallets(code, max_size=3))
+    shopper = draw(customers())
+    return QuoteDocument(
+        now=PRICING_EPOCH,
+        currency=code,
+        catalog=tuple(entries.values()),
+        promotions=[draw(promotions(code, rule_id=f"promo-{n}")) for n in range(count)],
+        customer=CustomerDocument(
+            id=shopper.id,
+            tier=shopper.tier,
+            is_new=shopper.is_new,
+            region=shopper.region,
+            usage=shopper.usage,
+            wallet=wallet,
+        ),
+        cart=items,
+        group_buy=cart.group_buy,
+        selected=draw(st.none() | st.just(tuple(coupon.id for coupon in wallet[:1]))),
+        usage=draw(
+            st.dictionaries(st.sampled_from(["promo-0", "promo-0:units"]), st.integers(0, 9))
+        ),
+        max_platform_coupons=draw(st.integers(0, 2)),
+        max_shop_coupons=draw(st.integers(0, 2)),
+        rounding=draw(st.sampled_from(Rounding)),
     )
