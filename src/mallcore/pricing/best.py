@@ -179,22 +179,22 @@ class _Slots:
         self.used[slot] = self.used.get(slot, 0) + step
 
 
-def _with(
-    state: _State, candidate: _Candidate, chosen: list[tuple[_Candidate, _Effect]]
-) -> _Effect:
+def _with(state: _State, candidate: _Candidate) -> _Effect:
     """What ``candidate`` takes off now: :func:`_effect` with the coupon's amounts read once."""
-    left = state.left
     indexes = candidate.indexes
-    room = sum(left[index] for index in indexes)
-    if candidate.amount_off is not None:
-        off = min(candidate.amount_off, room)
-    else:
-        coupon = candidate.coupon
-        assert isinstance(coupon, PercentOffCoupon)
-        off = min(room, _percent_of(room, coupon.percent_off, state.rounding))
-        if candidate.cap is not None:
-            off = min(off, candidate.cap)
+    left = state.left
+    off = _off(candidate, sum(left[index] for index in indexes), state)
     return _Effect(_spread(off, indexes, state))
+
+
+def _off(candidate: _Candidate, room: int, state: _State) -> int:
+    """What ``candidate`` takes off when ``room`` is left on its lines."""
+    if candidate.amount_off is not None:
+        return min(candidate.amount_off, room)
+    coupon = candidate.coupon
+    assert isinstance(coupon, PercentOffCoupon)
+    off = min(room, _percent_of(room, coupon.percent_off, state.rounding))
+    return off if candidate.cap is None else min(off, candidate.cap)
 
 
 def _push(state: _State, effect: _Effect) -> None:
@@ -207,16 +207,89 @@ def _pop(state: _State, effect: _Effect) -> None:
         state.left[index] += share
 
 
+class _Lines:
+    """The search's view of the cart for any scopes: each coupon spread over its lines."""
+
+    def __init__(self, state: _State, candidates: Sequence[_Candidate]) -> None:
+        self.state = state
+        self.candidates = candidates
+        self.effects: list[_Effect] = []
+
+    def take(self, position: int) -> int:
+        """Apply the coupon at ``position`` and return its saving (nothing applied if zero)."""
+        effect = _with(self.state, self.candidates[position])
+        if effect.saving:
+            _push(self.state, effect)
+            self.effects.append(effect)
+        return effect.saving
+
+    def undo(self, position: int) -> None:
+        """Take back the last coupon applied."""
+        _pop(self.state, self.effects.pop())
+
+
+class _Rooms:
+    """The search's view when scopes nest: only what is left in each coupon's reach.
+
+    When every coupon's lines lie inside or apart from the lines of each
+    coupon after it (shop coupons, then platform coupons on everything), a
+    coupon takes its whole saving off the reach of every later coupon whose
+    lines hold its own, whatever the split over the lines: the savings are
+    exact without apportioning each try.
+    """
+
+    def __init__(self, state: _State, candidates: Sequence[_Candidate]) -> None:
+        self.state = state
+        self.candidates = candidates
+        left = state.left
+        self.rooms = [sum(left[index] for index in c.indexes) for c in candidates]
+        reach = [frozenset(c.indexes) for c in candidates]
+        self.holders = [
+            [later for later in range(position + 1, len(candidates)) if own <= reach[later]]
+            for position, own in enumerate(reach)
+        ]
+        self.offs: list[int] = []
+
+    @staticmethod
+    def nest(candidates: Sequence[_Candidate]) -> bool:
+        """Whether each coupon's lines lie inside or apart from those of every later coupon."""
+        reach = [frozenset(c.indexes) for c in candidates]
+        return all(
+            own <= later or own.isdisjoint(later)
+            for position, own in enumerate(reach)
+            for later in reach[position + 1 :]
+        )
+
+    def take(self, position: int) -> int:
+        """Apply the coupon at ``position`` and return its saving (nothing applied if zero)."""
+        off = _off(self.candidates[position], self.rooms[position], self.state)
+        if off:
+            for later in self.holders[position]:
+                self.rooms[later] -= off
+            self.offs.append(off)
+        return off
+
+    def undo(self, position: int) -> None:
+        """Take back the last coupon applied (the one at ``position``)."""
+        off = self.offs.pop()
+        for later in self.holders[position]:
+            self.rooms[later] += off
+
+
 def _key(
-    chosen: Sequence[tuple[_Candidate, _Effect]],
+    chosen: Sequence[tuple[_Candidate, int]],
 ) -> tuple[int, int, tuple[float, ...], tuple[str, ...]]:
-    saving = sum(effect.saving for _, effect in chosen)
+    """The tie-break order of a choice of (candidate, saving): lower is better."""
     return (
-        -saving,
+        -sum(saving for _, saving in chosen),
         len(chosen),
         tuple(sorted(candidate.expiry for candidate, _ in chosen)),
         tuple(sorted(candidate.coupon.id for candidate, _ in chosen)),
     )
+
+
+def _savings(chosen: Sequence[tuple[_Candidate, _Effect]]) -> list[tuple[_Candidate, int]]:
+    return [(candidate, effect.saving) for candidate, effect in chosen]
 
 
 def _greedy(
@@ -240,9 +313,11 @@ def _search(
 ) -> list[tuple[_Candidate, _Effect]]:
     slots = _Slots(max_platform, max_shop)
     count = len(candidates)
-    best = _greedy(state, candidates, max_platform, max_shop)
+    best = _savings(_greedy(state, candidates, max_platform, max_shop))
     best_key = _key(best)
-    chosen: list[tuple[_Candidate, _Effect]] = []
+    chosen: list[tuple[_Candidate, int]] = []
+    cart = _Rooms(state, candidates) if _Rooms.nest(candidates) else _Lines(state, candidates)
+    everything = sum(state.left)
     # tails[k][slot]: running sums of the largest stand-alone savings among candidates[k:]
     tails: list[dict[str | None, list[int]]] = []
     for start in range(count + 1):
@@ -256,13 +331,13 @@ def _search(
             }
         )
 
-    def bound(start: int) -> int:
+    def bound(start: int, saving: int) -> int:
         total = 0
         for slot, sums in tails[start].items():
             free = slots.free(slot)
             if free > 0:
                 total += sums[min(free, len(sums) - 1)]
-        return min(total, sum(state.left))
+        return min(total, everything - saving)
 
     def walk(position: int, saving: int) -> None:
         nonlocal best, best_key
@@ -271,7 +346,7 @@ def _search(
             if key < best_key:
                 best, best_key = list(chosen), key
             return
-        reach = saving + bound(position)
+        reach = saving + bound(position, saving)
         best_saving, best_count = -best_key[0], best_key[1]
         if reach < best_saving:
             return
@@ -286,19 +361,18 @@ def _search(
             slots.free(slot) > 0
             and _conflict(candidate.coupon, [c.coupon for c, _ in chosen]) is None
         ):
-            effect = _with(state, candidate, chosen)
-            if effect.saving > 0:
-                _push(state, effect)
+            added = cart.take(position)
+            if added > 0:
                 slots.take(slot, 1)
-                chosen.append((candidate, effect))
-                walk(position + 1, saving + effect.saving)
+                chosen.append((candidate, added))
+                walk(position + 1, saving + added)
                 chosen.pop()
                 slots.take(slot, -1)
-                _pop(state, effect)
+                cart.undo(position)
         walk(position + 1, saving)
 
     walk(0, 0)
-    return best
+    return _evaluate(state, [candidate for candidate, _ in best], max_platform, max_shop)
 
 
 def _evaluate(
@@ -333,7 +407,7 @@ def _evaluate(
                 )
             continue
         else:
-            effect = _with(state, candidate, chosen)
+            effect = _with(state, candidate)
             status, detail = (Status.APPLIED, "") if effect.saving else (Status.NO_SAVING, "")
         if status is Status.APPLIED and effect is not None:
             _push(state, effect)
@@ -420,13 +494,13 @@ def brute_force(
 ) -> list[tuple[_Candidate, _Effect]]:
     """The best coupons found by trying every subset (the reference for tests and benchmarks)."""
     best: list[tuple[_Candidate, _Effect]] = []
-    best_key = _key(best)
+    best_key = _key([])
     for size in range(1, len(candidates) + 1):
         for subset in itertools.combinations(candidates, size):
             chosen = _evaluate(state, subset, max_platform, max_shop)
             if len(chosen) != size or any(effect.saving == 0 for _, effect in chosen):
                 continue
-            key = _key(chosen)
+            key = _key(_savings(chosen))
             if key < best_key:
                 best, best_key = chosen, key
     return best
