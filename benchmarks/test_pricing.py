@@ -200,14 +200,18 @@ def test_baseline_hand_written_with_shares_as_money(benchmark: BenchmarkFixture)
 def test_quote_20_lines_9_promotions_1_coupon_cold_money_cache(
     benchmark: BenchmarkFixture,
 ) -> None:
-    from mallcore.pricing.engine import _money
+    from mallcore.pricing.engine import _money, _moneys
+
+    def clear_money_caches() -> None:
+        _money.cache_clear()
+        _moneys.cache_clear()
 
     benchmark.group = "quote 20 lines, 9 promotions, 1 coupon"
     benchmark.pedantic(  # type: ignore[no-untyped-call]
         quote,
         args=(CART_20,),
         kwargs={"promotions": PROMOTIONS_9, "coupons": ONE_COUPON, "now": NOW},
-        setup=_money.cache_clear,
+        setup=clear_money_caches,
         rounds=200,
     )
 

@@ -313,6 +313,12 @@ def _money(minor_units: int, currency: str) -> Money:
     return Money.from_minor(minor_units, currency)
 
 
+@lru_cache(maxsize=4096)
+def _moneys(minor_units: tuple[int, ...], currency: str) -> tuple[Money, ...]:
+    """A tuple of :func:`_money` (an item discount's part on each unit), cached the same way."""
+    return tuple(_money(minor, currency) for minor in minor_units)
+
+
 @cache
 def _ratio(percent: Decimal) -> tuple[int, int]:
     exact = Fraction(percent) / 100
@@ -385,25 +391,31 @@ class _State:
     units: dict[int, list[int]] = attrs.field(factory=dict)
 
 
-def _in_scope(scope: Scope, line: CartLine) -> bool:
-    if scope.shop is not None and line.shop != scope.shop:
-        return False
-    if line.sku_id in scope.excluded_skus or line.product_id in scope.excluded_products:
-        return False
-    if not (scope.categories or scope.products or scope.skus):
-        return True
-    return (
-        line.sku_id in scope.skus
-        or line.product_id in scope.products
-        or not scope.categories.isdisjoint(line.category_ids)
-    )
+def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> list[int]:
+    """The indexes of the ``lines`` in ``scope`` (one pass, the scope's sets read once)."""
+    shop = scope.shop
+    skus, products, categories = scope.skus, scope.products, scope.categories
+    excluded_skus, excluded_products = scope.excluded_skus, scope.excluded_products
+    everything = not (categories or products or skus)
+    return [
+        index
+        for index, line in enumerate(lines)
+        if (shop is None or line.shop == shop)
+        and line.sku_id not in excluded_skus
+        and line.product_id not in excluded_products
+        and (
+            everything
+            or line.sku_id in skus
+            or line.product_id in products
+            or not categories.isdisjoint(line.category_ids)
+        )
+    ]
 
 
 def _lines_in_scope(rule: Rule, state: _State, *, promoted_ok: bool = True) -> list[int]:
     indexes = state.scopes.get(rule.id)
     if indexes is None:
-        scope = rule.scope
-        indexes = [index for index, line in enumerate(state.cart.lines) if _in_scope(scope, line)]
+        indexes = _in_scope(rule.scope, state.cart.lines)
         state.scopes[rule.id] = indexes
     if promoted_ok:
         return indexes
@@ -658,7 +670,9 @@ def _on_units(parts: Sequence[tuple[int, list[int]]]) -> _Effect:
 def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> list[int]:
     """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
     offs = [0] * len(residuals)
-    if off:
+    if len(chosen) == 1:
+        offs[chosen[0]] = off
+    elif off:
         for unit, part in zip(
             chosen, allocate_minor(off, [residuals[unit] for unit in chosen]), strict=True
         ):
@@ -1254,7 +1268,7 @@ def _build(
                     LineDiscount(
                         rule_id,
                         _money(share, currency),
-                        tuple(_money(off, currency) for off in offs),
+                        _moneys(offs, currency),
                     )
                     for rule_id, share, offs in state.discounts[index]
                 ),
