@@ -163,24 +163,23 @@ def test_buy_three_the_cheapest_is_free() -> None:
     assert [share.line_id for share in priced.outcome("cheap").per_line] == ["b"]
 
 
-def test_a_free_unit_after_a_percentage_off_is_free_of_what_was_left_on_it() -> None:
+@pytest.mark.parametrize(
+    ("after", "saving", "payable"),
+    [
+        # 2 x 100.00, 20% off both: 80.00 left on each unit
+        (CheapestFree(id="next", buy=2), "80.00", "80.00"),  # the free unit: its 80.00
+        (NthUnitPercentOff(id="next", percent_off=50), "40.00", "120.00"),  # half of 80.00
+    ],
+)
+def test_an_item_promotion_after_a_percentage_off_works_on_what_was_left_on_the_unit(
+    after: CheapestFree | NthUnitPercentOff, saving: str, payable: str
+) -> None:
     twenty_off = QuantityPercentOff(id="q20", min_quantity=2, percent_off=20, priority=5)
-    cheapest = CheapestFree(id="b2f", buy=2)
 
-    priced = quote(cart(line("a", "100", 2)), promotions=[twenty_off, cheapest], now=NOW)
+    priced = quote(cart(line("a", "100", 2)), promotions=[twenty_off, after], now=NOW)
 
-    assert priced.outcome("b2f").amount == cny("80.00")
-    assert priced.payable == cny("80.00")
-
-
-def test_second_unit_half_price_after_a_percentage_off_halves_what_was_left() -> None:
-    twenty_off = QuantityPercentOff(id="q20", min_quantity=2, percent_off=20, priority=5)
-    second_half = NthUnitPercentOff(id="second", percent_off=50)
-
-    priced = quote(cart(line("a", "100", 2)), promotions=[twenty_off, second_half], now=NOW)
-
-    assert priced.outcome("second").amount == cny("40.00")
-    assert priced.payable == cny("120.00")
+    assert priced.outcome("next").amount == cny(saving)
+    assert priced.payable == cny(payable)
 
 
 def test_an_item_discount_stays_on_the_units_it_was_taken_from() -> None:
