@@ -34,36 +34,57 @@ from mallcore.shipping import FreightTemplate, Rate, Shipment, ShipmentLine, Shi
 __all__ = ["register_types"]
 
 
+_STRATEGIES: tuple[tuple[type, str], ...] = (
+    (Money, "amounts"),
+    (Cart, "carts"),
+    (CartLine, "cart_lines"),
+    (Customer, "customers"),
+    (QuoteDocument, "quote_documents"),
+    (Attribute, "category_attributes"),
+    (Category, "categories"),
+    (CategoryTree, "category_trees"),
+    (Listing, "listings"),
+    (Order, "orders"),
+    (OrderLine, "order_lines"),
+    (Product, "products"),
+    (Reservation, "reservations"),
+    (Sku, "skus"),
+    (SpecDimension, "spec_dimensions"),
+    (Stock, "stock_levels"),
+    (AccountPolicy, "account_policies"),
+    (EarningPolicy, "earning_policies"),
+    (ExpiryPolicy, "expiry_policies"),
+    (Membership, "memberships"),
+    (PointsAccount, "points_accounts"),
+    (Purchase, "purchases"),
+    (RedemptionPolicy, "redemption_policies"),
+    (TierProgram, "tier_programs"),
+    (FreightTemplate, "freight_templates"),
+    (Rate, "rates"),
+    (Shipment, "shipments"),
+    (ShipmentLine, "shipment_lines"),
+    (ShippingSetup, "shipping_setups"),
+)
+"""Each domain type and the name of its strategy in :mod:`mallcore.testing.strategies`."""
+
+
+def _kit_strategy(name: str) -> st.SearchStrategy[object]:
+    """The kit's strategy ``name``, built when first drawn from.
+
+    Hypothesis runs :func:`register_types` while the strategies module itself
+    may still be importing Hypothesis, so the module is read at draw time.
+    """
+
+    def build() -> st.SearchStrategy[object]:
+        from mallcore.testing import strategies
+
+        strategy: st.SearchStrategy[object] = getattr(strategies, name)()
+        return strategy
+
+    return st.deferred(build)
+
+
 def register_types() -> None:
     """Make ``st.from_type(T)`` draw from mallcore's own strategy for each domain type ``T``."""
-    from mallcore.testing import strategies
-
-    st.register_type_strategy(Money, strategies.amounts())
-    st.register_type_strategy(Cart, strategies.carts())
-    st.register_type_strategy(CartLine, strategies.cart_lines())
-    st.register_type_strategy(Customer, strategies.customers())
-    st.register_type_strategy(QuoteDocument, strategies.quote_documents())
-    st.register_type_strategy(Attribute, strategies.category_attributes())
-    st.register_type_strategy(Category, strategies.categories())
-    st.register_type_strategy(CategoryTree, strategies.category_trees())
-    st.register_type_strategy(Listing, strategies.listings())
-    st.register_type_strategy(Order, strategies.orders())
-    st.register_type_strategy(OrderLine, strategies.order_lines())
-    st.register_type_strategy(Product, strategies.products())
-    st.register_type_strategy(Reservation, strategies.reservations())
-    st.register_type_strategy(Sku, strategies.skus())
-    st.register_type_strategy(SpecDimension, strategies.spec_dimensions())
-    st.register_type_strategy(Stock, strategies.stock_levels())
-    st.register_type_strategy(AccountPolicy, strategies.account_policies())
-    st.register_type_strategy(EarningPolicy, strategies.earning_policies())
-    st.register_type_strategy(ExpiryPolicy, strategies.expiry_policies())
-    st.register_type_strategy(Membership, strategies.memberships())
-    st.register_type_strategy(PointsAccount, strategies.points_accounts())
-    st.register_type_strategy(Purchase, strategies.purchases())
-    st.register_type_strategy(RedemptionPolicy, strategies.redemption_policies())
-    st.register_type_strategy(TierProgram, strategies.tier_programs())
-    st.register_type_strategy(FreightTemplate, strategies.freight_templates())
-    st.register_type_strategy(Rate, strategies.rates())
-    st.register_type_strategy(Shipment, strategies.shipments())
-    st.register_type_strategy(ShipmentLine, strategies.shipment_lines())
-    st.register_type_strategy(ShippingSetup, strategies.shipping_setups())
+    for cls, name in _STRATEGIES:
+        st.register_type_strategy(cls, _kit_strategy(name))

@@ -1,0 +1,43 @@
+"""The testing kit as a user's suite meets it: importable first, registered with Hypothesis."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mallcore.orders import Order
+from mallcore.testing._hypothesis import _STRATEGIES
+
+
+def test_the_strategies_import_on_their_own_and_from_type_draws_from_them() -> None:
+    code = (
+        "import mallcore.testing.strategies\n"
+        "from hypothesis import given, settings, strategies as st\n"
+        "from mallcore.money import Money\n"
+        "@settings(max_examples=5)\n"
+        "@given(st.from_type(Money))\n"
+        "def check(money): assert isinstance(money, Money)\n"
+        "check()\n"
+        "print('ok')\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
+
+
+def test_every_registered_type_names_a_strategy_of_the_kit() -> None:
+    from mallcore.testing import strategies
+
+    assert [name for _, name in _STRATEGIES if name not in strategies.__all__] == []
+
+
+@given(st.from_type(Order))
+def test_from_type_gives_the_kits_orders(order: Order) -> None:
+    assert order.lines
