@@ -71,6 +71,8 @@ PINNED = {
 DOCUMENTED = [
     "mallcore.catalog",
     "mallcore.pricing",
+    "mallcore.shipping",
+    "mallcore.loyalty",
     "mallcore.orders",
     "mallcore.ports",
     "mallcore.services",
