@@ -134,6 +134,23 @@ def test_points_of_a_refunded_order_come_back_into_the_lots_they_were_spent_from
     assert [(e.kind, e.points) for e in entries] == [(EntryKind.RETURNED, 40)]
 
 
+def test_a_cancelled_order_gets_all_its_points_back_once() -> None:
+    account = account_with(30, 50)
+    account, _ = account.spend(40, key="spend:B", at=AT, order_id="order-B")
+
+    account, entries = account.cancel("order-B", key="cancel:B", at=AT + DAY)
+    again, repeated = account.cancel("order-B", key="cancel:B", at=AT + DAY)
+
+    assert [lot.remaining for lot in account.lots()] == [30, 50]
+    assert [(e.kind, e.points) for e in entries] == [(EntryKind.RETURNED, 40)]
+    assert (again, repeated) == (account, ())
+
+
+def test_cancelling_an_order_without_points_is_refused_by_name() -> None:
+    with pytest.raises(LookupError, match="no points of order 'order-Z'"):
+        account_with(30).cancel("order-Z", key="cancel:Z", at=AT)
+
+
 def test_spent_points_whose_lot_has_expired_are_not_returned() -> None:
     policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=30))
     account = account_with(100, policy=policy)

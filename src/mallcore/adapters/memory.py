@@ -87,13 +87,16 @@ class _Table(Generic[V]):
 
     def _conflict(self) -> StaleVersion | None:
         for key in sorted(self._written):
-            if self._committed.get(key) is not self._base.get(key):
-                mine = self.rows[key]
-                theirs = self._committed.get(key)
-                expected = self._version(mine) - 1 if self._version else 0
-                actual = self._version(theirs) if self._version and theirs is not None else -1
-                return StaleVersion(self._kind, key, expected, actual)
+            seen, theirs = self._base.get(key), self._committed.get(key)
+            if theirs is not seen:
+                return StaleVersion(self._kind, key, self._stored(seen), self._stored(theirs))
         return None
+
+    def _stored(self, value: V | None) -> int:
+        """The version of a stored ``value``; -1 for none (products count 0)."""
+        if value is None:
+            return -1
+        return self._version(value) if self._version is not None else 0
 
     def _publish(self) -> None:
         self._committed.update({key: self.rows[key] for key in self._written})

@@ -41,7 +41,7 @@ balance is O(1), a spend O(log n) per lot it touches, not O(lots).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 import attrs
@@ -612,11 +612,33 @@ class PointsAccount:
         def due(points: int) -> int:
             return points if whole else points * so_far.minor_units // order_total.minor_units
 
-        record = self._claw_back(draft, record, due(record.earned) - record.clawed)
-        spent = sum(share.points for share in record.spent)
-        record = self._give_back(draft, record, due(spent))
+        record = self._settle(draft, record, due)
         draft.orders = draft.orders.set(order_id, attrs.evolve(record, refunded=so_far))
         return draft.finish()
+
+    def cancel(
+        self, order_id: str, *, key: str, at: datetime
+    ) -> tuple[PointsAccount, tuple[Entry, ...]]:
+        """Undo ``order_id`` whole (cancelled unpaid): take back all it earned, return all it spent.
+
+        Spent points go back into their lots, except lots expired by ``at``.
+        """
+        draft = self._draft(key, at)
+        if draft is None:
+            return self, ()
+        record = self._orders.get(order_id)
+        if record is None:
+            raise NotFound("points of order", order_id)
+        draft.orders = draft.orders.set(
+            order_id, self._settle(draft, record, lambda points: points)
+        )
+        return draft.finish()
+
+    def _settle(self, draft: _Draft, record: OrderPoints, due: Callable[[int], int]) -> OrderPoints:
+        """Take back ``due(earned)`` and return ``due(spent)`` of the order, counted over time."""
+        record = self._claw_back(draft, record, due(record.earned) - record.clawed)
+        spent = sum(share.points for share in record.spent)
+        return self._give_back(draft, record, due(spent))
 
     def _claw_back(self, draft: _Draft, record: OrderPoints, points: int) -> OrderPoints:
         if points <= 0 or record.earned_lot is None:

@@ -14,7 +14,6 @@ from mallcore.loyalty import (
     RedemptionPolicy,
     points_for,
 )
-from mallcore.money import Money
 from mallcore.orders import Order
 from mallcore.ports import UnitOfWork
 from mallcore.pricing import PointsOffer
@@ -63,12 +62,8 @@ def return_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple
     """Give back every point a cancelled ``order`` spent, in their lots where unexpired (once)."""
     if not order.points_used:
         return ()
-    # refund() returns spent points in proportion to the value refunded: naming the same
-    # value twice returns them all, and an order the points paid in full has no value of
-    # its own, so one minor unit stands for the whole order then
-    whole = order.payable if order.payable.minor_units else Money.from_minor(1, order.currency)
-    account, entries = uow.points.get(order.customer_id).refund(
-        order.id, refunded=whole, order_total=whole, key=f"order:{order.id}:cancelled", at=at
+    account, entries = uow.points.get(order.customer_id).cancel(
+        order.id, key=f"order:{order.id}:cancelled", at=at
     )
     if entries:
         uow.points.save(account)

@@ -23,7 +23,7 @@ DEFAULT_CONFIRMATION_WINDOW: Final = timedelta(days=7)
 
 
 def cancel_overdue_orders(*, uow: UnitOfWork, clock: Clock, events: EventPublisher) -> list[str]:
-    """Cancel every order still unpaid at its deadline and give its stock back; their ids."""
+    """Cancel every order still unpaid at its deadline, giving back its stock and points; ids."""
     now = clock.now()
     with uow:
         due = list(uow.orders.awaiting_payment(due_by=now))
@@ -34,13 +34,13 @@ def cancel_overdue_orders(*, uow: UnitOfWork, clock: Clock, events: EventPublish
             if not changes:
                 continue
             released = release_order_stock(uow, order)
-            return_order_points(uow, order, at=now)
+            returned = return_order_points(uow, order, at=now)
             uow.orders.save(order)
             try:
                 uow.commit()
             except StaleVersion:
                 continue
-        events.publish([*changes, *released])
+        events.publish([*changes, *released, *returned])
         cancelled.append(order_id)
     return cancelled
 
