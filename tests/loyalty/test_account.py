@@ -196,6 +196,80 @@ def test_a_refund_before_release_takes_the_points_from_pending() -> None:
     assert (account.balance(), account.pending_points) == (0, 0)
 
 
+def test_points_held_for_an_order_stay_pending_until_it_completes() -> None:
+    account = PointsAccount.open("member-1")
+    account, entries = account.earn(70, key="order:A:earned", at=AT, order_id="A", held=True)
+    later, _ = account.expire(AT + 400 * DAY)
+    assert (later.balance(), later.pending_points) == (0, 70)
+
+    account, released = account.release("A", key="order:A:completed", at=AT + 5 * DAY)
+
+    assert [entry.kind for entry in entries] == [EntryKind.PENDING]
+    assert [entry.kind for entry in released] == [EntryKind.RELEASED]
+    assert (account.balance(), account.pending_points) == (70, 0)
+
+
+def test_completion_gives_held_points_their_release_at_the_end_of_the_window() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(70, key="order:A:earned", at=AT, order_id="A", held=True)
+    completed = AT + 5 * DAY
+
+    account, scheduled = account.release(
+        "A", key="order:A:completed", at=completed, until=completed + 7 * DAY
+    )
+    still, _ = account.expire(completed + 7 * DAY - timedelta(seconds=1))
+    after, swept = account.expire(completed + 7 * DAY)
+
+    assert [entry.kind for entry in scheduled] == [EntryKind.SCHEDULED]
+    assert account.lot(0).locked_until == completed + 7 * DAY
+    assert (still.balance(), still.pending_points) == (0, 70)
+    assert (after.balance(), after.pending_points) == (70, 0)
+    assert [entry.kind for entry in swept] == [EntryKind.RELEASED]
+
+
+def test_a_refund_in_the_window_takes_back_held_points_from_the_lot() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(70, key="order:A:earned", at=AT, order_id="A", held=True)
+    account, _ = account.release("A", key="order:A:completed", at=AT + DAY, until=AT + 8 * DAY)
+
+    account, _ = account.refund(
+        "A", refunded=cny("20.00"), order_total=cny("40.00"), key="refund:R1", at=AT + 2 * DAY
+    )
+    account, _ = account.expire(AT + 8 * DAY)
+
+    assert (account.balance(), account.pending_points) == (35, 0)
+
+
+def test_held_points_keep_the_expiry_counted_from_their_earning() -> None:
+    policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=10))
+    account = PointsAccount.open("member-1", policy=policy)
+    account, _ = account.earn(70, key="order:A:earned", at=AT, order_id="A", held=True)
+    account, _ = account.release("A", key="order:A:completed", at=AT + 20 * DAY)
+
+    account, entries = account.expire(AT + 20 * DAY)
+
+    assert account.lot(0).expires_at == policy.expiry.expires_at(AT)
+    assert [entry.kind for entry in entries] == [EntryKind.EXPIRED]
+    assert account.balance() == 0
+
+
+def test_a_release_time_before_the_release_is_refused_by_name() -> None:
+    account = PointsAccount.open("member-1")
+    account, _ = account.earn(70, key="order:A:earned", at=AT, order_id="A", held=True)
+
+    with pytest.raises(InvalidValue, match="until: must be after at"):
+        account.release("A", key="order:A:completed", at=AT + DAY, until=AT + DAY)
+
+
+def test_held_points_must_name_their_order_and_take_no_lock_time() -> None:
+    account = PointsAccount.open("member-1")
+
+    with pytest.raises(InvalidValue, match="order_id: must name the order of held points"):
+        account.earn(70, key="earn:A", at=AT, held=True)
+    with pytest.raises(InvalidValue, match="held: must not come with locked_until"):
+        account.earn(70, key="earn:A", at=AT, order_id="A", held=True, locked_until=AT + DAY)
+
+
 def test_pending_points_cannot_be_spent() -> None:
     account = PointsAccount.open("member-1")
     account, _ = account.earn(70, key="earn:A", at=AT, order_id="A", locked_until=AT + 7 * DAY)

@@ -126,3 +126,14 @@ def test_the_ledger_is_in_time_order(account: PointsAccount) -> None:
     moments = [entry.at for entry in account.ledger()]
 
     assert moments == sorted(moments)
+
+
+@given(points_accounts(), st.integers(0, 800))
+def test_time_alone_never_releases_points_held_for_an_order(
+    account: PointsAccount, days_later: int
+) -> None:
+    held = {lot.id: lot.remaining for lot in account.lots() if lot.held and lot.remaining}
+
+    swept, _ = account.expire(last_moment(account) + timedelta(days=days_later))
+
+    assert {lot.id: lot.remaining for lot in swept.lots() if lot.held and lot.remaining} == held

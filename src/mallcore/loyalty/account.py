@@ -5,7 +5,11 @@ Theory of operation (docs/loyalty.md has the worked examples):
 - Each earning is a :class:`Lot`: its points, what is left of them, when
   they were earned, until when they are locked (pending: the order is not
   complete or its after-sales window is open), when they expire and where
-  they came from. A lot never goes below zero.
+  they came from. A lot never goes below zero. An order's points are
+  earned when it is paid, *held* (pending with no release time: the moment
+  its order completes is not known yet); :meth:`PointsAccount.release`
+  makes them available at once or sets their release time. A lot expires
+  by its ``earned_at`` whether or not it was pending (docs/loyalty.md).
 - Every change is an :class:`Entry` in the ledger, in time order, with the
   balance after it, so ``balance(at=...)`` is a binary search and the
   balance is the sum of the entries' ``points``. Pending points are not in
@@ -75,6 +79,8 @@ class EntryKind(enum.Enum):
     """Points earned but locked until the order completes (not in the balance yet)."""
     RELEASED = "released"
     """Pending points that became available."""
+    SCHEDULED = "scheduled"
+    """Held points given their release time (the order completed; after-sales is open)."""
     SPENT = "spent"
     """Points used on an order or exchanged."""
     RETURNED = "returned"
@@ -134,16 +140,20 @@ class Lot:
     earned_at: datetime = attrs.field(validator=aware)
     expires_at: datetime | None = attrs.field(default=None, validator=aware)
     locked_until: datetime | None = attrs.field(default=None, validator=aware)
+    held: bool = False
+    """Pending with no release time yet: locked until its order completes."""
     source: str = "purchase"
     order_id: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if self.remaining > self.points:
             raise InvalidValue("lot.remaining", self.remaining, f"must not exceed {self.points}")
+        if self.held and self.locked_until is not None:
+            raise InvalidValue("lot.held", self.held, "must not come with locked_until")
 
     def is_pending(self) -> bool:
-        """Whether the points are still locked (not yet released)."""
-        return self.locked_until is not None
+        """Whether the points are still locked (held, or locked until a time)."""
+        return self.held or self.locked_until is not None
 
     def is_expired(self, now: datetime) -> bool:
         """Whether the lot has expired at ``now`` (``expires_at`` itself counts as expired)."""
@@ -295,7 +305,7 @@ class _Draft:
 
     def release(self, lot: Lot) -> None:
         points = lot.remaining
-        self.put(attrs.evolve(lot, remaining=0, locked_until=None))
+        self.put(attrs.evolve(lot, remaining=0, locked_until=None, held=False))
         self.add(self.lots[lot.id], points)
         self.record(
             EntryKind.RELEASED, points, pending=-points, lot_id=lot.id, order_id=lot.order_id
@@ -508,16 +518,24 @@ class PointsAccount:
         source: str = "purchase",
         order_id: str | None = None,
         locked_until: datetime | None = None,
+        held: bool = False,
         expiry: ExpiryPolicy | None = None,
     ) -> tuple[PointsAccount, tuple[Entry, ...]]:
         """Add a lot of ``points`` earned at ``at``: pending until ``locked_until`` if given.
 
-        The lot expires by ``expiry`` (the account's policy if None). An
-        order earns once; a debt is repaid from the new points first.
+        ``held`` points of an order stay pending until :meth:`release`
+        releases them or sets their release time (an order paid, not yet
+        complete). The lot expires by ``expiry`` (the account's policy if
+        None), counted from ``at``. An order earns once; a debt is repaid
+        from the new points first.
         """
         _points("points", points)
         if locked_until is not None and require_aware("locked_until", locked_until) <= at:
             raise InvalidValue("locked_until", locked_until, f"must be after at ({at})")
+        if held and locked_until is not None:
+            raise InvalidValue("held", held, "must not come with locked_until")
+        if held and order_id is None:
+            raise InvalidValue("order_id", order_id, "must name the order of held points")
         draft = self._draft(key, at)
         if draft is None:
             return self, ()
@@ -531,10 +549,11 @@ class PointsAccount:
             earned_at=at,
             expires_at=(expiry or self.policy.expiry).expires_at(at),
             locked_until=locked_until,
+            held=held,
             source=source,
             order_id=order_id,
         )
-        if locked_until is None:
+        if not lot.is_pending():
             draft.add(lot, points)
             draft.record(EntryKind.EARNED, points, lot_id=lot.id, order_id=order_id)
         else:
@@ -572,9 +591,17 @@ class PointsAccount:
         return draft.finish()
 
     def release(
-        self, order_id: str, *, key: str, at: datetime
+        self, order_id: str, *, key: str, at: datetime, until: datetime | None = None
     ) -> tuple[PointsAccount, tuple[Entry, ...]]:
-        """Make ``order_id``'s pending points available now (the order completed)."""
+        """Make ``order_id``'s pending points available now, or at ``until`` (the order completed).
+
+        With ``until`` (the end of the after-sales window) the points stay
+        pending and the first command at or after ``until`` releases them;
+        until then a refund still takes them from the lot. Points already
+        available change nothing.
+        """
+        if until is not None and require_aware("until", until) <= at:
+            raise InvalidValue("until", until, f"must be after at ({at})")
         draft = self._draft(key, at)
         if draft is None:
             return self, ()
@@ -582,8 +609,13 @@ class PointsAccount:
         if record is None or record.earned_lot is None:
             raise NotFound("points earned by order", order_id)
         lot = draft.lots[record.earned_lot]
-        if lot.is_pending() and lot.remaining:
+        if not (lot.is_pending() and lot.remaining):
+            return draft.finish()
+        if until is None:
             draft.release(lot)
+        else:
+            draft.put(attrs.evolve(lot, held=False, locked_until=until))
+            draft.record(EntryKind.SCHEDULED, 0, lot_id=lot.id, order_id=order_id)
         return draft.finish()
 
     def refund(

@@ -103,7 +103,8 @@ def points_accounts(
     """Accounts built by a random run of earn, spend, release, refund and expire commands.
 
     Commands are an hour to 60 days apart from :data:`LOYALTY_EPOCH`; orders
-    are worth 1 to 500 CNY; some earnings are pending, some orders refunded.
+    are worth 1 to 500 CNY; some earnings are pending (locked until a time,
+    or held until a release gives them one), some orders refunded.
     """
     account = PointsAccount.open("member-1", policy=policy or draw(account_policies()))
     at = LOYALTY_EPOCH
@@ -122,6 +123,7 @@ def points_accounts(
                 at=at,
                 order_id=order,
                 locked_until=None if lock is None else at + lock,
+                held=lock is None and draw(st.booleans()),
             )
         elif kind == "spend" and account.balance() > 0 and (record is None or not record.spent):
             totals.setdefault(order, draw(_ORDER_TOTALS))
@@ -135,7 +137,13 @@ def points_accounts(
             except NotEnoughPoints:
                 continue
         elif kind == "release" and record is not None and record.earned_lot is not None:
-            account, _ = account.release(order, key=f"release:{order}:{step}", at=at)
+            window = draw(_LOCKS)
+            account, _ = account.release(
+                order,
+                key=f"release:{order}:{step}",
+                at=at,
+                until=None if window is None else at + window,
+            )
         elif kind == "refund" and record is not None:
             left = totals[order] - refunded.get(order, Money.zero("CNY"))
             if left.is_zero():
