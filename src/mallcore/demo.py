@@ -200,6 +200,7 @@ def run_demo(out: TextIO) -> Order:
         promotions=_promotions(),
         coupons=_wallet(),
         shipping=_shipping(),
+        earning=EarningPolicy(),
     )
     held = story.stock("cup-white")
     story.say(
@@ -263,7 +264,6 @@ def run_demo(out: TextIO) -> Order:
         clock=story.clock,
         events=story.log,
         order_id=order.id,
-        earning=EarningPolicy(),
     )
     story.happened()
     story.say(f"  alice: {_balance(story)} points")

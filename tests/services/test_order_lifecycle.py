@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from mallcore.errors import InvalidSignature, InvalidValue, OutOfStock, PaymentMismatch
-from mallcore.loyalty import EarningPolicy
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatus, OrderStatusChanged
 from mallcore.pricing import Customer, Tier, TieredAmountOff
@@ -227,38 +226,3 @@ def test_an_unknown_sku_in_the_cart_is_refused_by_name(shop: Shop) -> None:
 def test_an_empty_cart_is_refused(shop: Shop) -> None:
     with pytest.raises(InvalidValue, match="items: must name at least one SKU"):
         _place(shop, items={})
-
-
-def _points(shop: Shop, customer_id: str = "alice") -> int:
-    with shop.uow() as uow:
-        return uow.points.get(customer_id).balance()
-
-
-def test_confirming_receipt_credits_one_point_per_whole_yuan_paid_once(shop: Shop) -> None:
-    _place(shop)
-    _notify(shop, *_pay(shop))
-    _ship(shop)
-
-    for _ in range(2):
-        confirm_receipt(
-            uow=shop.uow(),
-            clock=shop.clock,
-            events=shop.events,
-            order_id="O-1",
-            earning=EarningPolicy(),
-        )
-
-    assert _points(shop) == 140
-
-
-def test_an_order_completed_by_the_job_earns_its_points_too(shop: Shop) -> None:
-    _place(shop)
-    _notify(shop, *_pay(shop))
-    _ship(shop)
-    shop.clock.advance(timedelta(days=7))
-
-    complete_due_orders(
-        uow=shop.uow(), clock=shop.clock, events=shop.events, earning=EarningPolicy()
-    )
-
-    assert _points(shop) == 140

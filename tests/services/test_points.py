@@ -1,21 +1,27 @@
-"""Points on an order's life: spent at placing, given back when it is cancelled unpaid."""
+"""Points on an order's life: spent at placing, held from payment, released at completion."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from mallcore.adapters import InMemoryEventLog, SqliteUnitOfWork
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock
-from mallcore.loyalty import PointsAccount, RedemptionPolicy
+from mallcore.errors import InvalidValue
+from mallcore.loyalty import EarningPolicy, EntryKind, PointsAccount, RedemptionPolicy
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports import UnitOfWork
 from mallcore.pricing import Customer
 from mallcore.services import (
     cancel_overdue_orders,
+    complete_due_orders,
+    confirm_receipt,
     handle_payment_notification,
     place_order,
+    ship_order,
     start_payment,
 )
 from mallcore.testing.fakes import FakeClock
@@ -128,3 +134,144 @@ def test_points_are_spent_and_given_back_on_sqlite_too(tmp_path: Path) -> None:
     cancel_overdue_orders(uow=SqliteUnitOfWork(path), clock=clock, events=events)
 
     assert (order.points_used, spent, _balance(SqliteUnitOfWork(path))) == (600, 400, 1_000)
+
+
+# One point per whole yuan paid for the goods (freight out): the EarningPolicy defaults.
+ONE_PER_YUAN = EarningPolicy()
+
+
+def _buy(shop: Shop, order_id: str = "O-1", items: dict[str, int] | None = None) -> Order:
+    """Place an order that earns points, and pay it (the provider notifies twice)."""
+    order = place_order(
+        uow=shop.uow(),
+        clock=shop.clock,
+        events=shop.events,
+        order_id=order_id,
+        customer=ALICE,
+        items=items if items is not None else {"tea": 2},
+        earning=ONE_PER_YUAN,
+    )
+    request = start_payment(uow=shop.uow(), gateway=shop.gateway, order_id=order_id)
+    body, headers = shop.gateway.pay(request.reference, at=shop.clock.now())
+    for _ in range(2):
+        handle_payment_notification(
+            uow=shop.uow(),
+            gateway=shop.gateway,
+            clock=shop.clock,
+            events=shop.events,
+            body=body,
+            headers=headers,
+        )
+    return order
+
+
+def _ship(shop: Shop, order_id: str = "O-1") -> None:
+    ship_order(
+        uow=shop.uow(),
+        courier=shop.courier,
+        clock=shop.clock,
+        events=shop.events,
+        order_id=order_id,
+        destination="330106",
+    )
+
+
+def _account(shop: Shop) -> PointsAccount:
+    with shop.uow() as uow:
+        return uow.points.get("alice")
+
+
+def test_an_order_remembers_the_points_its_checkout_priced(shop: Shop) -> None:
+    order = place_order(
+        uow=shop.uow(),
+        clock=shop.clock,
+        events=shop.events,
+        order_id="O-1",
+        customer=ALICE,
+        items={"tea": 2, "cup": 1},
+        earning=ONE_PER_YUAN,
+    )
+
+    assert order.points_to_earn == 150
+
+
+def test_paying_an_order_holds_its_points_pending_once(shop: Shop) -> None:
+    _buy(shop)
+
+    account = _account(shop)
+    assert (account.balance(), account.pending_points) == (0, 120)
+    assert [entry.kind for entry in account.ledger()] == [EntryKind.PENDING]
+
+
+def test_confirming_receipt_releases_the_held_points_once(shop: Shop) -> None:
+    _buy(shop)
+    _ship(shop)
+
+    for _ in range(2):
+        confirm_receipt(uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1")
+
+    account = _account(shop)
+    assert (account.balance(), account.pending_points) == (120, 0)
+
+
+def test_with_an_after_sales_window_the_points_wait_until_it_closes(shop: Shop) -> None:
+    _buy(shop)
+    _ship(shop)
+    window = timedelta(days=7)
+
+    confirm_receipt(
+        uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1", after_sales=window
+    )
+    completed = shop.clock.now()
+    before, _ = _account(shop).expire(completed + window - timedelta(seconds=1))
+    after, _ = _account(shop).expire(completed + window)
+
+    assert _account(shop).lot(0).locked_until == completed + window
+    assert (before.balance(), before.pending_points) == (0, 120)
+    assert (after.balance(), after.pending_points) == (120, 0)
+
+
+def test_an_order_completed_by_the_job_releases_its_points_too(shop: Shop) -> None:
+    _buy(shop)
+    _ship(shop)
+    shop.clock.advance(timedelta(days=7))
+
+    complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events)
+
+    assert _account(shop).balance() == 120
+
+
+def test_an_order_without_an_earning_policy_holds_no_points(shop: Shop) -> None:
+    order = _place(shop, "O-1", {"tea": 1})
+    request = start_payment(uow=shop.uow(), gateway=shop.gateway, order_id="O-1")
+    body, headers = shop.gateway.pay(request.reference, at=shop.clock.now())
+
+    handle_payment_notification(
+        uow=shop.uow(),
+        gateway=shop.gateway,
+        clock=shop.clock,
+        events=shop.events,
+        body=body,
+        headers=headers,
+    )
+
+    assert order.points_to_earn == 0
+    with shop.uow() as uow, pytest.raises(LookupError):
+        uow.points.get("alice")
+
+
+def test_a_negative_after_sales_window_is_refused_and_changes_nothing(shop: Shop) -> None:
+    _buy(shop)
+    _ship(shop)
+
+    with pytest.raises(InvalidValue, match="after_sales: must be a timedelta, not negative"):
+        confirm_receipt(
+            uow=shop.uow(),
+            clock=shop.clock,
+            events=shop.events,
+            order_id="O-1",
+            after_sales=timedelta(days=-1),
+        )
+
+    with shop.uow() as uow:
+        assert uow.orders.get("O-1").status is OrderStatus.SHIPPED

@@ -182,6 +182,8 @@ class Order:
     status: OrderStatus = OrderStatus.AWAITING_PAYMENT
     coupon_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
     points_used: int = 0
+    points_to_earn: int = 0
+    """The points the order earns, fixed at checkout: held from payment, released at completion."""
     payment_id: str | None = None
     paid_at: datetime | None = None
     shipments: tuple[Shipment, ...] = attrs.field(default=(), converter=_tuple)
@@ -197,6 +199,7 @@ class Order:
         _text(f"{where}.customer_id", self.customer_id)
         _count(f"{where}.version", self.version, minimum=0)
         _count(f"{where}.points_used", self.points_used, minimum=0)
+        _count(f"{where}.points_to_earn", self.points_to_earn, minimum=0)
         if not self.lines:
             raise InvalidValue(f"{where}.lines", self.lines, "must hold at least one line")
         line_ids = [line.line_id for line in self.lines]
@@ -235,7 +238,9 @@ class Order:
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """A new order from a priced cart, waiting for payment for ``pay_within``.
 
-        ``freight`` defaults to the quote's freight (none: zero).
+        ``freight`` defaults to the quote's freight (none: zero). The order
+        earns the points the quote previews (``Quote.points_earned``; none
+        without an earning policy).
         """
         require_aware("placed_at", placed_at)
         if not isinstance(pay_within, timedelta) or pay_within <= timedelta(0):
@@ -260,6 +265,7 @@ class Order:
             pay_by=placed_at + pay_within,
             coupon_ids=quote.coupon_ids,
             points_used=quote.points.points if quote.points is not None else 0,
+            points_to_earn=quote.points_earned.points if quote.points_earned is not None else 0,
         )
         return order, (OrderPlaced(order.id, customer_id, order.payable, order.pay_by),)
 

@@ -1,24 +1,27 @@
-"""The points side of an order: what it spends, what a cancellation returns, what it earns."""
+"""The points side of an order: spent at placing, held from payment, released at completion.
+
+A cancellation returns what the order spent; a refund (:mod:`.after_sales`)
+takes back what it earned in proportion and returns what it spent.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from mallcore.errors import NotFound
-from mallcore.loyalty import (
-    EarningLine,
-    EarningPolicy,
-    Entry,
-    PointsAccount,
-    Purchase,
-    RedemptionPolicy,
-    points_for,
-)
+from mallcore.errors import InvalidValue, NotFound
+from mallcore.loyalty import Entry, PointsAccount, RedemptionPolicy
 from mallcore.orders import Order
 from mallcore.ports import UnitOfWork
 from mallcore.pricing import PointsOffer
 
-__all__ = ["credit_order_points", "points_offer", "return_order_points", "spend_order_points"]
+__all__ = [
+    "after_sales_window",
+    "hold_order_points",
+    "points_offer",
+    "release_order_points",
+    "return_order_points",
+    "spend_order_points",
+]
 
 
 def _account(uow: UnitOfWork, customer_id: str) -> PointsAccount:
@@ -70,27 +73,37 @@ def return_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple
     return entries
 
 
-def credit_order_points(
-    uow: UnitOfWork, order: Order, policy: EarningPolicy, *, at: datetime
-) -> tuple[Entry, ...]:
-    """Credit the points ``order`` earns under ``policy`` to its customer's account (once)."""
-    purchase = Purchase(
-        currency=order.currency,
-        lines=[
-            EarningLine(sku_id=line.sku_id, paid=line.payable)
-            for line in order.lines
-            if not line.gift
-        ],
-        freight_paid=order.freight,
-        at=at,
-    )
-    earned = points_for(purchase, policy).points
-    if not earned:
+def hold_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple[Entry, ...]:
+    """Credit the points a paid ``order`` earns as held (pending) points, once."""
+    if not order.points_to_earn:
         return ()
-    account = _account(uow, order.customer_id)
-    account, entries = account.earn(
-        earned, key=f"order:{order.id}:earned", at=at, order_id=order.id
+    account, entries = _account(uow, order.customer_id).earn(
+        order.points_to_earn, key=f"order:{order.id}:earned", at=at, order_id=order.id, held=True
     )
     if entries:
         uow.points.save(account)
     return entries
+
+
+def release_order_points(
+    uow: UnitOfWork, order: Order, *, at: datetime, after_sales: timedelta
+) -> tuple[Entry, ...]:
+    """Release a completed ``order``'s held points: now, or once ``after_sales`` has passed."""
+    if not order.points_to_earn:
+        return ()
+    account, entries = uow.points.get(order.customer_id).release(
+        order.id,
+        key=f"order:{order.id}:completed",
+        at=at,
+        until=at + after_sales if after_sales else None,
+    )
+    if entries:
+        uow.points.save(account)
+    return entries
+
+
+def after_sales_window(value: object) -> timedelta:
+    """``value`` if it is a timedelta, not negative: how long a completed order's points wait."""
+    if not isinstance(value, timedelta) or value < timedelta(0):
+        raise InvalidValue("after_sales", value, "must be a timedelta, not negative")
+    return value

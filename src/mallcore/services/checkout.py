@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from mallcore.catalog import CategoryTree
 from mallcore.errors import InvalidValue
-from mallcore.loyalty import RedemptionPolicy
+from mallcore.loyalty import EarningPolicy, RedemptionPolicy
 from mallcore.orders import DEFAULT_PAYMENT_WINDOW, Order
 from mallcore.ports import Clock, EventPublisher, UnitOfWork
 from mallcore.pricing import Cart, Coupon, Customer, PointsOffer, Promotion, Quote, quote
@@ -34,12 +34,14 @@ def price_cart(
     shipping: ShippingSetup | None = None,
     destination: str | None = None,
     points: PointsOffer | None = None,
+    earning: EarningPolicy | None = None,
 ) -> Quote:
     """Price ``items`` (SKU id -> quantity) at the catalog's prices now, for ``customer``.
 
     With a ``shipping`` set-up the quote carries the freight to
     ``destination`` (default: the customer's region); with ``points`` the
-    shopper's points come off the goods. Raises NotFound for an
+    shopper's points come off the goods; with ``earning`` the quote
+    previews the points the order earns. Raises NotFound for an
     unknown SKU and InvalidValue for one not on sale now.
     """
     now = clock.now()
@@ -63,6 +65,7 @@ def price_cart(
         shipping=shipping,
         destination=destination,
         points=points,
+        earning=earning,
     )
 
 
@@ -82,6 +85,7 @@ def place_order(
     pay_within: timedelta = DEFAULT_PAYMENT_WINDOW,
     points: RedemptionPolicy | None = None,
     points_requested: int | None = None,
+    earning: EarningPolicy | None = None,
 ) -> Order:
     """Price ``items`` (freight included with ``shipping``), hold their stock, save the order.
 
@@ -89,7 +93,9 @@ def place_order(
     With a redemption policy in ``points``, the customer's stored points
     (``points_requested`` of them, or as many as the policy allows) come off
     the goods and are spent in the same transaction; the order remembers
-    how many (``Order.points_used``).
+    how many (``Order.points_used``). With an ``earning`` policy the order
+    remembers the points it earns (``Order.points_to_earn``), fixed at
+    checkout: held from payment, released at completion.
 
     All or nothing: OutOfStock for any SKU leaves every stock as it was.
     Placing an ``order_id`` that exists raises StaleVersion.
@@ -111,6 +117,7 @@ def place_order(
             shipping=shipping,
             destination=destination,
             points=offer,
+            earning=earning,
         )
         now = clock.now()
         order, placed = Order.place(

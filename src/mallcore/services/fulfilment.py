@@ -7,11 +7,11 @@ the order's last package delivers it, and a repeat changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
-from mallcore.loyalty import EarningPolicy
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports import Clock, Courier, EventPublisher, TrackingEvent, TrackingStatus, UnitOfWork
-from mallcore.services._points import credit_order_points
+from mallcore.services._points import after_sales_window, release_order_points
 
 __all__ = ["confirm_receipt", "handle_tracking_event", "ship_order"]
 
@@ -71,20 +71,21 @@ def confirm_receipt(
     clock: Clock,
     events: EventPublisher,
     order_id: str,
-    earning: EarningPolicy | None = None,
+    after_sales: timedelta = timedelta(0),
 ) -> Order:
-    """The customer confirms receipt (确认收货): the order is completed and earns its points.
+    """The customer confirms receipt (确认收货): the order is completed, its points released.
 
-    With an ``earning`` policy, the points the order earns are credited to
-    the customer's account in the same transaction, once.
+    The points held since payment are released in the same transaction: at
+    once, or when the ``after_sales`` window has passed since completion.
     """
+    window = after_sales_window(after_sales)
     with uow:
         order = uow.orders.get(order_id)
         completed, changes = order.complete(at=clock.now())
         if not changes:
             return completed
-        credited = credit_order_points(uow, completed, earning, at=clock.now()) if earning else ()
+        released = release_order_points(uow, completed, at=clock.now(), after_sales=window)
         uow.orders.save(completed)
         uow.commit()
-    events.publish([*changes, *credited])
+    events.publish([*changes, *released])
     return completed

@@ -11,9 +11,12 @@ from datetime import timedelta
 from typing import Final
 
 from mallcore.errors import StaleVersion
-from mallcore.loyalty import EarningPolicy
 from mallcore.ports import Clock, EventPublisher, UnitOfWork
-from mallcore.services._points import credit_order_points, return_order_points
+from mallcore.services._points import (
+    after_sales_window,
+    release_order_points,
+    return_order_points,
+)
 from mallcore.services._stock import release_order_stock
 
 __all__ = ["DEFAULT_CONFIRMATION_WINDOW", "cancel_overdue_orders", "complete_due_orders"]
@@ -51,12 +54,14 @@ def complete_due_orders(
     clock: Clock,
     events: EventPublisher,
     after: timedelta = DEFAULT_CONFIRMATION_WINDOW,
-    earning: EarningPolicy | None = None,
+    after_sales: timedelta = timedelta(0),
 ) -> list[str]:
     """Complete every shipped or delivered order whose confirmation window is over; their ids.
 
-    With an ``earning`` policy each completed order's points are credited too.
+    Each completed order's held points are released, at once or when the
+    ``after_sales`` window has passed (as :func:`confirm_receipt` does).
     """
+    window = after_sales_window(after_sales)
     now = clock.now()
     with uow:
         candidates = list(uow.orders.due_for_completion())
@@ -66,12 +71,12 @@ def complete_due_orders(
             order, changes = uow.orders.get(order_id).complete_if_due(now=now, after=after)
             if not changes:
                 continue
-            credited = credit_order_points(uow, order, earning, at=now) if earning else ()
+            released = release_order_points(uow, order, at=now, after_sales=window)
             uow.orders.save(order)
             try:
                 uow.commit()
             except StaleVersion:
                 continue
-        events.publish([*changes, *credited])
+        events.publish([*changes, *released])
         completed.append(order_id)
     return completed

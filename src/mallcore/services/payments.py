@@ -6,9 +6,11 @@ nothing changed), then:
 - declined: nothing changes (the order keeps waiting until its deadline);
 - the payment already applied (a repeat): nothing changes;
 - the order waits for payment: the amount must equal the payable
-  (PaymentMismatch otherwise, nothing changes); the order is paid and its
-  held stock deducted. If a hold lapsed and the units went to someone else,
-  the payment is refunded in full and the order cancelled;
+  (PaymentMismatch otherwise, nothing changes); the order is paid, its
+  held stock deducted and the points it earns credited as held (pending
+  until it completes, key ``order:<id>:earned``), all in one transaction.
+  If a hold lapsed and the units went to someone else, the payment is
+  refunded in full and the order cancelled;
 - the order no longer takes a payment (cancelled at its deadline, or paid by
   another payment): the payment is refunded in full.
 
@@ -35,7 +37,7 @@ from mallcore.ports import (
     Refund,
     UnitOfWork,
 )
-from mallcore.services._points import return_order_points
+from mallcore.services._points import hold_order_points, return_order_points
 from mallcore.services._stock import deduct_order_stock, release_order_stock
 
 __all__ = ["PaymentHandled", "PaymentOutcome", "handle_payment_notification", "start_payment"]
@@ -112,7 +114,8 @@ def handle_payment_notification(
             refund = _refund(gateway, notification)
             events.publish([*changes, *released, *returned])
             return PaymentHandled(order_id=order.id, outcome=PaymentOutcome.REFUNDED, refund=refund)
+        held = hold_order_points(uow, paid, at=clock.now())
         uow.orders.save(paid)
         uow.commit()
-    events.publish([*changes, *stock_events])
+    events.publish([*changes, *stock_events, *held])
     return PaymentHandled(order_id=order.id, outcome=PaymentOutcome.PAID)

@@ -77,6 +77,7 @@ def orders(
         freight=draw(_unit_amounts(code)),
         placed_at=placed_at,
         pay_by=placed_at + timedelta(minutes=draw(st.integers(1, 24 * 60))),
+        points_to_earn=draw(st.integers(0, 500)),
     )
     status = draw(statuses if statuses is not None else st.sampled_from(OrderStatus))
     at = placed_at
