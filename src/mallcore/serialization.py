@@ -277,7 +277,13 @@ _register_pricing()
 
 # orders: order events are a tagged union ("kind": "order_placed", ...)
 def _register_orders() -> None:
-    from mallcore.orders import OrderEvent, OrderPlaced, OrderStatusChanged, PackageShipped
+    from mallcore.orders import (
+        OrderEvent,
+        OrderPlaced,
+        OrderRefunded,
+        OrderStatusChanged,
+        PackageShipped,
+    )
 
     register_tagged_union(
         OrderEvent,
@@ -285,6 +291,7 @@ def _register_orders() -> None:
             OrderPlaced: "order_placed",
             OrderStatusChanged: "order_status_changed",
             PackageShipped: "package_shipped",
+            OrderRefunded: "order_refunded",
         },
     )
 

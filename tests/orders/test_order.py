@@ -209,14 +209,6 @@ def test_a_delivered_order_is_auto_confirmed_after_its_window() -> None:
     assert after.completed_at == PLACED + timedelta(days=10)
 
 
-def test_a_partly_shipped_order_cannot_be_closed() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
-    part, _ = paid.ship(waybill="SF1", carrier="SF", at=PLACED, items={"cup": 1})
-
-    with pytest.raises(IllegalTransition, match="from partly shipped to closed"):
-        part.close(reason="refunded in full", at=PLACED)
-
-
 def test_an_order_refuses_a_naive_time() -> None:
     with pytest.raises(InvalidValue, match="at"):
         _tea_order().cancel(reason="customer asked", at=datetime(2026, 11, 11))

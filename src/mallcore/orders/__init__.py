@@ -4,11 +4,13 @@ See docs/orders.md. The main names:
 
 - :class:`Order`: placed from a priced cart (:meth:`Order.place`), then moved
   by commands (``pay``, ``ship``, ``deliver``, ``complete``, ``cancel``,
-  ``expire``, ``close``), each returning the new order and its events.
+  ``expire``, ``refund``), each returning the new order and its events.
 - :class:`OrderStatus` and :data:`TRANSITIONS`: the states and the one table
   of allowed moves.
 - :class:`OrderLine`, :class:`Shipment`: what was bought at what price per
   unit, and the packages sent.
+- :class:`OrderRefund`, :class:`RefundedUnits`: an after-sales refund, the
+  units it returned and what each had cost.
 """
 
 from mallcore.orders.order import (
@@ -17,8 +19,11 @@ from mallcore.orders.order import (
     OrderEvent,
     OrderLine,
     OrderPlaced,
+    OrderRefund,
+    OrderRefunded,
     OrderStatusChanged,
     PackageShipped,
+    RefundedUnits,
     Shipment,
 )
 from mallcore.orders.status import TRANSITIONS, OrderStatus
@@ -29,9 +34,12 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderPlaced",
+    "OrderRefund",
+    "OrderRefunded",
     "OrderStatus",
     "OrderStatusChanged",
     "PackageShipped",
+    "RefundedUnits",
     "Shipment",
     "TRANSITIONS",
 ]

@@ -16,6 +16,15 @@ Theory of operation:
 - Shipping may be partial: each :meth:`Order.ship` sends some units in one
   package (a :class:`Shipment` with its waybill); the order is SHIPPED once
   every unit has left.
+- After-sales refunds (:meth:`Order.refund`, 售后退款) return units of lines
+  and part of the freight. Each refunded unit returns exactly what was paid
+  for it, **the last units of a line first**: the pricing engine leaves a
+  discount's leftover cents, and an item promotion's free or cheaper unit,
+  on the last units, so the units a customer keeps keep the prices they
+  were sold at. A unit is refunded once; the refunds never exceed what was
+  paid. A paid order refunds only units not yet shipped (they will not
+  ship); once shipped, returned ones. The refund that leaves no unit closes
+  the order (unless it is completed: after-sales sits on top of that).
 - Time is passed in (``at=``, ``now=``); nothing here reads the clock.
 """
 
@@ -39,8 +48,11 @@ __all__ = [
     "OrderEvent",
     "OrderLine",
     "OrderPlaced",
+    "OrderRefund",
+    "OrderRefunded",
     "OrderStatusChanged",
     "PackageShipped",
+    "RefundedUnits",
     "Shipment",
 ]
 
@@ -48,6 +60,10 @@ DEFAULT_PAYMENT_WINDOW: Final = timedelta(minutes=30)
 """How long an order waits for payment unless told (a usual 待付款 limit)."""
 
 PAYMENT_TIMEOUT: Final = "payment timeout"
+
+_REFUNDABLE: Final = frozenset(
+    {OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED}
+)
 
 
 def _text(field: str, value: object) -> str:
@@ -123,6 +139,65 @@ class Shipment:
             _count(f"shipment.items[{line_id!r}]", quantity, minimum=1)
 
 
+@attrs.frozen(kw_only=True)
+class RefundedUnits:
+    """Units of one line in a refund, each with what was paid for it (what it returns)."""
+
+    line_id: str
+    amounts: tuple[Money, ...] = attrs.field(converter=_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        _text("refunded units.line_id", self.line_id)
+        if not self.amounts:
+            raise InvalidValue(
+                f"refunded units {self.line_id!r}.amounts", self.amounts, "must hold a unit"
+            )
+
+    @property
+    def quantity(self) -> int:
+        """How many units are refunded."""
+        return len(self.amounts)
+
+
+@attrs.frozen(kw_only=True)
+class OrderRefund:
+    """One after-sales refund (售后退款): the units and freight returned, when and why.
+
+    ``before_shipping`` says the units had not left (a paid order's refund:
+    they will not ship); otherwise they were shipped (returned, or kept
+    under a refund-only agreement).
+    """
+
+    id: str
+    units: tuple[RefundedUnits, ...] = attrs.field(converter=_tuple)
+    freight: Money
+    at: datetime
+    reason: str
+    before_shipping: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        _text("refund.id", self.id)
+        _text(f"refund {self.id!r}.reason", self.reason)
+        require_aware(f"refund {self.id!r}.at", self.at)
+        if self.freight.is_negative():
+            raise InvalidValue(f"refund {self.id!r}.freight", self.freight, "must not be negative")
+
+    @property
+    def goods(self) -> Money:
+        """What the refunded units return: the sum of what was paid for each."""
+        amounts = (amount for part in self.units for amount in part.amounts)
+        return total(amounts, self.freight.currency)
+
+    @property
+    def amount(self) -> Money:
+        """The whole refund: the units' amounts plus the freight returned."""
+        return self.goods + self.freight
+
+    def quantities(self) -> dict[str, int]:
+        """Units refunded, per line id."""
+        return {part.line_id: part.quantity for part in self.units}
+
+
 @attrs.frozen
 class OrderPlaced:
     """An order was placed and waits for payment until ``pay_by``."""
@@ -152,7 +227,15 @@ class PackageShipped:
     shipment: Shipment
 
 
-OrderEvent: TypeAlias = OrderPlaced | OrderStatusChanged | PackageShipped
+@attrs.frozen
+class OrderRefunded:
+    """A refund of the order was recorded (the money goes back through the payment gateway)."""
+
+    order_id: str
+    refund: OrderRefund
+
+
+OrderEvent: TypeAlias = OrderPlaced | OrderStatusChanged | PackageShipped | OrderRefunded
 """What an order command reports."""
 
 
@@ -187,6 +270,7 @@ class Order:
     payment_id: str | None = None
     paid_at: datetime | None = None
     shipments: tuple[Shipment, ...] = attrs.field(default=(), converter=_tuple)
+    refunds: tuple[OrderRefund, ...] = attrs.field(default=(), converter=_tuple)
     delivered_at: datetime | None = None
     completed_at: datetime | None = None
     ended_at: datetime | None = None
@@ -224,6 +308,30 @@ class Order:
                 raise InvalidValue(
                     f"{where}.shipments", shipped, f"must not ship more of line {line_id!r}"
                 )
+        self._check_refunds(where, quantities)
+
+    def _check_refunds(self, where: str, quantities: dict[str, int]) -> None:
+        ids = [refund.id for refund in self.refunds]
+        if len(set(ids)) != len(ids):
+            raise InvalidValue(f"{where}.refunds", ids, "must have distinct ids")
+        currencies = {refund.amount.currency for refund in self.refunds}
+        if currencies - {self.currency}:
+            raise InvalidValue(f"{where}.refunds", sorted(currencies), f"must be {self.currency}")
+        shipped = self.shipped_quantities()
+        unsent = self._refunded(before_shipping=True)
+        sent = self._refunded(before_shipping=False)
+        for line_id in {*unsent, *sent}:
+            left = quantities.get(line_id, 0) - shipped.get(line_id, 0)
+            if unsent.get(line_id, 0) > left or sent.get(line_id, 0) > shipped.get(line_id, 0):
+                raise InvalidValue(
+                    f"{where}.refunds",
+                    unsent.get(line_id, 0) + sent.get(line_id, 0),
+                    f"must refund only units of line {line_id!r} it sold, each once",
+                )
+        if self.refunded_freight() > self.freight:
+            raise InvalidValue(
+                f"{where}.refunds", self.refunded_freight(), f"must not exceed the {self.freight}"
+            )
 
     @classmethod
     def place(
@@ -297,13 +405,49 @@ class Order:
         return shipped
 
     def unshipped_quantities(self) -> dict[str, int]:
-        """Units still to ship, per line id (lines fully shipped left out)."""
+        """Units still to ship, per line id: neither shipped nor refunded before shipping."""
         shipped = self.shipped_quantities()
-        left = {line.line_id: line.quantity - shipped.get(line.line_id, 0) for line in self.lines}
+        unsent = self._refunded(before_shipping=True)
+        left = {
+            line.line_id: line.quantity - shipped.get(line.line_id, 0) - unsent.get(line.line_id, 0)
+            for line in self.lines
+        }
         return {line_id: quantity for line_id, quantity in left.items() if quantity}
 
+    def _refunded(self, *, before_shipping: bool) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for refund in self.refunds:
+            if refund.before_shipping is before_shipping:
+                for line_id, quantity in refund.quantities().items():
+                    counts[line_id] = counts.get(line_id, 0) + quantity
+        return counts
+
+    def refunded_quantities(self) -> dict[str, int]:
+        """Units refunded so far, per line id (lines with none left out)."""
+        unsent, sent = self._refunded(before_shipping=True), self._refunded(before_shipping=False)
+        return {line_id: unsent.get(line_id, 0) + sent.get(line_id, 0) for line_id in unsent | sent}
+
+    def refundable_quantities(self) -> dict[str, int]:
+        """Units a refund may return now, per line id: unshipped ones while paid, then the rest."""
+        if self.status not in _REFUNDABLE:
+            return {}
+        if self.status is OrderStatus.PAID:
+            return self.unshipped_quantities()
+        refunded = self.refunded_quantities()
+        left = {line.line_id: line.quantity - refunded.get(line.line_id, 0) for line in self.lines}
+        return {line_id: quantity for line_id, quantity in left.items() if quantity}
+
+    def refunded_freight(self) -> Money:
+        """The freight returned by the refunds so far."""
+        return total((refund.freight for refund in self.refunds), self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        """What the refunds returned so far, units and freight: never above :attr:`payable`."""
+        return total((refund.amount for refund in self.refunds), self.currency)
+
     def is_final(self) -> bool:
-        """Whether nothing can happen to the order any more."""
+        """Whether the status can move no more (a completed order may still be refunded)."""
         return not TRANSITIONS[self.status]
 
     # commands --------------------------------------------------------------------
@@ -410,11 +554,94 @@ class Order:
             return self, ()
         return self.cancel(reason=PAYMENT_TIMEOUT, at=now)
 
-    def close(self, *, reason: str, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
-        """Close a paid, unshipped order refunded in full (已关闭); again changes nothing."""
-        _text("reason", reason)
-        if self.status is OrderStatus.CLOSED:
+    def refund(
+        self,
+        refund_id: str,
+        *,
+        units: Mapping[str, int],
+        at: datetime,
+        reason: str,
+        freight: Money | None = None,
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Refund ``units`` (line id -> count) and ``freight``: what was paid for each, once.
+
+        Allowed on paid, shipped, delivered and completed orders. A paid
+        order refunds units not shipped yet (they will not ship); once
+        shipped, the order refunds shipped units. Each line's last units go
+        first. ``freight`` None returns the freight left when the refund
+        leaves a never-shipped order nothing to ship, none otherwise. The
+        refund leaving no unit closes the order (a completed order stays
+        completed); a paid order left with only shipped units is shipped.
+        A ``refund_id`` recorded before changes nothing.
+        """
+        _text("refund_id", refund_id)
+        if any(refund.id == refund_id for refund in self.refunds):
             return self, ()
-        if self.shipments:
-            raise IllegalTransition("order", self.id, "partly shipped", OrderStatus.CLOSED.value)
-        return self._move(OrderStatus.CLOSED, at, reason, ended_at=at, end_reason=reason)
+        _text("reason", reason)
+        require_aware("at", at)
+        if self.status not in _REFUNDABLE:
+            raise IllegalTransition("order", self.id, self.status.value, "refunded")
+        before_shipping = self.status is OrderStatus.PAID
+        parts = self._refund_units(units, before_shipping=before_shipping)
+        refunded = {part.line_id: part.quantity for part in parts}
+        unsent = self.unshipped_quantities() if before_shipping else {}
+        nothing_to_ship = all(unsent[line_id] == refunded.get(line_id, 0) for line_id in unsent)
+        refund = OrderRefund(
+            id=refund_id,
+            units=parts,
+            freight=self._refund_freight(
+                freight, default=before_shipping and not self.shipments and nothing_to_ship
+            ),
+            at=at,
+            reason=reason,
+            before_shipping=before_shipping,
+        )
+        if not parts and refund.freight.is_zero():
+            raise InvalidValue("units", dict(units), "must name a unit, or freight, to refund")
+        new = attrs.evolve(self, refunds=(*self.refunds, refund))
+        done: tuple[OrderEvent, ...] = (OrderRefunded(self.id, refund),)
+        sold = {line.line_id: line.quantity for line in self.lines}
+        if self.status is not OrderStatus.COMPLETED and new.refunded_quantities() == sold:
+            closed, moved = new._move(
+                OrderStatus.CLOSED, at, reason, ended_at=at, end_reason=reason
+            )
+            return closed, (*done, *moved)
+        if before_shipping and nothing_to_ship:
+            shipped, moved = new._move(OrderStatus.SHIPPED, at, reason)
+            return shipped, (*done, *moved)
+        return attrs.evolve(new, version=self.version + 1), done
+
+    def _refund_units(
+        self, units: Mapping[str, int], *, before_shipping: bool
+    ) -> tuple[RefundedUnits, ...]:
+        """The units asked for, each line's last unrefunded units first, or InvalidValue."""
+        left = self.refundable_quantities()
+        which = "unshipped" if before_shipping else "unrefunded"
+        done = self.refunded_quantities()
+        parts = []
+        for line_id, count in units.items():
+            field = f"units[{line_id!r}]"
+            if line_id not in {line.line_id for line in self.lines}:
+                raise InvalidValue(field, line_id, f"is not a line of order {self.id!r}")
+            _count(field, count, minimum=1)
+            if count > left.get(line_id, 0):
+                raise InvalidValue(
+                    field, count, f"must not exceed the {left.get(line_id, 0)} {which} units"
+                )
+            latest_first = self.line(line_id).unit_payables[::-1]
+            start = done.get(line_id, 0)
+            parts.append(
+                RefundedUnits(line_id=line_id, amounts=latest_first[start : start + count])
+            )
+        return tuple(parts)
+
+    def _refund_freight(self, freight: Money | None, *, default: bool) -> Money:
+        """The freight a refund returns: ``freight``, checked, or, with ``default``, all left."""
+        left = self.freight - self.refunded_freight()
+        if freight is None:
+            return left if default else Money.zero(self.currency)
+        if not isinstance(freight, Money) or freight.currency != self.currency:
+            raise InvalidValue("freight", freight, f"must be a Money in {self.currency}")
+        if freight.is_negative() or freight > left:
+            raise InvalidValue("freight", freight, f"must be between 0 and the {left} left")
+        return freight

@@ -29,7 +29,7 @@ from mallcore.testing.strategies._loyalty import (
     tier_programs,
 )
 from mallcore.testing.strategies._money import amounts, currencies
-from mallcore.testing.strategies._orders import order_lines, orders
+from mallcore.testing.strategies._orders import order_lines, orders, refund_requests
 from mallcore.testing.strategies._pricing import (
     cart_lines,
     carts,
@@ -76,6 +76,7 @@ __all__ = [
     "quote_documents",
     "rates",
     "redemption_policies",
+    "refund_requests",
     "reservations",
     "shipment_lines",
     "shipments",

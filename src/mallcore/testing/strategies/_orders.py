@@ -11,7 +11,7 @@ from mallcore.orders import Order, OrderLine, OrderStatus
 from mallcore.testing.strategies._catalog import aware_datetimes
 from mallcore.testing.strategies._money import currencies
 
-__all__ = ["order_lines", "orders"]
+__all__ = ["order_lines", "orders", "refund_requests"]
 
 
 def _unit_amounts(currency: str) -> st.SearchStrategy[Money]:
@@ -46,7 +46,7 @@ _PATHS = {
     OrderStatus.DELIVERED: ("pay", "ship", "deliver"),
     OrderStatus.COMPLETED: ("pay", "ship", "deliver", "complete"),
     OrderStatus.CANCELLED: ("cancel",),
-    OrderStatus.CLOSED: ("pay", "close"),
+    OrderStatus.CLOSED: ("pay", "refund all"),
 }
 
 
@@ -61,7 +61,9 @@ def orders(
 ) -> Order:
     """Orders in a status drawn from ``statuses`` (all by default), reached by real commands.
 
-    A PAID order may be partly shipped. Each order is placed and then moved
+    A PAID order may be partly shipped; a shipped, delivered or completed
+    one may have had a unit refunded; a CLOSED one was refunded whole before
+    shipping. Each order is placed and then moved
     through :class:`~mallcore.orders.Order`'s own commands, so every field is
     one the lifecycle can produce.
     """
@@ -94,9 +96,29 @@ def orders(
         elif step == "cancel":
             order, _ = order.cancel(reason="changed my mind", at=at)
         else:
-            order, _ = order.close(reason="refunded in full", at=at)
+            everything = {line.line_id: line.quantity for line in order.lines}
+            order, _ = order.refund("R-ALL", units=everything, at=at, reason="out of stock")
     units = sum(line.quantity for line in order.lines)
     if status is OrderStatus.PAID and units > 1 and draw(st.booleans()):
         at += timedelta(minutes=draw(st.integers(0, 60)))
         order, _ = order.ship(waybill="SF-PART", carrier="SF", at=at, items={"L1": 1})
+    elif status in _AFTER_SHIPPING and units > 1 and draw(st.booleans()):
+        at += timedelta(minutes=draw(st.integers(0, 60 * 24)))
+        order, _ = order.refund("R-PART", units={"L1": 1}, at=at, reason="damaged in transit")
     return order
+
+
+_AFTER_SHIPPING = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
+
+
+@st.composite
+def refund_requests(draw: st.DrawFn, order: Order) -> dict[str, int]:
+    """Units of ``order`` a refund may return now (line id -> count), at least one unit.
+
+    Empty when nothing is left to refund (``order.refundable_quantities()``).
+    """
+    left = order.refundable_quantities()
+    if not left:
+        return {}
+    line_ids = draw(st.lists(st.sampled_from(sorted(left)), min_size=1, unique=True))
+    return {line_id: draw(st.integers(1, left[line_id])) for line_id in line_ids}
