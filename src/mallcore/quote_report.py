@@ -53,6 +53,11 @@ def _render_freight(freight: FreightQuote, priced: Quote) -> list[str]:
     rows = [
         f"Freight:                {freight.amount.amount}  (charged {freight.charged.amount}"
         f" by {method}; coupon {freight.voucher_id or 'none'})",
+        *(
+            [f"Freight paid by points: {_minus(priced.freight_points)}"]
+            if priced.freight_points is not None and not priced.freight_points.is_zero()
+            else []
+        ),
         f"Amount due:             {priced.amount_due().amount}",
         "",
         "Freight explained:",
@@ -103,7 +108,9 @@ def render_quote(priced: Quote) -> str:
     if priced.freight is not None:
         rows += _render_freight(priced.freight, priced)
     if priced.points_earned is not None:
-        rows.append(f"Points earned:          {priced.points_earned.points}")
+        earned = priced.points_earned
+        parts = ", ".join(f"{part.rule} {part.points}" for part in earned.parts)
+        rows.append(f"Points earned:          {earned.points}" + (f"  ({parts})" if parts else ""))
     rows += ["", "Rules:"]
     rows.extend(
         f"  {o.rule_id:<24} {o.kind:<22} {o.status.value:<16} {_explain(o)}".rstrip()

@@ -9,14 +9,14 @@ reads one through :mod:`mallcore.serialization`, so a bad file raises
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import attrs
 
 from mallcore.errors import InvalidDocument, InvalidValue
-from mallcore.loyalty import EarningPolicy
+from mallcore.loyalty import EarningPolicy, TierProgram
 from mallcore.money import Money, Rounding
 from mallcore.pricing import (
     Cart,
@@ -99,12 +99,13 @@ class CartItem:
 
 @attrs.frozen(kw_only=True)
 class CustomerDocument:
-    """The customer: tier, first order or not, region, usage counts and coupon wallet."""
+    """The customer: tier, first order or not, region, birthday, usage counts and coupon wallet."""
 
     id: str
     tier: str | None = None
     is_new: bool = False
     region: str | None = None
+    birthday: date | None = None
     usage: Usage = attrs.field(factory=Usage, converter=_usage)
     wallet: tuple[Coupon, ...] = attrs.field(default=(), converter=_tuple)
 
@@ -118,7 +119,9 @@ class QuoteDocument:
     ``shipping_method`` (default: the cheapest). With ``points`` (the
     redemption policy, the points the customer has and may ask for), points
     come off the goods (积分抵扣); with ``earning`` the quote shows the points
-    the order would earn.
+    the order would earn. With ``tiers`` (the member tier programme), the
+    customer's tier brings its benefits: discount, free shipping, points
+    multiplier.
     """
 
     now: datetime
@@ -138,13 +141,14 @@ class QuoteDocument:
     shipping_method: str | None = None
     points: PointsOffer | None = None
     earning: EarningPolicy | None = None
+    tiers: TierProgram | None = None
 
     def problems(self) -> list[str]:
         """What the engine would refuse, each as ``"$.path: reason"``; empty when none.
 
         Prices in another currency than the document's or below zero, cart
         items not in the catalog, two rules with one id, selected ids that
-        are not in the wallet.
+        are not in the wallet, a customer tier the tier programme lacks.
         """
         problems = []
         for index, entry in enumerate(self.catalog):
@@ -189,6 +193,11 @@ class QuoteDocument:
             for index, coupon_id in enumerate(self.selected or ())
             if coupon_id not in wallet
         ]
+        tier = self.customer.tier
+        if self.tiers is not None and tier is not None:
+            known = [t.id for t in self.tiers.tiers]
+            if tier not in known:
+                problems.append(f"$.customer.tier: {tier!r} is not a tier of $.tiers {known}")
         return problems
 
     def build_cart(self, *, source: str = "document") -> Cart:
@@ -227,6 +236,7 @@ class QuoteDocument:
             tier=self.customer.tier,
             is_new=self.customer.is_new,
             region=self.customer.region,
+            birthday=self.customer.birthday,
             usage=self.customer.usage,
         )
         return quote(
@@ -245,6 +255,7 @@ class QuoteDocument:
             shipping_method=self.shipping_method,
             points=self.points,
             earning=self.earning,
+            tiers=self.tiers,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -23,7 +24,14 @@ from mallcore.pricing import (
     quote,
 )
 from mallcore.serialization import converter
-from mallcore.testing.strategies import carts, earning_policies, redemption_policies, wallets
+from mallcore.shipping import ChargeBy, FreightTemplate, Rate, ShippingSetup
+from mallcore.testing.strategies import (
+    carts,
+    earning_policies,
+    redemption_policies,
+    shipping_setups,
+    wallets,
+)
 from mallcore.testing.strategies._pricing import PRICING_EPOCH
 
 NOW = datetime(2026, 11, 11, 10, tzinfo=UTC)
@@ -112,7 +120,7 @@ def test_a_refund_of_one_unit_sees_the_points_taken_off_it() -> None:
     assert priced.lines[0].unit_payables() == (_cny("1.67"), _cny("1.67"), _cny("1.66"))
 
 
-def test_points_cover_the_goods_only_even_when_the_policy_covers_freight() -> None:
+def test_a_policy_covering_freight_covers_the_goods_alone_when_there_is_no_freight() -> None:
     offer = PointsOffer(policy=RedemptionPolicy(covers_freight=True), available=100_000)
 
     priced = quote(_cart(), points=offer, now=NOW)
@@ -120,6 +128,58 @@ def test_points_cover_the_goods_only_even_when_the_policy_covers_freight() -> No
     assert priced.points is not None
     assert priced.points.amount == _cny("80.00")
     assert priced.payable == _cny("0.00")
+
+
+FREIGHT = ShippingSetup(
+    templates=[
+        FreightTemplate(
+            id="A",
+            charge_by=ChargeBy.PIECE,
+            default=Rate(first=1, first_fee=_cny("8.00"), step=1, step_fee=_cny("2.00")),
+        )
+    ],
+    default_template="A",
+)
+
+
+def test_points_covering_freight_pay_for_the_goods_and_the_freight_by_largest_remainder() -> None:
+    # Freight 8 + 2 + 2 = 12.00 on goods of 43 + 14 + 23 = 80.00: 10.00 of points over
+    # 92.00 by largest remainder, the freight a fourth line (1.3043 rounds up to 1.31).
+    offer = PointsOffer(policy=RedemptionPolicy(covers_freight=True), available=1_000)
+
+    priced = quote(_cart(), points=offer, shipping=FREIGHT, destination="110101", now=NOW)
+
+    assert priced.freight is not None
+    assert priced.freight.amount == _cny("12.00")
+    assert priced.freight_points == _cny("1.31")
+    assert [line.payable for line in priced.lines] == [_cny("38.33"), _cny("12.48"), _cny("20.50")]
+    assert priced.payable == _cny("71.31")
+    assert priced.freight_due() == _cny("10.69")
+    assert priced.amount_due() == _cny("82.00")
+    assert "1.31 of it on the freight" in priced.outcome("points").detail
+
+
+def test_points_may_pay_the_whole_freight_when_they_cover_everything() -> None:
+    offer = PointsOffer(policy=RedemptionPolicy(covers_freight=True), available=100_000)
+
+    priced = quote(_cart(), points=offer, shipping=FREIGHT, destination="110101", now=NOW)
+
+    assert priced.points is not None
+    assert priced.points.amount == _cny("92.00")
+    assert (priced.payable, priced.freight_due(), priced.amount_due()) == (
+        _cny("0.00"),
+        _cny("0.00"),
+        _cny("0.00"),
+    )
+
+
+def test_points_not_covering_freight_leave_it_to_be_priced_after_them() -> None:
+    offer = PointsOffer(policy=RedemptionPolicy(), available=100_000)
+
+    priced = quote(_cart(), points=offer, shipping=FREIGHT, destination="110101", now=NOW)
+
+    assert priced.freight_points is None
+    assert (priced.payable, priced.freight_due()) == (_cny("0.00"), _cny("12.00"))
 
 
 def test_the_earning_preview_counts_what_is_paid_after_the_points() -> None:
@@ -209,6 +269,26 @@ def test_the_earning_preview_matches_earning_on_the_payable_lines(data: st.DataO
 
     assert priced.points_earned is not None
     assert sum(part.points for part in priced.points_earned.parts) == priced.points_earned.points
+
+
+@given(carts(), st.integers(0, 100_000), st.data())
+def test_points_covering_freight_take_exactly_their_money_off_the_amount_due(
+    cart: Cart, available: int, data: st.DataObject
+) -> None:
+    setup = attrs.evolve(data.draw(shipping_setups(cart.currency)), default_template="A")
+    policy = attrs.evolve(data.draw(redemption_policies(cart.currency)), covers_freight=True)
+    offer = PointsOffer(policy=policy, available=available)
+    where = {"shipping": setup, "destination": "110101", "now": PRICING_EPOCH}
+
+    before = quote(cart, **where)  # type: ignore[arg-type]
+    after = quote(cart, points=offer, **where)  # type: ignore[arg-type]
+
+    assert after.points is not None
+    assert before.amount_due() - after.amount_due() == after.points.amount
+    assert not after.freight_due().is_negative()
+    assert after.payable == sum(
+        (line.payable for line in after.lines), start=Money.zero(cart.currency)
+    )
 
 
 @given(offered())

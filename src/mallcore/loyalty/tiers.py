@@ -75,21 +75,21 @@ class Benefits:
     """What a tier grants: read by the pricing and shipping quote."""
 
     percent_off: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
-    """The tier discount (会员折扣): 5 is 5% off, 95折."""
-    member_price_key: str | None = None
-    """The member price list (会员价) the tier's unit prices come from."""
+    """The tier discount (会员折扣) on every unit: 5 is 5% off, 95折.
+
+    A per-SKU member price (会员价) is a pricing ``UnitPrice`` whose audience
+    names the tier; the quote weighs it against this discount unit by unit.
+    """
     free_shipping_threshold: Money | None = None
     """Free shipping from this goods amount on (包邮门槛); zero is always free."""
     points_multiplier: Decimal = attrs.field(default=Decimal(1), converter=to_decimal)
+    """What the points an order earns are multiplied by (the ``Purchase``'s tier multiplier)."""
     birthday_coupon_id: str | None = None
+    """The coupon a member of the tier receives in their birthday month."""
 
     def __attrs_post_init__(self) -> None:
         if self.percent_off is not None and not Decimal(0) < self.percent_off < Decimal(100):
             raise InvalidValue("percent_off", self.percent_off, "must be a percentage in (0, 100)")
-        if self.percent_off is not None and self.member_price_key is not None:
-            raise InvalidValue(
-                "member_price_key", self.member_price_key, "cannot be set with percent_off"
-            )
         if self.free_shipping_threshold is not None and self.free_shipping_threshold.is_negative():
             raise InvalidValue(
                 "free_shipping_threshold", self.free_shipping_threshold, "must not be negative"

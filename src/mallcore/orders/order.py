@@ -239,10 +239,6 @@ OrderEvent: TypeAlias = OrderPlaced | OrderStatusChanged | PackageShipped | Orde
 """What an order command reports."""
 
 
-def _freight_of(quote: Quote) -> Money:
-    return quote.freight.amount if quote.freight is not None else Money.zero(quote.currency)
-
-
 def _optional_aware(field: str, value: datetime | None) -> None:
     if value is not None:
         require_aware(field, value)
@@ -346,7 +342,7 @@ class Order:
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """A new order from a priced cart, waiting for payment for ``pay_within``.
 
-        ``freight`` defaults to the quote's freight (none: zero). The order
+        ``freight`` defaults to the quote's freight due (none: zero). The order
         earns the points the quote previews (``Quote.points_earned``; none
         without an earning policy).
         """
@@ -368,7 +364,7 @@ class Order:
             customer_id=customer_id,
             currency=quote.currency,
             lines=lines,
-            freight=freight if freight is not None else _freight_of(quote),
+            freight=freight if freight is not None else quote.freight_due(),
             placed_at=placed_at,
             pay_by=placed_at + pay_within,
             coupon_ids=quote.coupon_ids,

@@ -5,7 +5,8 @@ The entry point is :func:`quote`::
     quote(cart, *, promotions=(), coupons=(), customer=None, now,
           selected=None, usage=None, max_platform_coupons=1,
           max_shop_coupons=1, rounding=Rounding.HALF_UP, exhaustive=False,
-          chosen_promotions=None) -> Quote
+          chosen_promotions=None, shipping=None, destination=None,
+          shipping_method=None, points=None, earning=None, tiers=None) -> Quote
 
 - ``cart``: a :class:`Cart` of :class:`CartLine` (line id, SKU, product,
   categories including ancestors, quantity, list/sale price, shop, flags);
@@ -18,6 +19,12 @@ The entry point is :func:`quote`::
   (else the engine picks jointly with the coupons);
 - ``usage``: each rule's uses so far by everybody; the limits per order and
   the rounding of percentages.
+
+- ``shipping``/``destination``/``shipping_method``: the freight stage;
+  ``points``: the shopper's points (积分抵扣, :mod:`mallcore.pricing.points`);
+  ``earning``: the points the order would earn; ``tiers``: the member tier
+  programme whose benefits the customer's tier brings
+  (:mod:`mallcore.pricing.membership`).
 
 Cart lines from catalog SKUs: :func:`mallcore.pricing.from_catalog.cart_line`.
 

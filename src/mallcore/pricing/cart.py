@@ -8,6 +8,7 @@ and its prices, so the engine's hot path never touches catalog objects.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any, NoReturn
 
@@ -161,14 +162,17 @@ def _usage(counts: Mapping[str, int] | Iterable[tuple[str, int]]) -> Usage:
 
 @attrs.frozen(kw_only=True)
 class Customer:
-    """The shopper: ``tier``, first order or not, ``region``, and ``usage`` per rule id.
+    """The shopper: ``tier``, first order or not, ``region``, ``birthday`` and ``usage`` per rule.
 
-    ``usage`` counts the orders that used each rule (a flash sale's units
-    under ``"<id>:units"``); give a dict, it is kept as an immutable :class:`Usage`.
+    ``birthday`` (a date) makes the earning preview's birthday multiplier and
+    the tier's birthday coupon apply. ``usage`` counts the orders that used
+    each rule (a flash sale's units under ``"<id>:units"``); give a dict, it
+    is kept as an immutable :class:`Usage`.
     """
 
     id: str
     tier: str | None = None
     is_new: bool = False
     region: str | None = None
+    birthday: date | None = None
     usage: Usage = attrs.field(factory=Usage, converter=_usage)

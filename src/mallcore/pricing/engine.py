@@ -50,6 +50,7 @@ from mallcore.errors import InvalidValue
 from mallcore.loyalty import Earning, Redemption
 from mallcore.money import Money, Rounding, allocate_minor
 from mallcore.pricing.cart import Cart, CartLine, Customer, _usage
+from mallcore.pricing.membership import customer_tier, tier_discount, tier_freight_benefit
 from mallcore.pricing.rules import (
     KINDS,
     AmountOffCoupon,
@@ -72,6 +73,7 @@ from mallcore.pricing.rules import (
     Window,
 )
 from mallcore.shipping import (
+    FreightBenefit,
     FreightQuote,
     FreightVoucher,
     ShipmentLine,
@@ -81,7 +83,7 @@ from mallcore.shipping import (
 )
 
 if TYPE_CHECKING:
-    from mallcore.loyalty import EarningPolicy
+    from mallcore.loyalty import EarningPolicy, TierProgram
     from mallcore.pricing.best import _Choice
     from mallcore.pricing.points import PointsOffer
 
@@ -263,8 +265,10 @@ class Quote:
     ``freight`` is the delivery quote when the cart was priced with a
     shipping set-up (its shipping coupon included), and :meth:`amount_due`
     the goods and the freight together. ``points`` is the redemption when
-    points were offered (:mod:`mallcore.pricing.points`), ``points_earned``
-    the points the order would earn when an earning policy was given.
+    points were offered (:mod:`mallcore.pricing.points`) and
+    ``freight_points`` the part of the freight they paid (a policy that
+    ``covers_freight``), ``points_earned`` the points the order would earn
+    when an earning policy was given.
     """
 
     currency: str
@@ -279,11 +283,20 @@ class Quote:
     alternatives: tuple[Alternative, ...] = ()
     freight: FreightQuote | None = None
     points: Redemption | None = None
+    freight_points: Money | None = None
     points_earned: Earning | None = None
 
+    def freight_due(self) -> Money:
+        """The freight the shopper pays: the freight less what points paid of it (zero if none)."""
+        if self.freight is None:
+            return Money.zero(self.currency)
+        if self.freight_points is None:
+            return self.freight.amount
+        return self.freight.amount - self.freight_points
+
     def amount_due(self) -> Money:
-        """What the shopper pays in all: the goods payable plus the freight, if any."""
-        return self.payable if self.freight is None else self.payable + self.freight.amount
+        """What the shopper pays in all: the goods payable plus the freight due."""
+        return self.payable + self.freight_due()
 
     def adjustments(self) -> tuple[RuleOutcome, ...]:
         """The rules that applied, in stage order, each with its amount per line."""
@@ -943,6 +956,7 @@ def quote(
     shipping_method: str | None = None,
     points: PointsOffer | None = None,
     earning: EarningPolicy | None = None,
+    tiers: TierProgram | None = None,
 ) -> Quote:
     """Price ``cart`` at ``now`` with the automatic ``promotions`` and the wallet ``coupons``.
 
@@ -968,15 +982,24 @@ def quote(
     (:func:`_freight_stage`); without one the quote has no freight.
 
     ``points``, the shopper's points offer, is redeemed on the goods after
-    the coupons and before the freight (:func:`~mallcore.pricing.points.apply_points`);
-    with an ``earning`` policy, ``Quote.points_earned`` previews what the
-    order earns on what is left to pay.
+    the coupons and before the freight (:func:`~mallcore.pricing.points.apply_points`),
+    or after the freight, on the goods and the freight, when its policy
+    ``covers_freight``; with an ``earning`` policy, ``Quote.points_earned``
+    previews what the order earns on what is left to pay.
+
+    With a member ``tiers`` program, the benefits of ``customer.tier`` apply:
+    its discount as the unit price ``"tier:<id>"``, its free shipping, its
+    points multiplier (:mod:`mallcore.pricing.membership`).
     """
 
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidValue("now", now, "must be a timezone-aware datetime")
     customer = customer if customer is not None else Customer(id="guest")
     usage = _usage(usage if usage is not None else {})
+    tier = customer_tier(tiers, customer) if tiers is not None else None
+    discount = tier_discount(tier) if tier is not None else None
+    if discount is not None:
+        promotions = (*promotions, discount)
     for name, limit in (
         ("max_platform_coupons", max_platform_coupons),
         ("max_shop_coupons", max_shop_coupons),
@@ -1044,9 +1067,10 @@ def quote(
     )
     from mallcore.pricing.points import POINTS_ID, apply_points, earning_of
 
-    if points is not None:
-        if POINTS_ID in ids:
-            raise InvalidValue("rules", POINTS_ID, "is the points stage's id, not a rule's")
+    if points is not None and POINTS_ID in ids:
+        raise InvalidValue("rules", POINTS_ID, "is the points stage's id, not a rule's")
+    on_freight = points is not None and shipping is not None and points.policy.covers_freight
+    if points is not None and not on_freight:
         best = apply_points(best, points)
     if shipping is not None:
         best = _freight_stage(
@@ -1056,10 +1080,17 @@ def quote(
             destination=destination if destination is not None else customer.region,
             method=shipping_method,
             tier=customer.tier,
+            tier_benefit=tier_freight_benefit(tier) if tier is not None else None,
         )
+    if points is not None and on_freight:
+        best = apply_points(best, points)
     if earning is None:
         return best
-    return attrs.evolve(best, points_earned=earning_of(best, cart, earning, at=now))
+    multiplier = tier.benefits.points_multiplier if tier is not None else Decimal(1)
+    earned = earning_of(
+        best, cart, earning, at=now, tier_multiplier=multiplier, birthday=customer.birthday
+    )
+    return attrs.evolve(best, points_earned=earned)
 
 
 def _freight_stage(
@@ -1070,6 +1101,7 @@ def _freight_stage(
     destination: str | None,
     method: str | None,
     tier: str | None,
+    tier_benefit: FreightBenefit | None,
 ) -> Quote:
     """The last stage: freight on the goods as priced, the shipping coupons applied to it.
 
@@ -1097,7 +1129,9 @@ def _freight_stage(
     ]
     vouchers = [FreightVoucher(id=c.id, amount_off=c.amount_off) for c in priced.shipping_coupons]
     shipment = setup.shipment(destination, currency=cart.currency, lines=lines)
-    freight = quote_freight(shipment, setup, method=method, tier=tier, vouchers=vouchers)
+    freight = quote_freight(
+        shipment, setup, method=method, tier=tier, tier_benefit=tier_benefit, vouchers=vouchers
+    )
     savings = {
         note.subject: note.amount
         for note in freight.notes

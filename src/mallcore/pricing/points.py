@@ -8,9 +8,11 @@ payable; their money comes off the lines by largest remainder over what is
 left on each line (:func:`~mallcore.money.allocate_minor`, ties to the
 earlier line), kept as a :class:`~mallcore.pricing.engine.LineDiscount`
 under the id :data:`POINTS_ID`, so a unit's refund returns what was paid
-for it in money. Points cover the goods only: the freight is priced after
-them (on what is left to pay for the goods), so a policy's
-``covers_freight`` adds nothing here (docs/pricing.md).
+for it in money. The freight is then priced on what is left to pay for the
+goods. A policy that ``covers_freight`` runs the stage after the freight
+instead: the points pay for the goods and the freight together, the
+freight taking its largest-remainder share as if it were one more line
+(``Quote.freight_points``).
 
 The earning preview (:func:`earning_of`) runs last: the points the order
 would earn on what is paid after every discount and the points, freight
@@ -19,7 +21,8 @@ in or out by the :class:`~mallcore.loyalty.EarningPolicy`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -71,19 +74,24 @@ class PointsOffer:
 def apply_points(priced: Quote, offer: PointsOffer) -> Quote:
     """``priced`` with the points of ``offer`` taken off its lines, explained, in ``points``."""
     currency = priced.currency
+    freight = priced.freight.amount if priced.freight is not None else None
     redemption: Redemption = redeem(
         offer.policy,
         available=offer.available,
         goods=priced.payable,
+        freight=freight,
         requested=offer.requested,
         coupons_used=bool(priced.coupon_ids),
     )
     off = redemption.amount.minor_units
-    shares = (
-        allocate_minor(off, [line.payable.minor_units for line in priced.lines])
-        if off
-        else [0] * len(priced.lines)
+    weights = [line.payable.minor_units for line in priced.lines]
+    if freight is not None and offer.policy.covers_freight:
+        weights.append(freight.minor_units)
+    shares = allocate_minor(off, weights) if off else [0] * len(weights)
+    on_freight = (
+        Money.from_minor(shares.pop(), currency) if len(shares) > len(priced.lines) else None
     )
+    on_goods = redemption.amount - on_freight if on_freight is not None else redemption.amount
     lines = tuple(
         attrs.evolve(
             line,
@@ -106,22 +114,43 @@ def apply_points(priced: Quote, offer: PointsOffer) -> Quote:
             for line, share in zip(priced.lines, shares, strict=True)
             if share
         ),
-        detail=redemption.reason,
+        detail="; ".join(
+            part
+            for part in (
+                redemption.reason,
+                f"{on_freight.amount} of it on the freight"
+                if on_freight is not None and not on_freight.is_zero()
+                else "",
+            )
+            if part
+        ),
     )
     later = [index for index, o in enumerate(priced.outcomes) if o.stage is Stage.SHIPPING]
     at = later[0] if later else len(priced.outcomes)
     return attrs.evolve(
         priced,
         lines=lines,
-        discount=priced.discount + redemption.amount,
-        payable=priced.payable - redemption.amount,
+        discount=priced.discount + on_goods,
+        payable=priced.payable - on_goods,
         outcomes=(*priced.outcomes[:at], outcome, *priced.outcomes[at:]),
         points=redemption,
+        freight_points=on_freight,
     )
 
 
-def earning_of(priced: Quote, cart: Cart, policy: EarningPolicy, *, at: datetime) -> Earning:
-    """The points ``priced`` would earn under ``policy``: on what is paid after every discount."""
+def earning_of(
+    priced: Quote,
+    cart: Cart,
+    policy: EarningPolicy,
+    *,
+    at: datetime,
+    tier_multiplier: Decimal = Decimal(1),
+    birthday: date | None = None,
+) -> Earning:
+    """The points ``priced`` would earn under ``policy``: on what is paid after every discount.
+
+    ``tier_multiplier`` is the member tier's, ``birthday`` the customer's.
+    """
     categories = {line.line_id: line.category_ids for line in cart.lines}
     purchase = Purchase(
         currency=priced.currency,
@@ -134,7 +163,9 @@ def earning_of(priced: Quote, cart: Cart, policy: EarningPolicy, *, at: datetime
             for line in priced.lines
             if not line.gift
         ],
-        freight_paid=priced.freight.amount if priced.freight is not None else None,
+        freight_paid=priced.freight_due() if priced.freight is not None else None,
+        tier_multiplier=tier_multiplier,
+        birthday=birthday,
         at=at,
     )
     return points_for(purchase, policy)

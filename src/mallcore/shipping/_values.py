@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -11,7 +13,7 @@ from mallcore.errors import InvalidValue
 from mallcore.money import Money
 
 __all__ = [
-    "as_dict",
+    "as_mapping",
     "as_tuple",
     "codes",
     "measure",
@@ -55,9 +57,9 @@ def as_tuple(values: Any) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def as_dict(values: Any) -> dict[str, Any]:
-    """Any mapping (or pairs) as a dict."""
-    return dict(values)
+def as_mapping(values: Any) -> Mapping[str, Any]:
+    """Any mapping (or pairs) as a read-only copy, safe inside a frozen value."""
+    return MappingProxyType(dict(values))
 
 
 def positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:

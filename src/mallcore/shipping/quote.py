@@ -22,13 +22,13 @@ The goods amounts that free-shipping thresholds read are the lines'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money, allocate_minor
-from mallcore.shipping._values import as_dict, as_tuple
+from mallcore.shipping._values import as_mapping, as_tuple
 from mallcore.shipping.calculator import TemplateCalculator
 from mallcore.shipping.freight import (
     FreightCalculator,
@@ -72,8 +72,8 @@ class ShippingSetup:
     methods: tuple[ShippingMethod, ...] = attrs.field(default=(), converter=as_tuple)
     free_over: tuple[FreeShippingOver, ...] = attrs.field(default=(), converter=as_tuple)
     surcharges: tuple[RemoteSurcharge, ...] = attrs.field(default=(), converter=as_tuple)
-    tier_benefits: dict[str, FreightBenefit] = attrs.field(
-        factory=dict, converter=as_dict, hash=False
+    tier_benefits: Mapping[str, FreightBenefit] = attrs.field(
+        factory=dict, converter=as_mapping, hash=False
     )
     _calculators: tuple[FreightCalculator, ...] = attrs.field(
         init=False, repr=False, eq=False, hash=False
@@ -159,14 +159,16 @@ def quote_freight(
     *,
     method: str | None = None,
     tier: str | None = None,
+    tier_benefit: FreightBenefit | None = None,
     vouchers: Sequence[FreightVoucher] = (),
     carriers: Sequence[FreightCalculator] = (),
 ) -> FreightQuote:
     """The freight for ``shipment`` under ``setup``: option, offers, amount per line.
 
     ``method`` is the shopper's choice of option (None: the cheapest);
-    ``tier`` the customer's member tier (its benefit in
-    ``setup.tier_benefits`` applies); ``vouchers`` the shipping coupons that
+    ``tier`` the customer's member tier: its benefit in
+    ``setup.tier_benefits`` applies, else ``tier_benefit`` (the benefit the
+    loyalty program grants the tier); ``vouchers`` the shipping coupons that
     qualify (the one saving most is used); ``carriers`` more calculators
     (a host's live carrier rates), offered after the set-up's own.
     """
@@ -215,7 +217,7 @@ def quote_freight(
         else:
             short = offer.threshold - goods
             notes.append(FreightNote(Topic.FREE_OVER, offer.id, f"spend {short.amount} more"))
-    benefit = setup.tier_benefits.get(tier) if tier is not None else None
+    benefit = setup.tier_benefits.get(tier, tier_benefit) if tier is not None else tier_benefit
     if benefit is not None and not freight.is_zero():
         off, why = benefit.apply(freight, paid)
         notes.append(FreightNote(Topic.BENEFIT, benefit.id, why, -off))

@@ -23,6 +23,7 @@ province-level divisions for those, and from the host's table otherwise.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, Final, Protocol
 
@@ -30,7 +31,7 @@ import attrs
 import babel
 
 from mallcore.errors import InvalidValue, NotFound
-from mallcore.shipping._values import as_dict
+from mallcore.shipping._values import as_mapping
 
 __all__ = [
     "CHINA_PROVINCES",
@@ -196,8 +197,8 @@ class RegionTable:
     ('pudong', '310000', 'CN')
     """
 
-    parents: dict[str, str | None] = attrs.field(converter=as_dict, hash=False)
-    names: dict[str, str] = attrs.field(factory=dict, converter=as_dict, hash=False)
+    parents: Mapping[str, str | None] = attrs.field(converter=as_mapping, hash=False)
+    names: Mapping[str, str] = attrs.field(factory=dict, converter=as_mapping, hash=False)
     fallback: RegionHierarchy | None = None
 
     def __attrs_post_init__(self) -> None:

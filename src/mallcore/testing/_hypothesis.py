@@ -17,6 +17,7 @@ from mallcore.catalog import (
 )
 from mallcore.loyalty import (
     AccountPolicy,
+    Benefits,
     EarningPolicy,
     ExpiryPolicy,
     Membership,
@@ -52,6 +53,7 @@ _STRATEGIES: tuple[tuple[type, str], ...] = (
     (SpecDimension, "spec_dimensions"),
     (Stock, "stock_levels"),
     (AccountPolicy, "account_policies"),
+    (Benefits, "benefits"),
     (EarningPolicy, "earning_policies"),
     (ExpiryPolicy, "expiry_policies"),
     (Membership, "memberships"),

@@ -20,6 +20,7 @@ from mallcore.testing.strategies._catalog import (
 )
 from mallcore.testing.strategies._loyalty import (
     account_policies,
+    benefits,
     earning_policies,
     expiry_policies,
     memberships,
@@ -53,6 +54,7 @@ __all__ = [
     "amounts",
     "aware_datetimes",
     "barcodes",
+    "benefits",
     "cart_lines",
     "carts",
     "categories",

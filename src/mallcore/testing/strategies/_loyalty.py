@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from mallcore.errors import NotEnoughPoints
 from mallcore.loyalty import (
     AccountPolicy,
+    Benefits,
     BirthdayRule,
     ClawbackPolicy,
     EarningLine,
@@ -33,6 +34,7 @@ from mallcore.money import Money, currency_exponent
 __all__ = [
     "LOYALTY_EPOCH",
     "account_policies",
+    "benefits",
     "earning_policies",
     "expiry_policies",
     "memberships",
@@ -223,9 +225,21 @@ def redemption_policies(draw: st.DrawFn, currency: str = "CNY") -> RedemptionPol
     )
 
 
+def benefits(currency: str = "CNY") -> st.SearchStrategy[Benefits]:
+    """Any tier benefits: a discount or none, free shipping from 0 to 200 or none, a multiplier."""
+    return st.builds(
+        Benefits,
+        percent_off=st.none() | st.integers(1, 99).map(Decimal),
+        free_shipping_threshold=st.none() | _money(currency, 0, 200),
+        points_multiplier=st.integers(4, 12).map(lambda n: Decimal(n) / 4),
+        birthday_coupon_id=st.none() | st.just("birthday"),
+    )
+
+
 @st.composite
-def tier_programs(draw: st.DrawFn, *, max_tiers: int = 4) -> TierProgram:
-    """Programmes of 1 to ``max_tiers`` tiers (thresholds up to 10,000) and any review policy."""
+def tier_programs(draw: st.DrawFn, currency: str = "CNY", *, max_tiers: int = 4) -> TierProgram:
+    """Programmes of 1 to ``max_tiers`` tiers (thresholds up to 10,000), their benefits in
+    ``currency``, and any review policy."""
     steps = draw(st.lists(st.integers(1, 2500), max_size=max_tiers - 1))
     thresholds = [sum(steps[:n]) for n in range(len(steps) + 1)]
     tiers = [
@@ -233,6 +247,7 @@ def tier_programs(draw: st.DrawFn, *, max_tiers: int = 4) -> TierProgram:
             id=f"tier-{n}",
             threshold=threshold,
             retention=draw(st.none() | st.integers(0, threshold)),
+            benefits=draw(benefits(currency)),
         )
         for n, threshold in enumerate(thresholds)
     ]
