@@ -52,6 +52,7 @@ PINNED = {
         "handle_tracking_event",
         "place_order",
         "price_cart",
+        "refund_order",
         "ship_order",
         "start_payment",
     ],

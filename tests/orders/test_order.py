@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,52 +15,18 @@ from mallcore.orders import (
     OrderStatusChanged,
     PackageShipped,
 )
-from mallcore.pricing import Cart, CartLine, Tier, TieredAmountOff, quote
-
-PLACED = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
-
-
-def _cny(amount: str) -> Money:
-    return Money(amount, "CNY")
-
-
-def _tea_order() -> Order:
-    """2 tins of tea at 60.00 and a cup at 30.00, 满100减10 apportioned, 8.00 freight."""
-    cart = Cart(
-        currency="CNY",
-        lines=[
-            CartLine(
-                line_id="tea",
-                sku_id="tea-250g",
-                product_id="tea",
-                quantity=2,
-                list_price=_cny("60.00"),
-            ),
-            CartLine(
-                line_id="cup",
-                sku_id="cup-white",
-                product_id="cup",
-                quantity=1,
-                list_price=_cny("30.00"),
-            ),
-        ],
-    )
-    promotion = TieredAmountOff(id="full-100", tiers=[Tier(_cny("100"), _cny("10"))])
-    priced = quote(cart, promotions=[promotion], now=PLACED)
-    order, _ = Order.place(
-        order_id="O-1", customer_id="alice", quote=priced, freight=_cny("8.00"), placed_at=PLACED
-    )
-    return order
+from mallcore.pricing import Cart, CartLine, quote
+from tests.orders.conftest import PLACED, cny, tea_order
 
 
 def test_a_placed_order_keeps_what_each_unit_cost_after_the_discount() -> None:
-    order = _tea_order()
+    order = tea_order()
 
     assert order.status is OrderStatus.AWAITING_PAYMENT
-    assert order.goods_payable == _cny("140.00")
-    assert order.payable == _cny("148.00")
-    assert order.line("tea").unit_payables == (_cny("56.00"), _cny("56.00"))
-    assert order.line("cup").unit_payables == (_cny("28.00"),)
+    assert order.goods_payable == cny("140.00")
+    assert order.payable == cny("148.00")
+    assert order.line("tea").unit_payables == (cny("56.00"), cny("56.00"))
+    assert order.line("cup").unit_payables == (cny("28.00"),)
     assert order.pay_by == PLACED + timedelta(minutes=30)
 
 
@@ -69,7 +35,7 @@ def test_placing_reports_the_order_placed() -> None:
         currency="CNY",
         lines=[
             CartLine(
-                line_id="1", sku_id="tea", product_id="tea", quantity=1, list_price=_cny("5.00")
+                line_id="1", sku_id="tea", product_id="tea", quantity=1, list_price=cny("5.00")
             )
         ],
     )
@@ -82,14 +48,14 @@ def test_placing_reports_the_order_placed() -> None:
         pay_within=timedelta(minutes=15),
     )
 
-    assert events == (OrderPlaced("O-9", "bob", _cny("5.00"), PLACED + timedelta(minutes=15)),)
+    assert events == (OrderPlaced("O-9", "bob", cny("5.00"), PLACED + timedelta(minutes=15)),)
 
 
 def test_paying_the_payable_moves_the_order_to_paid() -> None:
-    order = _tea_order()
+    order = tea_order()
     at = PLACED + timedelta(minutes=3)
 
-    paid, events = order.pay(payment_id="wx-1", amount=_cny("148.00"), at=at)
+    paid, events = order.pay(payment_id="wx-1", amount=cny("148.00"), at=at)
 
     assert paid.status is OrderStatus.PAID
     assert paid.version == order.version + 1
@@ -100,18 +66,18 @@ def test_paying_the_payable_moves_the_order_to_paid() -> None:
 
 
 def test_the_same_payment_notified_twice_changes_nothing_the_second_time() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
 
-    again, events = paid.pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    again, events = paid.pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
 
     assert (again, events) == (paid, ())
 
 
 def test_a_payment_that_does_not_match_the_payable_is_refused_with_both_amounts() -> None:
-    order = _tea_order()
+    order = tea_order()
 
     with pytest.raises(PaymentMismatch) as refused:
-        order.pay(payment_id="wx-1", amount=_cny("140.00"), at=PLACED)
+        order.pay(payment_id="wx-1", amount=cny("140.00"), at=PLACED)
 
     assert str(refused.value) == (
         "order 'O-1': payment of 140.00 CNY does not match the payable 148.00 CNY"
@@ -119,14 +85,14 @@ def test_a_payment_that_does_not_match_the_payable_is_refused_with_both_amounts(
 
 
 def test_a_second_payment_of_a_paid_order_is_an_illegal_transition() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
 
     with pytest.raises(IllegalTransition, match="'O-1' cannot go from paid to paid"):
-        paid.pay(payment_id="ali-7", amount=_cny("148.00"), at=PLACED)
+        paid.pay(payment_id="ali-7", amount=cny("148.00"), at=PLACED)
 
 
 def test_an_order_ships_in_two_packages_and_is_shipped_when_the_last_unit_leaves() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
     first_at, second_at = PLACED + timedelta(hours=2), PLACED + timedelta(hours=5)
 
     part, first_events = paid.ship(waybill="SF1", carrier="SF", at=first_at, items={"tea": 2})
@@ -142,14 +108,14 @@ def test_an_order_ships_in_two_packages_and_is_shipped_when_the_last_unit_leaves
 
 
 def test_shipping_more_than_is_left_is_refused_and_changes_nothing() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
 
     with pytest.raises(InvalidValue, match=r"items\['tea'\]: must not exceed the 2 unshipped"):
         paid.ship(waybill="SF1", carrier="SF", at=PLACED, items={"tea": 3})
 
 
 def test_a_waybill_already_recorded_changes_nothing() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
     shipped, _ = paid.ship(waybill="SF1", carrier="SF", at=PLACED)
 
     assert shipped.ship(waybill="SF1", carrier="SF", at=PLACED) == (shipped, ())
@@ -157,11 +123,11 @@ def test_a_waybill_already_recorded_changes_nothing() -> None:
 
 def test_an_unpaid_order_cannot_be_shipped() -> None:
     with pytest.raises(IllegalTransition, match="from awaiting_payment to shipped"):
-        _tea_order().ship(waybill="SF1", carrier="SF", at=PLACED)
+        tea_order().ship(waybill="SF1", carrier="SF", at=PLACED)
 
 
 def test_an_unpaid_order_is_cancelled_at_its_deadline_and_not_before() -> None:
-    order = _tea_order()
+    order = tea_order()
 
     early, none = order.expire(now=order.pay_by - timedelta(seconds=1))
     late, events = order.expire(now=order.pay_by)
@@ -181,20 +147,20 @@ def test_an_unpaid_order_is_cancelled_at_its_deadline_and_not_before() -> None:
 
 
 def test_a_paid_order_is_not_expired() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
 
     assert paid.expire(now=PLACED + timedelta(days=3)) == (paid, ())
 
 
 def test_a_cancelled_order_cannot_be_paid() -> None:
-    cancelled, _ = _tea_order().cancel(reason="customer asked", at=PLACED)
+    cancelled, _ = tea_order().cancel(reason="customer asked", at=PLACED)
 
     with pytest.raises(IllegalTransition, match="from cancelled to paid"):
-        cancelled.pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+        cancelled.pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
 
 
 def test_a_delivered_order_is_auto_confirmed_after_its_window() -> None:
-    paid, _ = _tea_order().pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
     shipped, _ = paid.ship(waybill="SF1", carrier="SF", at=PLACED + timedelta(days=1))
     delivered, _ = shipped.deliver(at=PLACED + timedelta(days=3))
     window = timedelta(days=7)
@@ -211,11 +177,11 @@ def test_a_delivered_order_is_auto_confirmed_after_its_window() -> None:
 
 def test_an_order_refuses_a_naive_time() -> None:
     with pytest.raises(InvalidValue, match="at"):
-        _tea_order().cancel(reason="customer asked", at=datetime(2026, 11, 11))
+        tea_order().cancel(reason="customer asked", at=datetime(2026, 11, 11))
 
 
 def test_an_order_with_lines_in_another_currency_cannot_be_built() -> None:
-    order = _tea_order()
+    order = tea_order()
 
     with pytest.raises(InvalidValue, match=r"order 'O-1'\.currency: must all be CNY"):
         Order(

@@ -2,53 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from mallcore.errors import IllegalTransition, InvalidValue
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine, OrderRefunded, OrderStatus, OrderStatusChanged
-from mallcore.pricing import Cart, CartLine, Tier, TieredAmountOff, quote
+from mallcore.pricing import Cart, CartLine, quote
+from tests.orders.conftest import PLACED, cny, tea_order
 
-PLACED = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 LATER = PLACED + timedelta(days=5)
 
 
-def _cny(amount: str) -> Money:
-    return Money(amount, "CNY")
-
-
 def _tea_order() -> Order:
-    """Paid: 2 tins of tea at 60.00 and a cup at 30.00, 满100减10 apportioned, 8.00 freight."""
-    cart = Cart(
-        currency="CNY",
-        lines=[
-            CartLine(
-                line_id="tea",
-                sku_id="tea-250g",
-                product_id="tea",
-                quantity=2,
-                list_price=_cny("60.00"),
-            ),
-            CartLine(
-                line_id="cup",
-                sku_id="cup-white",
-                product_id="cup",
-                quantity=1,
-                list_price=_cny("30.00"),
-            ),
-        ],
-    )
-    promotion = TieredAmountOff(id="full-100", tiers=[Tier(_cny("100"), _cny("10"))])
-    order, _ = Order.place(
-        order_id="O-1",
-        customer_id="alice",
-        quote=quote(cart, promotions=[promotion], now=PLACED),
-        freight=_cny("8.00"),
-        placed_at=PLACED,
-    )
-    paid, _ = order.pay(payment_id="wx-1", amount=_cny("148.00"), at=PLACED)
+    """The tea-shop order, paid: tins at 56.00, a cup at 28.00 (满100减10), 8.00 freight."""
+    paid, _ = tea_order().pay(payment_id="wx-1", amount=cny("148.00"), at=PLACED)
     return paid
 
 
@@ -64,8 +33,8 @@ def test_a_returned_tin_gets_back_what_was_paid_for_it() -> None:
     refunded, events = order.refund("R1", units={"tea": 1}, at=LATER, reason="不想要了")
 
     (refund,) = refunded.refunds
-    assert refund.amount == _cny("56.00")
-    assert refunded.refunded == _cny("56.00")
+    assert refund.amount == cny("56.00")
+    assert refunded.refunded == cny("56.00")
     assert refunded.status is OrderStatus.COMPLETED
     assert refunded.version == order.version + 1
     assert events == (OrderRefunded("O-1", refund),)
@@ -78,26 +47,26 @@ def test_the_last_units_of_a_line_are_refunded_first() -> None:
         line_id="cups",
         sku_id="cup-white",
         quantity=3,
-        unit_payables=[_cny("33.34"), _cny("33.33"), _cny("33.33")],
+        unit_payables=[cny("33.34"), cny("33.33"), cny("33.33")],
     )
     order = Order(
         id="O-3",
         customer_id="bob",
         currency="CNY",
         lines=[line],
-        freight=_cny("0"),
+        freight=cny("0"),
         placed_at=PLACED,
         pay_by=PLACED + timedelta(minutes=30),
     )
-    paid, _ = order.pay(payment_id="wx-3", amount=_cny("100.00"), at=PLACED)
+    paid, _ = order.pay(payment_id="wx-3", amount=cny("100.00"), at=PLACED)
     shipped, _ = paid.ship(waybill="SF3", carrier="SF", at=PLACED)
 
     first, _ = shipped.refund("R1", units={"cups": 1}, at=LATER, reason="chipped")
     second, _ = first.refund("R2", units={"cups": 2}, at=LATER, reason="chipped")
 
     assert [r.units[0].amounts for r in second.refunds] == [
-        (_cny("33.33"),),
-        (_cny("33.33"), _cny("33.34")),
+        (cny("33.33"),),
+        (cny("33.33"), cny("33.34")),
     ]
 
 
@@ -122,7 +91,7 @@ def test_refunding_every_unit_of_a_paid_unshipped_order_closes_it_with_its_freig
     closed, events = order.refund("R1", units={"tea": 2, "cup": 1}, at=LATER, reason="out of stock")
 
     assert closed.status is OrderStatus.CLOSED
-    assert closed.refunded == order.payable == _cny("148.00")
+    assert closed.refunded == order.payable == cny("148.00")
     assert (closed.ended_at, closed.end_reason) == (LATER, "out of stock")
     assert events[1] == OrderStatusChanged(
         "O-1", OrderStatus.PAID, OrderStatus.CLOSED, LATER, "out of stock"
@@ -135,7 +104,7 @@ def test_a_paid_order_refunds_its_unshipped_units_and_ships_the_rest() -> None:
     refunded, _ = order.refund("R1", units={"tea": 1}, at=LATER, reason="changed my mind")
 
     assert refunded.status is OrderStatus.PAID
-    assert refunded.refunded == _cny("56.00")
+    assert refunded.refunded == cny("56.00")
     assert refunded.unshipped_quantities() == {"tea": 1, "cup": 1}
     shipped, _ = refunded.ship(waybill="SF1", carrier="SF", at=LATER)
     assert shipped.status is OrderStatus.SHIPPED
@@ -149,7 +118,7 @@ def test_a_paid_order_whose_unshipped_units_are_refunded_is_shipped() -> None:
 
     assert shipped.status is OrderStatus.SHIPPED
     assert [type(event) for event in events] == [OrderRefunded, OrderStatusChanged]
-    assert shipped.refunds[0].freight == _cny("0")
+    assert shipped.refunds[0].freight == cny("0")
 
 
 def test_a_paid_order_does_not_refund_a_unit_already_shipped() -> None:
@@ -166,19 +135,19 @@ def test_a_delivered_order_returned_whole_is_closed_and_keeps_its_freight() -> N
     closed, _ = delivered.refund("R1", units={"tea": 2, "cup": 1}, at=LATER, reason="七天无理由")
 
     assert closed.status is OrderStatus.CLOSED
-    assert closed.refunded == closed.goods_payable == _cny("140.00")
+    assert closed.refunded == closed.goods_payable == cny("140.00")
 
 
 def test_the_freight_may_be_refunded_with_the_units_up_to_what_was_paid() -> None:
     order = _completed()
 
     refunded, _ = order.refund(
-        "R1", units={"cup": 1}, at=LATER, reason="quality problem", freight=_cny("8.00")
+        "R1", units={"cup": 1}, at=LATER, reason="quality problem", freight=cny("8.00")
     )
 
-    assert refunded.refunds[0].amount == _cny("36.00")
+    assert refunded.refunds[0].amount == cny("36.00")
     with pytest.raises(InvalidValue, match=r"freight: must be between 0 and the 0\.00 CNY left"):
-        refunded.refund("R2", units={}, at=LATER, reason="again", freight=_cny("0.01"))
+        refunded.refund("R2", units={}, at=LATER, reason="again", freight=cny("0.01"))
 
 
 @pytest.mark.parametrize(
@@ -189,7 +158,7 @@ def test_the_freight_may_be_refunded_with_the_units_up_to_what_was_paid() -> Non
         ({"tea": 3}, None, r"units\['tea'\]: must not exceed the 2 unrefunded units"),
         ({}, None, "units: must name a unit, or freight, to refund"),
         ({"tea": 1}, Money("1.00", "USD"), "freight: must be a Money in CNY"),
-        ({"tea": 1}, _cny("8.01"), r"freight: must be between 0 and the 8\.00 CNY left"),
+        ({"tea": 1}, cny("8.01"), r"freight: must be between 0 and the 8\.00 CNY left"),
     ],
 )
 def test_a_bad_refund_is_refused_naming_the_field_and_changes_nothing(
@@ -208,7 +177,7 @@ def test_an_unpaid_order_cannot_be_refunded() -> None:
     cart = Cart(
         currency="CNY",
         lines=[
-            CartLine(line_id="1", sku_id="tea", product_id="tea", quantity=1, list_price=_cny("5"))
+            CartLine(line_id="1", sku_id="tea", product_id="tea", quantity=1, list_price=cny("5"))
         ],
     )
     order, _ = Order.place(

@@ -15,11 +15,8 @@ from mallcore.services import (
     cancel_overdue_orders,
     complete_due_orders,
     confirm_receipt,
-    handle_payment_notification,
     handle_tracking_event,
     place_order,
-    ship_order,
-    start_payment,
 )
 from tests.services.conftest import Shop
 
@@ -39,46 +36,13 @@ def _place(shop: Shop, order_id: str = "O-1", items: dict[str, int] | None = Non
     )
 
 
-def _notify(shop: Shop, body: bytes, headers: dict[str, str]) -> PaymentOutcome:
-    return handle_payment_notification(
-        uow=shop.uow(),
-        gateway=shop.gateway,
-        clock=shop.clock,
-        events=shop.events,
-        body=body,
-        headers=headers,
-    ).outcome
-
-
-def _pay(shop: Shop, order_id: str = "O-1") -> tuple[bytes, dict[str, str]]:
-    request = start_payment(uow=shop.uow(), gateway=shop.gateway, order_id=order_id)
-    return shop.gateway.pay(request.reference, at=shop.clock.now())
-
-
-def _ship(shop: Shop, items: dict[str, int] | None = None) -> Order:
-    return ship_order(
-        uow=shop.uow(),
-        courier=shop.courier,
-        clock=shop.clock,
-        events=shop.events,
-        order_id="O-1",
-        destination="330106",
-        items=items,
-    )
-
-
-def _order(shop: Shop, order_id: str = "O-1") -> Order:
-    with shop.uow() as uow:
-        return uow.orders.get(order_id)
-
-
 def test_placing_an_order_prices_it_from_the_catalog_and_holds_its_stock(shop: Shop) -> None:
     order = _place(shop)
 
     assert order.payable == Money("140.00", "CNY")
     assert order.status is OrderStatus.AWAITING_PAYMENT
     assert (shop.stock("tea").available, shop.stock("cup").available) == (8, 0)
-    assert _order(shop) == order
+    assert shop.order() == order
 
 
 def test_an_order_that_cannot_be_filled_holds_nothing_and_is_not_saved(shop: Shop) -> None:
@@ -92,12 +56,12 @@ def test_an_order_that_cannot_be_filled_holds_nothing_and_is_not_saved(shop: Sho
 
 def test_a_payment_is_applied_once_however_often_it_is_notified(shop: Shop) -> None:
     _place(shop)
-    body, headers = _pay(shop)
+    body, headers = shop.payment()
 
-    outcomes = [_notify(shop, body, headers) for _ in range(3)]
+    outcomes = [shop.notify(body, headers) for _ in range(3)]
 
     assert outcomes == [PaymentOutcome.PAID, *[PaymentOutcome.ALREADY_APPLIED] * 2]
-    assert _order(shop).status is OrderStatus.PAID
+    assert shop.order().status is OrderStatus.PAID
     assert (shop.stock("tea").on_hand, shop.stock("tea").available) == (8, 8)
     moves = [e for e in shop.events.events if isinstance(e, OrderStatusChanged)]
     assert [m.target for m in moves] == [OrderStatus.PAID]
@@ -105,28 +69,28 @@ def test_a_payment_is_applied_once_however_often_it_is_notified(shop: Shop) -> N
 
 def test_a_notification_with_a_bad_signature_changes_nothing(shop: Shop) -> None:
     _place(shop)
-    body, _ = _pay(shop)
+    body, _ = shop.payment()
 
     with pytest.raises(InvalidSignature):
-        _notify(shop, body, {"X-Sim-Signature": "0" * 64})
+        shop.notify(body, {"X-Sim-Signature": "0" * 64})
 
-    assert _order(shop).status is OrderStatus.AWAITING_PAYMENT
+    assert shop.order().status is OrderStatus.AWAITING_PAYMENT
 
 
 def test_a_tampered_amount_fails_verification(shop: Shop) -> None:
     _place(shop)
-    body, headers = _pay(shop)
+    body, headers = shop.payment()
 
     with pytest.raises(InvalidSignature):
-        _notify(shop, body.replace(b"140.00", b"1.40"), headers)
+        shop.notify(body.replace(b"140.00", b"1.40"), headers)
 
 
 def test_a_declined_payment_leaves_the_order_waiting(shop: Shop) -> None:
     _place(shop)
     shop.gateway.decline_above = Money("100", "CNY")
 
-    assert _notify(shop, *_pay(shop)) is PaymentOutcome.DECLINED
-    assert _order(shop).status is OrderStatus.AWAITING_PAYMENT
+    assert shop.notify(*shop.payment()) is PaymentOutcome.DECLINED
+    assert shop.order().status is OrderStatus.AWAITING_PAYMENT
 
 
 def test_a_payment_of_the_wrong_amount_is_refused_and_changes_nothing(shop: Shop) -> None:
@@ -137,9 +101,9 @@ def test_a_payment_of_the_wrong_amount_is_refused_and_changes_nothing(shop: Shop
     body, headers = shop.gateway.pay(request.reference, at=shop.clock.now())
 
     with pytest.raises(PaymentMismatch):
-        _notify(shop, body, headers)
+        shop.notify(body, headers)
 
-    assert _order(shop).status is OrderStatus.AWAITING_PAYMENT
+    assert shop.order().status is OrderStatus.AWAITING_PAYMENT
     assert shop.stock("tea").on_hand == 10
 
 
@@ -153,7 +117,7 @@ def test_an_unpaid_order_is_cancelled_at_its_deadline_and_its_stock_comes_back(
     shop.clock.advance(timedelta(minutes=1))
     assert cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == ["O-1"]
 
-    assert _order(shop).status is OrderStatus.CANCELLED
+    assert shop.order().status is OrderStatus.CANCELLED
     assert (shop.stock("tea").available, shop.stock("cup").available) == (10, 1)
 
 
@@ -161,45 +125,45 @@ def test_a_payment_arriving_after_the_order_was_cancelled_is_refunded_in_full(
     shop: Shop,
 ) -> None:
     _place(shop)
-    body, headers = _pay(shop)
+    body, headers = shop.payment()
     shop.clock.advance(timedelta(minutes=30))
     cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events)
 
-    outcome = _notify(shop, body, headers)
+    outcome = shop.notify(body, headers)
 
     assert outcome is PaymentOutcome.REFUNDED
     assert [r.amount for r in shop.gateway.refunds()] == [Money("140.00", "CNY")]
-    assert _order(shop).status is OrderStatus.CANCELLED
+    assert shop.order().status is OrderStatus.CANCELLED
 
 
 def test_a_payment_after_the_hold_lapsed_and_the_units_were_sold_is_refunded(shop: Shop) -> None:
     _place(shop)
-    body, headers = _pay(shop)
+    body, headers = shop.payment()
     shop.clock.advance(timedelta(minutes=31))
     _place(shop, order_id="O-2", items={"cup": 1})
 
-    outcome = _notify(shop, body, headers)
+    outcome = shop.notify(body, headers)
 
     assert outcome is PaymentOutcome.REFUNDED
-    assert _order(shop).status is OrderStatus.CANCELLED
+    assert shop.order().status is OrderStatus.CANCELLED
     assert shop.stock("tea").available == 10
     assert shop.stock("cup").available == 0
 
 
 def test_an_order_ships_delivers_on_its_last_package_scan_and_completes(shop: Shop) -> None:
     _place(shop)
-    _notify(shop, *_pay(shop))
-    _ship(shop, items={"tea": 2})
-    shipped = _ship(shop)
+    shop.notify(*shop.payment())
+    shop.ship(items={"tea": 2})
+    shipped = shop.ship()
     first, last = (s.waybill for s in shipped.shipments)
 
     for scan in shop.courier.scans(first, picked_up_at=shop.clock.now()):
         handle_tracking_event(uow=shop.uow(), events=shop.events, event=scan)
-    assert _order(shop).status is OrderStatus.SHIPPED
+    assert shop.order().status is OrderStatus.SHIPPED
     shop.courier.duplicates = shop.courier.reverse = True
     for scan in shop.courier.scans(last, picked_up_at=shop.clock.now()):
         handle_tracking_event(uow=shop.uow(), events=shop.events, event=scan)
-    assert _order(shop).status is OrderStatus.DELIVERED
+    assert shop.order().status is OrderStatus.DELIVERED
 
     done = confirm_receipt(uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1")
     assert done.status is OrderStatus.COMPLETED
@@ -209,8 +173,8 @@ def test_a_shipped_order_nobody_confirms_completes_seven_days_after_its_last_pac
     shop: Shop,
 ) -> None:
     _place(shop)
-    _notify(shop, *_pay(shop))
-    _ship(shop)
+    shop.notify(*shop.payment())
+    shop.ship()
     shop.clock.advance(timedelta(days=7) - timedelta(seconds=1))
 
     assert complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == []

@@ -10,34 +10,21 @@ import pytest
 from mallcore.adapters import InMemoryEventLog, SqliteUnitOfWork
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock
 from mallcore.errors import InvalidValue
-from mallcore.loyalty import EarningPolicy, EntryKind, PointsAccount, RedemptionPolicy
+from mallcore.loyalty import EarningPolicy, EntryKind
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports import UnitOfWork
-from mallcore.pricing import Customer
 from mallcore.services import (
     cancel_overdue_orders,
     complete_due_orders,
     confirm_receipt,
-    handle_payment_notification,
     place_order,
-    ship_order,
-    start_payment,
 )
 from mallcore.testing.fakes import FakeClock
-from tests.services.conftest import OPENING, Shop
+from tests.services.conftest import ALICE, OPENING, TEN_PERCENT, Shop, give_points
 
-ALICE = Customer(id="alice")
-# Taobao's 淘金币-style rule: 100 points make 1 yuan, at most 10% of the goods.
-TEN_PERCENT = RedemptionPolicy(points_per_unit=100, max_share=10)
-
-
-def _give_alice(uow: UnitOfWork, points: int) -> None:
-    with uow:
-        account = PointsAccount.open("alice")
-        uow.points.save(account)
-        uow.points.save(account.earn(points, key="welcome", at=OPENING)[0])
-        uow.commit()
+# One point per whole yuan paid for the goods (freight out): the EarningPolicy defaults.
+ONE_PER_YUAN = EarningPolicy()
 
 
 def _balance(uow: UnitOfWork) -> int:
@@ -46,19 +33,20 @@ def _balance(uow: UnitOfWork) -> int:
 
 
 def _place(shop: Shop, order_id: str, items: dict[str, int]) -> Order:
-    return place_order(
-        uow=shop.uow(),
-        clock=shop.clock,
-        events=shop.events,
-        order_id=order_id,
-        customer=ALICE,
-        items=items,
-        points=TEN_PERCENT,
-    )
+    return shop.place(items, order_id, points=TEN_PERCENT)
+
+
+def _buy(shop: Shop) -> Order:
+    """Place an order of two tins that earns points, and pay it (notified twice)."""
+    order = shop.place({"tea": 2}, earning=ONE_PER_YUAN)
+    body, headers = shop.payment()
+    for _ in range(2):
+        shop.notify(body, headers)
+    return order
 
 
 def test_placing_an_order_spends_the_points_its_quote_used(shop: Shop) -> None:
-    _give_alice(shop.uow(), 5_000)
+    give_points(shop.uow(), 5_000)
 
     order = _place(shop, "O-1", {"tea": 2, "cup": 1})
 
@@ -75,7 +63,7 @@ def test_a_customer_without_an_account_places_an_order_without_points(shop: Shop
 
 
 def test_an_order_cancelled_at_its_deadline_gives_its_points_back(shop: Shop) -> None:
-    _give_alice(shop.uow(), 5_000)
+    give_points(shop.uow(), 5_000)
     _place(shop, "O-1", {"tea": 2})
     shop.clock.advance(timedelta(minutes=30))
 
@@ -87,24 +75,15 @@ def test_an_order_cancelled_at_its_deadline_gives_its_points_back(shop: Shop) ->
 def test_an_order_cancelled_for_want_of_stock_at_payment_gives_its_points_back(
     shop: Shop,
 ) -> None:
-    _give_alice(shop.uow(), 5_000)
+    give_points(shop.uow(), 5_000)
     _place(shop, "O-1", {"cup": 1})
-    request = start_payment(uow=shop.uow(), gateway=shop.gateway, order_id="O-1")
-    body, headers = shop.gateway.pay(request.reference, at=shop.clock.now())
+    body, headers = shop.payment()
     shop.clock.advance(timedelta(minutes=31))
     _place(shop, "O-2", {"cup": 1})
 
-    handle_payment_notification(
-        uow=shop.uow(),
-        gateway=shop.gateway,
-        clock=shop.clock,
-        events=shop.events,
-        body=body,
-        headers=headers,
-    )
+    shop.notify(body, headers)
 
-    with shop.uow() as uow:
-        assert uow.orders.get("O-1").status is OrderStatus.CANCELLED
+    assert shop.order().status is OrderStatus.CANCELLED
     assert _balance(shop.uow()) == 5_000 - 300
 
 
@@ -117,7 +96,7 @@ def test_points_are_spent_and_given_back_on_sqlite_too(tmp_path: Path) -> None:
         uow.products.save(product)
         uow.stocks.save(Stock.for_sku("tea", 5))
         uow.commit()
-    _give_alice(SqliteUnitOfWork(path), 1_000)
+    give_points(SqliteUnitOfWork(path), 1_000)
     events = InMemoryEventLog()
     order = place_order(
         uow=SqliteUnitOfWork(path),
@@ -136,61 +115,8 @@ def test_points_are_spent_and_given_back_on_sqlite_too(tmp_path: Path) -> None:
     assert (order.points_used, spent, _balance(SqliteUnitOfWork(path))) == (600, 400, 1_000)
 
 
-# One point per whole yuan paid for the goods (freight out): the EarningPolicy defaults.
-ONE_PER_YUAN = EarningPolicy()
-
-
-def _buy(shop: Shop, order_id: str = "O-1", items: dict[str, int] | None = None) -> Order:
-    """Place an order that earns points, and pay it (the provider notifies twice)."""
-    order = place_order(
-        uow=shop.uow(),
-        clock=shop.clock,
-        events=shop.events,
-        order_id=order_id,
-        customer=ALICE,
-        items=items if items is not None else {"tea": 2},
-        earning=ONE_PER_YUAN,
-    )
-    request = start_payment(uow=shop.uow(), gateway=shop.gateway, order_id=order_id)
-    body, headers = shop.gateway.pay(request.reference, at=shop.clock.now())
-    for _ in range(2):
-        handle_payment_notification(
-            uow=shop.uow(),
-            gateway=shop.gateway,
-            clock=shop.clock,
-            events=shop.events,
-            body=body,
-            headers=headers,
-        )
-    return order
-
-
-def _ship(shop: Shop, order_id: str = "O-1") -> None:
-    ship_order(
-        uow=shop.uow(),
-        courier=shop.courier,
-        clock=shop.clock,
-        events=shop.events,
-        order_id=order_id,
-        destination="330106",
-    )
-
-
-def _account(shop: Shop) -> PointsAccount:
-    with shop.uow() as uow:
-        return uow.points.get("alice")
-
-
 def test_an_order_remembers_the_points_its_checkout_priced(shop: Shop) -> None:
-    order = place_order(
-        uow=shop.uow(),
-        clock=shop.clock,
-        events=shop.events,
-        order_id="O-1",
-        customer=ALICE,
-        items={"tea": 2, "cup": 1},
-        earning=ONE_PER_YUAN,
-    )
+    order = shop.place({"tea": 2, "cup": 1}, earning=ONE_PER_YUAN)
 
     assert order.points_to_earn == 150
 
@@ -198,62 +124,53 @@ def test_an_order_remembers_the_points_its_checkout_priced(shop: Shop) -> None:
 def test_paying_an_order_holds_its_points_pending_once(shop: Shop) -> None:
     _buy(shop)
 
-    account = _account(shop)
+    account = shop.points()
     assert (account.balance(), account.pending_points) == (0, 120)
     assert [entry.kind for entry in account.ledger()] == [EntryKind.PENDING]
 
 
 def test_confirming_receipt_releases_the_held_points_once(shop: Shop) -> None:
     _buy(shop)
-    _ship(shop)
+    shop.ship()
 
     for _ in range(2):
         confirm_receipt(uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1")
 
-    account = _account(shop)
+    account = shop.points()
     assert (account.balance(), account.pending_points) == (120, 0)
 
 
 def test_with_an_after_sales_window_the_points_wait_until_it_closes(shop: Shop) -> None:
     _buy(shop)
-    _ship(shop)
+    shop.ship()
     window = timedelta(days=7)
 
     confirm_receipt(
         uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1", after_sales=window
     )
     completed = shop.clock.now()
-    before, _ = _account(shop).expire(completed + window - timedelta(seconds=1))
-    after, _ = _account(shop).expire(completed + window)
+    before, _ = shop.points().expire(completed + window - timedelta(seconds=1))
+    after, _ = shop.points().expire(completed + window)
 
-    assert _account(shop).lot(0).locked_until == completed + window
+    assert shop.points().lot(0).locked_until == completed + window
     assert (before.balance(), before.pending_points) == (0, 120)
     assert (after.balance(), after.pending_points) == (120, 0)
 
 
 def test_an_order_completed_by_the_job_releases_its_points_too(shop: Shop) -> None:
     _buy(shop)
-    _ship(shop)
+    shop.ship()
     shop.clock.advance(timedelta(days=7))
 
     complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events)
 
-    assert _account(shop).balance() == 120
+    assert shop.points().balance() == 120
 
 
 def test_an_order_without_an_earning_policy_holds_no_points(shop: Shop) -> None:
     order = _place(shop, "O-1", {"tea": 1})
-    request = start_payment(uow=shop.uow(), gateway=shop.gateway, order_id="O-1")
-    body, headers = shop.gateway.pay(request.reference, at=shop.clock.now())
 
-    handle_payment_notification(
-        uow=shop.uow(),
-        gateway=shop.gateway,
-        clock=shop.clock,
-        events=shop.events,
-        body=body,
-        headers=headers,
-    )
+    shop.notify(*shop.payment())
 
     assert order.points_to_earn == 0
     with shop.uow() as uow, pytest.raises(LookupError):
@@ -262,7 +179,7 @@ def test_an_order_without_an_earning_policy_holds_no_points(shop: Shop) -> None:
 
 def test_a_negative_after_sales_window_is_refused_and_changes_nothing(shop: Shop) -> None:
     _buy(shop)
-    _ship(shop)
+    shop.ship()
 
     with pytest.raises(InvalidValue, match="after_sales: must be a timedelta, not negative"):
         confirm_receipt(
@@ -273,5 +190,4 @@ def test_a_negative_after_sales_window_is_refused_and_changes_nothing(shop: Shop
             after_sales=timedelta(days=-1),
         )
 
-    with shop.uow() as uow:
-        assert uow.orders.get("O-1").status is OrderStatus.SHIPPED
+    assert shop.order().status is OrderStatus.SHIPPED

@@ -8,9 +8,11 @@ values; a refused command raises and changes nothing.
 - checkout: :func:`price_cart`, :func:`place_order`;
 - payments: :func:`start_payment`, :func:`handle_payment_notification`;
 - fulfilment: :func:`ship_order`, :func:`handle_tracking_event`, :func:`confirm_receipt`;
-- jobs: :func:`cancel_overdue_orders`, :func:`complete_due_orders`.
+- jobs: :func:`cancel_overdue_orders`, :func:`complete_due_orders`;
+- after-sales: :func:`refund_order`.
 """
 
+from mallcore.services.after_sales import refund_order
 from mallcore.services.checkout import place_order, price_cart
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
 from mallcore.services.jobs import (
@@ -36,6 +38,7 @@ __all__ = [
     "handle_tracking_event",
     "place_order",
     "price_cart",
+    "refund_order",
     "ship_order",
     "start_payment",
 ]

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from mallcore.errors import InvalidValue, NotFound
 from mallcore.loyalty import Entry, PointsAccount, RedemptionPolicy
-from mallcore.orders import Order
+from mallcore.orders import Order, OrderRefund
 from mallcore.ports import UnitOfWork
 from mallcore.pricing import PointsOffer
 
@@ -18,6 +18,7 @@ __all__ = [
     "after_sales_window",
     "hold_order_points",
     "points_offer",
+    "refund_order_points",
     "release_order_points",
     "return_order_points",
     "spend_order_points",
@@ -97,6 +98,32 @@ def release_order_points(
         at=at,
         until=at + after_sales if after_sales else None,
     )
+    if entries:
+        uow.points.save(account)
+    return entries
+
+
+def refund_order_points(
+    uow: UnitOfWork, order: Order, refund: OrderRefund, *, at: datetime
+) -> tuple[Entry, ...]:
+    """Take back what ``order`` earned and give back what it spent, for ``refund`` (once).
+
+    The points follow the goods: ``refund.goods`` over the goods payable
+    (a freight refund moves no points). An order whose goods were paid in
+    points alone refunds no money for them: its last unit returns them all.
+    """
+    if not (order.points_used or order.points_to_earn):
+        return ()
+    account = uow.points.get(order.customer_id)
+    key = f"refund:{order.id}:{refund.id}"
+    if not refund.goods.is_zero():
+        account, entries = account.refund(
+            order.id, refunded=refund.goods, order_total=order.goods_payable, key=key, at=at
+        )
+    elif order.goods_payable.is_zero() and not order.refundable_quantities():
+        account, entries = account.cancel(order.id, key=key, at=at)
+    else:
+        return ()
     if entries:
         uow.points.save(account)
     return entries

@@ -1,21 +1,24 @@
-"""The stock side of an order's life: deduct on payment, release on cancel."""
+"""The stock side of an order's life: deduct on payment, release on cancel, restock refunds."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from mallcore.catalog import StockEvent
-from mallcore.orders import Order
+from mallcore.orders import Order, OrderRefund
 from mallcore.ports import UnitOfWork
 
-__all__ = ["deduct_order_stock", "release_order_stock"]
+__all__ = ["deduct_order_stock", "release_order_stock", "restock_refund"]
 
 
-def _quantities(order: Order) -> dict[str, int]:
-    """Units per SKU (two lines of one SKU share its stock)."""
+def _quantities(order: Order, units: Mapping[str, int] | None = None) -> dict[str, int]:
+    """Units per SKU of ``units`` (line id -> count; every unit when None): lines share a SKU."""
+    counts = units if units is not None else {line.line_id: line.quantity for line in order.lines}
     quantities: dict[str, int] = {}
-    for line in order.lines:
-        quantities[line.sku_id] = quantities.get(line.sku_id, 0) + line.quantity
+    for line_id, quantity in counts.items():
+        sku_id = order.line(line_id).sku_id
+        quantities[sku_id] = quantities.get(sku_id, 0) + quantity
     return quantities
 
 
@@ -41,4 +44,18 @@ def release_order_stock(uow: UnitOfWork, order: Order) -> list[StockEvent]:
         if released:
             uow.stocks.save(stock)
             changes.extend(released)
+    return changes
+
+
+def restock_refund(
+    uow: UnitOfWork, order: Order, refund: OrderRefund, *, returned: bool
+) -> list[StockEvent]:
+    """Put ``refund``'s units back on hand: always when they never shipped, else if ``returned``."""
+    if not (refund.before_shipping or returned):
+        return []
+    changes: list[StockEvent] = []
+    for sku_id, quantity in _quantities(order, refund.quantities()).items():
+        stock, restocked = uow.stocks.get(sku_id).restock(quantity)
+        uow.stocks.save(stock)
+        changes.extend(restocked)
     return changes

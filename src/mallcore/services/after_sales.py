@@ -1,0 +1,77 @@
+"""After-sales (售后): refund units of a paid order, their money, points and stock, once.
+
+:func:`refund_order` is the one use case for 仅退款 (refund only) and
+退货退款 (return and refund): the host decides that a refund is due (its
+after-sales ticket, the reason, who pays the return freight) and names it
+by ``refund_id``; the library works out what it returns and applies it,
+in one transaction:
+
+- the order records the refund (:meth:`~mallcore.orders.Order.refund`):
+  each unit returns exactly what was paid for it, never twice; the last
+  unit closes an order not yet completed;
+- the money goes back through the :class:`~mallcore.ports.PaymentGateway`
+  under the refund id ``<order id>-<refund id>``, before the commit: a
+  retry after a failed commit asks the gateway again under the same id,
+  which returns the first refund and moves no money;
+- the points follow the goods refunded (docs/loyalty.md): what the order
+  earned is taken back in proportion (from its pending lot first), what it
+  spent is given back, under the key ``refund:<order id>:<refund id>``;
+- units that never shipped go back on hand; returned ones do with
+  ``restock=True`` (the goods came back sellable).
+
+Applying a ``refund_id`` the order already holds changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from mallcore.money import Money
+from mallcore.orders import Order
+from mallcore.ports import Clock, EventPublisher, PaymentGateway, UnitOfWork
+from mallcore.services._points import refund_order_points
+from mallcore.services._stock import restock_refund
+
+__all__ = ["refund_order"]
+
+
+def refund_order(
+    *,
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    clock: Clock,
+    events: EventPublisher,
+    order_id: str,
+    refund_id: str,
+    units: Mapping[str, int],
+    reason: str,
+    freight: Money | None = None,
+    restock: bool = False,
+) -> Order:
+    """Refund ``units`` (line id -> count) and ``freight`` of an order; the order after it.
+
+    See the module docstring for what moves. Bad units or freight raise
+    InvalidValue, an order not paid IllegalTransition, an unreachable
+    gateway Unavailable; each changes nothing.
+    """
+    with uow:
+        order = uow.orders.get(order_id)
+        now = clock.now()
+        refunded, changes = order.refund(
+            refund_id, units=units, at=now, reason=reason, freight=freight
+        )
+        if not changes:
+            return refunded
+        refund = refunded.refunds[-1]
+        points = refund_order_points(uow, refunded, refund, at=now)
+        stock = restock_refund(uow, refunded, refund, returned=restock)
+        uow.orders.save(refunded)
+        if not refund.amount.is_zero() and order.payment_id is not None:
+            gateway.refund(
+                refund_id=f"{order.id}-{refund.id}",
+                payment_id=order.payment_id,
+                amount=refund.amount,
+            )
+        uow.commit()
+    events.publish([*changes, *points, *stock])
+    return refunded
