@@ -2,10 +2,12 @@
 
 A tea shop with a 满减 promotion, a coupon in the shopper's wallet and a
 by-piece freight template with a regional rate: price the cart, place the
-order (stock held), pay through the simulated gateway (the notification
-arrives twice), ship in two packages, deliver, confirm and earn points; then
-a second order spends points, is left unpaid and is cancelled at its
-deadline, its stock and points given back. Everything runs on SQLite (an
+order (stock held, the points it earns fixed), pay through the simulated
+gateway (the notification arrives twice; the points wait, pending), ship in
+two packages, deliver, confirm (the points are released); return a tin
+through after-sales (its money, points and stock come back); then a second
+order spends points, is left unpaid and is cancelled at its deadline, its
+stock and points given back. Everything runs on SQLite (an
 in-memory database) with a clock that moves only when told, so the story
 prints the same every time.
 """
@@ -28,7 +30,7 @@ from mallcore.adapters.sqlite import memory_database
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, SpecDimension, Stock
 from mallcore.loyalty import EarningPolicy, RedemptionPolicy
 from mallcore.money import Money
-from mallcore.orders import Order, OrderStatusChanged, PackageShipped
+from mallcore.orders import Order, OrderRefunded, OrderStatusChanged, PackageShipped
 from mallcore.pricing import AmountOffCoupon, Customer, Promotion, Tier, TieredAmountOff
 from mallcore.quote_report import render_quote
 from mallcore.services import (
@@ -38,6 +40,7 @@ from mallcore.services import (
     handle_tracking_event,
     place_order,
     price_cart,
+    refund_order,
     ship_order,
     start_payment,
 )
@@ -127,6 +130,13 @@ def _describe(event: object) -> str | None:
             f"[{shipment.shipped_at:%m-%d %H:%M}] order {event.order_id}: "
             f"package {shipment.waybill} left with {items}"
         )
+    if isinstance(event, OrderRefunded):
+        refund = event.refund
+        units = ", ".join(f"{part.line_id} x{part.quantity}" for part in refund.units)
+        return (
+            f"[{refund.at:%m-%d %H:%M}] order {event.order_id}: refund {refund.id} of"
+            f" {refund.amount.format('zh_CN')} for {units} ({refund.reason})"
+        )
     return None
 
 
@@ -163,6 +173,11 @@ class _Story:
 def _balance(story: _Story) -> int:
     with story.uow() as uow:
         return uow.points.get("alice").balance()
+
+
+def _pending(story: _Story) -> int:
+    with story.uow() as uow:
+        return uow.points.get("alice").pending_points
 
 
 def run_demo(out: TextIO) -> Order:
@@ -209,6 +224,7 @@ def run_demo(out: TextIO) -> Order:
         f" pay by {order.pay_by:%H:%M}"
     )
     story.say(f"  cup-white: {held.on_hand} on hand, {held.available} available")
+    story.say(f"  the order will earn {order.points_to_earn} points (1 a yuan of goods)")
 
     story.say("\n== 3. She pays; the provider notifies twice (signed, verified, applied once)")
     request = start_payment(uow=story.uow(), gateway=story.gateway, order_id=order.id)
@@ -227,6 +243,9 @@ def run_demo(out: TextIO) -> Order:
     story.happened()
     paid = story.stock("cup-white")
     story.say(f"  cup-white: {paid.on_hand} on hand, {paid.available} available")
+    story.say(
+        f"  alice: {_balance(story)} points, {_pending(story)} pending until the order completes"
+    )
 
     story.say("\n== 4. The shop ships in two packages; the courier's scans come in")
     story.clock.advance(timedelta(hours=3))
@@ -255,9 +274,7 @@ def run_demo(out: TextIO) -> Order:
     story.clock.advance(timedelta(days=2))
     story.happened()
 
-    story.say(
-        "\n== 5. Alice confirms receipt: 1 point per whole yuan of goods; a return claws back"
-    )
+    story.say("\n== 5. Alice confirms receipt: the pending points are released")
     story.clock.advance(timedelta(hours=5))
     completed = confirm_receipt(
         uow=story.uow(),
@@ -266,25 +283,33 @@ def run_demo(out: TextIO) -> Order:
         order_id=order.id,
     )
     story.happened()
-    story.say(f"  alice: {_balance(story)} points")
-    tin = completed.line("longjing-250g").unit_payables[0]
-    with story.uow() as uow:
-        # After-sales has no use case yet: the host takes the points back itself.
-        account, _ = uow.points.get("alice").refund(
-            completed.id,
-            refunded=tin,
-            order_total=completed.goods_payable,
-            key=f"refund:{completed.id}:1",
-            at=story.clock.now(),
-        )
-        uow.points.save(account)
-        uow.commit()
+    story.say(f"  alice: {_balance(story)} points, {_pending(story)} pending")
+
+    story.say("\n== 6. After-sales: she returns one tin (七天无理由); it goes back on sale")
+    story.clock.advance(timedelta(days=1))
+    completed = refund_order(
+        uow=story.uow(),
+        gateway=story.gateway,
+        clock=story.clock,
+        events=story.log,
+        order_id=completed.id,
+        refund_id="RMA-1",
+        units={"longjing-250g": 1},
+        reason="七天无理由退货",
+        restock=True,
+    )
+    story.happened()
+    (paid_back,) = story.gateway.refunds()
     story.say(
-        f"  she returns one tin ({tin.format('zh_CN')} refunded): the points it earned are"
-        f" taken back; alice: {_balance(story)} points"
+        f"  the gateway paid back {paid_back.amount.format('zh_CN')}:"
+        f" what the tin cost after every discount"
+    )
+    story.say(
+        f"  the points it earned are taken back; alice: {_balance(story)} points;"
+        f" longjing-250g: {story.stock('longjing-250g').on_hand} on hand"
     )
 
-    story.say("\n== 6. Alice orders a cup with 100 of her points (100 points = ¥1) and never pays")
+    story.say("\n== 7. Alice orders a cup with 100 of her points (100 points = ¥1) and never pays")
     redemption = RedemptionPolicy(points_per_unit=100, step=100)
     pending = place_order(
         uow=story.uow(),
