@@ -173,3 +173,41 @@ def test_a_float_weight_is_refused() -> None:
             line_id="1", sku_id="s", product_id="p", quantity=1, amount=cny(9),
             weight=1.5,  # type: ignore[arg-type]
         )  # fmt: skip
+
+
+def test_a_light_bulky_parcel_is_charged_its_volumetric_weight() -> None:
+    # SF Express: volumetric weight = length x width x height (cm) / 6000 (sf-express.com).
+    # 2 pillows of 50 x 40 x 30 cm (0.06 m³) weighing 1 kg each: 2 x 60,000 / 6000 = 20 kg.
+    template = FreightTemplate(
+        id="W", charge_by=ChargeBy.WEIGHT, default=rate(1, 12, 1, 5), volumetric_divisor=6000
+    )
+    pillows = ShipmentLine(
+        line_id="1", sku_id="pillow", product_id="pillow", quantity=2, amount=cny(200),
+        weight=Decimal("1"), volume=Decimal("0.06"), template_id="W",
+    )  # fmt: skip
+
+    assert template.units([pillows]) == Decimal("20")
+    assert template.default.charge(template.units([pillows])) == cny(12 + 19 * 5)
+
+
+def test_a_dense_parcel_is_charged_its_actual_weight_and_volumetric_is_rounded_to_the_gram() -> (
+    None
+):
+    template = FreightTemplate(
+        id="W", charge_by=ChargeBy.WEIGHT, default=rate(1, 12, 1, 5), volumetric_divisor=6000
+    )
+    dense = line("1", 1, template="W", weight="3")
+    small = ShipmentLine(
+        line_id="2", sku_id="box", product_id="box", quantity=1, amount=cny(10),
+        weight=Decimal("0"), volume=Decimal("0.001"), template_id="W",
+    )  # fmt: skip
+
+    assert template.units([dense]) == Decimal("3")
+    assert template.units([small]) == Decimal("0.167")
+
+
+def test_a_volumetric_divisor_needs_a_weight_template() -> None:
+    with pytest.raises(InvalidValue, match=r"volumetric_divisor.*charged by weight"):
+        FreightTemplate(
+            id="P", charge_by=ChargeBy.PIECE, default=rate(1, 8, 1, 3), volumetric_divisor=6000
+        )

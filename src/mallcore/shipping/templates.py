@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
+from typing import Final
 
 import attrs
 
@@ -37,6 +38,7 @@ from mallcore.shipping._values import (
     not_negative,
     optional_measure,
     positive,
+    positive_int,
 )
 from mallcore.shipping.shipment import ShipmentLine
 
@@ -49,6 +51,8 @@ __all__ = [
     "Rate",
     "RegionRate",
 ]
+
+_GRAM: Final = Decimal("0.001")
 
 
 class ChargeBy(enum.Enum):
@@ -195,7 +199,10 @@ class FreeCondition:
 class FreightTemplate:
     """运费模板: a default rate, region rates, undeliverable regions and free conditions.
 
-    A region code may appear in one region rate only. Every fee is in one currency.
+    A region code may appear in one region rate only. Every fee is in one
+    currency. A weight template with a ``volumetric_divisor`` (体积重, cm³ per
+    kg: 6000 is common, 5000 for air) counts the larger of the actual and the
+    volumetric weight of its lines.
     """
 
     id: str
@@ -206,9 +213,16 @@ class FreightTemplate:
     undeliverable: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
     free_conditions: tuple[FreeCondition, ...] = attrs.field(default=(), converter=as_tuple)
     min_chargeable: Decimal | None = attrs.field(default=None, converter=optional_measure)
+    volumetric_divisor: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_int)
+    )
     _index: dict[str, Rate] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
+        if self.volumetric_divisor is not None and self.charge_by is not ChargeBy.WEIGHT:
+            raise InvalidValue(
+                "volumetric_divisor", self.volumetric_divisor, "needs a template charged by weight"
+            )
         index: dict[str, Rate] = {}
         currency = self.default.first_fee.currency
         for region_rate in self.region_rates:
@@ -245,11 +259,20 @@ class FreightTemplate:
         return None
 
     def units(self, lines: Sequence[ShipmentLine]) -> Decimal:
-        """What the template counts on ``lines`` (pieces, kg or m³), at least ``min_chargeable``."""
+        """What the template counts on ``lines`` (pieces, kg or m³), at least ``min_chargeable``.
+
+        With a ``volumetric_divisor``, the weight counted is the larger of the
+        actual and the volumetric weight of all the lines together (as one
+        parcel), the volumetric one rounded up to the gram.
+        """
         if self.charge_by is ChargeBy.PIECE:
             counted = Decimal(sum(line.quantity for line in lines))
         elif self.charge_by is ChargeBy.WEIGHT:
             counted = sum((line.weight * line.quantity for line in lines), Decimal(0))
+            if self.volumetric_divisor is not None:
+                cubic_cm = sum((line.volume * line.quantity for line in lines), Decimal(0)) * 10**6
+                volumetric = (cubic_cm / self.volumetric_divisor).quantize(_GRAM, ROUND_UP)
+                counted = max(counted, volumetric)
         else:
             counted = sum((line.volume * line.quantity for line in lines), Decimal(0))
         if self.min_chargeable is not None:

@@ -122,15 +122,21 @@ def freight_templates(
     free_conditions: bool = True,
     undeliverable: bool = True,
 ) -> FreightTemplate:
-    """Templates of any kind with region rates, maybe undeliverable regions and free conditions."""
+    """Templates of any kind with region rates, maybe undeliverable regions and free conditions.
+
+    A weight template may count volumetric weight.
+    """
     codes = draw(st.lists(division_codes(), unique=True, max_size=6))
     cut = draw(st.integers(0, len(codes)))
     overrides = [RegionRate(regions=[code], rate=draw(_rates(currency))) for code in codes[:cut]]
     refused = frozenset(codes[cut:]) if undeliverable else frozenset()
     conditions = draw(st.lists(_free_conditions(currency), max_size=2)) if free_conditions else []
+    charge_by = draw(st.sampled_from(ChargeBy))
+    divisors = st.none() | st.sampled_from([5000, 6000, 8000])
     return FreightTemplate(
         id=template_id,
-        charge_by=draw(st.sampled_from(ChargeBy)),
+        charge_by=charge_by,
+        volumetric_divisor=draw(divisors) if charge_by is ChargeBy.WEIGHT else None,
         default=draw(_rates(currency)),
         region_rates=overrides,
         undeliverable=refused,
