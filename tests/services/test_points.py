@@ -10,10 +10,11 @@ import pytest
 from mallcore.adapters import InMemoryEventLog, SqliteUnitOfWork
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock
 from mallcore.errors import InvalidValue
-from mallcore.loyalty import EarningPolicy, EntryKind
+from mallcore.loyalty import Benefits, EarningPolicy, EntryKind, Tier, TierProgram
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports import UnitOfWork
+from mallcore.pricing import Customer
 from mallcore.services import (
     cancel_overdue_orders,
     complete_due_orders,
@@ -191,3 +192,22 @@ def test_a_negative_after_sales_window_is_refused_and_changes_nothing(shop: Shop
         )
 
     assert shop.order().status is OrderStatus.SHIPPED
+
+
+def test_a_members_tier_prices_the_order_and_multiplies_the_points_it_holds(shop: Shop) -> None:
+    gold = Tier(id="gold", threshold=1000, benefits=Benefits(percent_off=10, points_multiplier=2))
+    program = TierProgram(tiers=[Tier(id="normal", threshold=0), gold])
+
+    order = place_order(
+        uow=shop.uow(),
+        clock=shop.clock,
+        events=shop.events,
+        order_id="O-1",
+        customer=Customer(id="alice", tier="gold"),
+        items={"tea": 2},
+        earning=ONE_PER_YUAN,
+        tiers=program,
+    )
+
+    assert order.payable == Money("108.00", "CNY")
+    assert order.points_to_earn == 216

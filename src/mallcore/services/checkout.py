@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from mallcore.catalog import CategoryTree
 from mallcore.errors import InvalidValue
-from mallcore.loyalty import EarningPolicy, RedemptionPolicy
+from mallcore.loyalty import EarningPolicy, RedemptionPolicy, TierProgram
 from mallcore.orders import DEFAULT_PAYMENT_WINDOW, Order
 from mallcore.ports import Clock, EventPublisher, UnitOfWork
 from mallcore.pricing import Cart, Coupon, Customer, PointsOffer, Promotion, Quote, quote
@@ -35,13 +35,15 @@ def price_cart(
     destination: str | None = None,
     points: PointsOffer | None = None,
     earning: EarningPolicy | None = None,
+    tiers: TierProgram | None = None,
 ) -> Quote:
     """Price ``items`` (SKU id -> quantity) at the catalog's prices now, for ``customer``.
 
     With a ``shipping`` set-up the quote carries the freight to
     ``destination`` (default: the customer's region); with ``points`` the
     shopper's points come off the goods; with ``earning`` the quote
-    previews the points the order earns. Raises NotFound for an
+    previews the points the order earns; with a member ``tiers`` programme
+    the benefits of ``customer.tier`` apply. Raises NotFound for an
     unknown SKU and InvalidValue for one not on sale now.
     """
     now = clock.now()
@@ -66,6 +68,7 @@ def price_cart(
         destination=destination,
         points=points,
         earning=earning,
+        tiers=tiers,
     )
 
 
@@ -86,6 +89,7 @@ def place_order(
     points: RedemptionPolicy | None = None,
     points_requested: int | None = None,
     earning: EarningPolicy | None = None,
+    tiers: TierProgram | None = None,
 ) -> Order:
     """Price ``items`` (freight included with ``shipping``), hold their stock, save the order.
 
@@ -95,7 +99,9 @@ def place_order(
     the goods and are spent in the same transaction; the order remembers
     how many (``Order.points_used``). With an ``earning`` policy the order
     remembers the points it earns (``Order.points_to_earn``), fixed at
-    checkout: held from payment, released at completion.
+    checkout: held from payment, released at completion. With a member
+    ``tiers`` programme the benefits of ``customer.tier`` apply (its
+    discount, free shipping and points multiplier).
 
     All or nothing: OutOfStock for any SKU leaves every stock as it was.
     Placing an ``order_id`` that exists raises StaleVersion.
@@ -118,6 +124,7 @@ def place_order(
             destination=destination,
             points=offer,
             earning=earning,
+            tiers=tiers,
         )
         now = clock.now()
         order, placed = Order.place(
