@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import pytest
 
 from mallcore.errors import InvalidValue
@@ -776,3 +777,18 @@ def test_the_adjustments_are_the_applied_rules_in_stage_order() -> None:
 
     assert [a.rule_id for a in priced.adjustments()] == ["full", "five"]
     assert priced.payable == cny("265.00")
+
+
+def test_a_quote_read_late_equals_hashes_and_evolves_like_one_read_at_once() -> None:
+    coupon = AmountOffCoupon(id="five", amount_off=cny("5"))
+    priced_cart = cart(line("a", "300"), line("b", "20", 3))
+    read = quote(priced_cart, promotions=[FULL_REDUCTION], coupons=[coupon], now=NOW)
+    assert [outcome.rule_id for outcome in read.outcomes] == ["full", "five"]
+
+    unread = quote(priced_cart, promotions=[FULL_REDUCTION], coupons=[coupon], now=NOW)
+
+    assert hash(unread) == hash(read)
+    assert unread == read
+    assert attrs.evolve(quote(priced_cart, coupons=[coupon], now=NOW)).lines[1].line_id == "b"
+    with pytest.raises(AttributeError, match="no attribute 'line_count'"):
+        getattr(unread, "line_count")  # noqa: B009

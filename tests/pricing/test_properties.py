@@ -63,6 +63,28 @@ def test_an_applied_rules_shares_add_up_to_its_amount(scenario: Scenario) -> Non
 
 
 @given(scenarios())
+def test_a_quotes_lines_and_outcomes_read_late_are_those_read_at_once(
+    scenario: Scenario,
+) -> None:
+    cart, rules, wallet, customer = scenario
+    at_once = _priced(scenario)
+    read = (at_once.lines, at_once.outcomes)
+
+    late = _priced(scenario)
+    other = quote(
+        cart,
+        promotions=rules,
+        coupons=wallet,
+        customer=customer,
+        now=PRICING_EPOCH,
+        selected=[coupon.id for coupon in wallet[:1]],
+    )
+    assert len(other.lines) >= len(cart.lines)
+
+    assert (late.lines, late.outcomes) == read
+
+
+@given(scenarios())
 def test_nothing_is_ever_negative(scenario: Scenario) -> None:
     priced = _priced(scenario)
 

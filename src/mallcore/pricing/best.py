@@ -39,7 +39,6 @@ import attrs
 from mallcore.pricing.engine import (
     Alternative,
     Quote,
-    RuleOutcome,
     Status,
     _conflict,
     _Effect,
@@ -48,6 +47,7 @@ from mallcore.pricing.engine import (
     _minor,
     _money,
     _outcome,
+    _Pending,
     _percent_of,
     _spread,
     _State,
@@ -79,7 +79,7 @@ class _Choice:
     """The coupons chosen, the effect of each, and the outcome of every goods coupon."""
 
     applied: list[tuple[GoodsCoupon, _Effect]]
-    outcomes: dict[str, RuleOutcome]
+    outcomes: dict[str, _Pending]
     candidates: list[_Candidate]
     slots: _Slots
 
@@ -111,7 +111,7 @@ def _expiry(coupon: GoodsCoupon) -> float:
 
 
 def _candidates(
-    state: _State, coupons: Sequence[GoodsCoupon], outcomes: dict[str, RuleOutcome]
+    state: _State, coupons: Sequence[GoodsCoupon], outcomes: dict[str, _Pending]
 ) -> list[_Candidate]:
     """The coupons that qualify on this cart, with what each saves alone."""
     currency = state.cart.currency
@@ -380,7 +380,7 @@ def _evaluate(
     candidates: Sequence[_Candidate],
     max_platform: int,
     max_shop: int,
-    outcomes: dict[str, RuleOutcome] | None = None,
+    outcomes: dict[str, _Pending] | None = None,
 ) -> list[tuple[_Candidate, _Effect]]:
     """Apply ``candidates`` (in application order) as far as the rules let them; undo after."""
     currency = state.cart.currency
@@ -442,7 +442,7 @@ def choose_coupons(
     ``exhaustive`` tries every subset instead of searching (same answer, slower).
     """
     currency = state.cart.currency
-    outcomes: dict[str, RuleOutcome] = {}
+    outcomes: dict[str, _Pending] = {}
     candidates = _candidates(state, coupons, outcomes)
     if selected is not None:
         picked = [c for c in candidates if c.coupon.id in selected]
@@ -509,8 +509,8 @@ def brute_force(
 def weigh_exclusive_coupons(
     best: Quote,
     live: Sequence[Rule],
-    gated: Mapping[str, RuleOutcome],
-    run: Callable[[Sequence[Rule], Mapping[str, RuleOutcome]], Quote],
+    gated: Mapping[str, _Pending],
+    run: Callable[[Sequence[Rule], Mapping[str, _Pending]], Quote],
     *,
     selected: Collection[str] | None,
     rank: Callable[[Quote], tuple[object, ...]],

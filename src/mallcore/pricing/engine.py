@@ -37,7 +37,7 @@ import enum
 import functools
 import itertools
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -285,6 +285,22 @@ class Quote:
     points: Redemption | None = None
     freight_points: Money | None = None
     points_earned: Earning | None = None
+    # the engine leaves ``lines`` and ``outcomes`` unset and builds them from its integer
+    # state on first read: most quotes (the coupon search's, the group choices') are only ranked
+    _details: Callable[[], tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]] | None = (
+        attrs.field(default=None, init=False, eq=False, repr=False, hash=False)
+    )
+
+    if not TYPE_CHECKING:
+
+        def __getattr__(self, name: str) -> Any:
+            if name in _DETAILS and self._details is not None:
+                lines, outcomes = self._details()
+                object.__setattr__(self, "lines", lines)
+                object.__setattr__(self, "outcomes", outcomes)
+                object.__setattr__(self, "_details", None)
+                return getattr(self, name)
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def freight_due(self) -> Money:
         """The freight the shopper pays: the freight less what points paid of it (zero if none)."""
@@ -315,6 +331,25 @@ class Quote:
             if line.line_id == line_id:
                 return line
         raise InvalidValue("line_id", line_id, "is not a line of this quote")
+
+
+_DETAILS: Final = frozenset({"lines", "outcomes"})
+
+
+def _quote_later(
+    details: Callable[[], tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]],
+    **fields: Any,
+) -> Quote:
+    """A Quote whose ``lines`` and ``outcomes`` ``details()`` builds when first read.
+
+    Every other field of Quote is given in ``fields``: the engine builds it from
+    checked state, so the path through ``__init__`` is skipped with the slots left unset.
+    """
+    priced = object.__new__(Quote)
+    for name, value in fields.items():
+        object.__setattr__(priced, name, value)
+    object.__setattr__(priced, "_details", details)
+    return priced
 
 
 # arithmetic ---------------------------------------------------------------------------
@@ -393,6 +428,7 @@ class _State:
     special: list[int]
     special_units: list[int]
     price_rule: list[str | None]
+    listed: list[int]
     base: list[int]
     left: list[int]
     promoted: list[bool]
@@ -502,7 +538,7 @@ def _unit_prices(
     rules: Sequence[UnitPrice | FlashSale],
     customer: Customer,
     usage: Mapping[str, int],
-    outcomes: dict[str, RuleOutcome],
+    outcomes: dict[str, _Pending],
 ) -> None:
     cart = state.cart
     used: dict[str, int] = {}
@@ -538,8 +574,8 @@ def _unit_prices(
                 price = rule.price.minor_units
             else:
                 assert rule.percent_off is not None
-                off = _percent_of(line.list_price.minor_units, rule.percent_off, state.rounding)
-                price = line.list_price.minor_units - off
+                listed = state.listed[index]
+                price = listed - _percent_of(listed, rule.percent_off, state.rounding)
             if price < best_price:
                 best_price, best_rule = price, rule
         quantity = line.quantity
@@ -809,6 +845,10 @@ def _apply(rule: Rule, effect: _Effect, state: _State) -> None:
         state.gifts.append(rule)
 
 
+_Pending = Callable[[], RuleOutcome]
+"""A rule's outcome, built when the quote's outcomes are first read."""
+
+
 def _outcome(
     rule: Rule,
     status: Status,
@@ -819,6 +859,30 @@ def _outcome(
     detail: str = "",
     excluded_by: str | None = None,
     saving: int | None = None,
+) -> _Pending:
+    return functools.partial(
+        _explain,
+        rule,
+        status,
+        currency=currency,
+        lines=lines,
+        effect=effect,
+        detail=detail,
+        excluded_by=excluded_by,
+        saving=saving,
+    )
+
+
+def _explain(
+    rule: Rule,
+    status: Status,
+    *,
+    currency: str,
+    lines: Sequence[CartLine],
+    effect: _Effect | None,
+    detail: str,
+    excluded_by: str | None,
+    saving: int | None,
 ) -> RuleOutcome:
     amount = per_line = shortfall = None
     if effect is not None:
@@ -848,7 +912,7 @@ def _outcome(
 def _promotion_stage(
     state: _State,
     rules: Sequence[Promotion],
-    outcomes: dict[str, RuleOutcome],
+    outcomes: dict[str, _Pending],
     forced: Mapping[str, str],
     by_shopper: Collection[str],
 ) -> None:
@@ -1016,7 +1080,7 @@ def quote(
         if unknown:
             raise InvalidValue("selected", sorted(unknown), "are not coupons of the wallet")
 
-    outcomes: dict[str, RuleOutcome] = {}
+    outcomes: dict[str, _Pending] = {}
     live: list[Rule] = []
     for rule in (*promotions, *coupons):
         gate = _gate(rule, now=now, customer=customer, usage=usage)
@@ -1181,7 +1245,7 @@ MAX_PROMOTION_CHOICES: Final = 64
 def _run(
     cart: Cart,
     live: Sequence[Rule],
-    gated: Mapping[str, RuleOutcome],
+    gated: Mapping[str, _Pending],
     rules: Sequence[Rule],
     forced: Mapping[str, str],
     *,
@@ -1200,7 +1264,11 @@ def _run(
     currency = cart.currency
     lines = cart.lines
     count = len(lines)
-    regular = [line.price.minor_units for line in lines]
+    listed = [line.list_price.minor_units for line in lines]
+    regular = [
+        price if line.sale_price is None else line.sale_price.minor_units
+        for price, line in zip(listed, lines, strict=True)
+    ]
     state = _State(
         cart=cart,
         rounding=rounding,
@@ -1208,6 +1276,7 @@ def _run(
         special=list(regular),
         special_units=[0] * count,
         price_rule=[None] * count,
+        listed=listed,
         base=[0] * count,
         left=[0] * count,
         promoted=[False] * count,
@@ -1244,8 +1313,7 @@ def _run(
         max_shop=max_shop_coupons,
         exhaustive=exhaustive,
     )
-    for coupon in goods:
-        outcomes[coupon.id] = choice.outcomes[coupon.id]
+    outcomes.update(choice.outcomes)
     for coupon, effect in choice.applied:
         _apply(coupon, effect, state)
 
@@ -1275,18 +1343,42 @@ def _run(
 
 def _build(
     state: _State,
-    outcomes: dict[str, RuleOutcome],
+    outcomes: dict[str, _Pending],
     rules: Sequence[Rule],
     choice: _Choice,
     shipping: Sequence[ShippingCoupon],
 ) -> Quote:
     cart = state.cart
     currency = cart.currency
+    subtotal = sum(
+        price * line.quantity for price, line in zip(state.listed, cart.lines, strict=True)
+    )
+    total = sum(state.base)
+    payable = sum(state.left)
+    return _quote_later(
+        functools.partial(_details, state, outcomes, rules),
+        currency=currency,
+        subtotal=_money(subtotal, currency),
+        total=_money(total, currency),
+        discount=_money(total - payable, currency),
+        payable=_money(payable, currency),
+        coupon_ids=tuple(rule.id for rule, _ in choice.applied),
+        shipping_coupons=tuple(shipping),
+        alternatives=choice.alternatives(currency, payable + choice.saving),
+        freight=None,
+        points=None,
+        points_earned=None,
+    )
+
+
+def _details(
+    state: _State, outcomes: Mapping[str, _Pending], rules: Sequence[Rule]
+) -> tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]:
+    """The priced lines (gifts last) and every rule's outcome in stage order."""
+    cart = state.cart
+    currency = cart.currency
     priced: list[LineQuote] = []
-    subtotal = total = 0
     for index, line in enumerate(cart.lines):
-        subtotal += line.list_price.minor_units * line.quantity
-        total += state.base[index]
         priced.append(
             LineQuote(
                 line_id=line.line_id,
@@ -1327,21 +1419,6 @@ def _build(
                 gift=True,
             )
         )
-    payable = sum(state.left)
     stage_rank = {stage: rank for rank, stage in enumerate(Stage)}
-    ordered = sorted(
-        (outcomes[rule.id] for rule in rules),
-        key=lambda outcome: stage_rank[outcome.stage],
-    )
-    return Quote(
-        currency=currency,
-        lines=tuple(priced),
-        subtotal=_money(subtotal, currency),
-        total=_money(total, currency),
-        discount=_money(total - payable, currency),
-        payable=_money(payable, currency),
-        outcomes=tuple(ordered),
-        coupon_ids=tuple(rule.id for rule, _ in choice.applied),
-        shipping_coupons=tuple(shipping),
-        alternatives=choice.alternatives(currency, payable + choice.saving),
-    )
+    ordered = sorted(rules, key=lambda rule: stage_rank[STAGES[type(rule)]])
+    return tuple(priced), tuple(outcomes[rule.id]() for rule in ordered)
