@@ -130,7 +130,7 @@ def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:
     """
     if not weights:
         raise InvalidValue("weights", weights, "must not be empty")
-    if any(weight < 0 for weight in weights):
+    if min(weights) < 0:
         raise InvalidValue("weights", weights, "must not be negative")
     whole = sum(weights)
     if whole == 0:
@@ -145,7 +145,8 @@ def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:
         remainders.append(remainder)
     leftover = total - sum(parts)
     if leftover:
-        ranked = sorted(range(len(weights)), key=lambda i: (-remainders[i], i))
+        # a stable sort keeps equal remainders in weight order, even reversed: ties go earlier
+        ranked = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
         for index in ranked[:leftover]:
             parts[index] += 1
     return parts

@@ -50,6 +50,7 @@ from mallcore.pricing.engine import (
     _Pending,
     _percent_of,
     _spread,
+    _total_at,
     _State,
     _WrongCurrency,
 )
@@ -131,7 +132,7 @@ def _candidates(
             continue
         try:
             need = _minor(coupon.min_spend, currency) or 0
-            spend = sum(state.left[index] for index in indexes)
+            spend = _total_at(state.left, indexes)
             if spend < need:
                 outcomes[coupon.id] = _outcome(
                     coupon,
@@ -140,7 +141,7 @@ def _candidates(
                     effect=_Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend),
                 )
                 continue
-            alone = _effect(coupon, list(indexes), state).saving
+            alone = _effect(coupon, indexes, state).saving
         except _WrongCurrency as wrong:
             outcomes[coupon.id] = _outcome(
                 coupon, Status.OUT_OF_SCOPE, currency=currency, detail=f"priced in {wrong}"

@@ -37,7 +37,7 @@ import enum
 import functools
 import itertools
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -403,6 +403,11 @@ def _percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
     return _round_div(amount * numerator, denominator, _DISCOUNT_ROUNDING[rounding])
 
 
+def _total_at(amounts: Sequence[int], indexes: Iterable[int]) -> int:
+    """The sum of ``amounts`` at ``indexes``."""
+    return sum(map(amounts.__getitem__, indexes))
+
+
 def _minor(money: Money | None, currency: str) -> int | None:
     if money is None:
         return None
@@ -428,6 +433,7 @@ class _State:
     special: list[int]
     special_units: list[int]
     price_rule: list[str | None]
+    quantities: list[int]
     listed: list[int]
     base: list[int]
     left: list[int]
@@ -435,18 +441,30 @@ class _State:
     discounts: list[list[tuple[str, int, tuple[int, ...]]]]
     applied: list[Rule] = attrs.field(factory=list)
     gifts: list[Gift] = attrs.field(factory=list)
-    scopes: dict[str, list[int]] = attrs.field(factory=dict)
+    # the lines in each scope, shared by every run of one quote
+    scopes: dict[Scope, tuple[int, ...]] = attrs.field(factory=dict)
     # what is left on each unit, made for a line when an item promotion first looks at it
     units: dict[int, list[int]] = attrs.field(factory=dict)
 
 
-def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> list[int]:
+def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> tuple[int, ...]:
     """The indexes of the ``lines`` in ``scope`` (one pass, the scope's sets read once)."""
     shop = scope.shop
     skus, products, categories = scope.skus, scope.products, scope.categories
     excluded_skus, excluded_products = scope.excluded_skus, scope.excluded_products
     everything = not (categories or products or skus)
-    return [
+    if shop is None and not excluded_skus and not excluded_products:
+        # most scopes name one kind of thing and exclude nothing: test just that
+        if everything:
+            return tuple(range(len(lines)))
+        return tuple(
+            index
+            for index, line in enumerate(lines)
+            if line.sku_id in skus
+            or line.product_id in products
+            or not categories.isdisjoint(line.category_ids)
+        )
+    return tuple(
         index
         for index, line in enumerate(lines)
         if (shop is None or line.shop == shop)
@@ -458,17 +476,20 @@ def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> list[int]:
             or line.product_id in products
             or not categories.isdisjoint(line.category_ids)
         )
-    ]
+    )
 
 
-def _lines_in_scope(rule: Rule, state: _State, *, promoted_ok: bool = True) -> list[int]:
-    indexes = state.scopes.get(rule.id)
+def _lines_in_scope(
+    rule: Rule, state: _State, *, promoted_ok: bool = True
+) -> tuple[int, ...]:
+    indexes = state.scopes.get(rule.scope)
     if indexes is None:
         indexes = _in_scope(rule.scope, state.cart.lines)
-        state.scopes[rule.id] = indexes
+        state.scopes[rule.scope] = indexes
     if promoted_ok:
         return indexes
-    return [index for index in indexes if not state.promoted[index]]
+    promoted = state.promoted
+    return tuple(index for index in indexes if not promoted[index])
 
 
 def _window_of(rule: Rule) -> Window:
@@ -515,11 +536,14 @@ def _allows(rule: Rule, other: Rule) -> bool:
 
 
 def _combines(rule: Rule, other: Rule) -> bool:
-    if rule.stacking.exclusive or other.stacking.exclusive:
+    mine, theirs = rule.stacking, other.stacking
+    if mine.exclusive or theirs.exclusive:
         return False
-    group = rule.stacking.group
-    if group is not None and group == other.stacking.group:
+    group = mine.group
+    if group is not None and group == theirs.group:
         return False
+    if mine.combines_with is None and theirs.combines_with is None:
+        return True
     return _allows(rule, other) and _allows(other, rule)
 
 
@@ -659,11 +683,11 @@ def _spread(total: int, indexes: Sequence[int], state: _State) -> tuple[tuple[in
 
 
 def _tier_discount(
-    rule: TieredAmountOff | TieredPercentOff, indexes: list[int], state: _State, currency: str
+    rule: TieredAmountOff | TieredPercentOff, indexes: Sequence[int], state: _State, currency: str
 ) -> _Effect:
     amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
-    measured = sum(amounts[index] for index in indexes)
-    left = sum(state.left[index] for index in indexes)
+    measured = _total_at(amounts, indexes)
+    left = _total_at(state.left, indexes)
     reached = None
     lowest = None
     for tier in rule.tiers:
@@ -730,12 +754,12 @@ def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> l
 
 
 def _item_effect(
-    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree, indexes: list[int], state: _State
+    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree, indexes: Sequence[int], state: _State
 ) -> _Effect:
     """What an item promotion takes off each unit, measured on what is left on the unit."""
     rounding = state.rounding
     if isinstance(rule, QuantityPercentOff):
-        units = sum(state.cart.lines[index].quantity for index in indexes)
+        units = _total_at(state.quantities, indexes)
         if units < rule.min_quantity:
             return _Effect(
                 status=Status.BELOW_THRESHOLD,
@@ -780,14 +804,14 @@ def _item_effect(
     return _on_units(sorted(offs.items()))
 
 
-def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Effect:
+def _effect(rule: Promotion | Coupon, indexes: Sequence[int], state: _State) -> _Effect:
     """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
     currency = state.cart.currency
     if isinstance(rule, QuantityPercentOff | NthUnitPercentOff | CheapestFree):
         return _item_effect(rule, indexes, state)
     if isinstance(rule, Gift):
-        spend = sum(state.left[index] for index in indexes)
-        units = sum(state.cart.lines[index].quantity for index in indexes)
+        spend = _total_at(state.left, indexes)
+        units = _total_at(state.quantities, indexes)
         need = _minor(rule.min_spend, currency) or 0
         if spend < need:
             return _Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend)
@@ -801,7 +825,7 @@ def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Eff
         return _tier_discount(rule, indexes, state, currency)
     if isinstance(rule, RepeatingAmountOff):
         amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
-        measured = sum(amounts[index] for index in indexes)
+        measured = _total_at(amounts, indexes)
         every = rule.every.minor_units
         if rule.every.currency != currency:
             raise _WrongCurrency(rule.every)
@@ -812,16 +836,16 @@ def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Eff
         cap = _minor(rule.cap, currency)
         if cap is not None:
             off = min(off, cap)
-        left = sum(state.left[index] for index in indexes)
+        left = _total_at(state.left, indexes)
         return _Effect(_spread(min(off, left), indexes, state))
     if isinstance(rule, AmountOffCoupon):
         value = rule.amount_off.minor_units
         if rule.amount_off.currency != currency:
             raise _WrongCurrency(rule.amount_off)
-        left = sum(state.left[index] for index in indexes)
+        left = _total_at(state.left, indexes)
         return _Effect(_spread(min(value, left), indexes, state))
     if isinstance(rule, PercentOffCoupon):
-        left = sum(state.left[index] for index in indexes)
+        left = _total_at(state.left, indexes)
         off = min(left, _percent_of(left, rule.percent_off, state.rounding))
         most = _minor(rule.max_discount, currency)
         if most is not None:
@@ -831,14 +855,19 @@ def _effect(rule: Promotion | Coupon, indexes: list[int], state: _State) -> _Eff
 
 
 def _apply(rule: Rule, effect: _Effect, state: _State) -> None:
-    units = effect.units or ((),) * len(effect.shares)
-    for (index, share), offs in zip(effect.shares, units, strict=True):
-        state.left[index] -= share
-        state.discounts[index].append((rule.id, share, offs))
-        if offs:
+    left, discounts, rule_id = state.left, state.discounts, rule.id
+    if effect.units:
+        for (index, share), offs in zip(effect.shares, effect.units, strict=True):
+            left[index] -= share
+            discounts[index].append((rule_id, share, offs))
             residuals = state.units[index]
-            state.units[index] = [left - off for left, off in zip(residuals, offs, strict=True)]
-        if STAGES[type(rule)] is Stage.ITEM:
+            state.units[index] = [rest - off for rest, off in zip(residuals, offs, strict=True)]
+    else:
+        for index, share in effect.shares:
+            left[index] -= share
+            discounts[index].append((rule_id, share, ()))
+    if STAGES[type(rule)] is Stage.ITEM:
+        for index, _ in effect.shares:
             state.promoted[index] = True
     state.applied.append(rule)
     if isinstance(rule, Gift):
@@ -928,7 +957,7 @@ def _promotion_stage(
             members = [
                 other for other in rules if other.stacking.group == group and other.id not in done
             ]
-        candidates: list[tuple[Promotion, _Effect, list[int]]] = []
+        candidates: list[tuple[Promotion, _Effect, Sequence[int]]] = []
         for member in members:
             done.add(member.id)
             indexes = _lines_in_scope(member, state)
@@ -1099,6 +1128,7 @@ def quote(
         max_shop_coupons=max_shop_coupons,
         rounding=rounding,
         exhaustive=exhaustive,
+        scopes={},
     )
     picked = set(chosen_promotions or ())
     groups: dict[str, list[str]] = {}
@@ -1256,9 +1286,13 @@ def _run(
     max_shop_coupons: int,
     rounding: Rounding,
     exhaustive: bool,
+    scopes: dict[Scope, tuple[int, ...]],
     by_shopper: Collection[str] = (),
 ) -> Quote:
-    """One pass of the pipeline with the group members in ``forced`` chosen."""
+    """One pass of the pipeline with the group members in ``forced`` chosen.
+
+    ``scopes`` holds the lines in each scope, filled as the runs of one quote need them.
+    """
     from mallcore.pricing.best import choose_coupons
 
     currency = cart.currency
@@ -1276,11 +1310,13 @@ def _run(
         special=list(regular),
         special_units=[0] * count,
         price_rule=[None] * count,
+        quantities=[line.quantity for line in lines],
         listed=listed,
         base=[0] * count,
         left=[0] * count,
         promoted=[False] * count,
         discounts=[[] for _ in range(count)],
+        scopes=scopes,
     )
     outcomes = dict(gated)
     unit_rules = [rule for rule in live if isinstance(rule, UnitPrice | FlashSale)]
