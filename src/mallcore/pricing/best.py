@@ -50,8 +50,8 @@ from mallcore.pricing.engine import (
     _Pending,
     _percent_of,
     _spread,
-    _total_at,
     _State,
+    _total_at,
     _WrongCurrency,
 )
 from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, Rule, ShippingCoupon

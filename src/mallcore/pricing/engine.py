@@ -479,9 +479,7 @@ def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> tuple[int, ...]:
     )
 
 
-def _lines_in_scope(
-    rule: Rule, state: _State, *, promoted_ok: bool = True
-) -> tuple[int, ...]:
+def _lines_in_scope(rule: Rule, state: _State, *, promoted_ok: bool = True) -> tuple[int, ...]:
     indexes = state.scopes.get(rule.scope)
     if indexes is None:
         indexes = _in_scope(rule.scope, state.cart.lines)
@@ -754,7 +752,9 @@ def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> l
 
 
 def _item_effect(
-    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree, indexes: Sequence[int], state: _State
+    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree,
+    indexes: Sequence[int],
+    state: _State,
 ) -> _Effect:
     """What an item promotion takes off each unit, measured on what is left on the unit."""
     rounding = state.rounding
