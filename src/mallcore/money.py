@@ -137,14 +137,11 @@ def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:
         raise InvalidValue("weights", weights, "must have at least one positive weight")
     if total < 0:
         return [-part for part in allocate_minor(-total, weights)]
-    parts: list[int] = []
-    remainders: list[int] = []
-    for weight in weights:
-        part, remainder = divmod(total * weight, whole)
-        parts.append(part)
-        remainders.append(remainder)
+    exact = [total * weight for weight in weights]
+    parts = [share // whole for share in exact]
     leftover = total - sum(parts)
     if leftover:
+        remainders = [share % whole for share in exact]
         # a stable sort keeps equal remainders in weight order, even reversed: ties go earlier
         ranked = sorted(range(len(weights)), key=remainders.__getitem__, reverse=True)
         for index in ranked[:leftover]:

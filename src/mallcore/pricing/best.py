@@ -73,6 +73,8 @@ class _Candidate:
     expiry: float
     amount_off: int | None
     cap: int | None
+    effect: _Effect
+    """What it takes off alone, on the cart as the promotions left it."""
 
 
 @attrs.define
@@ -141,12 +143,13 @@ def _candidates(
                     effect=_Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend),
                 )
                 continue
-            alone = _effect(coupon, indexes, state).saving
+            effect = _effect(coupon, indexes, state)
         except _WrongCurrency as wrong:
             outcomes[coupon.id] = _outcome(
                 coupon, Status.OUT_OF_SCOPE, currency=currency, detail=f"priced in {wrong}"
             )
             continue
+        alone = effect.saving
         if alone == 0:
             outcomes[coupon.id] = _outcome(coupon, Status.NO_SAVING, currency=currency)
             continue
@@ -154,7 +157,9 @@ def _candidates(
             amount_off, cap = coupon.amount_off.minor_units, None
         else:
             amount_off, cap = None, _minor(coupon.max_discount, currency)
-        found.append(_Candidate(coupon, tuple(indexes), alone, _expiry(coupon), amount_off, cap))
+        found.append(
+            _Candidate(coupon, tuple(indexes), alone, _expiry(coupon), amount_off, cap, effect)
+        )
     return found
 
 
@@ -459,8 +464,10 @@ def choose_coupons(
                 )
     else:
         if len(candidates) <= 1:
-            # one coupon or none: it saves something (else it is no candidate) and fits a slot
-            chosen = _evaluate(state, candidates, max_platform, max_shop)
+            # one coupon or none: it saves something (else it is no candidate), so it is used
+            # as it is alone wherever the limits leave a slot for it
+            limits = _Slots(max_platform, max_shop)
+            chosen = [(c, c.effect) for c in candidates if limits.limit(_slot(c.coupon)) > 0]
         else:
             search = brute_force if exhaustive else _search
             chosen = search(state, candidates, max_platform, max_shop)

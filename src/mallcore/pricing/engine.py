@@ -373,12 +373,18 @@ def _ratio(percent: Decimal) -> tuple[int, int]:
     return exact.numerator, exact.denominator
 
 
-def _round_div(numerator: int, denominator: int, rounding: Rounding) -> int:
-    """``numerator / denominator`` (both >= 0) rounded to a whole number."""
-    whole, rest = divmod(numerator, denominator)
-    if rest == 0 or rounding is Rounding.DOWN:
+def _percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
+    """``percent`` of ``amount`` (>= 0) as a discount, rounded under the quote's ``rounding``.
+
+    DOWN (抹零) and UP name the payable's way, so the discount rounds the
+    other way; the half modes round the discount itself.
+    """
+    numerator, denominator = _ratio(percent)
+    whole, rest = divmod(amount * numerator, denominator)
+    # the rounding modes are told apart by identity: an Enum's hash runs Python code
+    if rest == 0 or rounding is Rounding.UP:
         return whole
-    if rounding is Rounding.UP:
+    if rounding is Rounding.DOWN:
         return whole + 1
     twice = 2 * rest
     if twice > denominator or (twice == denominator and rounding is Rounding.HALF_UP):
@@ -386,21 +392,6 @@ def _round_div(numerator: int, denominator: int, rounding: Rounding) -> int:
     if twice == denominator:
         return whole + (whole % 2)
     return whole
-
-
-_DISCOUNT_ROUNDING: Final = {
-    Rounding.HALF_UP: Rounding.HALF_UP,
-    Rounding.HALF_EVEN: Rounding.HALF_EVEN,
-    Rounding.DOWN: Rounding.UP,
-    Rounding.UP: Rounding.DOWN,
-}
-"""How a discount rounds under the quote's mode: DOWN (抹零) and UP name the payable's way."""
-
-
-def _percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
-    """``percent`` of ``amount`` as a discount, rounded under the quote's ``rounding``."""
-    numerator, denominator = _ratio(percent)
-    return _round_div(amount * numerator, denominator, _DISCOUNT_ROUNDING[rounding])
 
 
 def _total_at(amounts: Sequence[int], indexes: Iterable[int]) -> int:
