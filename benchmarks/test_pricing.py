@@ -200,11 +200,11 @@ def test_baseline_hand_written_with_shares_as_money(benchmark: BenchmarkFixture)
 def test_quote_20_lines_9_promotions_1_coupon_cold_money_cache(
     benchmark: BenchmarkFixture,
 ) -> None:
-    from mallcore.pricing.engine import _money, _moneys
+    from mallcore.pricing._pipeline import as_money, as_moneys
 
     def clear_money_caches() -> None:
-        _money.cache_clear()
-        _moneys.cache_clear()
+        as_money.cache_clear()
+        as_moneys.cache_clear()
 
     benchmark.group = "quote 20 lines, 9 promotions, 1 coupon"
     benchmark.pedantic(  # type: ignore[no-untyped-call]

@@ -36,24 +36,22 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 import attrs
 
-from mallcore.pricing.engine import (
-    Alternative,
-    Quote,
+from mallcore.pricing._pipeline import (
+    Effect,
+    Explanation,
+    State,
     Status,
-    _conflict,
-    _Effect,
-    _effect,
-    _lines_in_scope,
-    _minor,
-    _money,
-    _outcome,
-    _Pending,
-    _percent_of,
-    _spread,
-    _State,
-    _total_at,
-    _WrongCurrency,
+    WrongCurrency,
+    as_money,
+    effect_of,
+    first_conflict,
+    lines_in_scope,
+    minor_of,
+    percent_of,
+    spread,
+    total_at,
 )
+from mallcore.pricing.engine import Alternative, Quote
 from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, Rule, ShippingCoupon
 
 __all__ = [
@@ -73,7 +71,7 @@ class _Candidate:
     expiry: float
     amount_off: int | None
     cap: int | None
-    effect: _Effect
+    effect: Effect
     """What it takes off alone, on the cart as the promotions left it."""
 
 
@@ -81,8 +79,8 @@ class _Candidate:
 class _Choice:
     """The coupons chosen, the effect of each, and the outcome of every goods coupon."""
 
-    applied: list[tuple[GoodsCoupon, _Effect]]
-    outcomes: dict[str, _Pending]
+    applied: list[tuple[GoodsCoupon, Effect]]
+    outcomes: dict[str, Explanation]
     candidates: list[_Candidate]
     slots: _Slots
 
@@ -101,8 +99,8 @@ class _Choice:
         return tuple(
             Alternative(
                 coupon_ids=ids,
-                saving=_money(saving, currency),
-                payable=_money(before - saving, currency),
+                saving=as_money(saving, currency),
+                payable=as_money(before - saving, currency),
             )
             for ids, saving in ranked
         )
@@ -114,49 +112,46 @@ def _expiry(coupon: GoodsCoupon) -> float:
 
 
 def _candidates(
-    state: _State, coupons: Sequence[GoodsCoupon], outcomes: dict[str, _Pending]
+    state: State, coupons: Sequence[GoodsCoupon], outcomes: dict[str, Explanation]
 ) -> list[_Candidate]:
     """The coupons that qualify on this cart, with what each saves alone."""
     currency = state.cart.currency
     found = []
     for coupon in coupons:
-        conflict = _conflict(coupon, state.applied)
+        conflict = first_conflict(coupon, state.applied)
         if conflict is not None:
-            outcomes[coupon.id] = _outcome(
-                coupon, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id
-            )
+            outcomes[coupon.id] = Explanation(coupon, Status.EXCLUDED_BY, excluded_by=conflict.id)
             continue
-        indexes = _lines_in_scope(coupon, state, promoted_ok=coupon.stacking.on_promoted_items)
+        indexes = lines_in_scope(coupon, state, promoted_ok=coupon.stacking.on_promoted_items)
         if not indexes:
-            outcomes[coupon.id] = _outcome(
-                coupon, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
+            outcomes[coupon.id] = Explanation(
+                coupon, Status.OUT_OF_SCOPE, detail="no line in scope"
             )
             continue
         try:
-            need = _minor(coupon.min_spend, currency) or 0
-            spend = _total_at(state.left, indexes)
+            need = minor_of(coupon.min_spend, currency) or 0
+            spend = total_at(state.left, indexes)
             if spend < need:
-                outcomes[coupon.id] = _outcome(
+                outcomes[coupon.id] = Explanation(
                     coupon,
                     Status.BELOW_THRESHOLD,
-                    currency=currency,
-                    effect=_Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend),
+                    effect=Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend),
                 )
                 continue
-            effect = _effect(coupon, indexes, state)
-        except _WrongCurrency as wrong:
-            outcomes[coupon.id] = _outcome(
-                coupon, Status.OUT_OF_SCOPE, currency=currency, detail=f"priced in {wrong}"
+            effect = effect_of(coupon, indexes, state)
+        except WrongCurrency as wrong:
+            outcomes[coupon.id] = Explanation(
+                coupon, Status.OUT_OF_SCOPE, detail=f"priced in {wrong}"
             )
             continue
         alone = effect.saving
         if alone == 0:
-            outcomes[coupon.id] = _outcome(coupon, Status.NO_SAVING, currency=currency)
+            outcomes[coupon.id] = Explanation(coupon, Status.NO_SAVING)
             continue
         if isinstance(coupon, AmountOffCoupon):
             amount_off, cap = coupon.amount_off.minor_units, None
         else:
-            amount_off, cap = None, _minor(coupon.max_discount, currency)
+            amount_off, cap = None, minor_of(coupon.max_discount, currency)
         found.append(
             _Candidate(coupon, tuple(indexes), alone, _expiry(coupon), amount_off, cap, effect)
         )
@@ -185,30 +180,30 @@ class _Slots:
         self.used[slot] = self.used.get(slot, 0) + step
 
 
-def _with(state: _State, candidate: _Candidate) -> _Effect:
-    """What ``candidate`` takes off now: :func:`_effect` with the coupon's amounts read once."""
+def _with(state: State, candidate: _Candidate) -> Effect:
+    """What ``candidate`` takes off now: :func:`effect_of` with the coupon's amounts read once."""
     indexes = candidate.indexes
     left = state.left
     off = _off(candidate, sum(left[index] for index in indexes), state)
-    return _Effect(_spread(off, indexes, state))
+    return Effect(spread(off, indexes, state))
 
 
-def _off(candidate: _Candidate, room: int, state: _State) -> int:
+def _off(candidate: _Candidate, room: int, state: State) -> int:
     """What ``candidate`` takes off when ``room`` is left on its lines."""
     if candidate.amount_off is not None:
         return min(candidate.amount_off, room)
     coupon = candidate.coupon
     assert isinstance(coupon, PercentOffCoupon)
-    off = min(room, _percent_of(room, coupon.percent_off, state.rounding))
+    off = min(room, percent_of(room, coupon.percent_off, state.rounding))
     return off if candidate.cap is None else min(off, candidate.cap)
 
 
-def _push(state: _State, effect: _Effect) -> None:
+def _push(state: State, effect: Effect) -> None:
     for index, share in effect.shares:
         state.left[index] -= share
 
 
-def _pop(state: _State, effect: _Effect) -> None:
+def _pop(state: State, effect: Effect) -> None:
     for index, share in effect.shares:
         state.left[index] += share
 
@@ -216,10 +211,10 @@ def _pop(state: _State, effect: _Effect) -> None:
 class _Lines:
     """The search's view of the cart for any scopes: each coupon spread over its lines."""
 
-    def __init__(self, state: _State, candidates: Sequence[_Candidate]) -> None:
+    def __init__(self, state: State, candidates: Sequence[_Candidate]) -> None:
         self.state = state
         self.candidates = candidates
-        self.effects: list[_Effect] = []
+        self.effects: list[Effect] = []
 
     def take(self, position: int) -> int:
         """Apply the coupon at ``position`` and return its saving (nothing applied if zero)."""
@@ -244,7 +239,7 @@ class _Rooms:
     exact without apportioning each try.
     """
 
-    def __init__(self, state: _State, candidates: Sequence[_Candidate]) -> None:
+    def __init__(self, state: State, candidates: Sequence[_Candidate]) -> None:
         self.state = state
         self.candidates = candidates
         left = state.left
@@ -294,13 +289,13 @@ def _key(
     )
 
 
-def _savings(chosen: Sequence[tuple[_Candidate, _Effect]]) -> list[tuple[_Candidate, int]]:
+def _savings(chosen: Sequence[tuple[_Candidate, Effect]]) -> list[tuple[_Candidate, int]]:
     return [(candidate, effect.saving) for candidate, effect in chosen]
 
 
 def _greedy(
-    state: _State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
-) -> list[tuple[_Candidate, _Effect]]:
+    state: State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
+) -> list[tuple[_Candidate, Effect]]:
     """A good first answer: the coupons saving most alone, as many as the slots allow."""
     slots = _Slots(max_platform, max_shop)
     picked: set[str] = set()
@@ -315,8 +310,8 @@ def _greedy(
 
 
 def _search(
-    state: _State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
-) -> list[tuple[_Candidate, _Effect]]:
+    state: State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
+) -> list[tuple[_Candidate, Effect]]:
     slots = _Slots(max_platform, max_shop)
     count = len(candidates)
     best = _savings(_greedy(state, candidates, max_platform, max_shop))
@@ -365,7 +360,7 @@ def _search(
         slot = _slot(candidate.coupon)
         if (
             slots.free(slot) > 0
-            and _conflict(candidate.coupon, [c.coupon for c, _ in chosen]) is None
+            and first_conflict(candidate.coupon, [c.coupon for c, _ in chosen]) is None
         ):
             added = cart.take(position)
             if added > 0:
@@ -382,20 +377,19 @@ def _search(
 
 
 def _evaluate(
-    state: _State,
+    state: State,
     candidates: Sequence[_Candidate],
     max_platform: int,
     max_shop: int,
-    outcomes: dict[str, _Pending] | None = None,
-) -> list[tuple[_Candidate, _Effect]]:
+    outcomes: dict[str, Explanation] | None = None,
+) -> list[tuple[_Candidate, Effect]]:
     """Apply ``candidates`` (in application order) as far as the rules let them; undo after."""
-    currency = state.cart.currency
     slots = _Slots(max_platform, max_shop)
-    chosen: list[tuple[_Candidate, _Effect]] = []
+    chosen: list[tuple[_Candidate, Effect]] = []
     for candidate in candidates:
         coupon = candidate.coupon
         slot = _slot(coupon)
-        conflict = _conflict(coupon, [c.coupon for c, _ in chosen])
+        conflict = first_conflict(coupon, [c.coupon for c, _ in chosen])
         if slots.free(slot) <= 0:
             status, detail, effect = (
                 Status.LIMIT_REACHED,
@@ -408,8 +402,8 @@ def _evaluate(
             )
         elif conflict is not None:
             if outcomes is not None:
-                outcomes[coupon.id] = _outcome(
-                    coupon, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id
+                outcomes[coupon.id] = Explanation(
+                    coupon, Status.EXCLUDED_BY, excluded_by=conflict.id
                 )
             continue
         else:
@@ -420,21 +414,14 @@ def _evaluate(
             slots.take(slot, 1)
             chosen.append((candidate, effect))
         if outcomes is not None:
-            outcomes[coupon.id] = _outcome(
-                coupon,
-                status,
-                currency=currency,
-                lines=state.cart.lines,
-                effect=effect,
-                detail=detail,
-            )
+            outcomes[coupon.id] = Explanation(coupon, status, effect=effect, detail=detail)
     for _, effect in reversed(chosen):
         _pop(state, effect)
     return chosen
 
 
 def choose_coupons(
-    state: _State,
+    state: State,
     coupons: Sequence[GoodsCoupon],
     *,
     selected: Collection[str] | None,
@@ -447,18 +434,16 @@ def choose_coupons(
     ``coupons`` come in application order; ``state`` is left as it was.
     ``exhaustive`` tries every subset instead of searching (same answer, slower).
     """
-    currency = state.cart.currency
-    outcomes: dict[str, _Pending] = {}
+    outcomes: dict[str, Explanation] = {}
     candidates = _candidates(state, coupons, outcomes)
     if selected is not None:
         picked = [c for c in candidates if c.coupon.id in selected]
         chosen = _evaluate(state, picked, max_platform, max_shop, outcomes)
         for candidate in candidates:
             if candidate.coupon.id not in selected:
-                outcomes[candidate.coupon.id] = _outcome(
+                outcomes[candidate.coupon.id] = Explanation(
                     candidate.coupon,
                     Status.NOT_CHOSEN,
-                    currency=currency,
                     saving=candidate.alone,
                     detail="not selected",
                 )
@@ -473,19 +458,14 @@ def choose_coupons(
             chosen = search(state, candidates, max_platform, max_shop)
         used = {candidate.coupon.id for candidate, _ in chosen}
         for candidate, effect in chosen:
-            outcomes[candidate.coupon.id] = _outcome(
-                candidate.coupon,
-                Status.APPLIED,
-                currency=currency,
-                lines=state.cart.lines,
-                effect=effect,
+            outcomes[candidate.coupon.id] = Explanation(
+                candidate.coupon, Status.APPLIED, effect=effect
             )
         for candidate in candidates:
             if candidate.coupon.id not in used:
-                outcomes[candidate.coupon.id] = _outcome(
+                outcomes[candidate.coupon.id] = Explanation(
                     candidate.coupon,
                     Status.NOT_CHOSEN,
-                    currency=currency,
                     saving=candidate.alone,
                     detail="the best combination leaves it out",
                 )
@@ -498,10 +478,10 @@ def choose_coupons(
 
 
 def brute_force(
-    state: _State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
-) -> list[tuple[_Candidate, _Effect]]:
+    state: State, candidates: Sequence[_Candidate], max_platform: int, max_shop: int
+) -> list[tuple[_Candidate, Effect]]:
     """The best coupons found by trying every subset (the reference for tests and benchmarks)."""
-    best: list[tuple[_Candidate, _Effect]] = []
+    best: list[tuple[_Candidate, Effect]] = []
     best_key = _key([])
     for size in range(1, len(candidates) + 1):
         for subset in itertools.combinations(candidates, size):
@@ -517,8 +497,8 @@ def brute_force(
 def weigh_exclusive_coupons(
     best: Quote,
     live: Sequence[Rule],
-    gated: Mapping[str, _Pending],
-    run: Callable[[Sequence[Rule], Mapping[str, _Pending]], Quote],
+    gated: Mapping[str, Explanation],
+    run: Callable[[Sequence[Rule], Mapping[str, Explanation]], Quote],
     *,
     selected: Collection[str] | None,
     rank: Callable[[Quote], tuple[object, ...]],
@@ -547,7 +527,7 @@ def weigh_exclusive_coupons(
     for coupon in exclusive:
         kept = [coupon, *(rule for rule in live if isinstance(rule, ShippingCoupon))]
         dropped = {
-            rule.id: _outcome(rule, Status.EXCLUDED_BY, currency=currency, excluded_by=coupon.id)
+            rule.id: Explanation(rule, Status.EXCLUDED_BY, excluded_by=coupon.id)
             for rule in live
             if rule not in kept
         }
@@ -559,7 +539,7 @@ def weigh_exclusive_coupons(
     alone = {
         priced.coupon_ids: Alternative(
             coupon_ids=priced.coupon_ids,
-            saving=priced.outcome(priced.coupon_ids[0]).amount or _money(0, currency),
+            saving=priced.outcome(priced.coupon_ids[0]).amount or as_money(0, currency),
             payable=priced.payable,
         )
         for priced in options

@@ -37,11 +37,9 @@ import enum
 import functools
 import itertools
 import math
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from fractions import Fraction
-from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -49,12 +47,24 @@ import attrs
 from mallcore.errors import InvalidValue
 from mallcore.loyalty import Earning, Redemption
 from mallcore.money import Money, Rounding, allocate_minor
-from mallcore.pricing.cart import Cart, CartLine, Customer, _usage
+from mallcore.pricing._pipeline import (
+    Effect,
+    Explanation,
+    State,
+    Status,
+    WrongCurrency,
+    as_money,
+    as_moneys,
+    effect_of,
+    first_conflict,
+    lines_in_scope,
+    percent_of,
+)
+from mallcore.pricing.cart import Cart, CartLine, Customer, Usage
 from mallcore.pricing.membership import customer_tier, tier_discount, tier_freight_benefit
 from mallcore.pricing.rules import (
     KINDS,
     AmountOffCoupon,
-    Base,
     CheapestFree,
     Coupon,
     FlashSale,
@@ -110,35 +120,6 @@ class Stage(enum.Enum):
     COUPON = "coupon"
     POINTS = "points"
     SHIPPING = "shipping"
-
-
-class Status(enum.Enum):
-    """What happened to a rule, for the explanation."""
-
-    APPLIED = "applied"
-    """It applied; ``amount`` and ``per_line`` say how much, where."""
-    NOT_STARTED = "not_started"
-    """Its window (or the coupon's validity) has not begun."""
-    EXPIRED = "expired"
-    """Its window (or the coupon's validity) is over."""
-    NOT_ELIGIBLE = "not_eligible"
-    """The customer is not in its audience (new customers, tiers, regions)."""
-    OUT_OF_SCOPE = "out_of_scope"
-    """No line of the cart is in its scope (or it is in another currency)."""
-    BELOW_THRESHOLD = "below_threshold"
-    """The spend or quantity is short; ``shortfall`` (or ``detail``) says by how much."""
-    EXCLUDED_BY = "excluded_by"
-    """A rule already applied does not combine with it; ``excluded_by`` names it."""
-    LIMIT_REACHED = "limit_reached"
-    """Its usage limit, or the coupons-per-order limit, is used up."""
-    NOT_CHOSEN = "not_chosen"
-    """It could apply but another choice was better; ``saving`` is what it would save."""
-    NO_SAVING = "no_saving"
-    """It applies to the cart but saves nothing on it."""
-    HANDED_ON = "handed_on"
-    """A shipping coupon that qualifies, handed to the freight stage."""
-    REFUSED = "refused"
-    """Points were offered but none are used; ``detail`` says why."""
 
 
 STAGES: Final = {
@@ -226,7 +207,7 @@ class LineQuote:
                 shares = allocate_minor(discount.amount.minor_units, paid[::-1])[::-1]
                 paid = [left - share for left, share in zip(paid, shares, strict=True)]
         currency = self.payable.currency
-        return tuple(_money(minor, currency) for minor in paid)
+        return tuple(as_money(minor, currency) for minor in paid)
 
 
 @attrs.frozen(kw_only=True)
@@ -336,149 +317,28 @@ class Quote:
 _DETAILS: Final = frozenset({"lines", "outcomes"})
 
 
+_LATER_DEFAULTS: Final = {
+    field.name: field.default
+    for field in attrs.fields(Quote)
+    if field.init and field.default is not attrs.NOTHING and field.name not in _DETAILS
+}
+
+
 def _quote_later(
     details: Callable[[], tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]],
     **fields: Any,
 ) -> Quote:
     """A Quote whose ``lines`` and ``outcomes`` ``details()`` builds when first read.
 
-    Every other field of Quote is given in ``fields``: the engine builds it from
-    checked state, so the path through ``__init__`` is skipped with the slots left unset.
+    The other fields of Quote are given in ``fields`` or take their defaults: the
+    engine builds them from checked state, so the path through ``__init__`` is
+    skipped with the slots of the details left unset.
     """
     priced = object.__new__(Quote)
-    for name, value in fields.items():
+    for name, value in {**_LATER_DEFAULTS, **fields}.items():
         object.__setattr__(priced, name, value)
     object.__setattr__(priced, "_details", details)
     return priced
-
-
-# arithmetic ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=16384)
-def _money(minor_units: int, currency: str) -> Money:
-    """Money for the result; amounts recur across quotes and Money is immutable, so cache it."""
-    return Money.from_minor(minor_units, currency)
-
-
-@lru_cache(maxsize=4096)
-def _moneys(minor_units: tuple[int, ...], currency: str) -> tuple[Money, ...]:
-    """A tuple of :func:`_money` (an item discount's part on each unit), cached the same way."""
-    return tuple(_money(minor, currency) for minor in minor_units)
-
-
-@cache
-def _ratio(percent: Decimal) -> tuple[int, int]:
-    exact = Fraction(percent) / 100
-    return exact.numerator, exact.denominator
-
-
-def _percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
-    """``percent`` of ``amount`` (>= 0) as a discount, rounded under the quote's ``rounding``.
-
-    DOWN (抹零) and UP name the payable's way, so the discount rounds the
-    other way; the half modes round the discount itself.
-    """
-    numerator, denominator = _ratio(percent)
-    whole, rest = divmod(amount * numerator, denominator)
-    # the rounding modes are told apart by identity: an Enum's hash runs Python code
-    if rest == 0 or rounding is Rounding.UP:
-        return whole
-    if rounding is Rounding.DOWN:
-        return whole + 1
-    twice = 2 * rest
-    if twice > denominator or (twice == denominator and rounding is Rounding.HALF_UP):
-        return whole + 1
-    if twice == denominator:
-        return whole + (whole % 2)
-    return whole
-
-
-def _total_at(amounts: Sequence[int], indexes: Iterable[int]) -> int:
-    """The sum of ``amounts`` at ``indexes``."""
-    return sum(map(amounts.__getitem__, indexes))
-
-
-def _minor(money: Money | None, currency: str) -> int | None:
-    if money is None:
-        return None
-    if money.currency != currency:
-        raise _WrongCurrency(money)
-    return money.minor_units
-
-
-class _WrongCurrency(Exception):
-    """A rule amount in another currency than the cart's (the rule is then out of scope)."""
-
-
-# the state of a quote in progress ----------------------------------------------------
-
-
-@attrs.define
-class _State:
-    """Mutable working state in minor units (one per quote call, never escapes)."""
-
-    cart: Cart
-    rounding: Rounding
-    regular: list[int]
-    special: list[int]
-    special_units: list[int]
-    price_rule: list[str | None]
-    quantities: list[int]
-    listed: list[int]
-    base: list[int]
-    left: list[int]
-    promoted: list[bool]
-    discounts: list[list[tuple[str, int, tuple[int, ...]]]]
-    applied: list[Rule] = attrs.field(factory=list)
-    gifts: list[Gift] = attrs.field(factory=list)
-    # the lines in each scope, shared by every run of one quote
-    scopes: dict[Scope, tuple[int, ...]] = attrs.field(factory=dict)
-    # what is left on each unit, made for a line when an item promotion first looks at it
-    units: dict[int, list[int]] = attrs.field(factory=dict)
-
-
-def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> tuple[int, ...]:
-    """The indexes of the ``lines`` in ``scope`` (one pass, the scope's sets read once)."""
-    shop = scope.shop
-    skus, products, categories = scope.skus, scope.products, scope.categories
-    excluded_skus, excluded_products = scope.excluded_skus, scope.excluded_products
-    everything = not (categories or products or skus)
-    if shop is None and not excluded_skus and not excluded_products:
-        # most scopes name one kind of thing and exclude nothing: test just that
-        if everything:
-            return tuple(range(len(lines)))
-        return tuple(
-            index
-            for index, line in enumerate(lines)
-            if line.sku_id in skus
-            or line.product_id in products
-            or not categories.isdisjoint(line.category_ids)
-        )
-    return tuple(
-        index
-        for index, line in enumerate(lines)
-        if (shop is None or line.shop == shop)
-        and line.sku_id not in excluded_skus
-        and line.product_id not in excluded_products
-        and (
-            everything
-            or line.sku_id in skus
-            or line.product_id in products
-            or not categories.isdisjoint(line.category_ids)
-        )
-    )
-
-
-def _lines_in_scope(rule: Rule, state: _State, *, promoted_ok: bool = True) -> tuple[int, ...]:
-    indexes = state.scopes.get(rule.scope)
-    if indexes is None:
-        indexes = _in_scope(rule.scope, state.cart.lines)
-        state.scopes[rule.scope] = indexes
-    if promoted_ok:
-        return indexes
-    promoted = state.promoted
-    return tuple(index for index in indexes if not promoted[index])
 
 
 def _window_of(rule: Rule) -> Window:
@@ -515,43 +375,15 @@ def _gate(
     return None
 
 
-def _allows(rule: Rule, other: Rule) -> bool:
-    allowed = rule.stacking.combines_with
-    if allowed is None:
-        return True
-    return KINDS[type(other)] in allowed or (
-        other.stacking.group is not None and other.stacking.group in allowed
-    )
-
-
-def _combines(rule: Rule, other: Rule) -> bool:
-    mine, theirs = rule.stacking, other.stacking
-    if mine.exclusive or theirs.exclusive:
-        return False
-    group = mine.group
-    if group is not None and group == theirs.group:
-        return False
-    if mine.combines_with is None and theirs.combines_with is None:
-        return True
-    return _allows(rule, other) and _allows(other, rule)
-
-
-def _conflict(rule: Rule, applied: Sequence[Rule]) -> Rule | None:
-    for other in applied:
-        if not _combines(rule, other):
-            return other
-    return None
-
-
 # stage 1: unit prices ----------------------------------------------------------------
 
 
 def _unit_prices(
-    state: _State,
+    state: State,
     rules: Sequence[UnitPrice | FlashSale],
     customer: Customer,
     usage: Mapping[str, int],
-    outcomes: dict[str, _Pending],
+    outcomes: dict[str, Explanation],
 ) -> None:
     cart = state.cart
     used: dict[str, int] = {}
@@ -566,7 +398,7 @@ def _unit_prices(
         for rule in rules
         if isinstance(rule, FlashSale)
     }
-    scoped = {rule.id: set(_lines_in_scope(rule, state)) for rule in rules}
+    scoped = {rule.id: set(lines_in_scope(rule, state)) for rule in rules}
     savings: dict[str, list[tuple[int, int]]] = {}
     for index, line in enumerate(cart.lines):
         regular = state.regular[index]
@@ -588,7 +420,7 @@ def _unit_prices(
             else:
                 assert rule.percent_off is not None
                 listed = state.listed[index]
-                price = listed - _percent_of(listed, rule.percent_off, state.rounding)
+                price = listed - percent_of(listed, rule.percent_off, state.rounding)
             if price < best_price:
                 best_price, best_rule = price, rule
         quantity = line.quantity
@@ -617,235 +449,28 @@ def _unit_prices(
         state.base[index] = total
         state.left[index] = total
         state.promoted[index] = line.on_promotion or state.price_rule[index] is not None
-    currency = cart.currency
     for rule in rules:
         if rule.id in used:
             state.applied.append(rule)
-            effect = _Effect(tuple(savings[rule.id]))
-            outcomes[rule.id] = _outcome(
+            effect = Effect(tuple(savings[rule.id]))
+            outcomes[rule.id] = Explanation(
                 rule,
                 Status.APPLIED,
-                currency=currency,
-                lines=cart.lines,
                 effect=effect,
                 detail=f"{used[rule.id]} units at the special price",
             )
         elif scoped[rule.id]:
-            outcomes[rule.id] = _outcome(
-                rule, Status.NO_SAVING, currency=currency, detail="another unit price is lower"
+            outcomes[rule.id] = Explanation(
+                rule, Status.NO_SAVING, detail="another unit price is lower"
             )
         else:
-            outcomes[rule.id] = _outcome(
-                rule, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
-            )
+            outcomes[rule.id] = Explanation(rule, Status.OUT_OF_SCOPE, detail="no line in scope")
 
 
 # stages 2 to 4: discounts -----------------------------------------------------------------
 
 
-@attrs.frozen
-class _Effect:
-    """What a discount rule would do on the current state."""
-
-    shares: tuple[tuple[int, int], ...] = ()
-    status: Status = Status.APPLIED
-    shortfall: int | None = None
-    detail: str = ""
-    units: tuple[tuple[int, ...], ...] = ()
-    """For item promotions: each share's part on every unit of its line."""
-    saving: int = attrs.field(init=False)
-
-    @saving.default
-    def _total(self) -> int:
-        return sum(share for _, share in self.shares)
-
-
-def _spread(total: int, indexes: Sequence[int], state: _State) -> tuple[tuple[int, int], ...]:
-    weights = [state.left[index] for index in indexes]
-    if total <= 0 or sum(weights) <= 0:
-        return ()
-    return tuple(
-        (index, share)
-        for index, share in zip(indexes, allocate_minor(total, weights), strict=True)
-        if share
-    )
-
-
-def _tier_discount(
-    rule: TieredAmountOff | TieredPercentOff, indexes: Sequence[int], state: _State, currency: str
-) -> _Effect:
-    amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
-    measured = _total_at(amounts, indexes)
-    left = _total_at(state.left, indexes)
-    reached = None
-    lowest = None
-    for tier in rule.tiers:
-        threshold = _minor(tier.threshold, currency)
-        assert threshold is not None
-        lowest = threshold if lowest is None else min(lowest, threshold)
-        if measured >= threshold and (reached is None or threshold >= reached[0]):
-            reached = (threshold, tier)
-    if reached is None:
-        assert lowest is not None
-        return _Effect(status=Status.BELOW_THRESHOLD, shortfall=lowest - measured)
-    tier = reached[1]
-    if tier.amount_off is not None:
-        off = _minor(tier.amount_off, currency)
-        assert off is not None
-        return _Effect(_spread(min(off, left), indexes, state))
-    assert tier.percent_off is not None
-    return _Effect(_per_line_percent(tier.percent_off, indexes, state))
-
-
-def _per_line_percent(
-    percent: Decimal, indexes: Sequence[int], state: _State
-) -> tuple[tuple[int, int], ...]:
-    rounding = state.rounding
-    left = state.left
-    return tuple(
-        (index, share)
-        for index in indexes
-        if (share := min(left[index], _percent_of(left[index], percent, rounding)))
-    )
-
-
-def _residuals(state: _State, index: int) -> list[int]:
-    """What is left on each unit of line ``index``, in :meth:`LineQuote.unit_prices` order."""
-    units = state.units.get(index)
-    if units is None:
-        special = state.special_units[index]
-        regular = state.cart.lines[index].quantity - special
-        units = [state.special[index]] * special + [state.regular[index]] * regular
-        state.units[index] = units
-    return units
-
-
-def _on_units(parts: Sequence[tuple[int, list[int]]]) -> _Effect:
-    """An item promotion's effect from the amount it takes off each unit of each line."""
-    kept = [(index, offs) for index, offs in parts if any(offs)]
-    return _Effect(
-        tuple((index, sum(offs)) for index, offs in kept),
-        units=tuple(tuple(offs) for _, offs in kept),
-    )
-
-
-def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> list[int]:
-    """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
-    offs = [0] * len(residuals)
-    if len(chosen) == 1:
-        offs[chosen[0]] = off
-    elif off:
-        for unit, part in zip(
-            chosen, allocate_minor(off, [residuals[unit] for unit in chosen]), strict=True
-        ):
-            offs[unit] = part
-    return offs
-
-
-def _item_effect(
-    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree,
-    indexes: Sequence[int],
-    state: _State,
-) -> _Effect:
-    """What an item promotion takes off each unit, measured on what is left on the unit."""
-    rounding = state.rounding
-    if isinstance(rule, QuantityPercentOff):
-        units = _total_at(state.quantities, indexes)
-        if units < rule.min_quantity:
-            return _Effect(
-                status=Status.BELOW_THRESHOLD,
-                detail=f"{rule.min_quantity - units} more units needed",
-            )
-        parts = []
-        for index in indexes:
-            residuals = _residuals(state, index)
-            off = _percent_of(state.left[index], rule.percent_off, rounding)
-            parts.append((index, _spread_on_units(off, residuals, range(len(residuals)))))
-        return _on_units(parts)
-    if isinstance(rule, NthUnitPercentOff):
-        parts = []
-        for index in indexes:
-            residuals = _residuals(state, index)
-            count = len(residuals) // rule.nth
-            if count:
-                # the cheapest units are the discounted ones; of equals, the later units
-                order = sorted(range(len(residuals)), key=lambda unit: (residuals[unit], -unit))
-                chosen = sorted(order[:count])
-                off = _percent_of(sum(residuals[u] for u in chosen), rule.percent_off, rounding)
-                parts.append((index, _spread_on_units(off, residuals, chosen)))
-        if not parts:
-            return _Effect(
-                status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed"
-            )
-        return _on_units(parts)
-    pool = [
-        (left, index, -unit)
-        for index in indexes
-        for unit, left in enumerate(_residuals(state, index))
-    ]
-    free = len(pool) // rule.buy
-    if not free:
-        return _Effect(
-            status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - len(pool)} more units needed"
-        )
-    pool.sort()
-    offs = {index: [0] * len(_residuals(state, index)) for index in indexes}
-    for left, index, unit in pool[:free]:
-        offs[index][-unit] = left
-    return _on_units(sorted(offs.items()))
-
-
-def _effect(rule: Promotion | Coupon, indexes: Sequence[int], state: _State) -> _Effect:
-    """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
-    currency = state.cart.currency
-    if isinstance(rule, QuantityPercentOff | NthUnitPercentOff | CheapestFree):
-        return _item_effect(rule, indexes, state)
-    if isinstance(rule, Gift):
-        spend = _total_at(state.left, indexes)
-        units = _total_at(state.quantities, indexes)
-        need = _minor(rule.min_spend, currency) or 0
-        if spend < need:
-            return _Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend)
-        if units < rule.min_quantity:
-            return _Effect(
-                status=Status.BELOW_THRESHOLD,
-                detail=f"{rule.min_quantity - units} more units needed",
-            )
-        return _Effect(detail=f"gift {rule.gift_name} x{rule.quantity}")
-    if isinstance(rule, TieredAmountOff | TieredPercentOff):
-        return _tier_discount(rule, indexes, state, currency)
-    if isinstance(rule, RepeatingAmountOff):
-        amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
-        measured = _total_at(amounts, indexes)
-        every = rule.every.minor_units
-        if rule.every.currency != currency:
-            raise _WrongCurrency(rule.every)
-        times = measured // every
-        if not times:
-            return _Effect(status=Status.BELOW_THRESHOLD, shortfall=every - measured)
-        off = times * (_minor(rule.amount_off, currency) or 0)
-        cap = _minor(rule.cap, currency)
-        if cap is not None:
-            off = min(off, cap)
-        left = _total_at(state.left, indexes)
-        return _Effect(_spread(min(off, left), indexes, state))
-    if isinstance(rule, AmountOffCoupon):
-        value = rule.amount_off.minor_units
-        if rule.amount_off.currency != currency:
-            raise _WrongCurrency(rule.amount_off)
-        left = _total_at(state.left, indexes)
-        return _Effect(_spread(min(value, left), indexes, state))
-    if isinstance(rule, PercentOffCoupon):
-        left = _total_at(state.left, indexes)
-        off = min(left, _percent_of(left, rule.percent_off, state.rounding))
-        most = _minor(rule.max_discount, currency)
-        if most is not None:
-            off = min(off, most)
-        return _Effect(_spread(off, indexes, state))
-    raise InvalidValue("rule", rule, "is not a discount rule")  # pragma: no cover
-
-
-def _apply(rule: Rule, effect: _Effect, state: _State) -> None:
+def _apply(rule: Rule, effect: Effect, state: State) -> None:
     left, discounts, rule_id = state.left, state.discounts, rule.id
     if effect.units:
         for (index, share), offs in zip(effect.shares, effect.units, strict=True):
@@ -865,55 +490,19 @@ def _apply(rule: Rule, effect: _Effect, state: _State) -> None:
         state.gifts.append(rule)
 
 
-_Pending = Callable[[], RuleOutcome]
-"""A rule's outcome, built when the quote's outcomes are first read."""
-
-
-def _outcome(
-    rule: Rule,
-    status: Status,
-    *,
-    currency: str,
-    lines: Sequence[CartLine] = (),
-    effect: _Effect | None = None,
-    detail: str = "",
-    excluded_by: str | None = None,
-    saving: int | None = None,
-) -> _Pending:
-    return functools.partial(
-        _explain,
-        rule,
-        status,
-        currency=currency,
-        lines=lines,
-        effect=effect,
-        detail=detail,
-        excluded_by=excluded_by,
-        saving=saving,
-    )
-
-
-def _explain(
-    rule: Rule,
-    status: Status,
-    *,
-    currency: str,
-    lines: Sequence[CartLine],
-    effect: _Effect | None,
-    detail: str,
-    excluded_by: str | None,
-    saving: int | None,
-) -> RuleOutcome:
+def _explain(explanation: Explanation, lines: Sequence[CartLine], currency: str) -> RuleOutcome:
+    """The outcome of a rule as the result shows it: its amounts as Money, its shares by line id."""
+    rule, status, effect, detail, excluded_by, saving = explanation
     amount = per_line = shortfall = None
     if effect is not None:
         if status is Status.APPLIED:
-            amount = _money(effect.saving, currency)
+            amount = as_money(effect.saving, currency)
             per_line = tuple(
-                LineShare(lines[index].line_id, _money(share, currency))
+                LineShare(lines[index].line_id, as_money(share, currency))
                 for index, share in effect.shares
             )
         if effect.shortfall is not None:
-            shortfall = _money(effect.shortfall, currency)
+            shortfall = as_money(effect.shortfall, currency)
         detail = detail or effect.detail
     return RuleOutcome(
         rule_id=rule.id,
@@ -924,20 +513,18 @@ def _explain(
         per_line=per_line or (),
         shortfall=shortfall,
         excluded_by=excluded_by,
-        saving=None if saving is None else _money(saving, currency),
+        saving=None if saving is None else as_money(saving, currency),
         detail=detail,
     )
 
 
 def _promotion_stage(
-    state: _State,
+    state: State,
     rules: Sequence[Promotion],
-    outcomes: dict[str, _Pending],
+    outcomes: dict[str, Explanation],
     forced: Mapping[str, str],
     by_shopper: Collection[str],
 ) -> None:
-    currency = state.cart.currency
-    lines = state.cart.lines
     done: set[str] = set()
     for rule in rules:
         if rule.id in done:
@@ -948,34 +535,32 @@ def _promotion_stage(
             members = [
                 other for other in rules if other.stacking.group == group and other.id not in done
             ]
-        candidates: list[tuple[Promotion, _Effect, Sequence[int]]] = []
+        candidates: list[tuple[Promotion, Effect, Sequence[int]]] = []
         for member in members:
             done.add(member.id)
-            indexes = _lines_in_scope(member, state)
+            indexes = lines_in_scope(member, state)
             if not indexes:
-                outcomes[member.id] = _outcome(
-                    member, Status.OUT_OF_SCOPE, currency=currency, detail="no line in scope"
+                outcomes[member.id] = Explanation(
+                    member, Status.OUT_OF_SCOPE, detail="no line in scope"
                 )
                 continue
-            conflict = _conflict(member, state.applied)
+            conflict = first_conflict(member, state.applied)
             if conflict is not None:
-                outcomes[member.id] = _outcome(
-                    member, Status.EXCLUDED_BY, currency=currency, excluded_by=conflict.id
+                outcomes[member.id] = Explanation(
+                    member, Status.EXCLUDED_BY, excluded_by=conflict.id
                 )
                 continue
             try:
-                effect = _effect(member, indexes, state)
-            except _WrongCurrency as wrong:
-                outcomes[member.id] = _outcome(
-                    member, Status.OUT_OF_SCOPE, currency=currency, detail=f"priced in {wrong}"
+                effect = effect_of(member, indexes, state)
+            except WrongCurrency as wrong:
+                outcomes[member.id] = Explanation(
+                    member, Status.OUT_OF_SCOPE, detail=f"priced in {wrong}"
                 )
                 continue
             if effect.status is not Status.APPLIED:
-                outcomes[member.id] = _outcome(
-                    member, effect.status, currency=currency, effect=effect
-                )
+                outcomes[member.id] = Explanation(member, effect.status, effect=effect)
             elif effect.saving == 0 and not isinstance(member, Gift):
-                outcomes[member.id] = _outcome(member, Status.NO_SAVING, currency=currency)
+                outcomes[member.id] = Explanation(member, Status.NO_SAVING)
             else:
                 candidates.append((member, effect, indexes))
         if not candidates:
@@ -986,10 +571,9 @@ def _promotion_stage(
             picked = [c for c in candidates if c[0].id == forced[group]]
             if not picked:
                 for member, effect, _ in candidates:
-                    outcomes[member.id] = _outcome(
+                    outcomes[member.id] = Explanation(
                         member,
                         Status.NOT_CHOSEN,
-                        currency=currency,
                         saving=effect.saving,
                         detail=f"group {group!r}: another member {reason}",
                     )
@@ -998,15 +582,12 @@ def _promotion_stage(
         else:
             best = max(candidates, key=lambda candidate: candidate[1].saving)
         _apply(best[0], best[1], state)
-        outcomes[best[0].id] = _outcome(
-            best[0], Status.APPLIED, currency=currency, lines=lines, effect=best[1]
-        )
+        outcomes[best[0].id] = Explanation(best[0], Status.APPLIED, effect=best[1])
         for member, effect, _ in candidates:
             if member is not best[0]:
-                outcomes[member.id] = _outcome(
+                outcomes[member.id] = Explanation(
                     member,
                     Status.NOT_CHOSEN,
-                    currency=currency,
                     saving=effect.saving,
                     detail=f"group {group!r}: {best[0].id} {reason}",
                 )
@@ -1079,7 +660,7 @@ def quote(
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidValue("now", now, "must be a timezone-aware datetime")
     customer = customer if customer is not None else Customer(id="guest")
-    usage = _usage(usage if usage is not None else {})
+    usage = Usage(usage if usage is not None else {})
     tier = customer_tier(tiers, customer) if tiers is not None else None
     discount = tier_discount(tier) if tier is not None else None
     if discount is not None:
@@ -1090,7 +671,6 @@ def quote(
     ):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidValue(name, limit, "must be 0 or more")
-    currency = cart.currency
     ids = [rule.id for rule in (*promotions, *coupons)]
     if len(set(ids)) != len(ids):
         duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
@@ -1100,12 +680,12 @@ def quote(
         if unknown:
             raise InvalidValue("selected", sorted(unknown), "are not coupons of the wallet")
 
-    outcomes: dict[str, _Pending] = {}
+    outcomes: dict[str, Explanation] = {}
     live: list[Rule] = []
     for rule in (*promotions, *coupons):
         gate = _gate(rule, now=now, customer=customer, usage=usage)
         if gate is not None:
-            outcomes[rule.id] = _outcome(rule, gate[0], currency=currency, detail=gate[1])
+            outcomes[rule.id] = Explanation(rule, gate[0], detail=gate[1])
         else:
             live.append(rule)
     run = functools.partial(
@@ -1266,7 +846,7 @@ MAX_PROMOTION_CHOICES: Final = 64
 def _run(
     cart: Cart,
     live: Sequence[Rule],
-    gated: Mapping[str, _Pending],
+    gated: Mapping[str, Explanation],
     rules: Sequence[Rule],
     forced: Mapping[str, str],
     *,
@@ -1294,7 +874,7 @@ def _run(
         price if line.sale_price is None else line.sale_price.minor_units
         for price, line in zip(listed, lines, strict=True)
     ]
-    state = _State(
+    state = State(
         cart=cart,
         rounding=rounding,
         regular=regular,
@@ -1315,8 +895,8 @@ def _run(
         rule for rule in unit_rules if (rule.price is not None and rule.price.currency != currency)
     ]
     for bad in wrong:
-        outcomes[bad.id] = _outcome(
-            bad, Status.OUT_OF_SCOPE, currency=currency, detail="priced in another currency"
+        outcomes[bad.id] = Explanation(
+            bad, Status.OUT_OF_SCOPE, detail="priced in another currency"
         )
     _unit_prices(
         state,
@@ -1350,27 +930,24 @@ def _run(
         if isinstance(rule, ShippingCoupon):
             need = rule.min_spend.minor_units if rule.min_spend is not None else 0
             if selected is not None and rule.id not in selected:
-                outcomes[rule.id] = _outcome(
-                    rule, Status.NOT_CHOSEN, currency=currency, detail="not selected"
-                )
+                outcomes[rule.id] = Explanation(rule, Status.NOT_CHOSEN, detail="not selected")
             elif payable_minor < need:
-                outcomes[rule.id] = _outcome(
+                outcomes[rule.id] = Explanation(
                     rule,
                     Status.BELOW_THRESHOLD,
-                    currency=currency,
-                    effect=_Effect(status=Status.BELOW_THRESHOLD, shortfall=need - payable_minor),
+                    effect=Effect(status=Status.BELOW_THRESHOLD, shortfall=need - payable_minor),
                 )
             else:
                 shipping.append(rule)
-                outcomes[rule.id] = _outcome(
-                    rule, Status.HANDED_ON, currency=currency, detail="handed to the freight stage"
+                outcomes[rule.id] = Explanation(
+                    rule, Status.HANDED_ON, detail="handed to the freight stage"
                 )
     return _build(state, outcomes, rules, choice, shipping)
 
 
 def _build(
-    state: _State,
-    outcomes: dict[str, _Pending],
+    state: State,
+    outcomes: dict[str, Explanation],
     rules: Sequence[Rule],
     choice: _Choice,
     shipping: Sequence[ShippingCoupon],
@@ -1385,10 +962,10 @@ def _build(
     return _quote_later(
         functools.partial(_details, state, outcomes, rules),
         currency=currency,
-        subtotal=_money(subtotal, currency),
-        total=_money(total, currency),
-        discount=_money(total - payable, currency),
-        payable=_money(payable, currency),
+        subtotal=as_money(subtotal, currency),
+        total=as_money(total, currency),
+        discount=as_money(total - payable, currency),
+        payable=as_money(payable, currency),
         coupon_ids=tuple(rule.id for rule, _ in choice.applied),
         shipping_coupons=tuple(shipping),
         alternatives=choice.alternatives(currency, payable + choice.saving),
@@ -1399,7 +976,7 @@ def _build(
 
 
 def _details(
-    state: _State, outcomes: Mapping[str, _Pending], rules: Sequence[Rule]
+    state: State, outcomes: Mapping[str, Explanation], rules: Sequence[Rule]
 ) -> tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]:
     """The priced lines (gifts last) and every rule's outcome in stage order."""
     cart = state.cart
@@ -1412,20 +989,20 @@ def _details(
                 sku_id=line.sku_id,
                 quantity=line.quantity,
                 list_price=line.list_price,
-                regular_price=_money(state.regular[index], currency),
-                unit_price=_money(state.special[index], currency),
+                regular_price=as_money(state.regular[index], currency),
+                unit_price=as_money(state.special[index], currency),
                 special_units=state.special_units[index],
                 price_rule=state.price_rule[index],
-                total=_money(state.base[index], currency),
+                total=as_money(state.base[index], currency),
                 discounts=tuple(
                     LineDiscount(
                         rule_id,
-                        _money(share, currency),
-                        _moneys(offs, currency),
+                        as_money(share, currency),
+                        as_moneys(offs, currency),
                     )
                     for rule_id, share, offs in state.discounts[index]
                 ),
-                payable=_money(state.left[index], currency),
+                payable=as_money(state.left[index], currency),
             )
         )
     zero = Money.zero(currency)
@@ -1448,4 +1025,6 @@ def _details(
         )
     stage_rank = {stage: rank for rank, stage in enumerate(Stage)}
     ordered = sorted(rules, key=lambda rule: stage_rank[STAGES[type(rule)]])
-    return tuple(priced), tuple(outcomes[rule.id]() for rule in ordered)
+    return tuple(priced), tuple(
+        _explain(outcomes[rule.id], cart.lines, currency) for rule in ordered
+    )

@@ -1,0 +1,456 @@
+"""The pricing pipeline's working parts, in integer minor units (private to the pricing package).
+
+:mod:`mallcore.pricing.engine` runs the stages and :mod:`mallcore.pricing.best`
+searches the coupons on the same working state: a :class:`State` of lists of
+minor units, one per quote run, mutated in place and never handed out. A rule's
+effect (:class:`Effect`) is computed on the state, applied or not, and its
+:class:`Explanation` recorded in minor units; the engine turns explanations
+into :class:`~mallcore.pricing.engine.RuleOutcome` values only when a quote's
+outcomes are first read.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from fractions import Fraction
+from functools import cache, lru_cache
+from typing import NamedTuple
+
+import attrs
+
+from mallcore.errors import InvalidValue
+from mallcore.money import Money, Rounding, allocate_minor
+from mallcore.pricing.cart import Cart, CartLine
+from mallcore.pricing.rules import (
+    KINDS,
+    AmountOffCoupon,
+    Base,
+    CheapestFree,
+    Coupon,
+    Gift,
+    NthUnitPercentOff,
+    PercentOffCoupon,
+    Promotion,
+    QuantityPercentOff,
+    RepeatingAmountOff,
+    Rule,
+    Scope,
+    TieredAmountOff,
+    TieredPercentOff,
+)
+
+__all__ = [
+    "Effect",
+    "Explanation",
+    "State",
+    "Status",
+    "WrongCurrency",
+    "as_money",
+    "as_moneys",
+    "effect_of",
+    "first_conflict",
+    "lines_in_scope",
+    "minor_of",
+    "percent_of",
+    "spread",
+    "total_at",
+]
+
+
+class Status(enum.Enum):
+    """What happened to a rule, for the explanation."""
+
+    APPLIED = "applied"
+    """It applied; ``amount`` and ``per_line`` say how much, where."""
+    NOT_STARTED = "not_started"
+    """Its window (or the coupon's validity) has not begun."""
+    EXPIRED = "expired"
+    """Its window (or the coupon's validity) is over."""
+    NOT_ELIGIBLE = "not_eligible"
+    """The customer is not in its audience (new customers, tiers, regions)."""
+    OUT_OF_SCOPE = "out_of_scope"
+    """No line of the cart is in its scope (or it is in another currency)."""
+    BELOW_THRESHOLD = "below_threshold"
+    """The spend or quantity is short; ``shortfall`` (or ``detail``) says by how much."""
+    EXCLUDED_BY = "excluded_by"
+    """A rule already applied does not combine with it; ``excluded_by`` names it."""
+    LIMIT_REACHED = "limit_reached"
+    """Its usage limit, or the coupons-per-order limit, is used up."""
+    NOT_CHOSEN = "not_chosen"
+    """It could apply but another choice was better; ``saving`` is what it would save."""
+    NO_SAVING = "no_saving"
+    """It applies to the cart but saves nothing on it."""
+    HANDED_ON = "handed_on"
+    """A shipping coupon that qualifies, handed to the freight stage."""
+    REFUSED = "refused"
+    """Points were offered but none are used; ``detail`` says why."""
+
+
+# arithmetic ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=16384)
+def as_money(minor_units: int, currency: str) -> Money:
+    """Money for the result; amounts recur across quotes and Money is immutable, so cache it."""
+    return Money.from_minor(minor_units, currency)
+
+
+@lru_cache(maxsize=4096)
+def as_moneys(minor_units: tuple[int, ...], currency: str) -> tuple[Money, ...]:
+    """A tuple of :func:`as_money` (an item discount's part on each unit), cached the same way."""
+    return tuple(as_money(minor, currency) for minor in minor_units)
+
+
+@cache
+def _ratio(percent: Decimal) -> tuple[int, int]:
+    exact = Fraction(percent) / 100
+    return exact.numerator, exact.denominator
+
+
+def percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
+    """``percent`` of ``amount`` (>= 0) as a discount, rounded under the quote's ``rounding``.
+
+    DOWN (抹零) and UP name the payable's way, so the discount rounds the
+    other way; the half modes round the discount itself.
+    """
+    numerator, denominator = _ratio(percent)
+    whole, rest = divmod(amount * numerator, denominator)
+    # the rounding modes are told apart by identity: an Enum's hash runs Python code
+    if rest == 0 or rounding is Rounding.UP:
+        return whole
+    if rounding is Rounding.DOWN:
+        return whole + 1
+    twice = 2 * rest
+    if twice > denominator or (twice == denominator and rounding is Rounding.HALF_UP):
+        return whole + 1
+    if twice == denominator:
+        return whole + (whole % 2)
+    return whole
+
+
+def total_at(amounts: Sequence[int], indexes: Iterable[int]) -> int:
+    """The sum of ``amounts`` at ``indexes``."""
+    return sum(map(amounts.__getitem__, indexes))
+
+
+def minor_of(money: Money | None, currency: str) -> int | None:
+    if money is None:
+        return None
+    if money.currency != currency:
+        raise WrongCurrency(money)
+    return money.minor_units
+
+
+class WrongCurrency(Exception):
+    """A rule amount in another currency than the cart's (the rule is then out of scope)."""
+
+
+# the state of a quote in progress ----------------------------------------------------
+
+
+@attrs.define
+class State:
+    """Mutable working state in minor units (one per quote call, never escapes)."""
+
+    cart: Cart
+    rounding: Rounding
+    regular: list[int]
+    special: list[int]
+    special_units: list[int]
+    price_rule: list[str | None]
+    quantities: list[int]
+    listed: list[int]
+    base: list[int]
+    left: list[int]
+    promoted: list[bool]
+    discounts: list[list[tuple[str, int, tuple[int, ...]]]]
+    applied: list[Rule] = attrs.field(factory=list)
+    gifts: list[Gift] = attrs.field(factory=list)
+    # the lines in each scope, shared by every run of one quote
+    scopes: dict[Scope, tuple[int, ...]] = attrs.field(factory=dict)
+    # what is left on each unit, made for a line when an item promotion first looks at it
+    units: dict[int, list[int]] = attrs.field(factory=dict)
+
+
+def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> tuple[int, ...]:
+    """The indexes of the ``lines`` in ``scope`` (one pass, the scope's sets read once)."""
+    shop = scope.shop
+    skus, products, categories = scope.skus, scope.products, scope.categories
+    excluded_skus, excluded_products = scope.excluded_skus, scope.excluded_products
+    everything = not (categories or products or skus)
+    if shop is None and not excluded_skus and not excluded_products:
+        # most scopes name one kind of thing and exclude nothing: test just that
+        if everything:
+            return tuple(range(len(lines)))
+        return tuple(
+            index
+            for index, line in enumerate(lines)
+            if line.sku_id in skus
+            or line.product_id in products
+            or not categories.isdisjoint(line.category_ids)
+        )
+    return tuple(
+        index
+        for index, line in enumerate(lines)
+        if (shop is None or line.shop == shop)
+        and line.sku_id not in excluded_skus
+        and line.product_id not in excluded_products
+        and (
+            everything
+            or line.sku_id in skus
+            or line.product_id in products
+            or not categories.isdisjoint(line.category_ids)
+        )
+    )
+
+
+def lines_in_scope(rule: Rule, state: State, *, promoted_ok: bool = True) -> tuple[int, ...]:
+    indexes = state.scopes.get(rule.scope)
+    if indexes is None:
+        indexes = _in_scope(rule.scope, state.cart.lines)
+        state.scopes[rule.scope] = indexes
+    if promoted_ok:
+        return indexes
+    promoted = state.promoted
+    return tuple(index for index in indexes if not promoted[index])
+
+
+def _allows(rule: Rule, other: Rule) -> bool:
+    allowed = rule.stacking.combines_with
+    if allowed is None:
+        return True
+    return KINDS[type(other)] in allowed or (
+        other.stacking.group is not None and other.stacking.group in allowed
+    )
+
+
+def _combines(rule: Rule, other: Rule) -> bool:
+    mine, theirs = rule.stacking, other.stacking
+    if mine.exclusive or theirs.exclusive:
+        return False
+    group = mine.group
+    if group is not None and group == theirs.group:
+        return False
+    if mine.combines_with is None and theirs.combines_with is None:
+        return True
+    return _allows(rule, other) and _allows(other, rule)
+
+
+def first_conflict(rule: Rule, applied: Sequence[Rule]) -> Rule | None:
+    for other in applied:
+        if not _combines(rule, other):
+            return other
+    return None
+
+
+@attrs.frozen
+class Effect:
+    """What a discount rule would do on the current state."""
+
+    shares: tuple[tuple[int, int], ...] = ()
+    status: Status = Status.APPLIED
+    shortfall: int | None = None
+    detail: str = ""
+    units: tuple[tuple[int, ...], ...] = ()
+    """For item promotions: each share's part on every unit of its line."""
+    saving: int = attrs.field(init=False)
+
+    @saving.default
+    def _total(self) -> int:
+        return sum(share for _, share in self.shares)
+
+
+def spread(total: int, indexes: Sequence[int], state: State) -> tuple[tuple[int, int], ...]:
+    weights = [state.left[index] for index in indexes]
+    if total <= 0 or sum(weights) <= 0:
+        return ()
+    return tuple(
+        (index, share)
+        for index, share in zip(indexes, allocate_minor(total, weights), strict=True)
+        if share
+    )
+
+
+def _tier_discount(
+    rule: TieredAmountOff | TieredPercentOff, indexes: Sequence[int], state: State, currency: str
+) -> Effect:
+    amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
+    measured = total_at(amounts, indexes)
+    left = total_at(state.left, indexes)
+    reached = None
+    lowest = None
+    for tier in rule.tiers:
+        threshold = minor_of(tier.threshold, currency)
+        assert threshold is not None
+        lowest = threshold if lowest is None else min(lowest, threshold)
+        if measured >= threshold and (reached is None or threshold >= reached[0]):
+            reached = (threshold, tier)
+    if reached is None:
+        assert lowest is not None
+        return Effect(status=Status.BELOW_THRESHOLD, shortfall=lowest - measured)
+    tier = reached[1]
+    if tier.amount_off is not None:
+        off = minor_of(tier.amount_off, currency)
+        assert off is not None
+        return Effect(spread(min(off, left), indexes, state))
+    assert tier.percent_off is not None
+    return Effect(_per_line_percent(tier.percent_off, indexes, state))
+
+
+def _per_line_percent(
+    percent: Decimal, indexes: Sequence[int], state: State
+) -> tuple[tuple[int, int], ...]:
+    rounding = state.rounding
+    left = state.left
+    return tuple(
+        (index, share)
+        for index in indexes
+        if (share := min(left[index], percent_of(left[index], percent, rounding)))
+    )
+
+
+def _residuals(state: State, index: int) -> list[int]:
+    """What is left on each unit of line ``index``, in :meth:`LineQuote.unit_prices` order."""
+    units = state.units.get(index)
+    if units is None:
+        special = state.special_units[index]
+        regular = state.cart.lines[index].quantity - special
+        units = [state.special[index]] * special + [state.regular[index]] * regular
+        state.units[index] = units
+    return units
+
+
+def _on_units(parts: Sequence[tuple[int, list[int]]]) -> Effect:
+    """An item promotion's effect from the amount it takes off each unit of each line."""
+    kept = [(index, offs) for index, offs in parts if any(offs)]
+    return Effect(
+        tuple((index, sum(offs)) for index, offs in kept),
+        units=tuple(tuple(offs) for _, offs in kept),
+    )
+
+
+def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> list[int]:
+    """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
+    offs = [0] * len(residuals)
+    if len(chosen) == 1:
+        offs[chosen[0]] = off
+    elif off:
+        for unit, part in zip(
+            chosen, allocate_minor(off, [residuals[unit] for unit in chosen]), strict=True
+        ):
+            offs[unit] = part
+    return offs
+
+
+def _item_effect(
+    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree,
+    indexes: Sequence[int],
+    state: State,
+) -> Effect:
+    """What an item promotion takes off each unit, measured on what is left on the unit."""
+    rounding = state.rounding
+    if isinstance(rule, QuantityPercentOff):
+        units = total_at(state.quantities, indexes)
+        if units < rule.min_quantity:
+            return Effect(
+                status=Status.BELOW_THRESHOLD,
+                detail=f"{rule.min_quantity - units} more units needed",
+            )
+        parts = []
+        for index in indexes:
+            residuals = _residuals(state, index)
+            off = percent_of(state.left[index], rule.percent_off, rounding)
+            parts.append((index, _spread_on_units(off, residuals, range(len(residuals)))))
+        return _on_units(parts)
+    if isinstance(rule, NthUnitPercentOff):
+        parts = []
+        for index in indexes:
+            residuals = _residuals(state, index)
+            count = len(residuals) // rule.nth
+            if count:
+                # the cheapest units are the discounted ones; of equals, the later units
+                order = sorted(range(len(residuals)), key=lambda unit: (residuals[unit], -unit))
+                chosen = sorted(order[:count])
+                off = percent_of(sum(residuals[u] for u in chosen), rule.percent_off, rounding)
+                parts.append((index, _spread_on_units(off, residuals, chosen)))
+        if not parts:
+            return Effect(status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed")
+        return _on_units(parts)
+    pool = [
+        (left, index, -unit)
+        for index in indexes
+        for unit, left in enumerate(_residuals(state, index))
+    ]
+    free = len(pool) // rule.buy
+    if not free:
+        return Effect(
+            status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - len(pool)} more units needed"
+        )
+    pool.sort()
+    offs = {index: [0] * len(_residuals(state, index)) for index in indexes}
+    for left, index, unit in pool[:free]:
+        offs[index][-unit] = left
+    return _on_units(sorted(offs.items()))
+
+
+def effect_of(rule: Promotion | Coupon, indexes: Sequence[int], state: State) -> Effect:
+    """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
+    currency = state.cart.currency
+    if isinstance(rule, QuantityPercentOff | NthUnitPercentOff | CheapestFree):
+        return _item_effect(rule, indexes, state)
+    if isinstance(rule, Gift):
+        spend = total_at(state.left, indexes)
+        units = total_at(state.quantities, indexes)
+        need = minor_of(rule.min_spend, currency) or 0
+        if spend < need:
+            return Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend)
+        if units < rule.min_quantity:
+            return Effect(
+                status=Status.BELOW_THRESHOLD,
+                detail=f"{rule.min_quantity - units} more units needed",
+            )
+        return Effect(detail=f"gift {rule.gift_name} x{rule.quantity}")
+    if isinstance(rule, TieredAmountOff | TieredPercentOff):
+        return _tier_discount(rule, indexes, state, currency)
+    if isinstance(rule, RepeatingAmountOff):
+        amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
+        measured = total_at(amounts, indexes)
+        every = rule.every.minor_units
+        if rule.every.currency != currency:
+            raise WrongCurrency(rule.every)
+        times = measured // every
+        if not times:
+            return Effect(status=Status.BELOW_THRESHOLD, shortfall=every - measured)
+        off = times * (minor_of(rule.amount_off, currency) or 0)
+        cap = minor_of(rule.cap, currency)
+        if cap is not None:
+            off = min(off, cap)
+        left = total_at(state.left, indexes)
+        return Effect(spread(min(off, left), indexes, state))
+    if isinstance(rule, AmountOffCoupon):
+        value = rule.amount_off.minor_units
+        if rule.amount_off.currency != currency:
+            raise WrongCurrency(rule.amount_off)
+        left = total_at(state.left, indexes)
+        return Effect(spread(min(value, left), indexes, state))
+    if isinstance(rule, PercentOffCoupon):
+        left = total_at(state.left, indexes)
+        off = min(left, percent_of(left, rule.percent_off, state.rounding))
+        most = minor_of(rule.max_discount, currency)
+        if most is not None:
+            off = min(off, most)
+        return Effect(spread(off, indexes, state))
+    raise InvalidValue("rule", rule, "is not a discount rule")  # pragma: no cover
+
+
+class Explanation(NamedTuple):
+    """Why a rule did or did not apply, in minor units: a RuleOutcome once a quote is read."""
+
+    rule: Rule
+    status: Status
+    effect: Effect | None = None
+    detail: str = ""
+    excluded_by: str | None = None
+    saving: int | None = None
