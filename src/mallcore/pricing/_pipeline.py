@@ -12,11 +12,12 @@ outcomes are first read.
 from __future__ import annotations
 
 import enum
+import operator
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -259,7 +260,10 @@ class Effect:
 
     @saving.default
     def _total(self) -> int:
-        return sum(share for _, share in self.shares)
+        return sum(map(_second, self.shares))
+
+
+_second: Final = operator.itemgetter(1)
 
 
 def spread(total: int, indexes: Sequence[int], state: State) -> tuple[tuple[int, int], ...]:
@@ -322,16 +326,7 @@ def _residuals(state: State, index: int) -> list[int]:
     return units
 
 
-def _on_units(parts: Sequence[tuple[int, list[int]]]) -> Effect:
-    """An item promotion's effect from the amount it takes off each unit of each line."""
-    kept = [(index, offs) for index, offs in parts if any(offs)]
-    return Effect(
-        tuple((index, sum(offs)) for index, offs in kept),
-        units=tuple(tuple(offs) for _, offs in kept),
-    )
-
-
-def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> list[int]:
+def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) -> tuple[int, ...]:
     """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
     offs = [0] * len(residuals)
     if len(chosen) == 1:
@@ -341,7 +336,7 @@ def _spread_on_units(off: int, residuals: list[int], chosen: Sequence[int]) -> l
             chosen, allocate_minor(off, [residuals[unit] for unit in chosen]), strict=True
         ):
             offs[unit] = part
-    return offs
+    return tuple(offs)
 
 
 def _item_effect(
@@ -349,8 +344,14 @@ def _item_effect(
     indexes: Sequence[int],
     state: State,
 ) -> Effect:
-    """What an item promotion takes off each unit, measured on what is left on the unit."""
+    """What an item promotion takes off each unit, measured on what is left on the unit.
+
+    Each line's share is the sum of its units' parts (they are split from it
+    exactly), and a line whose units lose nothing has no share.
+    """
     rounding = state.rounding
+    shares: list[tuple[int, int]] = []
+    parts: list[tuple[int, ...]] = []
     if isinstance(rule, QuantityPercentOff):
         units = total_at(state.quantities, indexes)
         if units < rule.min_quantity:
@@ -358,26 +359,33 @@ def _item_effect(
                 status=Status.BELOW_THRESHOLD,
                 detail=f"{rule.min_quantity - units} more units needed",
             )
-        parts = []
+        left, percent = state.left, rule.percent_off
         for index in indexes:
-            residuals = _residuals(state, index)
-            off = percent_of(state.left[index], rule.percent_off, rounding)
-            parts.append((index, _spread_on_units(off, residuals, range(len(residuals)))))
-        return _on_units(parts)
+            off = percent_of(left[index], percent, rounding)
+            if off:
+                residuals = _residuals(state, index)
+                shares.append((index, off))
+                parts.append(_spread_on_units(off, residuals, range(len(residuals))))
+        return Effect(tuple(shares), units=tuple(parts))
     if isinstance(rule, NthUnitPercentOff):
-        parts = []
+        counted = False
         for index in indexes:
             residuals = _residuals(state, index)
             count = len(residuals) // rule.nth
             if count:
+                counted = True
                 # the cheapest units are the discounted ones; of equals, the later units
-                order = sorted(range(len(residuals)), key=lambda unit: (residuals[unit], -unit))
+                # (a stable sort of the units taken last to first keeps equals that way)
+                last_first = range(len(residuals) - 1, -1, -1)
+                order = sorted(last_first, key=residuals.__getitem__)
                 chosen = sorted(order[:count])
-                off = percent_of(sum(residuals[u] for u in chosen), rule.percent_off, rounding)
-                parts.append((index, _spread_on_units(off, residuals, chosen)))
-        if not parts:
+                off = percent_of(total_at(residuals, chosen), rule.percent_off, rounding)
+                if off:
+                    shares.append((index, off))
+                    parts.append(_spread_on_units(off, residuals, chosen))
+        if not counted:
             return Effect(status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed")
-        return _on_units(parts)
+        return Effect(tuple(shares), units=tuple(parts))
     pool = [
         (left, index, -unit)
         for index in indexes
@@ -389,10 +397,14 @@ def _item_effect(
             status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - len(pool)} more units needed"
         )
     pool.sort()
-    offs = {index: [0] * len(_residuals(state, index)) for index in indexes}
+    offs: dict[int, list[int]] = {}
     for left, index, unit in pool[:free]:
-        offs[index][-unit] = left
-    return _on_units(sorted(offs.items()))
+        if left:
+            offs.setdefault(index, [0] * state.quantities[index])[-unit] = left
+    for index in sorted(offs):
+        shares.append((index, sum(offs[index])))
+        parts.append(tuple(offs[index]))
+    return Effect(tuple(shares), units=tuple(parts))
 
 
 def effect_of(rule: Promotion | Coupon, indexes: Sequence[int], state: State) -> Effect:

@@ -398,15 +398,25 @@ def _unit_prices(
         for rule in rules
         if isinstance(rule, FlashSale)
     }
-    scoped = {rule.id: set(lines_in_scope(rule, state)) for rule in rules}
+    scoped = {rule.id: lines_in_scope(rule, state) for rule in rules}
+    offered: dict[int, list[UnitPrice | FlashSale]] = {}
+    for rule in rules:
+        for index in scoped[rule.id]:
+            offered.setdefault(index, []).append(rule)
+    # a line no rule offers a price for keeps its regular price on every unit
+    base = [
+        price * quantity for price, quantity in zip(state.regular, state.quantities, strict=True)
+    ]
+    state.base[:] = base
+    state.left[:] = base
+    state.promoted[:] = [line.on_promotion for line in cart.lines]
     savings: dict[str, list[tuple[int, int]]] = {}
-    for index, line in enumerate(cart.lines):
+    for index in sorted(offered):
+        line = cart.lines[index]
         regular = state.regular[index]
         best_price, best_rule = regular, None
         best_flash: FlashSale | None = None
-        for rule in rules:
-            if index not in scoped[rule.id]:
-                continue
+        for rule in offered[index]:
             if isinstance(rule, FlashSale):
                 price = rule.price.minor_units
                 cheaper = best_flash is None or price < best_flash.price.minor_units
