@@ -359,9 +359,9 @@ def _item_effect(
                 status=Status.BELOW_THRESHOLD,
                 detail=f"{rule.min_quantity - units} more units needed",
             )
-        left, percent = state.left, rule.percent_off
+        on_line, percent = state.left, rule.percent_off
         for index in indexes:
-            off = percent_of(left[index], percent, rounding)
+            off = percent_of(on_line[index], percent, rounding)
             if off:
                 residuals = _residuals(state, index)
                 shares.append((index, off))
