@@ -166,11 +166,12 @@ class State:
     base: list[int]
     left: list[int]
     promoted: list[bool]
-    discounts: list[list[tuple[str, int, tuple[int, ...]]]]
     applied: list[Rule] = attrs.field(factory=list)
+    # the discounts applied, in order: each line's share of them is read off when the quote is
+    discounts: list[tuple[str, Effect]] = attrs.field(factory=list)
     gifts: list[Gift] = attrs.field(factory=list)
-    # the lines in each scope, shared by every run of one quote
-    scopes: dict[Scope, tuple[int, ...]] = attrs.field(factory=dict)
+    # the lines in each rule's scope, by rule id, shared by every run of one quote
+    scopes: dict[str, tuple[int, ...]] = attrs.field(factory=dict)
     # what is left on each unit, made for a line when an item promotion first looks at it
     units: dict[int, list[int]] = attrs.field(factory=dict)
 
@@ -186,32 +187,36 @@ def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> tuple[int, ...]:
         if everything:
             return tuple(range(len(lines)))
         return tuple(
-            index
-            for index, line in enumerate(lines)
-            if line.sku_id in skus
-            or line.product_id in products
-            or not categories.isdisjoint(line.category_ids)
+            [
+                index
+                for index, line in enumerate(lines)
+                if line.sku_id in skus
+                or line.product_id in products
+                or not categories.isdisjoint(line.category_ids)
+            ]
         )
     return tuple(
-        index
-        for index, line in enumerate(lines)
-        if (shop is None or line.shop == shop)
-        and line.sku_id not in excluded_skus
-        and line.product_id not in excluded_products
-        and (
-            everything
-            or line.sku_id in skus
-            or line.product_id in products
-            or not categories.isdisjoint(line.category_ids)
-        )
+        [
+            index
+            for index, line in enumerate(lines)
+            if (shop is None or line.shop == shop)
+            and line.sku_id not in excluded_skus
+            and line.product_id not in excluded_products
+            and (
+                everything
+                or line.sku_id in skus
+                or line.product_id in products
+                or not categories.isdisjoint(line.category_ids)
+            )
+        ]
     )
 
 
 def lines_in_scope(rule: Rule, state: State, *, promoted_ok: bool = True) -> tuple[int, ...]:
-    indexes = state.scopes.get(rule.scope)
+    indexes = state.scopes.get(rule.id)
     if indexes is None:
         indexes = _in_scope(rule.scope, state.cart.lines)
-        state.scopes[rule.scope] = indexes
+        state.scopes[rule.id] = indexes
     if promoted_ok:
         return indexes
     promoted = state.promoted

@@ -75,7 +75,6 @@ from mallcore.pricing.rules import (
     QuantityPercentOff,
     RepeatingAmountOff,
     Rule,
-    Scope,
     ShippingCoupon,
     TieredAmountOff,
     TieredPercentOff,
@@ -481,17 +480,14 @@ def _unit_prices(
 
 
 def _apply(rule: Rule, effect: Effect, state: State) -> None:
-    left, discounts, rule_id = state.left, state.discounts, rule.id
+    left = state.left
+    for index, share in effect.shares:
+        left[index] -= share
     if effect.units:
-        for (index, share), offs in zip(effect.shares, effect.units, strict=True):
-            left[index] -= share
-            discounts[index].append((rule_id, share, offs))
+        for (index, _), offs in zip(effect.shares, effect.units, strict=True):
             residuals = state.units[index]
             state.units[index] = [rest - off for rest, off in zip(residuals, offs, strict=True)]
-    else:
-        for index, share in effect.shares:
-            left[index] -= share
-            discounts[index].append((rule_id, share, ()))
+    state.discounts.append((rule.id, effect))
     if STAGES[type(rule)] is Stage.ITEM:
         for index, _ in effect.shares:
             state.promoted[index] = True
@@ -867,7 +863,7 @@ def _run(
     max_shop_coupons: int,
     rounding: Rounding,
     exhaustive: bool,
-    scopes: dict[Scope, tuple[int, ...]],
+    scopes: dict[str, tuple[int, ...]],
     by_shopper: Collection[str] = (),
 ) -> Quote:
     """One pass of the pipeline with the group members in ``forced`` chosen.
@@ -896,7 +892,6 @@ def _run(
         base=[0] * count,
         left=[0] * count,
         promoted=[False] * count,
-        discounts=[[] for _ in range(count)],
         scopes=scopes,
     )
     outcomes = dict(gated)
@@ -991,6 +986,14 @@ def _details(
     """The priced lines (gifts last) and every rule's outcome in stage order."""
     cart = state.cart
     currency = cart.currency
+    discounts: list[list[LineDiscount]] = [[] for _ in cart.lines]
+    for rule_id, effect in state.discounts:
+        # only item promotions say what came off each unit
+        units = effect.units or ((),) * len(effect.shares)
+        for (index, share), offs in zip(effect.shares, units, strict=True):
+            discounts[index].append(
+                LineDiscount(rule_id, as_money(share, currency), as_moneys(offs, currency))
+            )
     priced: list[LineQuote] = []
     for index, line in enumerate(cart.lines):
         priced.append(
@@ -1004,14 +1007,7 @@ def _details(
                 special_units=state.special_units[index],
                 price_rule=state.price_rule[index],
                 total=as_money(state.base[index], currency),
-                discounts=tuple(
-                    LineDiscount(
-                        rule_id,
-                        as_money(share, currency),
-                        as_moneys(offs, currency),
-                    )
-                    for rule_id, share, offs in state.discounts[index]
-                ),
+                discounts=tuple(discounts[index]),
                 payable=as_money(state.left[index], currency),
             )
         )
