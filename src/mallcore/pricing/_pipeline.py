@@ -45,6 +45,7 @@ from mallcore.pricing.rules import (
 __all__ = [
     "Effect",
     "Explanation",
+    "Scopes",
     "State",
     "Status",
     "WrongCurrency",
@@ -166,57 +167,77 @@ class State:
     base: list[int]
     left: list[int]
     promoted: list[bool]
+    scopes: Scopes
     applied: list[Rule] = attrs.field(factory=list)
     # the discounts applied, in order: each line's share of them is read off when the quote is
     discounts: list[tuple[str, Effect]] = attrs.field(factory=list)
     gifts: list[Gift] = attrs.field(factory=list)
-    # the lines in each rule's scope, by rule id, shared by every run of one quote
-    scopes: dict[str, tuple[int, ...]] = attrs.field(factory=dict)
     # what is left on each unit, made for a line when an item promotion first looks at it
     units: dict[int, list[int]] = attrs.field(factory=dict)
 
 
-def _in_scope(scope: Scope, lines: Sequence[CartLine]) -> tuple[int, ...]:
-    """The indexes of the ``lines`` in ``scope`` (one pass, the scope's sets read once)."""
-    shop = scope.shop
-    skus, products, categories = scope.skus, scope.products, scope.categories
-    excluded_skus, excluded_products = scope.excluded_skus, scope.excluded_products
-    everything = not (categories or products or skus)
-    if shop is None and not excluded_skus and not excluded_products:
-        # most scopes name one kind of thing and exclude nothing: test just that
-        if everything:
-            return tuple(range(len(lines)))
+class Scopes:
+    """The lines in each rule's scope, found once per quote and shared by all its runs.
+
+    The lines are indexed by category, product and SKU on first need, so a
+    scope naming a few of them is a union of short lists rather than a pass
+    over the cart; the shop and the exclusions then filter what it named.
+    """
+
+    def __init__(self, lines: Sequence[CartLine]) -> None:
+        self.lines = lines
+        self.found: dict[str, tuple[int, ...]] = {}
+        self.named: dict[str, dict[str, list[int]]] | None = None
+
+    def of(self, rule: Rule) -> tuple[int, ...]:
+        """The indexes of the lines in ``rule``'s scope, in cart order."""
+        found = self.found.get(rule.id)
+        if found is None:
+            found = self.found[rule.id] = self._find(rule.scope)
+        return found
+
+    def _index(self) -> dict[str, dict[str, list[int]]]:
+        named: dict[str, dict[str, list[int]]] = {"category": {}, "product": {}, "sku": {}}
+        categories, products, skus = named["category"], named["product"], named["sku"]
+        for index, line in enumerate(self.lines):
+            for category in line.category_ids:
+                categories.setdefault(category, []).append(index)
+            products.setdefault(line.product_id, []).append(index)
+            skus.setdefault(line.sku_id, []).append(index)
+        return named
+
+    def _find(self, scope: Scope) -> tuple[int, ...]:
+        lines = self.lines
+        candidates: Iterable[int]
+        if scope.categories or scope.products or scope.skus:
+            named = self.named = self.named or self._index()
+            hits: set[int] = set()
+            for kind, names in (
+                ("category", scope.categories),
+                ("product", scope.products),
+                ("sku", scope.skus),
+            ):
+                for name in names:
+                    hits.update(named[kind].get(name, ()))
+            candidates = sorted(hits)
+        else:
+            candidates = range(len(lines))
+        shop, skus, products = scope.shop, scope.excluded_skus, scope.excluded_products
+        if shop is None and not skus and not products:
+            return tuple(candidates)
         return tuple(
             [
                 index
-                for index, line in enumerate(lines)
-                if line.sku_id in skus
-                or line.product_id in products
-                or not categories.isdisjoint(line.category_ids)
+                for index in candidates
+                if (shop is None or lines[index].shop == shop)
+                and lines[index].sku_id not in skus
+                and lines[index].product_id not in products
             ]
         )
-    return tuple(
-        [
-            index
-            for index, line in enumerate(lines)
-            if (shop is None or line.shop == shop)
-            and line.sku_id not in excluded_skus
-            and line.product_id not in excluded_products
-            and (
-                everything
-                or line.sku_id in skus
-                or line.product_id in products
-                or not categories.isdisjoint(line.category_ids)
-            )
-        ]
-    )
 
 
 def lines_in_scope(rule: Rule, state: State, *, promoted_ok: bool = True) -> tuple[int, ...]:
-    indexes = state.scopes.get(rule.id)
-    if indexes is None:
-        indexes = _in_scope(rule.scope, state.cart.lines)
-        state.scopes[rule.id] = indexes
+    indexes = state.scopes.of(rule)
     if promoted_ok:
         return indexes
     promoted = state.promoted

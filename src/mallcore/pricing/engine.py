@@ -50,6 +50,7 @@ from mallcore.money import Money, Rounding, allocate_minor
 from mallcore.pricing._pipeline import (
     Effect,
     Explanation,
+    Scopes,
     State,
     Status,
     WrongCurrency,
@@ -705,7 +706,7 @@ def quote(
         max_shop_coupons=max_shop_coupons,
         rounding=rounding,
         exhaustive=exhaustive,
-        scopes={},
+        scopes=Scopes(cart.lines),
     )
     picked = set(chosen_promotions or ())
     groups: dict[str, list[str]] = {}
@@ -863,12 +864,12 @@ def _run(
     max_shop_coupons: int,
     rounding: Rounding,
     exhaustive: bool,
-    scopes: dict[str, tuple[int, ...]],
+    scopes: Scopes,
     by_shopper: Collection[str] = (),
 ) -> Quote:
     """One pass of the pipeline with the group members in ``forced`` chosen.
 
-    ``scopes`` holds the lines in each scope, filled as the runs of one quote need them.
+    ``scopes`` finds the lines in each rule's scope once for all the runs of one quote.
     """
     from mallcore.pricing.best import choose_coupons
 
