@@ -63,12 +63,12 @@ def test_an_applied_rules_shares_add_up_to_its_amount(scenario: Scenario) -> Non
 
 
 @given(scenarios())
-def test_a_quotes_lines_and_outcomes_read_late_are_those_read_at_once(
+def test_a_quotes_lines_outcomes_and_alternatives_read_late_are_those_read_at_once(
     scenario: Scenario,
 ) -> None:
     cart, rules, wallet, customer = scenario
     at_once = _priced(scenario)
-    read = (at_once.lines, at_once.outcomes)
+    read = (at_once.lines, at_once.outcomes, at_once.alternatives)
 
     late = _priced(scenario)
     other = quote(
@@ -81,7 +81,7 @@ def test_a_quotes_lines_and_outcomes_read_late_are_those_read_at_once(
     )
     assert len(other.lines) >= len(cart.lines)
 
-    assert (late.lines, late.outcomes) == read
+    assert (late.lines, late.outcomes, late.alternatives) == read
 
 
 @given(scenarios())

@@ -433,10 +433,15 @@ def _item_effect(
     return Effect(tuple(shares), units=tuple(parts))
 
 
+# isinstance with a union written in place builds the union on every call
+_ITEM_KINDS: Final = (QuantityPercentOff, NthUnitPercentOff, CheapestFree)
+_TIER_KINDS: Final = (TieredAmountOff, TieredPercentOff)
+
+
 def effect_of(rule: Promotion | Coupon, indexes: Sequence[int], state: State) -> Effect:
     """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
     currency = state.cart.currency
-    if isinstance(rule, QuantityPercentOff | NthUnitPercentOff | CheapestFree):
+    if isinstance(rule, _ITEM_KINDS):
         return _item_effect(rule, indexes, state)
     if isinstance(rule, Gift):
         spend = total_at(state.left, indexes)
@@ -450,7 +455,7 @@ def effect_of(rule: Promotion | Coupon, indexes: Sequence[int], state: State) ->
                 detail=f"{rule.min_quantity - units} more units needed",
             )
         return Effect(detail=f"gift {rule.gift_name} x{rule.quantity}")
-    if isinstance(rule, TieredAmountOff | TieredPercentOff):
+    if isinstance(rule, _TIER_KINDS):
         return _tier_discount(rule, indexes, state, currency)
     if isinstance(rule, RepeatingAmountOff):
         amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left

@@ -40,7 +40,7 @@ import math
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
@@ -266,19 +266,19 @@ class Quote:
     points: Redemption | None = None
     freight_points: Money | None = None
     points_earned: Earning | None = None
-    # the engine leaves ``lines`` and ``outcomes`` unset and builds them from its integer
-    # state on first read: most quotes (the coupon search's, the group choices') are only ranked
-    _details: Callable[[], tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]] | None = (
-        attrs.field(default=None, init=False, eq=False, repr=False, hash=False)
+    # the engine leaves ``lines``, ``outcomes`` and ``alternatives`` unset and builds them
+    # from its integer state on first read: many quotes (the group choices', the exclusive
+    # coupons') are only ranked, and a caller often reads only the payable
+    _details: Callable[[], _Details] | None = attrs.field(
+        default=None, init=False, eq=False, repr=False, hash=False
     )
 
     if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:
             if name in _DETAILS and self._details is not None:
-                lines, outcomes = self._details()
-                object.__setattr__(self, "lines", lines)
-                object.__setattr__(self, "outcomes", outcomes)
+                for field, value in zip(_Details._fields, self._details(), strict=True):
+                    object.__setattr__(self, field, value)
                 object.__setattr__(self, "_details", None)
                 return getattr(self, name)
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
@@ -314,7 +314,15 @@ class Quote:
         raise InvalidValue("line_id", line_id, "is not a line of this quote")
 
 
-_DETAILS: Final = frozenset({"lines", "outcomes"})
+class _Details(NamedTuple):
+    """The fields of a Quote the engine builds when one of them is first read."""
+
+    lines: tuple[LineQuote, ...]
+    outcomes: tuple[RuleOutcome, ...]
+    alternatives: tuple[Alternative, ...]
+
+
+_DETAILS: Final = frozenset(_Details._fields)
 
 
 _LATER_DEFAULTS: Final = {
@@ -324,11 +332,8 @@ _LATER_DEFAULTS: Final = {
 }
 
 
-def _quote_later(
-    details: Callable[[], tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]],
-    **fields: Any,
-) -> Quote:
-    """A Quote whose ``lines`` and ``outcomes`` ``details()`` builds when first read.
+def _quote_later(details: Callable[[], _Details], **fields: Any) -> Quote:
+    """A Quote whose :class:`_Details` ``details()`` builds when one of them is first read.
 
     The other fields of Quote are given in ``fields`` or take their defaults: the
     engine builds them from checked state, so the path through ``__init__`` is
@@ -341,8 +346,14 @@ def _quote_later(
     return priced
 
 
+# isinstance with a union written in place builds the union on every call
+_COUPON_KINDS: Final = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
+_GOODS_COUPON_KINDS: Final = (AmountOffCoupon, PercentOffCoupon)
+_UNIT_PRICE_KINDS: Final = (UnitPrice, FlashSale)
+
+
 def _window_of(rule: Rule) -> Window:
-    if isinstance(rule, AmountOffCoupon | PercentOffCoupon | ShippingCoupon):
+    if isinstance(rule, _COUPON_KINDS):
         return rule.valid_window()
     return rule.window
 
@@ -896,7 +907,7 @@ def _run(
         scopes=scopes,
     )
     outcomes = dict(gated)
-    unit_rules = [rule for rule in live if isinstance(rule, UnitPrice | FlashSale)]
+    unit_rules = [rule for rule in live if isinstance(rule, _UNIT_PRICE_KINDS)]
     wrong = [
         rule for rule in unit_rules if (rule.price is not None and rule.price.currency != currency)
     ]
@@ -917,7 +928,7 @@ def _run(
         ordered: Any = _ordered(stage_rules)
         _promotion_stage(state, ordered, outcomes, forced, by_shopper)
 
-    goods = [rule for rule in live if isinstance(rule, AmountOffCoupon | PercentOffCoupon)]
+    goods = [rule for rule in live if isinstance(rule, _GOODS_COUPON_KINDS)]
     choice = choose_coupons(
         state,
         sorted(goods, key=coupon_order),
@@ -966,7 +977,7 @@ def _build(
     total = sum(state.base)
     payable = sum(state.left)
     return _quote_later(
-        functools.partial(_details, state, outcomes, rules),
+        functools.partial(_details, state, outcomes, rules, choice, payable),
         currency=currency,
         subtotal=as_money(subtotal, currency),
         total=as_money(total, currency),
@@ -974,7 +985,6 @@ def _build(
         payable=as_money(payable, currency),
         coupon_ids=tuple(rule.id for rule, _ in choice.applied),
         shipping_coupons=tuple(shipping),
-        alternatives=choice.alternatives(currency, payable + choice.saving),
         freight=None,
         points=None,
         points_earned=None,
@@ -982,9 +992,13 @@ def _build(
 
 
 def _details(
-    state: State, outcomes: Mapping[str, Explanation], rules: Sequence[Rule]
-) -> tuple[tuple[LineQuote, ...], tuple[RuleOutcome, ...]]:
-    """The priced lines (gifts last) and every rule's outcome in stage order."""
+    state: State,
+    outcomes: Mapping[str, Explanation],
+    rules: Sequence[Rule],
+    choice: _Choice,
+    payable: int,
+) -> _Details:
+    """The priced lines (gifts last), every rule's outcome in stage order, the coupon choices."""
     cart = state.cart
     currency = cart.currency
     discounts: list[list[LineDiscount]] = [[] for _ in cart.lines]
@@ -1032,6 +1046,8 @@ def _details(
         )
     stage_rank = {stage: rank for rank, stage in enumerate(Stage)}
     ordered = sorted(rules, key=lambda rule: stage_rank[STAGES[type(rule)]])
-    return tuple(priced), tuple(
-        _explain(outcomes[rule.id], cart.lines, currency) for rule in ordered
+    return _Details(
+        lines=tuple(priced),
+        outcomes=tuple(_explain(outcomes[rule.id], cart.lines, currency) for rule in ordered),
+        alternatives=choice.alternatives(currency, payable + choice.saving),
     )
