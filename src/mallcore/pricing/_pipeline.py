@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import operator
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -197,14 +198,15 @@ class Scopes:
         return found
 
     def _index(self) -> dict[str, dict[str, list[int]]]:
-        named: dict[str, dict[str, list[int]]] = {"category": {}, "product": {}, "sku": {}}
-        categories, products, skus = named["category"], named["product"], named["sku"]
+        categories: defaultdict[str, list[int]] = defaultdict(list)
+        products: defaultdict[str, list[int]] = defaultdict(list)
+        skus: defaultdict[str, list[int]] = defaultdict(list)
         for index, line in enumerate(self.lines):
             for category in line.category_ids:
-                categories.setdefault(category, []).append(index)
-            products.setdefault(line.product_id, []).append(index)
-            skus.setdefault(line.sku_id, []).append(index)
-        return named
+                categories[category].append(index)
+            products[line.product_id].append(index)
+            skus[line.sku_id].append(index)
+        return {"category": categories, "product": products, "sku": skus}
 
     def _find(self, scope: Scope) -> tuple[int, ...]:
         lines = self.lines
@@ -253,21 +255,23 @@ def _allows(rule: Rule, other: Rule) -> bool:
     )
 
 
-def _combines(rule: Rule, other: Rule) -> bool:
-    mine, theirs = rule.stacking, other.stacking
-    if mine.exclusive or theirs.exclusive:
-        return False
-    group = mine.group
-    if group is not None and group == theirs.group:
-        return False
-    if mine.combines_with is None and theirs.combines_with is None:
-        return True
-    return _allows(rule, other) and _allows(other, rule)
-
-
 def first_conflict(rule: Rule, applied: Sequence[Rule]) -> Rule | None:
+    """The first of the ``applied`` rules that ``rule`` does not combine with, or None.
+
+    Two rules combine unless either is exclusive, they share a group, or
+    either's ``combines_with`` leaves the other out.
+    """
+    mine = rule.stacking
+    if mine.exclusive:
+        return applied[0] if applied else None
+    group, allowed = mine.group, mine.combines_with
     for other in applied:
-        if not _combines(rule, other):
+        theirs = other.stacking
+        if theirs.exclusive or (group is not None and group == theirs.group):
+            return other
+        if (allowed is not None or theirs.combines_with is not None) and not (
+            _allows(rule, other) and _allows(other, rule)
+        ):
             return other
     return None
 
@@ -355,12 +359,17 @@ def _residuals(state: State, index: int) -> list[int]:
 def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) -> tuple[int, ...]:
     """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
     offs = [0] * len(residuals)
+    weights = [residuals[unit] for unit in chosen]
     if len(chosen) == 1:
         offs[chosen[0]] = off
+    elif off and weights[0] > 0 and weights.count(weights[0]) == len(weights):
+        # equal units (no item promotion took from them yet): largest remainder gives the
+        # leftover minor units to the earliest ones
+        each, extra = divmod(off, len(chosen))
+        for position, unit in enumerate(chosen):
+            offs[unit] = each + (position < extra)
     elif off:
-        for unit, part in zip(
-            chosen, allocate_minor(off, [residuals[unit] for unit in chosen]), strict=True
-        ):
+        for unit, part in zip(chosen, allocate_minor(off, weights), strict=True):
             offs[unit] = part
     return tuple(offs)
 
