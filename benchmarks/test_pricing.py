@@ -21,6 +21,7 @@ from mallcore.pricing import (
     PercentOffCoupon,
     Promotion,
     QuantityPercentOff,
+    Quote,
     RepeatingAmountOff,
     Scope,
     Tier,
@@ -220,6 +221,19 @@ def test_quote_20_lines_9_promotions_1_coupon(benchmark: BenchmarkFixture) -> No
     benchmark.group = "quote 20 lines, 9 promotions, 1 coupon"
     priced = benchmark(quote, CART_20, promotions=PROMOTIONS_9, coupons=ONE_COUPON, now=NOW)
     assert priced.payable == hand_written(CART_20)
+
+
+def test_quote_20_lines_9_promotions_1_coupon_every_detail_read(
+    benchmark: BenchmarkFixture,
+) -> None:
+    def quote_and_read_it() -> Quote:
+        priced = quote(CART_20, promotions=PROMOTIONS_9, coupons=ONE_COUPON, now=NOW)
+        # a quote builds its lines, outcomes and alternatives when first read: read them all
+        assert len(priced.lines) + len(priced.outcomes) + len(priced.alternatives) == 32
+        return priced
+
+    benchmark.group = "quote 20 lines, 9 promotions, 1 coupon"
+    benchmark(quote_and_read_it)
 
 
 @pytest.mark.parametrize("lines", [5, 10, 20, 40, 80])
