@@ -55,6 +55,7 @@ from mallcore.pricing.engine import Alternative, Quote
 from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, Rule, ShippingCoupon
 
 __all__ = [
+    "CouponChoice",
     "brute_force",
     "choose_coupons",
     "weigh_exclusive_coupons",
@@ -76,7 +77,7 @@ class _Candidate:
 
 
 @attrs.define
-class _Choice:
+class CouponChoice:
     """The coupons chosen, the effect of each, and the outcome of every goods coupon."""
 
     applied: list[tuple[GoodsCoupon, Effect]]
@@ -86,6 +87,7 @@ class _Choice:
 
     @property
     def saving(self) -> int:
+        """What the chosen coupons take off together, in minor units."""
         return sum(effect.saving for _, effect in self.applied)
 
     def alternatives(self, currency: str, before: int) -> tuple[Alternative, ...]:
@@ -428,7 +430,7 @@ def choose_coupons(
     max_platform: int,
     max_shop: int,
     exhaustive: bool = False,
-) -> _Choice:
+) -> CouponChoice:
     """The coupons to apply: the shopper's ``selected`` ones, or the best combination.
 
     ``coupons`` come in application order; ``state`` is left as it was.
@@ -469,7 +471,7 @@ def choose_coupons(
                     saving=candidate.alone,
                     detail="the best combination leaves it out",
                 )
-    return _Choice(
+    return CouponChoice(
         applied=[(candidate.coupon, effect) for candidate, effect in chosen],
         outcomes=outcomes,
         candidates=candidates,

@@ -94,7 +94,7 @@ from mallcore.shipping import (
 
 if TYPE_CHECKING:
     from mallcore.loyalty import EarningPolicy, TierProgram
-    from mallcore.pricing.best import _Choice
+    from mallcore.pricing.best import CouponChoice
     from mallcore.pricing.points import PointsOffer
 
 __all__ = [
@@ -966,7 +966,7 @@ def _build(
     state: State,
     outcomes: dict[str, Explanation],
     rules: Sequence[Rule],
-    choice: _Choice,
+    choice: CouponChoice,
     shipping: Sequence[ShippingCoupon],
 ) -> Quote:
     cart = state.cart
@@ -995,7 +995,7 @@ def _details(
     state: State,
     outcomes: Mapping[str, Explanation],
     rules: Sequence[Rule],
-    choice: _Choice,
+    choice: CouponChoice,
     payable: int,
 ) -> _Details:
     """The priced lines (gifts last), every rule's outcome in stage order, the coupon choices."""
