@@ -410,10 +410,12 @@ def _item_effect(
             if count:
                 counted = True
                 # the cheapest units are the discounted ones; of equals, the later units
-                # (a stable sort of the units taken last to first keeps equals that way)
+                # (min and a stable sort of the units taken last to first keep equals that way)
                 last_first = range(len(residuals) - 1, -1, -1)
-                order = sorted(last_first, key=residuals.__getitem__)
-                chosen = sorted(order[:count])
+                if count == 1:
+                    chosen = [min(last_first, key=residuals.__getitem__)]
+                else:
+                    chosen = sorted(sorted(last_first, key=residuals.__getitem__)[:count])
                 off = percent_of(total_at(residuals, chosen), rule.percent_off, rounding)
                 if off:
                     shares.append((index, off))
