@@ -139,6 +139,7 @@ def total_at(amounts: Sequence[int], indexes: Iterable[int]) -> int:
 
 
 def minor_of(money: Money | None, currency: str) -> int | None:
+    """``money`` in minor units (None stays None); :class:`WrongCurrency` if not in ``currency``."""
     if money is None:
         return None
     if money.currency != currency:
@@ -239,6 +240,7 @@ class Scopes:
 
 
 def lines_in_scope(rule: Rule, state: State, *, promoted_ok: bool = True) -> tuple[int, ...]:
+    """The lines in ``rule``'s scope; without ``promoted_ok``, those no promotion touched."""
     indexes = state.scopes.of(rule)
     if promoted_ok:
         return indexes
@@ -297,6 +299,7 @@ _second: Final = operator.itemgetter(1)
 
 
 def spread(total: int, indexes: Sequence[int], state: State) -> tuple[tuple[int, int], ...]:
+    """``total`` apportioned over the lines ``indexes`` by what is left on each: (line, share)."""
     weights = [state.left[index] for index in indexes]
     if total <= 0 or sum(weights) <= 0:
         return ()
