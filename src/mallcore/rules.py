@@ -29,6 +29,7 @@ from mallcore.pricing import (
     Usage,
     quote,
 )
+from mallcore.pricing.cart import as_usage
 from mallcore.serialization import converter, loads
 from mallcore.shipping import ShippingSetup
 
@@ -43,10 +44,6 @@ __all__ = [
 
 def _tuple(values: Any) -> tuple[Any, ...]:
     return tuple(values)
-
-
-def _usage(counts: Any) -> Usage:
-    return counts if isinstance(counts, Usage) else Usage(counts)
 
 
 def _whole_number(value: object, minimum: int, field: str) -> int:
@@ -106,7 +103,7 @@ class CustomerDocument:
     is_new: bool = False
     region: str | None = None
     birthday: date | None = None
-    usage: Usage = attrs.field(factory=Usage, converter=_usage)
+    usage: Usage = attrs.field(factory=Usage, converter=as_usage)
     wallet: tuple[Coupon, ...] = attrs.field(default=(), converter=_tuple)
 
 
@@ -132,7 +129,7 @@ class QuoteDocument:
     cart: tuple[CartItem, ...] = attrs.field(converter=_tuple)
     group_buy: bool = False
     selected: tuple[str, ...] | None = None
-    usage: Usage = attrs.field(factory=Usage, converter=_usage)
+    usage: Usage = attrs.field(factory=Usage, converter=as_usage)
     max_platform_coupons: int = attrs.field(default=1, validator=_coupon_limit)
     max_shop_coupons: int = attrs.field(default=1, validator=_coupon_limit)
     rounding: Rounding = Rounding.HALF_UP

@@ -286,6 +286,13 @@ def test_points_covering_freight_take_exactly_their_money_off_the_amount_due(
     assert after.points is not None
     assert before.amount_due() - after.amount_due() == after.points.amount
     assert not after.freight_due().is_negative()
+    if after.outcome("points").status is Status.APPLIED:
+        goods_part = sum(
+            (share.amount for share in after.outcome("points").per_line),
+            start=Money.zero(cart.currency),
+        )
+        freight_part = after.freight_points or Money.zero(cart.currency)
+        assert goods_part + freight_part == after.points.amount
     assert after.payable == sum(
         (line.payable for line in after.lines), start=Money.zero(cart.currency)
     )

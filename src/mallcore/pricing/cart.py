@@ -23,6 +23,7 @@ __all__ = [
     "CartLine",
     "Customer",
     "Usage",
+    "as_usage",
 ]
 
 
@@ -156,7 +157,8 @@ class Usage(Mapping[str, int]):
         raise attrs.exceptions.FrozenInstanceError
 
 
-def _usage(counts: Mapping[str, int] | Iterable[tuple[str, int]]) -> Usage:
+def as_usage(counts: Mapping[str, int] | Iterable[tuple[str, int]]) -> Usage:
+    """``counts`` as a :class:`Usage`: itself when it already is one (a converter for values)."""
     return counts if isinstance(counts, Usage) else Usage(counts)
 
 
@@ -175,4 +177,4 @@ class Customer:
     is_new: bool = False
     region: str | None = None
     birthday: date | None = None
-    usage: Usage = attrs.field(factory=Usage, converter=_usage)
+    usage: Usage = attrs.field(factory=Usage, converter=as_usage)

@@ -61,7 +61,7 @@ from mallcore.pricing._pipeline import (
     lines_in_scope,
     percent_of,
 )
-from mallcore.pricing.cart import Cart, CartLine, Customer, Usage
+from mallcore.pricing.cart import Cart, CartLine, Customer, as_usage
 from mallcore.pricing.membership import customer_tier, tier_discount, tier_freight_benefit
 from mallcore.pricing.rules import (
     KINDS,
@@ -678,7 +678,7 @@ def quote(
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidValue("now", now, "must be a timezone-aware datetime")
     customer = customer if customer is not None else Customer(id="guest")
-    usage = Usage(usage if usage is not None else {})
+    usage = as_usage(usage if usage is not None else {})
     tier = customer_tier(tiers, customer) if tiers is not None else None
     discount = tier_discount(tier) if tier is not None else None
     if discount is not None:
