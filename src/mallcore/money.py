@@ -184,6 +184,8 @@ class Money:
 
     amount: Decimal = attrs.field(converter=_to_decimal)
     currency: str = attrs.field(validator=_check_currency)
+    # the amount in minor units, kept beside it: the pricing engine reads it on every rule
+    _minor: int = attrs.field(init=False, eq=False, hash=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         quantum = _quantum(self.currency)
@@ -199,6 +201,7 @@ class Money:
                 f"must be a whole number of {self.currency} minor units ({places} decimal places)",
             )
         object.__setattr__(self, "amount", normalised)
+        object.__setattr__(self, "_minor", int(normalised.scaleb(currency_exponent(self.currency))))
 
     @classmethod
     def zero(cls, currency: str) -> Money:
@@ -215,13 +218,14 @@ class Money:
         if isinstance(minor_units, bool) or not isinstance(minor_units, int):
             raise TypeError(f"minor_units must be an int, not {minor_units!r}")
         if not minor_units:
-            return _trusted(_quantum(currency) * 0, currency)
-        return _trusted(Decimal(minor_units).scaleb(-currency_exponent(currency)), currency)
+            return _trusted(_quantum(currency) * 0, currency, 0)
+        amount = Decimal(minor_units).scaleb(-currency_exponent(currency))
+        return _trusted(amount, currency, minor_units)
 
     @property
     def minor_units(self) -> int:
         """The amount as a whole number of minor units: 12.34 CNY is 1234."""
-        return int(self.amount.scaleb(currency_exponent(self.currency)))
+        return self._minor
 
     def is_zero(self) -> bool:
         """True for an amount of nothing."""
@@ -241,19 +245,19 @@ class Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other, "add")
-        return _trusted(self.amount + other.amount, self.currency)
+        return _trusted(self.amount + other.amount, self.currency, self._minor + other._minor)
 
     def __sub__(self, other: Money) -> Money:
         if not isinstance(other, Money):
             return NotImplemented
         self._same_currency(other, "subtract")
-        return _trusted(self.amount - other.amount, self.currency)
+        return _trusted(self.amount - other.amount, self.currency, self._minor - other._minor)
 
     def __neg__(self) -> Money:
-        return _trusted(-self.amount, self.currency)
+        return _trusted(-self.amount, self.currency, -self._minor)
 
     def __abs__(self) -> Money:
-        return _trusted(abs(self.amount), self.currency)
+        return _trusted(abs(self.amount), self.currency, abs(self._minor))
 
     def __mul__(self, quantity: int) -> Money:
         if isinstance(quantity, bool) or not isinstance(quantity, int):
@@ -263,7 +267,7 @@ class Money:
                     "use Money.multiply(factor, rounding=...) for a rate"
                 )
             return NotImplemented
-        return _trusted(self.amount * quantity, self.currency)
+        return _trusted(self.amount * quantity, self.currency, self._minor * quantity)
 
     __rmul__ = __mul__
 
@@ -365,11 +369,12 @@ class Money:
         return f"Money('{self.amount}', '{self.currency}')"
 
 
-def _trusted(amount: Decimal, currency: str) -> Money:
-    """Build a Money from an amount already known to be exact in ``currency``."""
+def _trusted(amount: Decimal, currency: str, minor: int) -> Money:
+    """Build a Money from an amount already known to be exact in ``currency`` (``minor`` units)."""
     money = object.__new__(Money)
     object.__setattr__(money, "amount", amount)
     object.__setattr__(money, "currency", currency)
+    object.__setattr__(money, "_minor", minor)
     return money
 
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import enum
 import operator
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import attrs
 
@@ -57,7 +56,9 @@ __all__ = [
     "lines_in_scope",
     "minor_of",
     "percent_of",
+    "percents_of",
     "spread",
+    "taking",
     "total_at",
 ]
 
@@ -119,7 +120,17 @@ def percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
     other way; the half modes round the discount itself.
     """
     numerator, denominator = _ratio(percent)
-    whole, rest = divmod(amount * numerator, denominator)
+    return _share(amount * numerator, denominator, rounding)
+
+
+def percents_of(amounts: Iterable[int], percent: Decimal, rounding: Rounding) -> list[int]:
+    """:func:`percent_of` each of ``amounts``, the percentage read once."""
+    numerator, denominator = _ratio(percent)
+    return [_share(amount * numerator, denominator, rounding) for amount in amounts]
+
+
+def _share(scaled: int, denominator: int, rounding: Rounding) -> int:
+    whole, rest = divmod(scaled, denominator)
     # the rounding modes are told apart by identity: an Enum's hash runs Python code
     if rest == 0 or rounding is Rounding.UP:
         return whole
@@ -181,15 +192,17 @@ class State:
 class Scopes:
     """The lines in each rule's scope, found once per quote and shared by all its runs.
 
-    The lines are indexed by category, product and SKU on first need, so a
-    scope naming a few of them is a union of short lists rather than a pass
-    over the cart; the shop and the exclusions then filter what it named.
+    The lines are indexed by category, by product or by SKU when a scope
+    first names one of them, so a scope naming a few is a union of short
+    lists rather than a pass over the cart; the shop and the exclusions then
+    filter what it named.
     """
 
     def __init__(self, lines: Sequence[CartLine]) -> None:
         self.lines = lines
         self.found: dict[str, tuple[int, ...]] = {}
-        self.named: dict[str, dict[str, list[int]]] | None = None
+        self.named: dict[str, dict[str, list[int]]] = {}
+        self.everything = tuple(range(len(lines)))
 
     def of(self, rule: Rule) -> tuple[int, ...]:
         """The indexes of the lines in ``rule``'s scope, in cart order."""
@@ -198,36 +211,46 @@ class Scopes:
             found = self.found[rule.id] = self._find(rule.scope)
         return found
 
-    def _index(self) -> dict[str, dict[str, list[int]]]:
-        categories: defaultdict[str, list[int]] = defaultdict(list)
-        products: defaultdict[str, list[int]] = defaultdict(list)
-        skus: defaultdict[str, list[int]] = defaultdict(list)
-        for index, line in enumerate(self.lines):
-            for category in line.category_ids:
-                categories[category].append(index)
-            products[line.product_id].append(index)
-            skus[line.sku_id].append(index)
-        return {"category": categories, "product": products, "sku": skus}
+    def _index(self, field: str) -> dict[str, list[int]]:
+        """Line indexes by ``field``: "categories", "products" or "skus"."""
+        index = self.named.get(field)
+        if index is None:
+            index = self.named[field] = {}
+            for position, line in enumerate(self.lines):
+                if field == "categories":
+                    for category in line.category_ids:
+                        index.setdefault(category, []).append(position)
+                else:
+                    name = line.product_id if field == "products" else line.sku_id
+                    index.setdefault(name, []).append(position)
+        return index
 
     def _find(self, scope: Scope) -> tuple[int, ...]:
-        lines = self.lines
-        candidates: Iterable[int]
-        if scope.categories or scope.products or scope.skus:
-            named = self.named = self.named or self._index()
+        candidates: Sequence[int] = self.everything
+        included = [
+            (field, names)
+            for field, names in (
+                ("categories", scope.categories),
+                ("products", scope.products),
+                ("skus", scope.skus),
+            )
+            if names
+        ]
+        if len(included) == 1 and len(included[0][1]) == 1:
+            field, names = included[0]
+            (name,) = names
+            candidates = self._index(field).get(name, ())
+        elif included:
             hits: set[int] = set()
-            for kind, names in (
-                ("category", scope.categories),
-                ("product", scope.products),
-                ("sku", scope.skus),
-            ):
+            for field, names in included:
+                index = self._index(field)
                 for name in names:
-                    hits.update(named[kind].get(name, ()))
+                    hits.update(index.get(name, ()))
             candidates = sorted(hits)
-        else:
-            candidates = range(len(lines))
         shop, skus, products = scope.shop, scope.excluded_skus, scope.excluded_products
         if shop is None and not skus and not products:
             return tuple(candidates)
+        lines = self.lines
         return tuple(
             [
                 index
@@ -278,21 +301,23 @@ def first_conflict(rule: Rule, applied: Sequence[Rule]) -> Rule | None:
     return None
 
 
-@attrs.frozen
-class Effect:
-    """What a discount rule would do on the current state."""
+class Effect(NamedTuple):
+    """What a discount rule would do on the current state (build a discount with :func:`taking`)."""
 
     shares: tuple[tuple[int, int], ...] = ()
+    """(line index, minor units taken off it), for the lines it takes something off."""
     status: Status = Status.APPLIED
     shortfall: int | None = None
     detail: str = ""
     units: tuple[tuple[int, ...], ...] = ()
     """For item promotions: each share's part on every unit of its line."""
-    saving: int = attrs.field(init=False)
+    saving: int = 0
+    """The sum of the shares."""
 
-    @saving.default
-    def _total(self) -> int:
-        return sum(map(_second, self.shares))
+
+def taking(shares: tuple[tuple[int, int], ...], units: tuple[tuple[int, ...], ...] = ()) -> Effect:
+    """The effect of a discount taking ``shares`` off the lines (and ``units`` off their units)."""
+    return Effect(shares, units=units, saving=sum(map(_second, shares)))
 
 
 _second: Final = operator.itemgetter(1)
@@ -303,19 +328,21 @@ def spread(total: int, indexes: Sequence[int], state: State) -> tuple[tuple[int,
     weights = [state.left[index] for index in indexes]
     if total <= 0 or sum(weights) <= 0:
         return ()
-    return tuple(
-        (index, share)
-        for index, share in zip(indexes, allocate_minor(total, weights), strict=True)
-        if share
-    )
+    return tuple(filter(_second, zip(indexes, allocate_minor(total, weights), strict=True)))
 
 
-def _tier_discount(
-    rule: TieredAmountOff | TieredPercentOff, indexes: Sequence[int], state: State, currency: str
+def _measured(
+    rule: TieredAmountOff | TieredPercentOff | RepeatingAmountOff, state: State
+) -> list[int]:
+    """The amounts a threshold is measured on: before or after the item promotions."""
+    return state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
+
+
+def _tiered(
+    rule: TieredAmountOff | TieredPercentOff, indexes: Sequence[int], state: State
 ) -> Effect:
-    amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
-    measured = total_at(amounts, indexes)
-    left = total_at(state.left, indexes)
+    currency = state.cart.currency
+    measured = total_at(_measured(rule, state), indexes)
     reached = None
     lowest = None
     for tier in rule.tiers:
@@ -331,21 +358,62 @@ def _tier_discount(
     if tier.amount_off is not None:
         off = minor_of(tier.amount_off, currency)
         assert off is not None
-        return Effect(spread(min(off, left), indexes, state))
+        return taking(spread(min(off, total_at(state.left, indexes)), indexes, state))
     assert tier.percent_off is not None
-    return Effect(_per_line_percent(tier.percent_off, indexes, state))
-
-
-def _per_line_percent(
-    percent: Decimal, indexes: Sequence[int], state: State
-) -> tuple[tuple[int, int], ...]:
-    rounding = state.rounding
     left = state.left
-    return tuple(
-        (index, share)
-        for index in indexes
-        if (share := min(left[index], percent_of(left[index], percent, rounding)))
+    offs = percents_of([left[index] for index in indexes], tier.percent_off, state.rounding)
+    return taking(
+        tuple(
+            (index, min(off, left[index])) for index, off in zip(indexes, offs, strict=True) if off
+        )
     )
+
+
+def _repeating(rule: RepeatingAmountOff, indexes: Sequence[int], state: State) -> Effect:
+    currency = state.cart.currency
+    measured = total_at(_measured(rule, state), indexes)
+    every = minor_of(rule.every, currency)
+    assert every is not None
+    times = measured // every
+    if not times:
+        return Effect(status=Status.BELOW_THRESHOLD, shortfall=every - measured)
+    off = times * (minor_of(rule.amount_off, currency) or 0)
+    cap = minor_of(rule.cap, currency)
+    if cap is not None:
+        off = min(off, cap)
+    return taking(spread(min(off, total_at(state.left, indexes)), indexes, state))
+
+
+def _gift(rule: Gift, indexes: Sequence[int], state: State) -> Effect:
+    spend = total_at(state.left, indexes)
+    units = total_at(state.quantities, indexes)
+    need = minor_of(rule.min_spend, state.cart.currency) or 0
+    if spend < need:
+        return Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend)
+    if units < rule.min_quantity:
+        return Effect(
+            status=Status.BELOW_THRESHOLD,
+            detail=f"{rule.min_quantity - units} more units needed",
+        )
+    return Effect(detail=f"gift {rule.gift_name} x{rule.quantity}")
+
+
+def _amount_coupon(rule: AmountOffCoupon, indexes: Sequence[int], state: State) -> Effect:
+    value = minor_of(rule.amount_off, state.cart.currency)
+    assert value is not None
+    return taking(spread(min(value, total_at(state.left, indexes)), indexes, state))
+
+
+def _percent_coupon(rule: PercentOffCoupon, indexes: Sequence[int], state: State) -> Effect:
+    left = total_at(state.left, indexes)
+    off = min(left, percent_of(left, rule.percent_off, state.rounding))
+    most = minor_of(rule.max_discount, state.cart.currency)
+    if most is not None:
+        off = min(off, most)
+    return taking(spread(off, indexes, state))
+
+
+# item promotions: taken off particular units --------------------------------------------
 
 
 def _residuals(state: State, index: int) -> list[int]:
@@ -353,7 +421,7 @@ def _residuals(state: State, index: int) -> list[int]:
     units = state.units.get(index)
     if units is None:
         special = state.special_units[index]
-        regular = state.cart.lines[index].quantity - special
+        regular = state.quantities[index] - special
         units = [state.special[index]] * special + [state.regular[index]] * regular
         state.units[index] = units
     return units
@@ -361,6 +429,8 @@ def _residuals(state: State, index: int) -> list[int]:
 
 def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) -> tuple[int, ...]:
     """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
+    if len(residuals) == 1:
+        return (off,)
     offs = [0] * len(residuals)
     weights = [residuals[unit] for unit in chosen]
     if len(chosen) == 1:
@@ -377,55 +447,54 @@ def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) 
     return tuple(offs)
 
 
-def _item_effect(
-    rule: QuantityPercentOff | NthUnitPercentOff | CheapestFree,
-    indexes: Sequence[int],
-    state: State,
-) -> Effect:
-    """What an item promotion takes off each unit, measured on what is left on the unit.
+# What an item promotion takes off each unit is measured on what is left on the unit.
+# Each line's share is the sum of its units' parts (they are split from it exactly), and a
+# line whose units lose nothing has no share.
 
-    Each line's share is the sum of its units' parts (they are split from it
-    exactly), and a line whose units lose nothing has no share.
-    """
-    rounding = state.rounding
+
+def _quantity_percent(rule: QuantityPercentOff, indexes: Sequence[int], state: State) -> Effect:
+    units = total_at(state.quantities, indexes)
+    if units < rule.min_quantity:
+        return Effect(
+            status=Status.BELOW_THRESHOLD,
+            detail=f"{rule.min_quantity - units} more units needed",
+        )
+    left = state.left
+    offs = percents_of([left[index] for index in indexes], rule.percent_off, state.rounding)
+    shares = tuple((index, off) for index, off in zip(indexes, offs, strict=True) if off)
+    parts = []
+    for index, off in shares:
+        residuals = _residuals(state, index)
+        parts.append(_spread_on_units(off, residuals, range(len(residuals))))
+    return taking(shares, tuple(parts))
+
+
+def _nth_unit(rule: NthUnitPercentOff, indexes: Sequence[int], state: State) -> Effect:
     shares: list[tuple[int, int]] = []
     parts: list[tuple[int, ...]] = []
-    if isinstance(rule, QuantityPercentOff):
-        units = total_at(state.quantities, indexes)
-        if units < rule.min_quantity:
-            return Effect(
-                status=Status.BELOW_THRESHOLD,
-                detail=f"{rule.min_quantity - units} more units needed",
-            )
-        on_line, percent = state.left, rule.percent_off
-        for index in indexes:
-            off = percent_of(on_line[index], percent, rounding)
+    counted = False
+    for index in indexes:
+        residuals = _residuals(state, index)
+        count = len(residuals) // rule.nth
+        if count:
+            counted = True
+            # the cheapest units are the discounted ones; of equals, the later units
+            # (min and a stable sort of the units taken last to first keep equals that way)
+            last_first = range(len(residuals) - 1, -1, -1)
+            if count == 1:
+                chosen = [min(last_first, key=residuals.__getitem__)]
+            else:
+                chosen = sorted(sorted(last_first, key=residuals.__getitem__)[:count])
+            off = percent_of(total_at(residuals, chosen), rule.percent_off, state.rounding)
             if off:
-                residuals = _residuals(state, index)
                 shares.append((index, off))
-                parts.append(_spread_on_units(off, residuals, range(len(residuals))))
-        return Effect(tuple(shares), units=tuple(parts))
-    if isinstance(rule, NthUnitPercentOff):
-        counted = False
-        for index in indexes:
-            residuals = _residuals(state, index)
-            count = len(residuals) // rule.nth
-            if count:
-                counted = True
-                # the cheapest units are the discounted ones; of equals, the later units
-                # (min and a stable sort of the units taken last to first keep equals that way)
-                last_first = range(len(residuals) - 1, -1, -1)
-                if count == 1:
-                    chosen = [min(last_first, key=residuals.__getitem__)]
-                else:
-                    chosen = sorted(sorted(last_first, key=residuals.__getitem__)[:count])
-                off = percent_of(total_at(residuals, chosen), rule.percent_off, rounding)
-                if off:
-                    shares.append((index, off))
-                    parts.append(_spread_on_units(off, residuals, chosen))
-        if not counted:
-            return Effect(status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed")
-        return Effect(tuple(shares), units=tuple(parts))
+                parts.append(_spread_on_units(off, residuals, chosen))
+    if not counted:
+        return Effect(status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed")
+    return taking(tuple(shares), tuple(parts))
+
+
+def _cheapest_free(rule: CheapestFree, indexes: Sequence[int], state: State) -> Effect:
     pool = [
         (left, index, -unit)
         for index in indexes
@@ -441,65 +510,35 @@ def _item_effect(
     for left, index, unit in pool[:free]:
         if left:
             offs.setdefault(index, [0] * state.quantities[index])[-unit] = left
-    for index in sorted(offs):
-        shares.append((index, sum(offs[index])))
-        parts.append(tuple(offs[index]))
-    return Effect(tuple(shares), units=tuple(parts))
+    lines = sorted(offs)
+    return taking(
+        tuple((index, sum(offs[index])) for index in lines),
+        tuple(tuple(offs[index]) for index in lines),
+    )
 
 
-# isinstance with a union written in place builds the union on every call
-_ITEM_KINDS: Final = (QuantityPercentOff, NthUnitPercentOff, CheapestFree)
-_TIER_KINDS: Final = (TieredAmountOff, TieredPercentOff)
+_EFFECTS: Final[dict[type[Rule], Callable[[Any, Sequence[int], State], Effect]]] = {
+    QuantityPercentOff: _quantity_percent,
+    NthUnitPercentOff: _nth_unit,
+    CheapestFree: _cheapest_free,
+    Gift: _gift,
+    TieredAmountOff: _tiered,
+    TieredPercentOff: _tiered,
+    RepeatingAmountOff: _repeating,
+    AmountOffCoupon: _amount_coupon,
+    PercentOffCoupon: _percent_coupon,
+}
 
 
 def effect_of(rule: Promotion | Coupon, indexes: Sequence[int], state: State) -> Effect:
-    """What ``rule`` would take off the lines ``indexes`` now (not applied yet)."""
-    currency = state.cart.currency
-    if isinstance(rule, _ITEM_KINDS):
-        return _item_effect(rule, indexes, state)
-    if isinstance(rule, Gift):
-        spend = total_at(state.left, indexes)
-        units = total_at(state.quantities, indexes)
-        need = minor_of(rule.min_spend, currency) or 0
-        if spend < need:
-            return Effect(status=Status.BELOW_THRESHOLD, shortfall=need - spend)
-        if units < rule.min_quantity:
-            return Effect(
-                status=Status.BELOW_THRESHOLD,
-                detail=f"{rule.min_quantity - units} more units needed",
-            )
-        return Effect(detail=f"gift {rule.gift_name} x{rule.quantity}")
-    if isinstance(rule, _TIER_KINDS):
-        return _tier_discount(rule, indexes, state, currency)
-    if isinstance(rule, RepeatingAmountOff):
-        amounts = state.base if rule.base is Base.BEFORE_ITEM_DISCOUNTS else state.left
-        measured = total_at(amounts, indexes)
-        every = rule.every.minor_units
-        if rule.every.currency != currency:
-            raise WrongCurrency(rule.every)
-        times = measured // every
-        if not times:
-            return Effect(status=Status.BELOW_THRESHOLD, shortfall=every - measured)
-        off = times * (minor_of(rule.amount_off, currency) or 0)
-        cap = minor_of(rule.cap, currency)
-        if cap is not None:
-            off = min(off, cap)
-        left = total_at(state.left, indexes)
-        return Effect(spread(min(off, left), indexes, state))
-    if isinstance(rule, AmountOffCoupon):
-        value = rule.amount_off.minor_units
-        if rule.amount_off.currency != currency:
-            raise WrongCurrency(rule.amount_off)
-        left = total_at(state.left, indexes)
-        return Effect(spread(min(value, left), indexes, state))
-    if isinstance(rule, PercentOffCoupon):
-        left = total_at(state.left, indexes)
-        off = min(left, percent_of(left, rule.percent_off, state.rounding))
-        most = minor_of(rule.max_discount, currency)
-        if most is not None:
-            off = min(off, most)
-        return Effect(spread(off, indexes, state))
-    raise InvalidValue("rule", rule, "is not a discount rule")  # pragma: no cover
+    """What ``rule`` would take off the lines ``indexes`` now (not applied yet).
+
+    :class:`WrongCurrency` if one of its amounts is in another currency than the cart's.
+    """
+    effect = _EFFECTS.get(type(rule))
+    if effect is None:
+        raise InvalidValue("rule", rule, "is not a discount rule")
+    return effect(rule, indexes, state)
 
 
 class Explanation(NamedTuple):

@@ -49,6 +49,7 @@ from mallcore.pricing._pipeline import (
     minor_of,
     percent_of,
     spread,
+    taking,
     total_at,
 )
 from mallcore.pricing.engine import Alternative, Quote
@@ -187,7 +188,7 @@ def _with(state: State, candidate: _Candidate) -> Effect:
     indexes = candidate.indexes
     left = state.left
     off = _off(candidate, sum(left[index] for index in indexes), state)
-    return Effect(spread(off, indexes, state))
+    return taking(spread(off, indexes, state))
 
 
 def _off(candidate: _Candidate, room: int, state: State) -> int:
@@ -527,7 +528,7 @@ def weigh_exclusive_coupons(
     currency = best.currency
     options = []
     for coupon in exclusive:
-        kept = [coupon, *(rule for rule in live if isinstance(rule, ShippingCoupon))]
+        kept = [rule for rule in live if rule is coupon or isinstance(rule, ShippingCoupon)]
         dropped = {
             rule.id: Explanation(rule, Status.EXCLUDED_BY, excluded_by=coupon.id)
             for rule in live

@@ -147,6 +147,10 @@ class Usage(Mapping[str, int]):
     def __len__(self) -> int:
         return len(self._counts)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The count for ``key``, else ``default`` (without raising and catching a KeyError)."""
+        return self._counts.get(key, default)
+
     def __hash__(self) -> int:
         return hash(frozenset(self._counts.items()))
 

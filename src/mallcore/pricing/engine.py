@@ -60,8 +60,9 @@ from mallcore.pricing._pipeline import (
     first_conflict,
     lines_in_scope,
     percent_of,
+    taking,
 )
-from mallcore.pricing.cart import Cart, CartLine, Customer, as_usage
+from mallcore.pricing.cart import Cart, CartLine, Customer, Usage, as_usage
 from mallcore.pricing.membership import customer_tier, tier_discount, tier_freight_benefit
 from mallcore.pricing.rules import (
     KINDS,
@@ -346,10 +347,12 @@ def _quote_later(details: Callable[[], _Details], **fields: Any) -> Quote:
     return priced
 
 
+_GUEST: Final = Customer(id="guest")
+_NO_USAGE: Final = Usage()
+
 # isinstance with a union written in place builds the union on every call
 _COUPON_KINDS: Final = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
 _GOODS_COUPON_KINDS: Final = (AmountOffCoupon, PercentOffCoupon)
-_UNIT_PRICE_KINDS: Final = (UnitPrice, FlashSale)
 
 
 def _window_of(rule: Rule) -> Window:
@@ -473,7 +476,7 @@ def _unit_prices(
     for rule in rules:
         if rule.id in used:
             state.applied.append(rule)
-            effect = Effect(tuple(savings[rule.id]))
+            effect = taking(tuple(savings[rule.id]))
             outcomes[rule.id] = Explanation(
                 rule,
                 Status.APPLIED,
@@ -677,8 +680,8 @@ def quote(
 
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidValue("now", now, "must be a timezone-aware datetime")
-    customer = customer if customer is not None else Customer(id="guest")
-    usage = as_usage(usage if usage is not None else {})
+    customer = customer if customer is not None else _GUEST
+    usage = as_usage(usage) if usage is not None else _NO_USAGE
     tier = customer_tier(tiers, customer) if tiers is not None else None
     discount = tier_discount(tier) if tier is not None else None
     if discount is not None:
@@ -689,7 +692,8 @@ def quote(
     ):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
             raise InvalidValue(name, limit, "must be 0 or more")
-    ids = [rule.id for rule in (*promotions, *coupons)]
+    rules = (*promotions, *coupons)
+    ids = [rule.id for rule in rules]
     if len(set(ids)) != len(ids):
         duplicates = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
         raise InvalidValue("rules", duplicates, "rule ids must be unique")
@@ -700,7 +704,7 @@ def quote(
 
     outcomes: dict[str, Explanation] = {}
     live: list[Rule] = []
-    for rule in (*promotions, *coupons):
+    for rule in _ordered(rules):
         gate = _gate(rule, now=now, customer=customer, usage=usage)
         if gate is not None:
             outcomes[rule.id] = Explanation(rule, gate[0], detail=gate[1])
@@ -709,7 +713,7 @@ def quote(
     run = functools.partial(
         _run,
         cart,
-        rules=[*promotions, *coupons],
+        rules=rules,
         customer=customer,
         usage=usage,
         selected=selected,
@@ -721,7 +725,7 @@ def quote(
     )
     picked = set(chosen_promotions or ())
     groups: dict[str, list[str]] = {}
-    for rule in _ordered(live):
+    for rule in live:
         group = rule.stacking.group
         if group is not None and STAGES[type(rule)] in (Stage.ITEM, Stage.ORDER):
             groups.setdefault(group, []).append(rule.id)
@@ -738,16 +742,19 @@ def quote(
             priced = run(live, outcomes, forced=forced, by_shopper=set(fixed))
             if _rank(priced, coupons) < _rank(best, coupons):
                 best = priced
-    from mallcore.pricing.best import weigh_exclusive_coupons
+    if any(rule.stacking.exclusive for rule in live if isinstance(rule, _GOODS_COUPON_KINDS)):
+        from mallcore.pricing.best import weigh_exclusive_coupons
 
-    best = weigh_exclusive_coupons(
-        best,
-        live,
-        outcomes,
-        functools.partial(run, forced={}),
-        selected=selected,
-        rank=functools.partial(_rank, coupons=coupons),
-    )
+        best = weigh_exclusive_coupons(
+            best,
+            live,
+            outcomes,
+            functools.partial(run, forced={}),
+            selected=selected,
+            rank=functools.partial(_rank, coupons=coupons),
+        )
+    if points is None and shipping is None and earning is None:
+        return best
     from mallcore.pricing.points import POINTS_ID, apply_points, earning_of
 
     if points is not None and POINTS_ID in ids:
@@ -880,6 +887,7 @@ def _run(
 ) -> Quote:
     """One pass of the pipeline with the group members in ``forced`` chosen.
 
+    ``live`` holds the rules that passed their gates, in :func:`_ordered` order;
     ``scopes`` finds the lines in each rule's scope once for all the runs of one quote.
     """
     from mallcore.pricing.best import choose_coupons
@@ -907,31 +915,24 @@ def _run(
         scopes=scopes,
     )
     outcomes = dict(gated)
-    unit_rules = [rule for rule in live if isinstance(rule, _UNIT_PRICE_KINDS)]
-    wrong = [
-        rule for rule in unit_rules if (rule.price is not None and rule.price.currency != currency)
-    ]
-    for bad in wrong:
-        outcomes[bad.id] = Explanation(
-            bad, Status.OUT_OF_SCOPE, detail="priced in another currency"
-        )
-    _unit_prices(
-        state,
-        _ordered([rule for rule in unit_rules if rule not in wrong]),  # type: ignore[arg-type]
-        customer,
-        usage,
-        outcomes,
-    )
-    item = [rule for rule in live if STAGES[type(rule)] is Stage.ITEM]
-    order = [rule for rule in live if STAGES[type(rule)] is Stage.ORDER]
-    for stage_rules in (item, order):
-        ordered: Any = _ordered(stage_rules)
-        _promotion_stage(state, ordered, outcomes, forced, by_shopper)
+    by_stage: dict[Stage, list[Any]] = {stage: [] for stage in Stage}
+    for rule in live:
+        by_stage[STAGES[type(rule)]].append(rule)
+    unit_rules: list[UnitPrice | FlashSale] = []
+    for rule in by_stage[Stage.UNIT_PRICE]:
+        if rule.price is not None and rule.price.currency != currency:
+            outcomes[rule.id] = Explanation(
+                rule, Status.OUT_OF_SCOPE, detail="priced in another currency"
+            )
+        else:
+            unit_rules.append(rule)
+    _unit_prices(state, unit_rules, customer, usage, outcomes)
+    for stage in (Stage.ITEM, Stage.ORDER):
+        _promotion_stage(state, by_stage[stage], outcomes, forced, by_shopper)
 
-    goods = [rule for rule in live if isinstance(rule, _GOODS_COUPON_KINDS)]
     choice = choose_coupons(
         state,
-        sorted(goods, key=coupon_order),
+        sorted(by_stage[Stage.COUPON], key=coupon_order),
         selected=selected,
         max_platform=max_platform_coupons,
         max_shop=max_shop_coupons,
@@ -943,22 +944,21 @@ def _run(
 
     shipping: list[ShippingCoupon] = []
     payable_minor = sum(state.left)
-    for rule in live:
-        if isinstance(rule, ShippingCoupon):
-            need = rule.min_spend.minor_units if rule.min_spend is not None else 0
-            if selected is not None and rule.id not in selected:
-                outcomes[rule.id] = Explanation(rule, Status.NOT_CHOSEN, detail="not selected")
-            elif payable_minor < need:
-                outcomes[rule.id] = Explanation(
-                    rule,
-                    Status.BELOW_THRESHOLD,
-                    effect=Effect(status=Status.BELOW_THRESHOLD, shortfall=need - payable_minor),
-                )
-            else:
-                shipping.append(rule)
-                outcomes[rule.id] = Explanation(
-                    rule, Status.HANDED_ON, detail="handed to the freight stage"
-                )
+    for rule in by_stage[Stage.SHIPPING]:
+        need = rule.min_spend.minor_units if rule.min_spend is not None else 0
+        if selected is not None and rule.id not in selected:
+            outcomes[rule.id] = Explanation(rule, Status.NOT_CHOSEN, detail="not selected")
+        elif payable_minor < need:
+            outcomes[rule.id] = Explanation(
+                rule,
+                Status.BELOW_THRESHOLD,
+                effect=Effect(status=Status.BELOW_THRESHOLD, shortfall=need - payable_minor),
+            )
+        else:
+            shipping.append(rule)
+            outcomes[rule.id] = Explanation(
+                rule, Status.HANDED_ON, detail="handed to the freight stage"
+            )
     return _build(state, outcomes, rules, choice, shipping)
 
 
