@@ -58,6 +58,7 @@ __all__ = [
     "percent_of",
     "percents_of",
     "spread",
+    "take_off_units",
     "taking",
     "total_at",
 ]
@@ -185,8 +186,9 @@ class State:
     # the discounts applied, in order: each line's share of them is read off when the quote is
     discounts: list[tuple[str, Effect]] = attrs.field(factory=list)
     gifts: list[Gift] = attrs.field(factory=list)
-    # what is left on each unit, made for a line when an item promotion first looks at it
-    units: dict[int, list[int]] = attrs.field(factory=dict)
+    # what the item promotions applied took off each unit, by line (what is left is worked
+    # out only when a later item promotion covers the line again)
+    unit_parts: dict[int, list[tuple[int, ...]]] = attrs.field(factory=dict)
 
 
 class Scopes:
@@ -418,26 +420,40 @@ def _percent_coupon(rule: PercentOffCoupon, indexes: Sequence[int], state: State
 
 def _residuals(state: State, index: int) -> list[int]:
     """What is left on each unit of line ``index``, in :meth:`LineQuote.unit_prices` order."""
-    units = state.units.get(index)
-    if units is None:
-        special = state.special_units[index]
-        regular = state.quantities[index] - special
-        units = [state.special[index]] * special + [state.regular[index]] * regular
-        state.units[index] = units
+    special = state.special_units[index]
+    regular = state.quantities[index] - special
+    units = [state.special[index]] * special + [state.regular[index]] * regular
+    for parts in state.unit_parts.get(index, ()):
+        units = [left - part for left, part in zip(units, parts, strict=True)]
     return units
+
+
+def _alike(state: State, index: int) -> int | None:
+    """The price of each unit of line ``index`` if all are alike and untouched, else None."""
+    if index in state.unit_parts:
+        return None
+    special_units = state.special_units[index]
+    if special_units == 0:
+        return state.regular[index]
+    if special_units == state.quantities[index] or state.special[index] == state.regular[index]:
+        return state.special[index]
+    return None
+
+
+def _last_alike(off: int, count: int, quantity: int) -> tuple[int, ...]:
+    """``off`` over the last ``count`` of ``quantity`` alike units, the leftover on the earliest."""
+    each, extra = divmod(off, count)
+    return (0,) * (quantity - count) + (each + 1,) * extra + (each,) * (count - extra)
 
 
 def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) -> tuple[int, ...]:
     """``off`` split over the units ``chosen`` by what is left on each (never more than that)."""
-    if len(residuals) == 1:
-        return (off,)
     offs = [0] * len(residuals)
     weights = [residuals[unit] for unit in chosen]
     if len(chosen) == 1:
         offs[chosen[0]] = off
     elif off and weights[0] > 0 and weights.count(weights[0]) == len(weights):
-        # equal units (no item promotion took from them yet): largest remainder gives the
-        # leftover minor units to the earliest ones
+        # equal units: largest remainder gives the leftover minor units to the earliest ones
         each, extra = divmod(off, len(chosen))
         for position, unit in enumerate(chosen):
             offs[unit] = each + (position < extra)
@@ -447,13 +463,22 @@ def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) 
     return tuple(offs)
 
 
+def take_off_units(state: State, effect: Effect) -> None:
+    """Record the parts an applied item promotion takes off each unit of its lines."""
+    taken = state.unit_parts
+    for (index, _), offs in zip(effect.shares, effect.units, strict=True):
+        taken.setdefault(index, []).append(offs)
+
+
 # What an item promotion takes off each unit is measured on what is left on the unit.
 # Each line's share is the sum of its units' parts (they are split from it exactly), and a
-# line whose units lose nothing has no share.
+# line whose units lose nothing has no share. Lines whose units are all alike, as most are
+# before any item promotion, take the short way (_alike, _last_alike).
 
 
 def _quantity_percent(rule: QuantityPercentOff, indexes: Sequence[int], state: State) -> Effect:
-    units = total_at(state.quantities, indexes)
+    quantities = state.quantities
+    units = total_at(quantities, indexes)
     if units < rule.min_quantity:
         return Effect(
             status=Status.BELOW_THRESHOLD,
@@ -464,8 +489,11 @@ def _quantity_percent(rule: QuantityPercentOff, indexes: Sequence[int], state: S
     shares = tuple((index, off) for index, off in zip(indexes, offs, strict=True) if off)
     parts = []
     for index, off in shares:
-        residuals = _residuals(state, index)
-        parts.append(_spread_on_units(off, residuals, range(len(residuals))))
+        quantity = quantities[index]
+        if quantity == 1 or _alike(state, index) is not None:
+            parts.append(_last_alike(off, quantity, quantity))
+        else:
+            parts.append(_spread_on_units(off, _residuals(state, index), range(quantity)))
     return taking(shares, tuple(parts))
 
 
@@ -473,22 +501,32 @@ def _nth_unit(rule: NthUnitPercentOff, indexes: Sequence[int], state: State) -> 
     shares: list[tuple[int, int]] = []
     parts: list[tuple[int, ...]] = []
     counted = False
+    percent, rounding, nth = rule.percent_off, state.rounding, rule.nth
     for index in indexes:
-        residuals = _residuals(state, index)
-        count = len(residuals) // rule.nth
-        if count:
-            counted = True
-            # the cheapest units are the discounted ones; of equals, the later units
-            # (min and a stable sort of the units taken last to first keep equals that way)
-            last_first = range(len(residuals) - 1, -1, -1)
-            if count == 1:
-                chosen = [min(last_first, key=residuals.__getitem__)]
-            else:
-                chosen = sorted(sorted(last_first, key=residuals.__getitem__)[:count])
-            off = percent_of(total_at(residuals, chosen), rule.percent_off, state.rounding)
+        quantity = state.quantities[index]
+        count = quantity // nth
+        if not count:
+            continue
+        counted = True
+        # the cheapest units are the discounted ones; of equals, the later units
+        price = _alike(state, index)
+        if price is not None:
+            off = percent_of(price * count, percent, rounding)
             if off:
                 shares.append((index, off))
-                parts.append(_spread_on_units(off, residuals, chosen))
+                parts.append(_last_alike(off, count, quantity))
+            continue
+        # (min and a stable sort of the units taken last to first keep equals that way)
+        residuals = _residuals(state, index)
+        last_first = range(quantity - 1, -1, -1)
+        if count == 1:
+            chosen = [min(last_first, key=residuals.__getitem__)]
+        else:
+            chosen = sorted(sorted(last_first, key=residuals.__getitem__)[:count])
+        off = percent_of(total_at(residuals, chosen), percent, rounding)
+        if off:
+            shares.append((index, off))
+            parts.append(_spread_on_units(off, residuals, chosen))
     if not counted:
         return Effect(status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed")
     return taking(tuple(shares), tuple(parts))

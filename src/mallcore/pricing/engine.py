@@ -60,6 +60,7 @@ from mallcore.pricing._pipeline import (
     first_conflict,
     lines_in_scope,
     percent_of,
+    take_off_units,
     taking,
 )
 from mallcore.pricing.cart import Cart, CartLine, Customer, Usage, as_usage
@@ -499,9 +500,7 @@ def _apply(rule: Rule, effect: Effect, state: State) -> None:
     for index, share in effect.shares:
         left[index] -= share
     if effect.units:
-        for (index, _), offs in zip(effect.shares, effect.units, strict=True):
-            residuals = state.units[index]
-            state.units[index] = [rest - off for rest, off in zip(residuals, offs, strict=True)]
+        take_off_units(state, effect)
     state.discounts.append((rule.id, effect))
     if STAGES[type(rule)] is Stage.ITEM:
         for index, _ in effect.shares:
