@@ -58,6 +58,7 @@ __all__ = [
     "percent_of",
     "percents_of",
     "spread",
+    "spread_off",
     "take_off_units",
     "taking",
     "total_at",
@@ -145,8 +146,10 @@ def _share(scaled: int, denominator: int, rounding: Rounding) -> int:
     return whole
 
 
-def total_at(amounts: Sequence[int], indexes: Iterable[int]) -> int:
-    """The sum of ``amounts`` at ``indexes``."""
+def total_at(amounts: Sequence[int], indexes: Sequence[int]) -> int:
+    """The sum of ``amounts`` at ``indexes`` (distinct indexes, as a scope's are)."""
+    if len(indexes) == len(amounts):
+        return sum(amounts)
     return sum(map(amounts.__getitem__, indexes))
 
 
@@ -183,12 +186,29 @@ class State:
     promoted: list[bool]
     scopes: Scopes
     applied: list[Rule] = attrs.field(factory=list)
+    # the applied rules that are exclusive or list what they combine with: the only ones a
+    # rule with the default stacking can conflict with
+    restrictive: list[Rule] = attrs.field(factory=list)
     # the discounts applied, in order: each line's share of them is read off when the quote is
     discounts: list[tuple[str, Effect]] = attrs.field(factory=list)
     gifts: list[Gift] = attrs.field(factory=list)
     # what the item promotions applied took off each unit, by line (what is left is worked
     # out only when a later item promotion covers the line again)
     unit_parts: dict[int, list[tuple[int, ...]]] = attrs.field(factory=dict)
+
+    def record(self, rule: Rule) -> None:
+        """Note that ``rule`` applied, for the stacking checks of the rules after it."""
+        self.applied.append(rule)
+        stacking = rule.stacking
+        if stacking.exclusive or stacking.combines_with is not None:
+            self.restrictive.append(rule)
+
+    def conflict(self, rule: Rule) -> Rule | None:
+        """The first applied rule that ``rule`` does not combine with (:func:`first_conflict`)."""
+        stacking = rule.stacking
+        if stacking.exclusive or stacking.group is not None or stacking.combines_with is not None:
+            return first_conflict(rule, self.applied)
+        return first_conflict(rule, self.restrictive)
 
 
 class Scopes:
@@ -333,6 +353,13 @@ def spread(total: int, indexes: Sequence[int], state: State) -> tuple[tuple[int,
     return tuple(filter(_second, zip(indexes, allocate_minor(total, weights), strict=True)))
 
 
+def spread_off(total: int, indexes: Sequence[int], state: State) -> Effect:
+    """The effect of taking ``total`` (at most what is left on them) off the lines ``indexes``."""
+    off = min(total, total_at(state.left, indexes))
+    shares = spread(off, indexes, state)
+    return Effect(shares, saving=off if shares else 0)
+
+
 def _measured(
     rule: TieredAmountOff | TieredPercentOff | RepeatingAmountOff, state: State
 ) -> list[int]:
@@ -360,7 +387,7 @@ def _tiered(
     if tier.amount_off is not None:
         off = minor_of(tier.amount_off, currency)
         assert off is not None
-        return taking(spread(min(off, total_at(state.left, indexes)), indexes, state))
+        return spread_off(off, indexes, state)
     assert tier.percent_off is not None
     left = state.left
     offs = percents_of([left[index] for index in indexes], tier.percent_off, state.rounding)
@@ -383,7 +410,7 @@ def _repeating(rule: RepeatingAmountOff, indexes: Sequence[int], state: State) -
     cap = minor_of(rule.cap, currency)
     if cap is not None:
         off = min(off, cap)
-    return taking(spread(min(off, total_at(state.left, indexes)), indexes, state))
+    return spread_off(off, indexes, state)
 
 
 def _gift(rule: Gift, indexes: Sequence[int], state: State) -> Effect:
@@ -403,16 +430,16 @@ def _gift(rule: Gift, indexes: Sequence[int], state: State) -> Effect:
 def _amount_coupon(rule: AmountOffCoupon, indexes: Sequence[int], state: State) -> Effect:
     value = minor_of(rule.amount_off, state.cart.currency)
     assert value is not None
-    return taking(spread(min(value, total_at(state.left, indexes)), indexes, state))
+    return spread_off(value, indexes, state)
 
 
 def _percent_coupon(rule: PercentOffCoupon, indexes: Sequence[int], state: State) -> Effect:
     left = total_at(state.left, indexes)
-    off = min(left, percent_of(left, rule.percent_off, state.rounding))
+    off = percent_of(left, rule.percent_off, state.rounding)
     most = minor_of(rule.max_discount, state.cart.currency)
     if most is not None:
         off = min(off, most)
-    return taking(spread(off, indexes, state))
+    return spread_off(off, indexes, state)
 
 
 # item promotions: taken off particular units --------------------------------------------

@@ -48,8 +48,7 @@ from mallcore.pricing._pipeline import (
     lines_in_scope,
     minor_of,
     percent_of,
-    spread,
-    taking,
+    spread_off,
     total_at,
 )
 from mallcore.pricing.engine import Alternative, Quote
@@ -121,7 +120,7 @@ def _candidates(
     currency = state.cart.currency
     found = []
     for coupon in coupons:
-        conflict = first_conflict(coupon, state.applied)
+        conflict = state.conflict(coupon)
         if conflict is not None:
             outcomes[coupon.id] = Explanation(coupon, Status.EXCLUDED_BY, excluded_by=conflict.id)
             continue
@@ -187,8 +186,8 @@ def _with(state: State, candidate: _Candidate) -> Effect:
     """What ``candidate`` takes off now: :func:`effect_of` with the coupon's amounts read once."""
     indexes = candidate.indexes
     left = state.left
-    off = _off(candidate, sum(left[index] for index in indexes), state)
-    return taking(spread(off, indexes, state))
+    off = _off(candidate, total_at(left, indexes), state)
+    return spread_off(off, indexes, state)
 
 
 def _off(candidate: _Candidate, room: int, state: State) -> int:

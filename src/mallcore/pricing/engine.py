@@ -37,6 +37,7 @@ import enum
 import functools
 import itertools
 import math
+import operator
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -57,7 +58,6 @@ from mallcore.pricing._pipeline import (
     as_money,
     as_moneys,
     effect_of,
-    first_conflict,
     lines_in_scope,
     percent_of,
     take_off_units,
@@ -476,7 +476,7 @@ def _unit_prices(
         state.promoted[index] = line.on_promotion or state.price_rule[index] is not None
     for rule in rules:
         if rule.id in used:
-            state.applied.append(rule)
+            state.record(rule)
             effect = taking(tuple(savings[rule.id]))
             outcomes[rule.id] = Explanation(
                 rule,
@@ -500,12 +500,12 @@ def _apply(rule: Rule, effect: Effect, state: State) -> None:
     for index, share in effect.shares:
         left[index] -= share
     if effect.units:
+        # an item promotion: its lines are now on promotion
         take_off_units(state, effect)
-    state.discounts.append((rule.id, effect))
-    if STAGES[type(rule)] is Stage.ITEM:
         for index, _ in effect.shares:
             state.promoted[index] = True
-    state.applied.append(rule)
+    state.discounts.append((rule.id, effect))
+    state.record(rule)
     if isinstance(rule, Gift):
         state.gifts.append(rule)
 
@@ -564,7 +564,7 @@ def _promotion_stage(
                     member, Status.OUT_OF_SCOPE, detail="no line in scope"
                 )
                 continue
-            conflict = first_conflict(member, state.applied)
+            conflict = state.conflict(member)
             if conflict is not None:
                 outcomes[member.id] = Explanation(
                     member, Status.EXCLUDED_BY, excluded_by=conflict.id
@@ -970,9 +970,7 @@ def _build(
 ) -> Quote:
     cart = state.cart
     currency = cart.currency
-    subtotal = sum(
-        price * line.quantity for price, line in zip(state.listed, cart.lines, strict=True)
-    )
+    subtotal = sum(map(operator.mul, state.listed, state.quantities))
     total = sum(state.base)
     payable = sum(state.left)
     return _quote_later(
