@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import operator
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -214,16 +215,16 @@ class State:
 class Scopes:
     """The lines in each rule's scope, found once per quote and shared by all its runs.
 
-    The lines are indexed by category, by product or by SKU when a scope
-    first names one of them, so a scope naming a few is a union of short
-    lists rather than a pass over the cart; the shop and the exclusions then
-    filter what it named.
+    The lines are indexed by category when a scope first names one (category
+    scopes are the common ones, and a line carries its category's ancestors
+    too); products and SKUs are matched by a pass over the cart. The shop and
+    the exclusions then filter what the scope named.
     """
 
     def __init__(self, lines: Sequence[CartLine]) -> None:
         self.lines = lines
         self.found: dict[str, tuple[int, ...]] = {}
-        self.named: dict[str, dict[str, list[int]]] = {}
+        self.categories: dict[str, list[int]] | None = None
         self.everything = tuple(range(len(lines)))
 
     def of(self, rule: Rule) -> tuple[int, ...]:
@@ -233,53 +234,50 @@ class Scopes:
             found = self.found[rule.id] = self._find(rule.scope)
         return found
 
-    def _index(self, field: str) -> dict[str, list[int]]:
-        """Line indexes by ``field``: "categories", "products" or "skus"."""
-        index = self.named.get(field)
+    def _in_categories(self, names: frozenset[str]) -> Sequence[int]:
+        index = self.categories
         if index is None:
-            index = self.named[field] = {}
+            built: defaultdict[str, list[int]] = defaultdict(list)
             for position, line in enumerate(self.lines):
-                if field == "categories":
-                    for category in line.category_ids:
-                        index.setdefault(category, []).append(position)
-                else:
-                    name = line.product_id if field == "products" else line.sku_id
-                    index.setdefault(name, []).append(position)
-        return index
+                for category in line.category_ids:
+                    built[category].append(position)
+            index = self.categories = dict(built)
+        if len(names) == 1:
+            (name,) = names
+            return index.get(name, ())
+        return sorted({position for name in names for position in index.get(name, ())})
 
     def _find(self, scope: Scope) -> tuple[int, ...]:
-        candidates: Sequence[int] = self.everything
-        included = [
-            (field, names)
-            for field, names in (
-                ("categories", scope.categories),
-                ("products", scope.products),
-                ("skus", scope.skus),
-            )
-            if names
-        ]
-        if len(included) == 1 and len(included[0][1]) == 1:
-            field, names = included[0]
-            (name,) = names
-            candidates = self._index(field).get(name, ())
-        elif included:
-            hits: set[int] = set()
-            for field, names in included:
-                index = self._index(field)
-                for name in names:
-                    hits.update(index.get(name, ()))
-            candidates = sorted(hits)
-        shop, skus, products = scope.shop, scope.excluded_skus, scope.excluded_products
-        if shop is None and not skus and not products:
-            return tuple(candidates)
+        categories, products, skus = scope.categories, scope.products, scope.skus
         lines = self.lines
+        candidates: Sequence[int]
+        if products or skus:
+            named = {
+                position
+                for position, line in enumerate(lines)
+                if line.product_id in products or line.sku_id in skus
+            }
+            candidates = sorted(named.union(self._in_categories(categories) if categories else ()))
+        elif categories:
+            candidates = self._in_categories(categories)
+        else:
+            candidates = self.everything
+        shop, excluded_skus, excluded_products = (
+            scope.shop,
+            scope.excluded_skus,
+            scope.excluded_products,
+        )
+        if not excluded_skus and not excluded_products:
+            if shop is None:
+                return tuple(candidates)
+            return tuple([index for index in candidates if lines[index].shop == shop])
         return tuple(
             [
                 index
                 for index in candidates
                 if (shop is None or lines[index].shop == shop)
-                and lines[index].sku_id not in skus
-                and lines[index].product_id not in products
+                and lines[index].sku_id not in excluded_skus
+                and lines[index].product_id not in excluded_products
             ]
         )
 
