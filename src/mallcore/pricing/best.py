@@ -17,7 +17,7 @@ and fast:
   saves as much with fewer coupons.
 
 An exclusive coupon combines with no other rule, so on a cart where any
-promotion applied it is kept out of the search; :func:`weigh_exclusive_coupons`
+promotion applied it is kept out of the search; :func:`mallcore.pricing.engine.quote`
 then prices it alone, with every rule it excludes dropped, and keeps the
 better of the two (it is listed among the alternatives either way).
 
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 
 import attrs
 
@@ -42,7 +42,6 @@ from mallcore.pricing._pipeline import (
     State,
     Status,
     WrongCurrency,
-    as_money,
     effect_of,
     first_conflict,
     lines_in_scope,
@@ -51,14 +50,12 @@ from mallcore.pricing._pipeline import (
     spread_off,
     total_at,
 )
-from mallcore.pricing.engine import Alternative, Quote
-from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, Rule, ShippingCoupon
+from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon
 
 __all__ = [
     "CouponChoice",
     "brute_force",
     "choose_coupons",
-    "weigh_exclusive_coupons",
 ]
 
 GoodsCoupon = AmountOffCoupon | PercentOffCoupon
@@ -90,22 +87,17 @@ class CouponChoice:
         """What the chosen coupons take off together, in minor units."""
         return sum(effect.saving for _, effect in self.applied)
 
-    def alternatives(self, currency: str, before: int) -> tuple[Alternative, ...]:
-        """No coupon, each coupon alone that the per-order limits allow, the chosen set."""
+    def alternatives(self) -> list[tuple[tuple[str, ...], int]]:
+        """No coupon, each coupon alone that the per-order limits allow, the chosen set.
+
+        Each as (coupon ids, saving in minor units), the most saving first.
+        """
         options: dict[tuple[str, ...], int] = {(): 0}
         for candidate in self.candidates:
             if self.slots.limit(_slot(candidate.coupon)) > 0:
                 options[(candidate.coupon.id,)] = candidate.alone
         options[tuple(coupon.id for coupon, _ in self.applied)] = self.saving
-        ranked = sorted(options.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
-        return tuple(
-            Alternative(
-                coupon_ids=ids,
-                saving=as_money(saving, currency),
-                payable=as_money(before - saving, currency),
-            )
-            for ids, saving in ranked
-        )
+        return sorted(options.items(), key=lambda item: (-item[1], len(item[0]), item[0]))
 
 
 def _expiry(coupon: GoodsCoupon) -> float:
@@ -494,62 +486,3 @@ def brute_force(
             if key < best_key:
                 best, best_key = chosen, key
     return best
-
-
-def weigh_exclusive_coupons(
-    best: Quote,
-    live: Sequence[Rule],
-    gated: Mapping[str, Explanation],
-    run: Callable[[Sequence[Rule], Mapping[str, Explanation]], Quote],
-    *,
-    selected: Collection[str] | None,
-    rank: Callable[[Quote], tuple[object, ...]],
-) -> Quote:
-    """``best``, or an exclusive coupon applied alone where that is better or the shopper's pick.
-
-    ``run(rules, outcomes)`` prices the cart with only ``rules`` live and the
-    ``outcomes`` of the others given. Without ``selected``, each exclusive
-    goods coupon that rules applied in ``best`` keep out is priced alone (the
-    promotions and coupons it excludes dropped, shipping coupons kept for the
-    freight stage); the lowest ``rank`` wins, and each coupon that applies
-    alone is listed among the alternatives. An exclusive coupon in
-    ``selected`` applies alone (of several, the lowest rank), if it applies at all.
-    """
-    exclusive = [
-        rule
-        for rule in live
-        if isinstance(rule, AmountOffCoupon | PercentOffCoupon) and rule.stacking.exclusive
-    ]
-    if selected is not None:
-        exclusive = [coupon for coupon in exclusive if coupon.id in selected]
-    else:
-        exclusive = [c for c in exclusive if best.outcome(c.id).status is Status.EXCLUDED_BY]
-    currency = best.currency
-    options = []
-    for coupon in exclusive:
-        kept = [rule for rule in live if rule is coupon or isinstance(rule, ShippingCoupon)]
-        dropped = {
-            rule.id: Explanation(rule, Status.EXCLUDED_BY, excluded_by=coupon.id)
-            for rule in live
-            if rule not in kept
-        }
-        priced = run(kept, {**gated, **dropped})
-        if coupon.id in priced.coupon_ids:
-            options.append(priced)
-    if not options:
-        return best
-    alone = {
-        priced.coupon_ids: Alternative(
-            coupon_ids=priced.coupon_ids,
-            saving=priced.outcome(priced.coupon_ids[0]).amount or as_money(0, currency),
-            payable=priced.payable,
-        )
-        for priced in options
-    }
-    listed = {alternative.coupon_ids: alternative for alternative in best.alternatives}
-    alternatives = sorted(
-        {**alone, **listed}.values(),
-        key=lambda alt: (alt.payable.minor_units, len(alt.coupon_ids), alt.coupon_ids),
-    )
-    winner = min(options if selected is not None else [best, *options], key=rank)
-    return attrs.evolve(winner, alternatives=tuple(alternatives))

@@ -63,6 +63,7 @@ from mallcore.pricing._pipeline import (
     take_off_units,
     taking,
 )
+from mallcore.pricing.best import CouponChoice, choose_coupons
 from mallcore.pricing.cart import Cart, CartLine, Customer, Usage, as_usage
 from mallcore.pricing.membership import customer_tier, tier_discount, tier_freight_benefit
 from mallcore.pricing.rules import (
@@ -96,7 +97,6 @@ from mallcore.shipping import (
 
 if TYPE_CHECKING:
     from mallcore.loyalty import EarningPolicy, TierProgram
-    from mallcore.pricing.best import CouponChoice
     from mallcore.pricing.points import PointsOffer
 
 __all__ = [
@@ -138,6 +138,9 @@ STAGES: Final = {
     PercentOffCoupon: Stage.COUPON,
     ShippingCoupon: Stage.SHIPPING,
 }
+
+
+_STAGES_IN_ORDER: Final = tuple(Stage)
 
 
 @attrs.frozen
@@ -742,9 +745,7 @@ def quote(
             if _rank(priced, coupons) < _rank(best, coupons):
                 best = priced
     if any(rule.stacking.exclusive for rule in live if isinstance(rule, _GOODS_COUPON_KINDS)):
-        from mallcore.pricing.best import weigh_exclusive_coupons
-
-        best = weigh_exclusive_coupons(
+        best = _weigh_exclusive_coupons(
             best,
             live,
             outcomes,
@@ -863,6 +864,63 @@ def _rank(priced: Quote, coupons: Sequence[Coupon]) -> tuple[object, ...]:
     )
 
 
+def _weigh_exclusive_coupons(
+    best: Quote,
+    live: Sequence[Rule],
+    gated: Mapping[str, Explanation],
+    run: Callable[[Sequence[Rule], Mapping[str, Explanation]], Quote],
+    *,
+    selected: Collection[str] | None,
+    rank: Callable[[Quote], tuple[object, ...]],
+) -> Quote:
+    """``best``, or an exclusive coupon applied alone where that is better or the shopper's pick.
+
+    ``run(rules, outcomes)`` prices the cart with only ``rules`` live and the
+    ``outcomes`` of the others given. Without ``selected``, each exclusive
+    goods coupon that rules applied in ``best`` keep out is priced alone (the
+    promotions and coupons it excludes dropped, shipping coupons kept for the
+    freight stage); the lowest ``rank`` wins, and each coupon that applies
+    alone is listed among the alternatives. An exclusive coupon in
+    ``selected`` applies alone (of several, the lowest rank), if it applies at all.
+    """
+    exclusive = [
+        rule for rule in live if isinstance(rule, _GOODS_COUPON_KINDS) and rule.stacking.exclusive
+    ]
+    if selected is not None:
+        exclusive = [coupon for coupon in exclusive if coupon.id in selected]
+    else:
+        exclusive = [c for c in exclusive if best.outcome(c.id).status is Status.EXCLUDED_BY]
+    currency = best.currency
+    options = []
+    for coupon in exclusive:
+        kept = [rule for rule in live if rule is coupon or isinstance(rule, ShippingCoupon)]
+        dropped = {
+            rule.id: Explanation(rule, Status.EXCLUDED_BY, excluded_by=coupon.id)
+            for rule in live
+            if rule not in kept
+        }
+        priced = run(kept, {**gated, **dropped})
+        if coupon.id in priced.coupon_ids:
+            options.append(priced)
+    if not options:
+        return best
+    alone = {
+        priced.coupon_ids: Alternative(
+            coupon_ids=priced.coupon_ids,
+            saving=priced.outcome(priced.coupon_ids[0]).amount or as_money(0, currency),
+            payable=priced.payable,
+        )
+        for priced in options
+    }
+    listed = {alternative.coupon_ids: alternative for alternative in best.alternatives}
+    alternatives = sorted(
+        {**alone, **listed}.values(),
+        key=lambda alt: (alt.payable.minor_units, len(alt.coupon_ids), alt.coupon_ids),
+    )
+    winner = min(options if selected is not None else [best, *options], key=rank)
+    return attrs.evolve(winner, alternatives=tuple(alternatives))
+
+
 MAX_PROMOTION_CHOICES: Final = 64
 """Up to this many combinations of group members, quote tries each with the coupons."""
 
@@ -889,8 +947,6 @@ def _run(
     ``live`` holds the rules that passed their gates, in :func:`_ordered` order;
     ``scopes`` finds the lines in each rule's scope once for all the runs of one quote.
     """
-    from mallcore.pricing.best import choose_coupons
-
     currency = cart.currency
     lines = cart.lines
     count = len(lines)
@@ -914,7 +970,7 @@ def _run(
         scopes=scopes,
     )
     outcomes = dict(gated)
-    by_stage: dict[Stage, list[Any]] = {stage: [] for stage in Stage}
+    by_stage: dict[Stage, list[Any]] = {stage: [] for stage in _STAGES_IN_ORDER}
     for rule in live:
         by_stage[STAGES[type(rule)]].append(rule)
     unit_rules: list[UnitPrice | FlashSale] = []
@@ -1046,5 +1102,12 @@ def _details(
     return _Details(
         lines=tuple(priced),
         outcomes=tuple(_explain(outcomes[rule.id], cart.lines, currency) for rule in ordered),
-        alternatives=choice.alternatives(currency, payable + choice.saving),
+        alternatives=tuple(
+            Alternative(
+                coupon_ids=ids,
+                saving=as_money(saving, currency),
+                payable=as_money(payable + choice.saving - saving, currency),
+            )
+            for ids, saving in choice.alternatives()
+        ),
     )
