@@ -33,6 +33,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Collection, Sequence
+from typing import NamedTuple
 
 import attrs
 
@@ -61,8 +62,9 @@ __all__ = [
 GoodsCoupon = AmountOffCoupon | PercentOffCoupon
 
 
-@attrs.frozen
-class _Candidate:
+class _Candidate(NamedTuple):
+    """A coupon that qualifies on the cart, with what the search needs of it."""
+
     coupon: GoodsCoupon
     indexes: tuple[int, ...]
     alone: int

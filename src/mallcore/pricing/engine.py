@@ -603,9 +603,11 @@ def _promotion_stage(
                 continue
             best = picked[0]
         else:
-            best = max(candidates, key=lambda candidate: candidate[1].saving)
+            best = candidates[0]
+            if len(candidates) > 1:
+                best = max(candidates, key=lambda candidate: candidate[1].saving)
         _apply(best[0], best[1], state)
-        outcomes[best[0].id] = Explanation(best[0], Status.APPLIED, effect=best[1])
+        outcomes[best[0].id] = Explanation(best[0], Status.APPLIED, best[1])
         for member, effect, _ in candidates:
             if member is not best[0]:
                 outcomes[member.id] = Explanation(
