@@ -558,21 +558,34 @@ def _nth_unit(rule: NthUnitPercentOff, indexes: Sequence[int], state: State) -> 
 
 
 def _cheapest_free(rule: CheapestFree, indexes: Sequence[int], state: State) -> Effect:
-    pool = [
-        (left, index, -unit)
-        for index in indexes
-        for unit, left in enumerate(_residuals(state, index))
-    ]
-    free = len(pool) // rule.buy
+    quantities = state.quantities
+    units = total_at(quantities, indexes)
+    free = units // rule.buy
     if not free:
-        return Effect(
-            status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - len(pool)} more units needed"
-        )
+        return Effect(status=Status.BELOW_THRESHOLD, detail=f"{rule.buy - units} more units needed")
+    # the cheapest units go free; of equals, the earlier line's, and of a line's the later
+    # units: the pool sorts (what is left, line, -unit) with a line of alike units as one
+    # entry for its last unit, which stands for all of them, the last first
+    pool: list[tuple[int, int, int, int]] = []
+    for index in indexes:
+        price = _alike(state, index)
+        if price is not None:
+            pool.append((price, index, 1 - quantities[index], quantities[index]))
+        else:
+            pool.extend(
+                (left, index, -unit, 1) for unit, left in enumerate(_residuals(state, index))
+            )
     pool.sort()
     offs: dict[int, list[int]] = {}
-    for left, index, unit in pool[:free]:
+    for left, index, last, count in pool:
+        taken = min(count, free)
         if left:
-            offs.setdefault(index, [0] * state.quantities[index])[-unit] = left
+            line = offs.setdefault(index, [0] * quantities[index])
+            for unit in range(-last, -last - taken, -1):
+                line[unit] = left
+        free -= taken
+        if not free:
+            break
     lines = sorted(offs)
     return taking(
         tuple((index, sum(offs[index])) for index in lines),
