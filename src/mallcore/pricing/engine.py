@@ -141,6 +141,7 @@ STAGES: Final = {
 
 
 _STAGES_IN_ORDER: Final = tuple(Stage)
+_STAGE_RANK: Final = {kind: _STAGES_IN_ORDER.index(stage) for kind, stage in STAGES.items()}
 
 
 @attrs.frozen
@@ -972,11 +973,13 @@ def _run(
         scopes=scopes,
     )
     outcomes = dict(gated)
-    by_stage: dict[Stage, list[Any]] = {stage: [] for stage in _STAGES_IN_ORDER}
+    # lists by stage, in stage order (a list, not a dict keyed by Stage: an Enum hashes slowly)
+    by_stage: list[list[Any]] = [[] for _ in _STAGES_IN_ORDER]
     for rule in live:
-        by_stage[STAGES[type(rule)]].append(rule)
+        by_stage[_STAGE_RANK[type(rule)]].append(rule)
+    priced, item, order, goods, _, shipping_coupons = by_stage
     unit_rules: list[UnitPrice | FlashSale] = []
-    for rule in by_stage[Stage.UNIT_PRICE]:
+    for rule in priced:
         if rule.price is not None and rule.price.currency != currency:
             outcomes[rule.id] = Explanation(
                 rule, Status.OUT_OF_SCOPE, detail="priced in another currency"
@@ -984,12 +987,12 @@ def _run(
         else:
             unit_rules.append(rule)
     _unit_prices(state, unit_rules, customer, usage, outcomes)
-    for stage in (Stage.ITEM, Stage.ORDER):
-        _promotion_stage(state, by_stage[stage], outcomes, forced, by_shopper)
+    for stage_rules in (item, order):
+        _promotion_stage(state, stage_rules, outcomes, forced, by_shopper)
 
     choice = choose_coupons(
         state,
-        sorted(by_stage[Stage.COUPON], key=coupon_order),
+        sorted(goods, key=coupon_order),
         selected=selected,
         max_platform=max_platform_coupons,
         max_shop=max_shop_coupons,
@@ -1001,7 +1004,7 @@ def _run(
 
     shipping: list[ShippingCoupon] = []
     payable_minor = sum(state.left)
-    for rule in by_stage[Stage.SHIPPING]:
+    for rule in shipping_coupons:
         need = rule.min_spend.minor_units if rule.min_spend is not None else 0
         if selected is not None and rule.id not in selected:
             outcomes[rule.id] = Explanation(rule, Status.NOT_CHOSEN, detail="not selected")
