@@ -58,7 +58,6 @@ __all__ = [
     "minor_of",
     "percent_of",
     "percents_of",
-    "spread",
     "spread_off",
     "take_off_units",
     "taking",
@@ -343,19 +342,17 @@ def taking(shares: tuple[tuple[int, int], ...], units: tuple[tuple[int, ...], ..
 _second: Final = operator.itemgetter(1)
 
 
-def spread(total: int, indexes: Sequence[int], state: State) -> tuple[tuple[int, int], ...]:
-    """``total`` apportioned over the lines ``indexes`` by what is left on each: (line, share)."""
-    weights = [state.left[index] for index in indexes]
-    if total <= 0 or sum(weights) <= 0:
-        return ()
-    return tuple(filter(_second, zip(indexes, allocate_minor(total, weights), strict=True)))
-
-
 def spread_off(total: int, indexes: Sequence[int], state: State) -> Effect:
-    """The effect of taking ``total`` (at most what is left on them) off the lines ``indexes``."""
-    off = min(total, total_at(state.left, indexes))
-    shares = spread(off, indexes, state)
-    return Effect(shares, saving=off if shares else 0)
+    """The effect of taking ``total`` (at most what is left on them) off the lines ``indexes``.
+
+    It is apportioned over the lines by what is left on each (largest remainder).
+    """
+    weights = [state.left[index] for index in indexes]
+    off = min(total, sum(weights))
+    if off <= 0:
+        return Effect()
+    shares = tuple(filter(_second, zip(indexes, allocate_minor(off, weights), strict=True)))
+    return Effect(shares, saving=off)
 
 
 def _measured(
