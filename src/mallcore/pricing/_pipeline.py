@@ -462,10 +462,15 @@ def _alike(state: State, index: int) -> int | None:
     return None
 
 
-def _last_alike(off: int, count: int, quantity: int) -> tuple[int, ...]:
-    """``off`` over the last ``count`` of ``quantity`` alike units, the leftover on the earliest."""
+def _equal_parts(off: int, count: int) -> tuple[int, ...]:
+    """``off`` in ``count`` equal parts, the leftover minor units on the earliest."""
     each, extra = divmod(off, count)
-    return (0,) * (quantity - count) + (each + 1,) * extra + (each,) * (count - extra)
+    return (each + 1,) * extra + (each,) * (count - extra)
+
+
+def _last_alike(off: int, count: int, quantity: int) -> tuple[int, ...]:
+    """``off`` over the last ``count`` of ``quantity`` alike units (:func:`_equal_parts`)."""
+    return (0,) * (quantity - count) + _equal_parts(off, count)
 
 
 def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) -> tuple[int, ...]:
@@ -475,10 +480,8 @@ def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) 
     if len(chosen) == 1:
         offs[chosen[0]] = off
     elif off and weights[0] > 0 and weights.count(weights[0]) == len(weights):
-        # equal units: largest remainder gives the leftover minor units to the earliest ones
-        each, extra = divmod(off, len(chosen))
-        for position, unit in enumerate(chosen):
-            offs[unit] = each + (position < extra)
+        for unit, part in zip(chosen, _equal_parts(off, len(chosen)), strict=True):
+            offs[unit] = part
     elif off:
         for unit, part in zip(chosen, allocate_minor(off, weights), strict=True):
             offs[unit] = part
