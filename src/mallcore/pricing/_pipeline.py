@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import enum
 import operator
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from fractions import Fraction
@@ -58,6 +57,7 @@ __all__ = [
     "minor_of",
     "percent_of",
     "percents_of",
+    "shift",
     "spread_off",
     "take_off_units",
     "taking",
@@ -212,18 +212,19 @@ class State:
 
 
 class Scopes:
-    """The lines in each rule's scope, found once per quote and shared by all its runs.
+    """The lines in each scope, found once per quote and shared by all its runs.
 
-    The lines are indexed by category when a scope first names one (category
-    scopes are the common ones, and a line carries its category's ancestors
-    too); products and SKUs are matched by a pass over the cart. The shop and
-    the exclusions then filter what the scope named.
+    A scope is looked up by value, so rules with equal scopes share one
+    search. Category scopes (the common ones; a line carries its category's
+    ancestors too) keep the lines of each category named; products and SKUs
+    are matched by a pass over the cart. The shop and the exclusions then
+    filter what the scope named.
     """
 
     def __init__(self, lines: Sequence[CartLine]) -> None:
         self.lines = lines
         self.found: dict[str, tuple[int, ...]] = {}
-        self.categories: dict[str, list[int]] | None = None
+        self.categories: dict[str, tuple[int, ...]] = {}
         self.everything = tuple(range(len(lines)))
 
     def of(self, rule: Rule) -> tuple[int, ...]:
@@ -233,32 +234,29 @@ class Scopes:
             found = self.found[rule.id] = self._find(rule.scope)
         return found
 
-    def _in_categories(self, names: frozenset[str]) -> Sequence[int]:
-        index = self.categories
-        if index is None:
-            built: defaultdict[str, list[int]] = defaultdict(list)
-            for position, line in enumerate(self.lines):
-                for category in line.category_ids:
-                    built[category].append(position)
-            index = self.categories = dict(built)
-        if len(names) == 1:
-            (name,) = names
-            return index.get(name, ())
-        return sorted({position for name in names for position in index.get(name, ())})
+    def _in_category(self, name: str) -> tuple[int, ...]:
+        found = self.categories.get(name)
+        if found is None:
+            found = self.categories[name] = tuple(
+                [index for index, line in enumerate(self.lines) if name in line.category_ids]
+            )
+        return found
 
     def _find(self, scope: Scope) -> tuple[int, ...]:
         categories, products, skus = scope.categories, scope.products, scope.skus
         lines = self.lines
         candidates: Sequence[int]
-        if products or skus:
-            named = {
-                position
-                for position, line in enumerate(lines)
-                if line.product_id in products or line.sku_id in skus
-            }
-            candidates = sorted(named.union(self._in_categories(categories) if categories else ()))
+        if products or skus or len(categories) > 1:
+            candidates = [
+                index
+                for index, line in enumerate(lines)
+                if line.product_id in products
+                or line.sku_id in skus
+                or not categories.isdisjoint(line.category_ids)
+            ]
         elif categories:
-            candidates = self._in_categories(categories)
+            (name,) = categories
+            candidates = self._in_category(name)
         else:
             candidates = self.everything
         shop, excluded_skus, excluded_products = (
@@ -323,23 +321,39 @@ def first_conflict(rule: Rule, applied: Sequence[Rule]) -> Rule | None:
 class Effect(NamedTuple):
     """What a discount rule would do on the current state (build a discount with :func:`taking`)."""
 
-    shares: tuple[tuple[int, int], ...] = ()
-    """(line index, minor units taken off it), for the lines it takes something off."""
+    lines: Sequence[int] = ()
+    """The indexes of the lines it covers, distinct and in cart order."""
+    offs: Sequence[int] = ()
+    """What it takes off each of ``lines``, in minor units (a spread discount may leave zeros)."""
     status: Status = Status.APPLIED
     shortfall: int | None = None
     detail: str = ""
     units: tuple[tuple[int, ...], ...] = ()
-    """For item promotions: each share's part on every unit of its line."""
+    """For item promotions: each line's part on every unit of the line."""
     saving: int = 0
-    """The sum of the shares."""
+    """The sum of the offs."""
+
+    def shares(self) -> list[tuple[int, int]]:
+        """(line index, minor units taken off it) for the lines it takes something off."""
+        return [(index, off) for index, off in zip(self.lines, self.offs, strict=True) if off]
 
 
-def taking(shares: tuple[tuple[int, int], ...], units: tuple[tuple[int, ...], ...] = ()) -> Effect:
-    """The effect of a discount taking ``shares`` off the lines (and ``units`` off their units)."""
-    return Effect(shares, units=units, saving=sum(map(_second, shares)))
+def taking(
+    lines: Sequence[int], offs: Sequence[int], units: tuple[tuple[int, ...], ...] = ()
+) -> Effect:
+    """The effect of a discount taking ``offs`` off ``lines`` (and ``units`` off their units)."""
+    return Effect(lines, offs, units=units, saving=sum(offs))
 
 
-_second: Final = operator.itemgetter(1)
+def shift(amounts: list[int], effect: Effect, sign: int) -> None:
+    """Add ``effect``'s offs times ``sign`` (-1 applies it, 1 takes it back) to ``amounts``."""
+    lines, offs = effect.lines, effect.offs
+    if len(lines) == len(amounts):
+        # every line, in cart order
+        amounts[:] = map(operator.sub if sign < 0 else operator.add, amounts, offs)
+    else:
+        for index, off in zip(lines, offs, strict=True):
+            amounts[index] += sign * off
 
 
 def spread_off(total: int, indexes: Sequence[int], state: State) -> Effect:
@@ -347,12 +361,12 @@ def spread_off(total: int, indexes: Sequence[int], state: State) -> Effect:
 
     It is apportioned over the lines by what is left on each (largest remainder).
     """
-    weights = [state.left[index] for index in indexes]
+    left = state.left
+    weights = left[:] if len(indexes) == len(left) else [left[index] for index in indexes]
     off = min(total, sum(weights))
     if off <= 0:
         return Effect()
-    shares = tuple(filter(_second, zip(indexes, allocate_minor(off, weights), strict=True)))
-    return Effect(shares, saving=off)
+    return Effect(indexes, allocate_minor(off, weights), saving=off)
 
 
 def _measured(
@@ -385,11 +399,9 @@ def _tiered(
         return spread_off(off, indexes, state)
     assert tier.percent_off is not None
     left = state.left
-    offs = percents_of([left[index] for index in indexes], tier.percent_off, state.rounding)
+    # a percentage of at most 100, rounded up or down, never exceeds the amount it is of
     return taking(
-        tuple(
-            (index, min(off, left[index])) for index, off in zip(indexes, offs, strict=True) if off
-        )
+        indexes, percents_of([left[index] for index in indexes], tier.percent_off, state.rounding)
     )
 
 
@@ -491,7 +503,7 @@ def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) 
 def take_off_units(state: State, effect: Effect) -> None:
     """Record the parts an applied item promotion takes off each unit of its lines."""
     taken = state.unit_parts
-    for (index, _), offs in zip(effect.shares, effect.units, strict=True):
+    for index, offs in zip(effect.lines, effect.units, strict=True):
         taken.setdefault(index, []).append(offs)
 
 
@@ -511,19 +523,23 @@ def _quantity_percent(rule: QuantityPercentOff, indexes: Sequence[int], state: S
         )
     left = state.left
     offs = percents_of([left[index] for index in indexes], rule.percent_off, state.rounding)
-    shares = tuple((index, off) for index, off in zip(indexes, offs, strict=True) if off)
-    parts = []
-    for index, off in shares:
+    lines, taken, parts = [], [], []
+    for index, off in zip(indexes, offs, strict=True):
+        if not off:
+            continue
+        lines.append(index)
+        taken.append(off)
         quantity = quantities[index]
         if quantity == 1 or _alike(state, index) is not None:
-            parts.append(_last_alike(off, quantity, quantity))
+            parts.append(_equal_parts(off, quantity))
         else:
             parts.append(_spread_on_units(off, _residuals(state, index), range(quantity)))
-    return taking(shares, tuple(parts))
+    return taking(lines, taken, tuple(parts))
 
 
 def _nth_unit(rule: NthUnitPercentOff, indexes: Sequence[int], state: State) -> Effect:
-    shares: list[tuple[int, int]] = []
+    lines: list[int] = []
+    taken: list[int] = []
     parts: list[tuple[int, ...]] = []
     counted = False
     percent, rounding, nth = rule.percent_off, state.rounding, rule.nth
@@ -538,7 +554,8 @@ def _nth_unit(rule: NthUnitPercentOff, indexes: Sequence[int], state: State) -> 
         if price is not None:
             off = percent_of(price * count, percent, rounding)
             if off:
-                shares.append((index, off))
+                lines.append(index)
+                taken.append(off)
                 parts.append(_last_alike(off, count, quantity))
             continue
         # (min and a stable sort of the units taken last to first keep equals that way)
@@ -550,11 +567,12 @@ def _nth_unit(rule: NthUnitPercentOff, indexes: Sequence[int], state: State) -> 
             chosen = sorted(sorted(last_first, key=residuals.__getitem__)[:count])
         off = percent_of(total_at(residuals, chosen), percent, rounding)
         if off:
-            shares.append((index, off))
+            lines.append(index)
+            taken.append(off)
             parts.append(_spread_on_units(off, residuals, chosen))
     if not counted:
         return Effect(status=Status.BELOW_THRESHOLD, detail=f"{rule.nth} units of a SKU needed")
-    return taking(tuple(shares), tuple(parts))
+    return taking(lines, taken, tuple(parts))
 
 
 def _cheapest_free(rule: CheapestFree, indexes: Sequence[int], state: State) -> Effect:
@@ -588,8 +606,7 @@ def _cheapest_free(rule: CheapestFree, indexes: Sequence[int], state: State) -> 
             break
     lines = sorted(offs)
     return taking(
-        tuple((index, sum(offs[index])) for index in lines),
-        tuple(tuple(offs[index]) for index in lines),
+        lines, [sum(offs[index]) for index in lines], tuple(tuple(offs[index]) for index in lines)
     )
 
 

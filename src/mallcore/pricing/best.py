@@ -48,6 +48,7 @@ from mallcore.pricing._pipeline import (
     lines_in_scope,
     minor_of,
     percent_of,
+    shift,
     spread_off,
     total_at,
 )
@@ -194,16 +195,6 @@ def _off(candidate: _Candidate, room: int, state: State) -> int:
     return off if candidate.cap is None else min(off, candidate.cap)
 
 
-def _push(state: State, effect: Effect) -> None:
-    for index, share in effect.shares:
-        state.left[index] -= share
-
-
-def _pop(state: State, effect: Effect) -> None:
-    for index, share in effect.shares:
-        state.left[index] += share
-
-
 class _Lines:
     """The search's view of the cart for any scopes: each coupon spread over its lines."""
 
@@ -216,13 +207,13 @@ class _Lines:
         """Apply the coupon at ``position`` and return its saving (nothing applied if zero)."""
         effect = _with(self.state, self.candidates[position])
         if effect.saving:
-            _push(self.state, effect)
+            shift(self.state.left, effect, -1)
             self.effects.append(effect)
         return effect.saving
 
     def undo(self, position: int) -> None:
         """Take back the last coupon applied."""
-        _pop(self.state, self.effects.pop())
+        shift(self.state.left, self.effects.pop(), 1)
 
 
 class _Rooms:
@@ -406,13 +397,13 @@ def _evaluate(
             effect = _with(state, candidate)
             status, detail = (Status.APPLIED, "") if effect.saving else (Status.NO_SAVING, "")
         if status is Status.APPLIED and effect is not None:
-            _push(state, effect)
+            shift(state.left, effect, -1)
             slots.take(slot, 1)
             chosen.append((candidate, effect))
         if outcomes is not None:
             outcomes[coupon.id] = Explanation(coupon, status, effect=effect, detail=detail)
     for _, effect in reversed(chosen):
-        _pop(state, effect)
+        shift(state.left, effect, 1)
     return chosen
 
 

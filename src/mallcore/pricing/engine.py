@@ -60,6 +60,7 @@ from mallcore.pricing._pipeline import (
     effect_of,
     lines_in_scope,
     percent_of,
+    shift,
     take_off_units,
     taking,
 )
@@ -429,7 +430,8 @@ def _unit_prices(
     state.base[:] = base
     state.left[:] = base
     state.promoted[:] = [line.on_promotion for line in cart.lines]
-    savings: dict[str, list[tuple[int, int]]] = {}
+    # by rule: the lines it priced and what it saved on each
+    savings: dict[str, tuple[list[int], list[int]]] = {}
     for index in sorted(offered):
         line = cart.lines[index]
         regular = state.regular[index]
@@ -459,7 +461,7 @@ def _unit_prices(
             flash_left[best_flash.id] -= units
             flash_price = best_flash.price.minor_units
             used[best_flash.id] = used.get(best_flash.id, 0) + units
-            savings.setdefault(best_flash.id, []).append((index, (regular - flash_price) * units))
+            _note_saving(savings, best_flash.id, index, (regular - flash_price) * units)
             special_units, special_price = units, flash_price
             state.price_rule[index] = best_flash.id
             # the units over the flash-sale limit keep the best other price
@@ -471,7 +473,7 @@ def _unit_prices(
                 state.price_rule[index] = best_rule.id
         if best_rule is not None and rest:
             used[best_rule.id] = used.get(best_rule.id, 0) + rest
-            savings.setdefault(best_rule.id, []).append((index, (regular - best_price) * rest))
+            _note_saving(savings, best_rule.id, index, (regular - best_price) * rest)
         state.special[index] = special_price
         state.special_units[index] = special_units
         total = special_units * special_price + (quantity - special_units) * state.regular[index]
@@ -481,7 +483,7 @@ def _unit_prices(
     for rule in rules:
         if rule.id in used:
             state.record(rule)
-            effect = taking(tuple(savings[rule.id]))
+            effect = taking(*savings[rule.id])
             outcomes[rule.id] = Explanation(
                 rule,
                 Status.APPLIED,
@@ -496,17 +498,23 @@ def _unit_prices(
             outcomes[rule.id] = Explanation(rule, Status.OUT_OF_SCOPE, detail="no line in scope")
 
 
+def _note_saving(
+    savings: dict[str, tuple[list[int], list[int]]], rule_id: str, index: int, saving: int
+) -> None:
+    lines, amounts = savings.setdefault(rule_id, ([], []))
+    lines.append(index)
+    amounts.append(saving)
+
+
 # stages 2 to 4: discounts -----------------------------------------------------------------
 
 
 def _apply(rule: Rule, effect: Effect, state: State) -> None:
-    left = state.left
-    for index, share in effect.shares:
-        left[index] -= share
+    shift(state.left, effect, -1)
     if effect.units:
         # an item promotion: its lines are now on promotion
         take_off_units(state, effect)
-        for index, _ in effect.shares:
+        for index in effect.lines:
             state.promoted[index] = True
     state.discounts.append((rule.id, effect))
     state.record(rule)
@@ -523,7 +531,7 @@ def _explain(explanation: Explanation, lines: Sequence[CartLine], currency: str)
             amount = as_money(effect.saving, currency)
             per_line = tuple(
                 LineShare(lines[index].line_id, as_money(share, currency))
-                for index, share in effect.shares
+                for index, share in effect.shares()
             )
         if effect.shortfall is not None:
             shortfall = as_money(effect.shortfall, currency)
@@ -1062,11 +1070,12 @@ def _details(
     discounts: list[list[LineDiscount]] = [[] for _ in cart.lines]
     for rule_id, effect in state.discounts:
         # only item promotions say what came off each unit
-        units = effect.units or ((),) * len(effect.shares)
-        for (index, share), offs in zip(effect.shares, units, strict=True):
-            discounts[index].append(
-                LineDiscount(rule_id, as_money(share, currency), as_moneys(offs, currency))
-            )
+        units = effect.units or ((),) * len(effect.lines)
+        for index, share, offs in zip(effect.lines, effect.offs, units, strict=True):
+            if share:
+                discounts[index].append(
+                    LineDiscount(rule_id, as_money(share, currency), as_moneys(offs, currency))
+                )
     priced: list[LineQuote] = []
     for index, line in enumerate(cart.lines):
         priced.append(
