@@ -557,52 +557,32 @@ def _promotion_stage(
     forced: Mapping[str, str],
     by_shopper: Collection[str],
 ) -> None:
-    done: set[str] = set()
+    groups_done: set[str] = set()
     for rule in rules:
-        if rule.id in done:
-            continue
         group = rule.stacking.group
-        members = [rule]
-        if group is not None:
-            members = [
-                other for other in rules if other.stacking.group == group and other.id not in done
-            ]
-        candidates: list[tuple[Promotion, Effect, Sequence[int]]] = []
-        for member in members:
-            done.add(member.id)
-            indexes = lines_in_scope(member, state)
-            if not indexes:
-                outcomes[member.id] = Explanation(
-                    member, Status.OUT_OF_SCOPE, detail="no line in scope"
-                )
-                continue
-            conflict = state.conflict(member)
-            if conflict is not None:
-                outcomes[member.id] = Explanation(
-                    member, Status.EXCLUDED_BY, excluded_by=conflict.id
-                )
-                continue
-            try:
-                effect = effect_of(member, indexes, state)
-            except WrongCurrency as wrong:
-                outcomes[member.id] = Explanation(
-                    member, Status.OUT_OF_SCOPE, detail=f"priced in {wrong}"
-                )
-                continue
-            if effect.status is not Status.APPLIED:
-                outcomes[member.id] = Explanation(member, effect.status, effect=effect)
-            elif effect.saving == 0 and not isinstance(member, Gift):
-                outcomes[member.id] = Explanation(member, Status.NO_SAVING)
-            else:
-                candidates.append((member, effect, indexes))
+        if group is None:
+            effect = _consider(rule, state, outcomes)
+            if effect is not None:
+                _apply(rule, effect, state)
+                outcomes[rule.id] = Explanation(rule, Status.APPLIED, effect)
+            continue
+        if group in groups_done:
+            continue
+        groups_done.add(group)
+        candidates = []
+        for member in rules:
+            if member.stacking.group == group:
+                effect = _consider(member, state, outcomes)
+                if effect is not None:
+                    candidates.append((member, effect))
         if not candidates:
             continue
         reason = "saves more"
-        if group is not None and group in forced:
+        if group in forced:
             reason = "is the shopper's choice" if group in by_shopper else "gives a lower payable"
             picked = [c for c in candidates if c[0].id == forced[group]]
             if not picked:
-                for member, effect, _ in candidates:
+                for member, effect in candidates:
                     outcomes[member.id] = Explanation(
                         member,
                         Status.NOT_CHOSEN,
@@ -610,21 +590,43 @@ def _promotion_stage(
                         detail=f"group {group!r}: another member {reason}",
                     )
                 continue
-            best = picked[0]
+            best, best_effect = picked[0]
         else:
-            best = candidates[0]
-            if len(candidates) > 1:
-                best = max(candidates, key=lambda candidate: candidate[1].saving)
-        _apply(best[0], best[1], state)
-        outcomes[best[0].id] = Explanation(best[0], Status.APPLIED, best[1])
-        for member, effect, _ in candidates:
-            if member is not best[0]:
+            best, best_effect = max(candidates, key=lambda candidate: candidate[1].saving)
+        _apply(best, best_effect, state)
+        outcomes[best.id] = Explanation(best, Status.APPLIED, best_effect)
+        for member, effect in candidates:
+            if member is not best:
                 outcomes[member.id] = Explanation(
                     member,
                     Status.NOT_CHOSEN,
                     saving=effect.saving,
-                    detail=f"group {group!r}: {best[0].id} {reason}",
+                    detail=f"group {group!r}: {best.id} {reason}",
                 )
+
+
+def _consider(rule: Promotion, state: State, outcomes: dict[str, Explanation]) -> Effect | None:
+    """What ``rule`` would take off now if it may apply; else None, its outcome recorded."""
+    indexes = state.scopes.of(rule)
+    if not indexes:
+        outcomes[rule.id] = Explanation(rule, Status.OUT_OF_SCOPE, detail="no line in scope")
+        return None
+    conflict = state.conflict(rule)
+    if conflict is not None:
+        outcomes[rule.id] = Explanation(rule, Status.EXCLUDED_BY, excluded_by=conflict.id)
+        return None
+    try:
+        effect = effect_of(rule, indexes, state)
+    except WrongCurrency as wrong:
+        outcomes[rule.id] = Explanation(rule, Status.OUT_OF_SCOPE, detail=f"priced in {wrong}")
+        return None
+    if effect.status is not Status.APPLIED:
+        outcomes[rule.id] = Explanation(rule, effect.status, effect=effect)
+        return None
+    if effect.saving == 0 and not isinstance(rule, Gift):
+        outcomes[rule.id] = Explanation(rule, Status.NO_SAVING)
+        return None
+    return effect
 
 
 def _ordered(rules: Sequence[Rule]) -> list[Rule]:
