@@ -128,6 +128,13 @@ def percent_of(amount: int, percent: Decimal, rounding: Rounding) -> int:
 def percents_of(amounts: Iterable[int], percent: Decimal, rounding: Rounding) -> list[int]:
     """:func:`percent_of` each of ``amounts``, the percentage read once."""
     numerator, denominator = _ratio(percent)
+    # the common modes in closed form, each amount a whole number: half-up is
+    # floor(x + 1/2), a rounded-up discount (DOWN) is -floor(-x)
+    if rounding is Rounding.HALF_UP:
+        twice = 2 * denominator
+        return [(2 * amount * numerator + denominator) // twice for amount in amounts]
+    if rounding is Rounding.DOWN:
+        return [-(-amount * numerator // denominator) for amount in amounts]
     return [_share(amount * numerator, denominator, rounding) for amount in amounts]
 
 
@@ -476,6 +483,8 @@ def _alike(state: State, index: int) -> int | None:
 
 def _equal_parts(off: int, count: int) -> tuple[int, ...]:
     """``off`` in ``count`` equal parts, the leftover minor units on the earliest."""
+    if count == 1:
+        return (off,)
     each, extra = divmod(off, count)
     return (each + 1,) * extra + (each,) * (count - extra)
 

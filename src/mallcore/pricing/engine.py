@@ -630,7 +630,14 @@ def _consider(rule: Promotion, state: State, outcomes: dict[str, Explanation]) -
 
 
 def _ordered(rules: Sequence[Rule]) -> list[Rule]:
-    return sorted(rules, key=lambda rule: (-rule.priority, rule.id))
+    """``rules`` by priority, highest first, then by id (two stable sorts on plain keys)."""
+    by_id = sorted(rules, key=_ID)
+    by_id.sort(key=_PRIORITY, reverse=True)
+    return by_id
+
+
+_ID: Final = operator.attrgetter("id")
+_PRIORITY: Final = operator.attrgetter("priority")
 
 
 def coupon_order(coupon: Coupon) -> tuple[bool, int, str]:
