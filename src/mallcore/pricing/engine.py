@@ -423,13 +423,7 @@ def _unit_prices(
     for rule in rules:
         for index in scoped[rule.id]:
             offered.setdefault(index, []).append(rule)
-    # a line no rule offers a price for keeps its regular price on every unit
-    base = [
-        price * quantity for price, quantity in zip(state.regular, state.quantities, strict=True)
-    ]
-    state.base[:] = base
-    state.left[:] = base
-    state.promoted[:] = [line.on_promotion for line in cart.lines]
+    # a line no rule offers a price for keeps its regular price on every unit, as _run set it
     # by rule: the lines it priced and what it saved on each
     savings: dict[str, tuple[list[int], list[int]]] = {}
     for index in sorted(offered):
@@ -975,18 +969,20 @@ def _run(
         price if line.sale_price is None else line.sale_price.minor_units
         for price, line in zip(listed, lines, strict=True)
     ]
+    quantities = [line.quantity for line in lines]
+    base = list(map(operator.mul, regular, quantities))
     state = State(
         cart=cart,
         rounding=rounding,
         regular=regular,
-        special=list(regular),
+        special=regular[:],
         special_units=[0] * count,
         price_rule=[None] * count,
-        quantities=[line.quantity for line in lines],
+        quantities=quantities,
         listed=listed,
-        base=[0] * count,
-        left=[0] * count,
-        promoted=[False] * count,
+        base=base,
+        left=base[:],
+        promoted=[line.on_promotion for line in lines],
         scopes=scopes,
     )
     outcomes = dict(gated)
