@@ -253,7 +253,11 @@ class Scopes:
         categories, products, skus = scope.categories, scope.products, scope.skus
         lines = self.lines
         candidates: Sequence[int]
-        if products or skus or len(categories) > 1:
+        if skus and not products and not categories:
+            candidates = [index for index, line in enumerate(lines) if line.sku_id in skus]
+        elif products and not skus and not categories:
+            candidates = [index for index, line in enumerate(lines) if line.product_id in products]
+        elif products or skus or len(categories) > 1:
             candidates = [
                 index
                 for index, line in enumerate(lines)
@@ -358,9 +362,12 @@ def shift(amounts: list[int], effect: Effect, sign: int) -> None:
     if len(lines) == len(amounts):
         # every line, in cart order
         amounts[:] = map(operator.sub if sign < 0 else operator.add, amounts, offs)
+    elif sign < 0:
+        for index, off in zip(lines, offs, strict=True):
+            amounts[index] -= off
     else:
         for index, off in zip(lines, offs, strict=True):
-            amounts[index] += sign * off
+            amounts[index] += off
 
 
 def spread_off(total: int, indexes: Sequence[int], state: State) -> Effect:

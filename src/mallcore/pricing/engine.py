@@ -405,6 +405,9 @@ def _unit_prices(
     usage: Mapping[str, int],
     outcomes: dict[str, Explanation],
 ) -> None:
+    if not rules:
+        # every line keeps its regular price, as _run set it
+        return
     cart = state.cart
     used: dict[str, int] = {}
     flash_left = {
@@ -423,7 +426,7 @@ def _unit_prices(
     for rule in rules:
         for index in scoped[rule.id]:
             offered.setdefault(index, []).append(rule)
-    # a line no rule offers a price for keeps its regular price on every unit, as _run set it
+    # (a line no rule offers a price for keeps its regular price)
     # by rule: the lines it priced and what it saved on each
     savings: dict[str, tuple[list[int], list[int]]] = {}
     for index in sorted(offered):
@@ -720,12 +723,20 @@ def quote(
 
     outcomes: dict[str, Explanation] = {}
     live: list[Rule] = []
+    # group members of item and order promotions by group; whether an exclusive coupon is live
+    groups: dict[str, list[str]] = {}
+    exclusive_coupon = False
     for rule in _ordered(rules):
         gate = _gate(rule, now=now, customer=customer, usage=usage)
         if gate is not None:
             outcomes[rule.id] = Explanation(rule, gate[0], detail=gate[1])
-        else:
-            live.append(rule)
+            continue
+        live.append(rule)
+        stacking = rule.stacking
+        if stacking.group is not None and STAGES[type(rule)] in (Stage.ITEM, Stage.ORDER):
+            groups.setdefault(stacking.group, []).append(rule.id)
+        if stacking.exclusive and isinstance(rule, _GOODS_COUPON_KINDS):
+            exclusive_coupon = True
     run = functools.partial(
         _run,
         cart,
@@ -740,25 +751,19 @@ def quote(
         scopes=Scopes(cart.lines),
     )
     picked = set(chosen_promotions or ())
-    groups: dict[str, list[str]] = {}
-    for rule in live:
-        group = rule.stacking.group
-        if group is not None and STAGES[type(rule)] in (Stage.ITEM, Stage.ORDER):
-            groups.setdefault(group, []).append(rule.id)
     fixed = {
         group: rule_id for group, ids in groups.items() for rule_id in ids if rule_id in picked
     }
     open_groups = {g: ids for g, ids in groups.items() if g not in fixed and len(ids) > 1}
     best = run(live, outcomes, forced=fixed, by_shopper=set(fixed))
-    combinations = math.prod(len(ids) for ids in open_groups.values())
-    if open_groups and combinations <= MAX_PROMOTION_CHOICES:
+    if open_groups and math.prod(len(ids) for ids in open_groups.values()) <= MAX_PROMOTION_CHOICES:
         names = sorted(open_groups)
         for choice in itertools.product(*(open_groups[name] for name in names)):
             forced = {**fixed, **dict(zip(names, choice, strict=True))}
             priced = run(live, outcomes, forced=forced, by_shopper=set(fixed))
             if _rank(priced, coupons) < _rank(best, coupons):
                 best = priced
-    if any(rule.stacking.exclusive for rule in live if isinstance(rule, _GOODS_COUPON_KINDS)):
+    if exclusive_coupon:
         best = _weigh_exclusive_coupons(
             best,
             live,
