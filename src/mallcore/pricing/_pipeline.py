@@ -215,7 +215,7 @@ class State:
         stacking = rule.stacking
         if stacking.exclusive or stacking.group is not None or stacking.combines_with is not None:
             return first_conflict(rule, self.applied)
-        return first_conflict(rule, self.restrictive)
+        return first_conflict(rule, self.restrictive) if self.restrictive else None
 
 
 class Scopes:
@@ -517,9 +517,10 @@ def _spread_on_units(off: int, residuals: Sequence[int], chosen: Sequence[int]) 
 
 
 def take_off_units(state: State, effect: Effect) -> None:
-    """Record the parts an applied item promotion takes off each unit of its lines."""
-    taken = state.unit_parts
+    """Record the parts an applied item promotion takes off each unit (its lines are promoted)."""
+    taken, promoted = state.unit_parts, state.promoted
     for index, offs in zip(effect.lines, effect.units, strict=True):
+        promoted[index] = True
         taken.setdefault(index, []).append(offs)
 
 

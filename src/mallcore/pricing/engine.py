@@ -84,7 +84,6 @@ from mallcore.pricing.rules import (
     TieredAmountOff,
     TieredPercentOff,
     UnitPrice,
-    Window,
 )
 from mallcore.shipping import (
     FreightBenefit,
@@ -361,21 +360,11 @@ _COUPON_KINDS: Final = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
 _GOODS_COUPON_KINDS: Final = (AmountOffCoupon, PercentOffCoupon)
 
 
-def _window_of(rule: Rule) -> Window:
-    if isinstance(rule, _COUPON_KINDS):
-        return rule.valid_window()
-    return rule.window
-
-
 def _gate(
-    rule: Rule,
-    *,
-    now: datetime,
-    customer: Customer,
-    usage: Mapping[str, int],
+    rule: Rule, now: datetime, customer: Customer, usage: Mapping[str, int]
 ) -> tuple[Status, str] | None:
     """Why ``rule`` cannot apply to anybody's cart now, or None."""
-    window = _window_of(rule)
+    window = rule.valid_window() if isinstance(rule, _COUPON_KINDS) else rule.window
     if window.starts_at is not None and now < window.starts_at:
         return Status.NOT_STARTED, f"starts at {window.starts_at.isoformat()}"
     if window.ends_at is not None and now >= window.ends_at:
@@ -509,10 +498,7 @@ def _note_saving(
 def _apply(rule: Rule, effect: Effect, state: State) -> None:
     shift(state.left, effect, -1)
     if effect.units:
-        # an item promotion: its lines are now on promotion
         take_off_units(state, effect)
-        for index in effect.lines:
-            state.promoted[index] = True
     state.discounts.append((rule.id, effect))
     state.record(rule)
     if isinstance(rule, Gift):
@@ -727,7 +713,7 @@ def quote(
     groups: dict[str, list[str]] = {}
     exclusive_coupon = False
     for rule in _ordered(rules):
-        gate = _gate(rule, now=now, customer=customer, usage=usage)
+        gate = _gate(rule, now, customer, usage)
         if gate is not None:
             outcomes[rule.id] = Explanation(rule, gate[0], detail=gate[1])
             continue
