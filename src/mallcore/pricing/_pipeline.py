@@ -498,6 +498,8 @@ def _equal_parts(off: int, count: int) -> tuple[int, ...]:
 
 def _last_alike(off: int, count: int, quantity: int) -> tuple[int, ...]:
     """``off`` over the last ``count`` of ``quantity`` alike units (:func:`_equal_parts`)."""
+    if count == 1:
+        return (0,) * (quantity - 1) + (off,)
     return (0,) * (quantity - count) + _equal_parts(off, count)
 
 

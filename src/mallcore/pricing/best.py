@@ -422,6 +422,7 @@ def choose_coupons(
     ``exhaustive`` tries every subset instead of searching (same answer, slower).
     """
     outcomes: dict[str, Explanation] = {}
+    limits = _Slots(max_platform, max_shop)
     candidates = _candidates(state, coupons, outcomes)
     if selected is not None:
         picked = [c for c in candidates if c.coupon.id in selected]
@@ -438,7 +439,6 @@ def choose_coupons(
         if len(candidates) <= 1:
             # one coupon or none: it saves something (else it is no candidate), so it is used
             # as it is alone wherever the limits leave a slot for it
-            limits = _Slots(max_platform, max_shop)
             chosen = [(c, c.effect) for c in candidates if limits.limit(_slot(c.coupon)) > 0]
         else:
             search = brute_force if exhaustive else _search
@@ -460,7 +460,7 @@ def choose_coupons(
         applied=[(candidate.coupon, effect) for candidate, effect in chosen],
         outcomes=outcomes,
         candidates=candidates,
-        slots=_Slots(max_platform, max_shop),
+        slots=limits,
     )
 
 

@@ -416,8 +416,8 @@ def _unit_prices(
         for index in scoped[rule.id]:
             offered.setdefault(index, []).append(rule)
     # (a line no rule offers a price for keeps its regular price)
-    # by rule: the lines it priced and what it saved on each
-    savings: dict[str, tuple[list[int], list[int]]] = {}
+    # by rule: (line index, what it saved on the line) for the lines it priced
+    savings: dict[str, list[tuple[int, int]]] = {}
     for index in sorted(offered):
         line = cart.lines[index]
         regular = state.regular[index]
@@ -447,7 +447,7 @@ def _unit_prices(
             flash_left[best_flash.id] -= units
             flash_price = best_flash.price.minor_units
             used[best_flash.id] = used.get(best_flash.id, 0) + units
-            _note_saving(savings, best_flash.id, index, (regular - flash_price) * units)
+            savings.setdefault(best_flash.id, []).append((index, (regular - flash_price) * units))
             special_units, special_price = units, flash_price
             state.price_rule[index] = best_flash.id
             # the units over the flash-sale limit keep the best other price
@@ -459,7 +459,7 @@ def _unit_prices(
                 state.price_rule[index] = best_rule.id
         if best_rule is not None and rest:
             used[best_rule.id] = used.get(best_rule.id, 0) + rest
-            _note_saving(savings, best_rule.id, index, (regular - best_price) * rest)
+            savings.setdefault(best_rule.id, []).append((index, (regular - best_price) * rest))
         state.special[index] = special_price
         state.special_units[index] = special_units
         total = special_units * special_price + (quantity - special_units) * state.regular[index]
@@ -469,7 +469,8 @@ def _unit_prices(
     for rule in rules:
         if rule.id in used:
             state.record(rule)
-            effect = taking(*savings[rule.id])
+            lines, saved = zip(*savings[rule.id], strict=True)
+            effect = taking(lines, saved)
             outcomes[rule.id] = Explanation(
                 rule,
                 Status.APPLIED,
@@ -484,14 +485,6 @@ def _unit_prices(
             outcomes[rule.id] = Explanation(rule, Status.OUT_OF_SCOPE, detail="no line in scope")
 
 
-def _note_saving(
-    savings: dict[str, tuple[list[int], list[int]]], rule_id: str, index: int, saving: int
-) -> None:
-    lines, amounts = savings.setdefault(rule_id, ([], []))
-    lines.append(index)
-    amounts.append(saving)
-
-
 # stages 2 to 4: discounts -----------------------------------------------------------------
 
 
@@ -499,10 +492,10 @@ def _apply(rule: Rule, effect: Effect, state: State) -> None:
     shift(state.left, effect, -1)
     if effect.units:
         take_off_units(state, effect)
+    elif not effect.lines and isinstance(rule, Gift):
+        state.gifts.append(rule)
     state.discounts.append((rule.id, effect))
     state.record(rule)
-    if isinstance(rule, Gift):
-        state.gifts.append(rule)
 
 
 def _explain(explanation: Explanation, lines: Sequence[CartLine], currency: str) -> RuleOutcome:
@@ -1045,11 +1038,8 @@ def _build(
         total=as_money(total, currency),
         discount=as_money(total - payable, currency),
         payable=as_money(payable, currency),
-        coupon_ids=tuple(rule.id for rule, _ in choice.applied),
+        coupon_ids=tuple([rule.id for rule, _ in choice.applied]),
         shipping_coupons=tuple(shipping),
-        freight=None,
-        points=None,
-        points_earned=None,
     )
 
 
