@@ -332,17 +332,18 @@ def first_conflict(rule: Rule, applied: Sequence[Rule]) -> Rule | None:
 class Effect(NamedTuple):
     """What a discount rule would do on the current state (build a discount with :func:`taking`)."""
 
+    # the fields a discount sets come first: they are given by position on the hot path
     lines: Sequence[int] = ()
     """The indexes of the lines it covers, distinct and in cart order."""
     offs: Sequence[int] = ()
     """What it takes off each of ``lines``, in minor units (a spread discount may leave zeros)."""
+    saving: int = 0
+    """The sum of the offs."""
+    units: tuple[tuple[int, ...], ...] = ()
+    """For item promotions: each line's part on every unit of the line."""
     status: Status = Status.APPLIED
     shortfall: int | None = None
     detail: str = ""
-    units: tuple[tuple[int, ...], ...] = ()
-    """For item promotions: each line's part on every unit of the line."""
-    saving: int = 0
-    """The sum of the offs."""
 
     def shares(self) -> list[tuple[int, int]]:
         """(line index, minor units taken off it) for the lines it takes something off."""
@@ -353,7 +354,7 @@ def taking(
     lines: Sequence[int], offs: Sequence[int], units: tuple[tuple[int, ...], ...] = ()
 ) -> Effect:
     """The effect of a discount taking ``offs`` off ``lines`` (and ``units`` off their units)."""
-    return Effect(lines, offs, units=units, saving=sum(offs))
+    return Effect(lines, offs, sum(offs), units)
 
 
 def shift(amounts: list[int], effect: Effect, sign: int) -> None:
@@ -380,7 +381,7 @@ def spread_off(total: int, indexes: Sequence[int], state: State) -> Effect:
     off = min(total, sum(weights))
     if off <= 0:
         return Effect()
-    return Effect(indexes, allocate_minor(off, weights), saving=off)
+    return Effect(indexes, allocate_minor(off, weights), off)
 
 
 def _measured(
