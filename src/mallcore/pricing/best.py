@@ -38,6 +38,7 @@ from typing import NamedTuple
 import attrs
 
 from mallcore.pricing._pipeline import (
+    APPLIED,
     Effect,
     Explanation,
     State,
@@ -445,9 +446,7 @@ def choose_coupons(
             chosen = search(state, candidates, max_platform, max_shop)
         used = {candidate.coupon.id for candidate, _ in chosen}
         for candidate, effect in chosen:
-            outcomes[candidate.coupon.id] = Explanation(
-                candidate.coupon, Status.APPLIED, effect=effect
-            )
+            outcomes[candidate.coupon.id] = Explanation(candidate.coupon, APPLIED, effect=effect)
         for candidate in candidates:
             if candidate.coupon.id not in used:
                 outcomes[candidate.coupon.id] = Explanation(

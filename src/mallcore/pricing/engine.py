@@ -49,6 +49,7 @@ from mallcore.errors import InvalidValue
 from mallcore.loyalty import Earning, Redemption
 from mallcore.money import Money, Rounding, allocate_minor
 from mallcore.pricing._pipeline import (
+    APPLIED,
     Effect,
     Explanation,
     Scopes,
@@ -473,7 +474,7 @@ def _unit_prices(
             effect = taking(lines, saved)
             outcomes[rule.id] = Explanation(
                 rule,
-                Status.APPLIED,
+                APPLIED,
                 effect=effect,
                 detail=f"{used[rule.id]} units at the special price",
             )
@@ -540,7 +541,7 @@ def _promotion_stage(
             effect = _consider(rule, state, outcomes)
             if effect is not None:
                 _apply(rule, effect, state)
-                outcomes[rule.id] = Explanation(rule, Status.APPLIED, effect)
+                outcomes[rule.id] = Explanation(rule, APPLIED, effect)
             continue
         if group in groups_done:
             continue
@@ -570,7 +571,7 @@ def _promotion_stage(
         else:
             best, best_effect = max(candidates, key=lambda candidate: candidate[1].saving)
         _apply(best, best_effect, state)
-        outcomes[best.id] = Explanation(best, Status.APPLIED, best_effect)
+        outcomes[best.id] = Explanation(best, APPLIED, best_effect)
         for member, effect in candidates:
             if member is not best:
                 outcomes[member.id] = Explanation(
@@ -596,7 +597,7 @@ def _consider(rule: Promotion, state: State, outcomes: dict[str, Explanation]) -
     except WrongCurrency as wrong:
         outcomes[rule.id] = Explanation(rule, Status.OUT_OF_SCOPE, detail=f"priced in {wrong}")
         return None
-    if effect.status is not Status.APPLIED:
+    if effect.status is not APPLIED:
         outcomes[rule.id] = Explanation(rule, effect.status, effect=effect)
         return None
     if effect.saving == 0 and not isinstance(rule, Gift):
