@@ -229,13 +229,13 @@ class State:
 
 
 class Scopes:
-    """The lines in each scope, found once per quote and shared by all its runs.
+    """The lines in each rule's scope, found once per quote and shared by all its runs.
 
-    A scope is looked up by value, so rules with equal scopes share one
-    search. Category scopes (the common ones; a line carries its category's
-    ancestors too) keep the lines of each category named; products and SKUs
-    are matched by a pass over the cart. The shop and the exclusions then
-    filter what the scope named.
+    The lines of a category are found when a scope first names it and kept
+    for the other rules (category scopes are the common ones, and a line
+    carries its category's ancestors too); products and SKUs are matched by a
+    pass over the cart. The shop and the exclusions then filter what the
+    scope named.
     """
 
     def __init__(self, lines: Sequence[CartLine]) -> None:

@@ -396,7 +396,6 @@ def _unit_prices(
     outcomes: dict[str, Explanation],
 ) -> None:
     if not rules:
-        # every line keeps its regular price, as _run set it
         return
     cart = state.cart
     used: dict[str, int] = {}
@@ -416,8 +415,8 @@ def _unit_prices(
     for rule in rules:
         for index in scoped[rule.id]:
             offered.setdefault(index, []).append(rule)
-    # (a line no rule offers a price for keeps its regular price)
-    # by rule: (line index, what it saved on the line) for the lines it priced
+    # a line no rule offers a price for keeps its regular price, as _run set it; by rule,
+    # (line index, what it saved on the line) for the lines it priced
     savings: dict[str, list[tuple[int, int]]] = {}
     for index in sorted(offered):
         line = cart.lines[index]
