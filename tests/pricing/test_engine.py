@@ -438,6 +438,38 @@ def test_each_rounding_mode_settles_the_fraction_of_19_98_at_25_percent_off(
     assert priced.payable == cny(payable)
 
 
+@pytest.mark.parametrize(
+    ("rounding", "payable"),
+    [
+        (Rounding.HALF_UP, "29.96"),
+        (Rounding.HALF_EVEN, "29.96"),
+        (Rounding.DOWN, "29.96"),
+        (Rounding.UP, "29.98"),
+    ],
+)
+@pytest.mark.parametrize(
+    "promotion",
+    [
+        QuantityPercentOff(id="pct", min_quantity=1, percent_off=25),
+        TieredPercentOff(id="pct", tiers=[Tier(cny("0"), percent_off=25)]),
+    ],
+    ids=["quantity_percent_off", "tiered_percent_off"],
+)
+def test_each_rounding_mode_settles_percentages_taken_line_by_line(
+    promotion: QuantityPercentOff | TieredPercentOff, rounding: Rounding, payable: str
+) -> None:
+    # these promotions work out each line's percentage together (a closed form for half-up
+    # and 抹零): 14.985 to pay on each of the two lines, settled as on one line above
+    priced = quote(
+        cart(line("a", "19.98"), line("b", "19.98")),
+        promotions=[promotion],
+        now=NOW,
+        rounding=rounding,
+    )
+
+    assert priced.payable == cny(payable)
+
+
 def test_truncation_never_rounds_the_customers_payable_up() -> None:
     # 19.99 x 75% = 14.9925: 抹零 pays 14.99, never 15.00
     coupon = PercentOffCoupon(id="pct", percent_off=25)
