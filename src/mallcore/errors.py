@@ -4,6 +4,7 @@
 
     MallcoreError
     ├── InvalidValue (ValueError)          bad input: names the field, the rule, the value
+    │   ├── WrongType (TypeError)          a value of the wrong Python type
     │   ├── CurrencyMismatch               two currencies in one operation
     │   └── InvalidDocument                a rule file or JSON document that does not load
     ├── NotFound (LookupError)             no such product, SKU, order, account ...
@@ -13,7 +14,10 @@
     ├── CouponUnavailable                  a coupon that cannot be used (spent, expired, not owned)
     ├── PaymentMismatch                    a payment whose amount or order does not match
     ├── InvalidSignature                   a payment notification that fails verification
+    ├── PriceChanged                       the payable is not what the shopper was shown
+    ├── DuplicateOrder                     an order id that is already taken
     ├── StaleVersion                       optimistic concurrency: someone saved first
+    ├── Busy                               a command still conflicting after its retries
     └── Unavailable                        a payment provider or courier that cannot be reached
 
 Bad input raises an :class:`InvalidValue` (also a :class:`ValueError`) and
@@ -25,8 +29,10 @@ keeps the values it names as attributes, so a host can build its own message.
 from __future__ import annotations
 
 __all__ = [
+    "Busy",
     "CouponUnavailable",
     "CurrencyMismatch",
+    "DuplicateOrder",
     "IllegalTransition",
     "InvalidDocument",
     "InvalidSignature",
@@ -36,8 +42,10 @@ __all__ = [
     "NotFound",
     "OutOfStock",
     "PaymentMismatch",
+    "PriceChanged",
     "StaleVersion",
     "Unavailable",
+    "WrongType",
 ]
 
 
@@ -57,6 +65,18 @@ class InvalidValue(MallcoreError, ValueError):
         self.value = value
         self.reason = reason
         super().__init__(f"{field}: {reason} (got {value!r})")
+
+
+class WrongType(InvalidValue, TypeError):
+    """A value of the wrong Python type: ``field``, the ``value`` and the type(s) ``expected``.
+
+    >>> str(WrongType("sku.barcode", 5, "str"))
+    'sku.barcode: must be a str, not int (got 5)'
+    """
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        self.expected = expected
+        super().__init__(field, value, f"must be a {expected}, not {type(value).__name__}")
 
 
 class CurrencyMismatch(InvalidValue):
@@ -152,6 +172,23 @@ class PaymentMismatch(MallcoreError):
         )
 
 
+class PriceChanged(MallcoreError):
+    """Pricing again gave another payable than the one the shopper was shown: nothing placed."""
+
+    def __init__(self, shown: object, payable: object) -> None:
+        self.shown = shown
+        self.payable = payable
+        super().__init__(f"the price changed: shown {shown}, now {payable}")
+
+
+class DuplicateOrder(MallcoreError):
+    """An order id that another order already has."""
+
+    def __init__(self, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"order {order_id!r} already exists")
+
+
 class InvalidSignature(MallcoreError):
     """A payment or courier notification whose signature does not verify."""
 
@@ -172,6 +209,18 @@ class StaleVersion(MallcoreError):
             f"{kind} {key!r}: saving version {expected + 1} "
             f"but the stored version is {actual}, not {expected}"
         )
+
+
+class Busy(MallcoreError):
+    """A command that still met a concurrent writer after ``attempts`` tries; nothing changed.
+
+    The shop is under load: the caller may try again a little later.
+    """
+
+    def __init__(self, command: str, attempts: int) -> None:
+        self.command = command
+        self.attempts = attempts
+        super().__init__(f"{command} kept meeting concurrent changes after {attempts} attempts")
 
 
 class Unavailable(MallcoreError):

@@ -18,6 +18,7 @@ from mallcore.testing.strategies._catalog import (
     spec_dimensions,
     stock_levels,
 )
+from mallcore.testing.strategies._ids import bad_ids, ids
 from mallcore.testing.strategies._loyalty import (
     account_policies,
     benefits,
@@ -53,6 +54,7 @@ __all__ = [
     "account_policies",
     "amounts",
     "aware_datetimes",
+    "bad_ids",
     "barcodes",
     "benefits",
     "cart_lines",
@@ -67,6 +69,7 @@ __all__ = [
     "earning_policies",
     "expiry_policies",
     "freight_templates",
+    "ids",
     "listings",
     "memberships",
     "order_lines",
