@@ -10,6 +10,7 @@
     ├── NotFound (LookupError)             no such product, SKU, order, account ...
     ├── IllegalTransition                  a state change the lifecycle table forbids
     ├── OutOfStock                         not enough stock to reserve
+    ├── LimitReached                       a counter that would pass its limit
     ├── NotEnoughPoints                    a points spend larger than the balance
     ├── CouponUnavailable                  a coupon that cannot be used (spent, expired, not owned)
     ├── PaymentMismatch                    a payment whose amount or order does not match
@@ -37,6 +38,7 @@ __all__ = [
     "InvalidDocument",
     "InvalidSignature",
     "InvalidValue",
+    "LimitReached",
     "MallcoreError",
     "NotEnoughPoints",
     "NotFound",
@@ -136,6 +138,17 @@ class OutOfStock(MallcoreError):
         self.requested = requested
         self.available = available
         super().__init__(f"SKU {sku_id!r}: {requested} requested but only {available} available")
+
+
+class LimitReached(MallcoreError):
+    """Adding ``amount`` to the counter ``key`` would pass its ``limit`` (or go below zero)."""
+
+    def __init__(self, key: str, amount: int, limit: int | None) -> None:
+        self.key = key
+        self.amount = amount
+        self.limit = limit
+        bound = "zero" if limit is None else f"its limit {limit}"
+        super().__init__(f"counter {key!r}: adding {amount} would pass {bound}")
 
 
 class NotEnoughPoints(MallcoreError):

@@ -45,6 +45,7 @@ from mallcore.loyalty.earning import (
     points_for,
 )
 from mallcore.loyalty.expiry import ExpiryPolicy, ExpiryRule
+from mallcore.loyalty.members import Member, MemberRegistered
 from mallcore.loyalty.redemption import (
     OverCap,
     Redemption,
@@ -81,6 +82,8 @@ __all__ = [
     "Growth",
     "Lot",
     "LotShare",
+    "Member",
+    "MemberRegistered",
     "Membership",
     "Multiplier",
     "NegativeBalancePolicy",

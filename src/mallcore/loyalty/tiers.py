@@ -256,6 +256,31 @@ class Membership:
         event = TierChanged(self.member_id, self.tier_id, reached.id, at, "threshold reached")
         return attrs.evolve(grown, tier_id=reached.id), (event,)
 
+    def take_back(
+        self, points: int, *, key: str, at: datetime, program: TierProgram
+    ) -> tuple[Membership, tuple[TierChanged, ...]]:
+        """Take back growth (a refunded order's), once per key, never below zero.
+
+        The history records the take-back as negative growth, so a rolling or
+        periodic review counts it; the tier itself moves only at review (a
+        refund never demotes a member on the spot). ``program`` is the
+        programme the growth counted in.
+        """
+        if isinstance(points, bool) or not isinstance(points, int) or points < 1:
+            raise InvalidValue("points", points, "must be a whole number of at least 1")
+        require_aware("at", at)
+        program.tier(self.tier_id)
+        taken = min(points, self.growth)
+        if not taken or any(g.key == key for g in self.history):
+            return self, ()
+        shrunk = attrs.evolve(
+            self,
+            growth=self.growth - taken,
+            history=(*self.history, Growth(key, at, -taken)),
+            version=self.version + 1,
+        )
+        return shrunk, ()
+
     def review(
         self, now: datetime, program: TierProgram
     ) -> tuple[Membership, tuple[TierChanged, ...]]:

@@ -13,6 +13,14 @@ committing (or on an exception) rolls them back. ``commit`` raises
 StaleVersion, and keeps nothing, when another unit of work committed a newer
 version of a value this one saved. ``mallcore.testing.contracts`` checks an
 adapter against this contract.
+
+Hot counters (coupon uses, budgets, flash-sale units, claims) are not
+versioned documents: :class:`CounterRepository` adds to them with a
+conditional update at commit, so concurrent transactions never push one past
+its limit and never fail each other with StaleVersion.
+
+Listing queries take ``limit`` (1 to :data:`MAX_PAGE`) and ``offset`` (0 or
+more) and return at most ``limit`` values in a stable order.
 """
 
 from __future__ import annotations
@@ -20,19 +28,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Final, Protocol, Self
 
-from mallcore.catalog import Product, Stock
-from mallcore.loyalty import PointsAccount
-from mallcore.orders import Order
+from mallcore.catalog import ListingStatus, Product, Stock
+from mallcore.loyalty import Member, PointsAccount
+from mallcore.merchant import Configuration
+from mallcore.orders import Order, OrderStatus
 
 __all__ = [
+    "MAX_PAGE",
+    "ConfigurationRepository",
+    "CounterRepository",
+    "MemberRepository",
     "OrderRepository",
     "PointsRepository",
     "ProductRepository",
     "StockRepository",
     "UnitOfWork",
 ]
+
+MAX_PAGE: Final = 500
+"""The most values one listing query returns."""
 
 
 class ProductRepository(Protocol):
@@ -55,6 +71,17 @@ class ProductRepository(Protocol):
 
     def save(self, product: Product) -> None:
         """Store ``product`` (replacing the one stored under its id)."""
+        ...
+
+    def in_category(
+        self,
+        category_id: str,
+        *,
+        status: ListingStatus | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> Sequence[Product]:
+        """Products whose ``category_id`` is ``category_id`` (and ``listing.status``), by id."""
         ...
 
 
@@ -86,6 +113,9 @@ class OrderRepository(Protocol):
     - ``due_for_completion`` lists the ids of shipped or delivered orders.
     - ``get_by_waybill`` returns the order that shipped a package under
       ``waybill``, or raises NotFound.
+    - ``of_customer`` pages a customer's orders, newest ``placed_at`` first
+      (then id, descending); ``with_status`` pages the orders in ``status``,
+      oldest ``placed_at`` first (then id).
     """
 
     def get(self, order_id: str) -> Order:
@@ -108,6 +138,14 @@ class OrderRepository(Protocol):
         """The order with a package under ``waybill``."""
         ...
 
+    def of_customer(self, customer_id: str, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """The orders of ``customer_id``, newest first."""
+        ...
+
+    def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """The orders in ``status``, oldest first."""
+        ...
+
 
 class PointsRepository(Protocol):
     """Port: members' points accounts.
@@ -126,12 +164,97 @@ class PointsRepository(Protocol):
         ...
 
 
+class ConfigurationRepository(Protocol):
+    """Port: the merchant's configuration, every version kept.
+
+    - ``current`` returns the highest version saved, or raises NotFound when
+      none was saved yet.
+    - ``get`` returns version ``version``, or raises NotFound.
+    - ``save`` stores a new version: ``configuration.version`` must be one
+      more than the highest saved (0 for the first), else StaleVersion.
+      Saved versions never change.
+    """
+
+    def current(self) -> Configuration:
+        """The configuration in force: the highest version saved."""
+        ...
+
+    def get(self, version: int) -> Configuration:
+        """The configuration as it was at ``version``."""
+        ...
+
+    def save(self, configuration: Configuration) -> None:
+        """Store the next version."""
+        ...
+
+
+class CounterRepository(Protocol):
+    """Port: named counters (whole numbers, 0 when never counted) changed by conditional updates.
+
+    - ``value`` returns the committed count under ``key`` plus this unit of
+      work's own pending additions.
+    - ``add`` adds ``amount`` (positive or negative) to ``key`` when the unit
+      of work commits, as one conditional update (``UPDATE ... SET value =
+      value + :amount WHERE key = :key AND value + :amount <= :limit``): the
+      limit is checked against the count at commit, whatever other writers
+      committed meanwhile. A count that would pass ``limit`` (None: no limit)
+      or go below zero makes ``commit`` raise LimitReached naming the key, and
+      keep nothing. Several additions to one key in one unit of work apply
+      in order.
+    """
+
+    def value(self, key: str) -> int:
+        """The count under ``key`` as this unit of work sees it."""
+        ...
+
+    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
+        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
+        ...
+
+
+class MemberRepository(Protocol):
+    """Port: members' profiles and tier memberships.
+
+    - ``get`` returns the member ``customer_id`` or raises NotFound.
+    - ``save`` raises StaleVersion unless the stored version is
+      ``member.version - 1`` (or nothing is stored and ``member.version`` is 0).
+    - ``born_on`` lists the ids of members whose birthday is ``month``/``day``,
+      sorted; ``registered_between`` the ids of members registered at or after
+      ``start`` and before ``end``, oldest first (then id).
+    """
+
+    def get(self, customer_id: str) -> Member:
+        """The member ``customer_id``."""
+        ...
+
+    def save(self, member: Member) -> None:
+        """Store ``member`` at its version."""
+        ...
+
+    def born_on(self, month: int, day: int) -> Sequence[str]:
+        """Ids of members whose birthday falls on ``month``/``day``."""
+        ...
+
+    def registered_between(self, start: datetime, end: datetime) -> Sequence[str]:
+        """Ids of members registered in ``[start, end)``."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """Port: one transaction over the repositories.
 
     Use it as ``with uow: ...; uow.commit()``. Leaving the block without a
     commit, or with an exception, rolls back. ``commit`` raises StaleVersion
-    and keeps nothing when another writer committed first.
+    and keeps nothing when another writer committed first, LimitReached when
+    a counter would pass its limit.
+
+    ``lock`` declares, before the first read, that the transaction will
+    write: from then until it commits or rolls back, no other locked unit of
+    work can commit a change to what it reads (SQLite takes the database's
+    write lock, BEGIN IMMEDIATE; PostgreSQL reads with row locks; the
+    in-memory store holds its writer lock). Commands that read, decide and
+    write take it, so that under contention they wait instead of failing
+    with StaleVersion.
     """
 
     @property
@@ -152,6 +275,25 @@ class UnitOfWork(Protocol):
     @property
     def points(self) -> PointsRepository:
         """The points accounts, as this transaction sees them."""
+        ...
+
+    @property
+    def configuration(self) -> ConfigurationRepository:
+        """The merchant's configuration versions."""
+        ...
+
+    @property
+    def counters(self) -> CounterRepository:
+        """The usage counters."""
+        ...
+
+    @property
+    def members(self) -> MemberRepository:
+        """The members' profiles and memberships."""
+        ...
+
+    def lock(self) -> None:
+        """Take the write lock now (see the class docstring); a second call does nothing."""
         ...
 
     def __enter__(self) -> Self:
