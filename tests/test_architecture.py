@@ -189,4 +189,11 @@ def test_importing_mallcore_does_not_import_hypothesis_or_pytest() -> None:
 
 
 def test_the_top_level_public_surface_is_pinned() -> None:
-    assert mallcore.__all__ == ["MallcoreError", "Money", "Rounding", "__version__"]
+    assert mallcore.__all__ == [
+        "Checkout",
+        "Mall",
+        "MallcoreError",
+        "Money",
+        "Rounding",
+        "__version__",
+    ]

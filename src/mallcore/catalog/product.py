@@ -47,6 +47,7 @@ from typing import Final
 import attrs
 
 from mallcore.catalog.listing import Listing, ListingStatus
+from mallcore._fields import id_field
 from mallcore.errors import InvalidValue, NotFound
 from mallcore.money import Money
 
@@ -266,6 +267,10 @@ class Product:
         default=(), converter=_pairs, kw_only=True
     )
     listing: Listing = attrs.field(factory=Listing, kw_only=True)
+    shop_id: str | None = attrs.field(default=None, kw_only=True, validator=id_field)
+    """The seller (shop coupons, several shops in one cart); None is the platform itself."""
+    freight_template_id: str | None = attrs.field(default=None, kw_only=True, validator=id_field)
+    """The freight template that charges this product (else the shipping set-up's default)."""
     _by_cell: dict[SpecCombination, Sku] = attrs.field(
         init=False, repr=False, eq=False, hash=False, alias="_by_cell"
     )
