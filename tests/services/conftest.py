@@ -7,6 +7,8 @@ adapter is one more entry.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,20 +42,37 @@ HOME = Consignee(name="张三", phone="13800000000", region="330106", address="�
 """Alice's address in Hangzhou (Xihu district)."""
 
 Storage = Callable[[], UnitOfWork]
+Dump = Callable[[], object]
+"""Everything stored, as a value to compare before and after a refused command."""
 
 
-def _memory(tmp_path: Path) -> Storage:
+def _memory(tmp_path: Path) -> tuple[Storage, Dump]:
     store = InMemoryStore()
-    return lambda: InMemoryUnitOfWork(store)
+
+    def dump() -> object:
+        with store.lock:
+            return {
+                name: dict(table) for name, table in vars(store).items() if isinstance(table, dict)
+            }
+
+    return lambda: InMemoryUnitOfWork(store), dump
 
 
-def _sqlite(tmp_path: Path) -> Storage:
+def _sqlite(tmp_path: Path) -> tuple[Storage, Dump]:
     path = tmp_path / "shop.sqlite3"
-    return lambda: SqliteUnitOfWork(path)
+
+    def dump() -> object:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            return list(connection.iterdump())
+
+    return lambda: SqliteUnitOfWork(path), dump
 
 
-ADAPTERS: dict[str, Callable[[Path], Storage]] = {"memory": _memory, "sqlite": _sqlite}
-"""Each storage adapter the use cases run on, by name: a factory of unit-of-work factories."""
+ADAPTERS: dict[str, Callable[[Path], tuple[Storage, Dump]]] = {
+    "memory": _memory,
+    "sqlite": _sqlite,
+}
+"""Each storage adapter the use cases run on, by name: its unit-of-work factory and its dump."""
 
 
 @attrs.define
@@ -62,6 +81,7 @@ class Shop:
 
     mall: Mall
     storage: Storage
+    dump: Dump
     clock: FakeClock
     events: InMemoryEventLog
     gateway: SimulatedGateway
@@ -121,7 +141,7 @@ def on_sale(sku: Sku, **product: Any) -> Product:
     )
 
 
-def open_shop(storage: Storage) -> Shop:
+def open_shop(storage: Storage, dump: Dump = lambda: None) -> Shop:
     """A fresh shop: tea at 60.00 (10 units) and a cup at 30.00 (1 unit), all on sale."""
     clock = FakeClock(OPENING)
     events = InMemoryEventLog()
@@ -134,10 +154,16 @@ def open_shop(storage: Storage) -> Shop:
         sku = Sku(sku_id, {}, Money(price, "CNY"), Money(price, "CNY"), stock=units)
         mall.save_product(on_sale(sku), stock={sku_id: units})
     return Shop(
-        mall=mall, storage=storage, clock=clock, events=events, gateway=gateway, courier=courier
+        mall=mall,
+        storage=storage,
+        dump=dump,
+        clock=clock,
+        events=events,
+        gateway=gateway,
+        courier=courier,
     )
 
 
 @pytest.fixture(params=sorted(ADAPTERS))
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
-    yield open_shop(ADAPTERS[request.param](tmp_path))
+    yield open_shop(*ADAPTERS[request.param](tmp_path))

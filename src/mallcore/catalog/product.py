@@ -381,6 +381,8 @@ class Product:
         names: Mapping[str, str] | Iterable[Iterable[str]] = (),
         attributes: Mapping[str, str] | Iterable[Iterable[str]] = (),
         listing: Listing | None = None,
+        shop_id: str | None = None,
+        freight_template_id: str | None = None,
     ) -> Product:
         """Build a product whose SKUs ``make_sku`` makes, one per enabled combination.
 
@@ -407,6 +409,8 @@ class Product:
             names=names,
             attributes=attributes,
             listing=listing if listing is not None else Listing(),
+            shop_id=shop_id,
+            freight_template_id=freight_template_id,
         )
 
     @classmethod
@@ -421,6 +425,8 @@ class Product:
         names: Mapping[str, str] | Iterable[Iterable[str]] = (),
         attributes: Mapping[str, str] | Iterable[Iterable[str]] = (),
         listing: Listing | None = None,
+        shop_id: str | None = None,
+        freight_template_id: str | None = None,
     ) -> Product:
         """Build a product without spec dimensions: its one SKU has an empty spec."""
         return cls(
@@ -433,6 +439,8 @@ class Product:
             names=names,
             attributes=attributes,
             listing=listing if listing is not None else Listing(),
+            shop_id=shop_id,
+            freight_template_id=freight_template_id,
         )
 
     @staticmethod

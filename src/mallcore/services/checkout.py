@@ -23,8 +23,9 @@ snapshots, shipping method, configuration version).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 import attrs
 
@@ -87,7 +88,7 @@ def _coupon_ids(value: Iterable[str] | None) -> tuple[str, ...] | None:
     return ids
 
 
-def _points(instance: object, attribute: attrs.Attribute[int | None], value: object) -> None:
+def _points(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
@@ -96,8 +97,8 @@ def _points(instance: object, attribute: attrs.Attribute[int | None], value: obj
         raise InvalidValue("points", value, "must not be negative")
 
 
-def _optional(cls: type, name: str) -> object:
-    def check(instance: object, attribute: attrs.Attribute[object], value: object) -> None:
+def _optional(cls: type, name: str) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
         if value is not None and not isinstance(value, cls):
             raise WrongType(attribute.name, value, name)
 

@@ -468,7 +468,9 @@ class Mall:
         """Give each member registered in the last ``within`` one coupon of ``template_id``, once."""
         identifier("template_id", template_id)
         now = self._clock.now()
-        joined = self._read(lambda uow: list(uow.members.registered_between(now - within, now)))
+        # registered_between excludes its end: up to and including now is before now + 1 µs
+        until = now + timedelta(microseconds=1)
+        joined = self._read(lambda uow: list(uow.members.registered_between(now - within, until)))
         return self._issue("issue_new_member_coupons", template_id, joined, "new-member")
 
     def _issue(self, command: str, template_id: str, customers: list[str], occasion: str) -> JobReport:
