@@ -46,8 +46,8 @@ from typing import Final
 
 import attrs
 
-from mallcore.catalog.listing import Listing, ListingStatus
 from mallcore._fields import id_field
+from mallcore.catalog.listing import Listing, ListingStatus
 from mallcore.errors import InvalidValue, NotFound
 from mallcore.money import Money
 

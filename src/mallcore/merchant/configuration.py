@@ -123,4 +123,3 @@ class Configuration:
     def gifts(self) -> tuple[Gift, ...]:
         """The gift promotions (满赠): their SKUs must exist in the catalog."""
         return tuple(rule for rule in self.promotions if isinstance(rule, Gift))
-

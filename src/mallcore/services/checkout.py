@@ -294,7 +294,10 @@ def _charges(priced: Priced) -> list[tuple[Charge, int | None]]:
             if units:
                 charges.append((Charge(counters.flash_units(rule.id), units), rule.allotment))
                 charges.append(
-                    (Charge(counters.flash_units_by(rule.id, customer_id), units), rule.per_customer)
+                    (
+                        Charge(counters.flash_units_by(rule.id, customer_id), units),
+                        rule.per_customer,
+                    )
                 )
         if rule.id in applied:
             limits = rule.limits

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WalletChoice",
     "claim",
+    "coupon_id",
     "coupon_charges",
     "lock_order_coupons",
     "redeem",
@@ -99,21 +101,35 @@ def _count(
     return {key: refusal}
 
 
+def coupon_id(template_id: str, customer_id: str, occasion: str) -> str:
+    """The id of ``customer_id``'s coupon of ``template_id`` given on ``occasion``.
+
+    Ids are derived, not drawn: the same claim retried, or the same job run
+    twice, names the same coupon, so it is stored once.
+    """
+    digest = hashlib.sha256("\x1f".join((template_id, customer_id, occasion)).encode())
+    return f"C{digest.hexdigest()[:24]}"
+
+
 def claim(
     uow: UnitOfWork,
     template: CouponTemplate,
     customer_id: str,
     *,
-    instance_id: str,
     at: datetime,
+    occasion: str | None = None,
     code: str | None = None,
 ) -> tuple[CouponInstance, list[object], dict[str, Exception]]:
     """A new coupon of ``template`` in ``customer_id``'s wallet, its events, and the refusals.
 
-    The claim window is checked here; the issue limits by the counters
-    ``issued`` and ``claimed_by`` at commit (the refusals map their keys to
-    ``issue_limit_reached`` and ``already_claimed``).
+    The coupon's id is :func:`coupon_id` of the ``occasion`` (a job's), else
+    of the customer's claim count. The claim window is checked here; the
+    issue limits by the counters ``issued`` and ``claimed_by`` at commit
+    (the refusals map their keys to ``issue_limit_reached`` and
+    ``already_claimed``).
     """
+    claimed = uow.counters.value(counters.claimed_by(template.id, customer_id))
+    instance_id = coupon_id(template.id, customer_id, occasion or f"claim-{claimed + 1}")
     instance, events = template.claim(instance_id, customer_id, at=at, code=code)
     issue = template.issue
     refusals = {
@@ -135,7 +151,7 @@ def claim(
 
 
 def redeem(
-    uow: UnitOfWork, code: str, customer_id: str, *, instance_id: str, at: datetime
+    uow: UnitOfWork, code: str, customer_id: str, *, at: datetime
 ) -> tuple[CouponInstance, list[object], dict[str, Exception]]:
     """Claim the template ``code`` names: a shared code once per customer, a generated one once."""
     if not isinstance(code, str) or not is_code(normalize_code(code)):
@@ -149,9 +165,7 @@ def redeem(
     key = counters.code_redeemed(f"{normalized}:{customer_id}" if shared else normalized)
     reason = CouponRefusal.ALREADY_CLAIMED if shared else CouponRefusal.CODE_USED
     refusals = _count(uow, key, 1, CouponUnavailable(normalized, reason.value))
-    instance, events, claimed = claim(
-        uow, template, customer_id, instance_id=instance_id, at=at, code=normalized
-    )
+    instance, events, claimed = claim(uow, template, customer_id, at=at, code=normalized)
     return instance, events, {**refusals, **claimed}
 
 
@@ -276,9 +290,7 @@ def wallet_choice(
     else:
         usable, templates = _usable(uow, checkout, currency=currency, now=now)
         instances = list(
-            best_candidates(
-                usable, templates, now=now, limit=config.settings.wallet_candidates
-            )
+            best_candidates(usable, templates, now=now, limit=config.settings.wallet_candidates)
         )
     while True:
         choice = WalletChoice(
@@ -304,9 +316,7 @@ def _over_budget(uow: UnitOfWork, choice: WalletChoice, priced: Quote) -> Coupon
             outcome = outcomes.get(coupon_id)
             if outcome is None or outcome.status is not Status.APPLIED:
                 detail = "" if outcome is None else f": {outcome.detail or outcome.status.value}"
-                raise CouponUnavailable(
-                    coupon_id, f"{CouponRefusal.NOT_APPLICABLE.value}{detail}"
-                )
+                raise CouponUnavailable(coupon_id, f"{CouponRefusal.NOT_APPLICABLE.value}{detail}")
     for coupon in choice.order_coupons(priced):
         budget = choice.templates[coupon.template_id].use.budget
         if budget is not None and coupon.discount.minor_units > _budget_left(

@@ -30,7 +30,6 @@ How every command runs:
 
 from __future__ import annotations
 
-import hashlib
 import random
 import secrets
 import time
@@ -142,7 +141,7 @@ class Mall:
             except (StaleVersion, _Retry) as conflict:
                 if attempt == self._retries:
                     raise Busy(command, attempt) from conflict
-                time.sleep(random.uniform(0, self._backoff * 2**attempt))  # noqa: S311
+                time.sleep(random.uniform(0, self._backoff * 2**attempt))
                 continue
             if events:
                 self._events.publish(events)
@@ -274,13 +273,10 @@ class Mall:
         """
         identifier("customer_id", customer_id)
         identifier("template_id", template_id)
-        instance_id = _new_id("C")
 
         def work(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance, list[object]]:
             template = uow.coupon_templates.get(template_id)
-            instance, events, refusals = wallet.claim(
-                uow, template, customer_id, instance_id=instance_id, at=now
-            )
+            instance, events, refusals = wallet.claim(uow, template, customer_id, at=now)
             self._commit(uow, refusals)
             return instance, events
 
@@ -289,12 +285,9 @@ class Mall:
     def redeem_code(self, customer_id: str, code: str) -> CouponInstance:
         """Claim the coupon a code names (兑换码): a shared code once per customer, a unique once."""
         identifier("customer_id", customer_id)
-        instance_id = _new_id("C")
 
         def work(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance, list[object]]:
-            instance, events, refusals = wallet.redeem(
-                uow, code, customer_id, instance_id=instance_id, at=now
-            )
+            instance, events, refusals = wallet.redeem(uow, code, customer_id, at=now)
             self._commit(uow, refusals)
             return instance, events
 
@@ -419,7 +412,9 @@ class Mall:
 
     # scheduled jobs -------------------------------------------------------------------
 
-    def _job(self, command: str, ids: list[str], work: Callable[[str], Work[T | None]]) -> JobReport:
+    def _job(
+        self, command: str, ids: list[str], work: Callable[[str], Work[T | None]]
+    ) -> JobReport:
         now = self._clock.now()
         done: list[str] = []
         failed: list[tuple[str, MallcoreError]] = []
@@ -450,9 +445,7 @@ class Mall:
         return self._job(
             "complete_due_orders",
             due,
-            lambda order_id: lambda uow, at: complete_due_order(
-                uow, order_id, now=at, after=after
-            ),
+            lambda order_id: lambda uow, at: complete_due_order(uow, order_id, now=at, after=after),
         )
 
     def issue_birthday_coupons(self, template_id: str) -> JobReport:
@@ -473,9 +466,11 @@ class Mall:
         joined = self._read(lambda uow: list(uow.members.registered_between(now - within, until)))
         return self._issue("issue_new_member_coupons", template_id, joined, "new-member")
 
-    def _issue(self, command: str, template_id: str, customers: list[str], occasion: str) -> JobReport:
+    def _issue(
+        self, command: str, template_id: str, customers: list[str], occasion: str
+    ) -> JobReport:
         def work(customer_id: str) -> Work[CouponInstance | None]:
-            instance_id = _stable_id(template_id, customer_id, occasion)
+            instance_id = wallet.coupon_id(template_id, customer_id, occasion)
 
             def issue(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance | None, list[object]]:
                 try:
@@ -486,7 +481,7 @@ class Mall:
                     return None, []
                 template = uow.coupon_templates.get(template_id)
                 instance, events, refusals = wallet.claim(
-                    uow, template, customer_id, instance_id=instance_id, at=now
+                    uow, template, customer_id, at=now, occasion=occasion
                 )
                 self._commit(uow, refusals)
                 return instance, events
@@ -572,14 +567,3 @@ V = TypeVar("V", Configuration, CouponTemplate)
 
 def _at_version(value: V, version: int) -> V:
     return attrs.evolve(value, version=version)
-
-
-def _new_id(prefix: str) -> str:
-    """A fresh random id (decided once per command, so a retry reuses it)."""
-    return f"{prefix}{secrets.token_hex(12)}"
-
-
-def _stable_id(*parts: str) -> str:
-    """An id decided by ``parts``: the same issue twice is the same coupon (idempotent jobs)."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    return f"J{digest[:32]}"
