@@ -378,3 +378,32 @@ def _register_loyalty() -> None:
 
 
 _register_loyalty()
+
+
+# coupons: templates, instances and wallets are plain values (the template's pricing
+# coupon is the Coupon union, "kind" and all); coupon events are a tagged union
+# ("kind": "coupon_claimed", ...) and keep their "kind" when written alone, so an
+# outbox row written with dumps(event) reads back as a CouponEvent
+def _register_coupons() -> None:
+    from mallcore.coupons import (
+        CouponClaimed,
+        CouponEvent,
+        CouponLocked,
+        CouponReleased,
+        CouponUsed,
+        CouponVoided,
+    )
+
+    kinds = {
+        CouponClaimed: "coupon_claimed",
+        CouponLocked: "coupon_locked",
+        CouponUsed: "coupon_used",
+        CouponReleased: "coupon_released",
+        CouponVoided: "coupon_voided",
+    }
+    register_tagged_union(CouponEvent, kinds)
+    for cls, kind in kinds.items():
+        _tag_rule_class(cls, kind)
+
+
+_register_coupons()

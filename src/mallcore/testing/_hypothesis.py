@@ -15,6 +15,14 @@ from mallcore.catalog import (
     SpecDimension,
     Stock,
 )
+from mallcore.coupons import (
+    CouponInstance,
+    CouponTemplate,
+    IssueLimits,
+    UseLimits,
+    Validity,
+    Wallet,
+)
 from mallcore.loyalty import (
     AccountPolicy,
     Benefits,
@@ -66,6 +74,12 @@ _STRATEGIES: tuple[tuple[type, str], ...] = (
     (Shipment, "shipments"),
     (ShipmentLine, "shipment_lines"),
     (ShippingSetup, "shipping_setups"),
+    (CouponInstance, "coupon_instances"),
+    (CouponTemplate, "coupon_templates"),
+    (IssueLimits, "issue_limits"),
+    (UseLimits, "use_limits"),
+    (Validity, "validities"),
+    (Wallet, "coupon_wallets"),
 )
 """Each domain type and the name of its strategy in :mod:`mallcore.testing.strategies`."""
 

@@ -18,6 +18,15 @@ from mallcore.testing.strategies._catalog import (
     spec_dimensions,
     stock_levels,
 )
+from mallcore.testing.strategies._coupons import (
+    coupon_codes,
+    coupon_instances,
+    coupon_templates,
+    coupon_wallets,
+    issue_limits,
+    use_limits,
+    validities,
+)
 from mallcore.testing.strategies._ids import bad_ids, ids
 from mallcore.testing.strategies._loyalty import (
     account_policies,
@@ -62,6 +71,10 @@ __all__ = [
     "categories",
     "category_attributes",
     "category_trees",
+    "coupon_codes",
+    "coupon_instances",
+    "coupon_templates",
+    "coupon_wallets",
     "coupons",
     "currencies",
     "customers",
@@ -70,6 +83,7 @@ __all__ = [
     "expiry_policies",
     "freight_templates",
     "ids",
+    "issue_limits",
     "listings",
     "memberships",
     "order_lines",
@@ -90,5 +104,7 @@ __all__ = [
     "spec_dimensions",
     "stock_levels",
     "tier_programs",
+    "use_limits",
+    "validities",
     "wallets",
 ]
