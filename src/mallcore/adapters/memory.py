@@ -17,7 +17,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from mallcore.catalog import Product, Stock
+from mallcore.catalog import Product, Stock, StockMovement
 from mallcore.errors import NotFound, StaleVersion
 from mallcore.loyalty import PointsAccount
 from mallcore.orders import Order, OrderStatus
@@ -27,6 +27,7 @@ __all__ = [
     "InMemoryOrders",
     "InMemoryPoints",
     "InMemoryProducts",
+    "InMemoryStockMovements",
     "InMemoryStocks",
     "InMemoryStore",
     "InMemoryUnitOfWork",
@@ -44,6 +45,7 @@ class InMemoryStore:
         self.stocks: dict[str, Stock] = {}
         self.orders: dict[str, Order] = {}
         self.points: dict[str, PointsAccount] = {}
+        self.stock_movements: dict[str, StockMovement] = {}
 
 
 class _Table(Generic[V]):
@@ -165,6 +167,40 @@ class InMemoryPoints(_Table[PointsAccount]):
         )
 
 
+def _movement_key(sku_id: str, order_id: str) -> str:
+    """One string per (SKU, order), unambiguous whatever the ids hold."""
+    return f"{len(sku_id)}:{sku_id}{order_id}"
+
+
+class InMemoryStockMovements:
+    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`).
+
+    A movement has no version: a key that another unit of work recorded
+    since this one began is a conflict at commit, like any written key.
+    """
+
+    def __init__(self, committed: dict[str, StockMovement]) -> None:
+        self.table = _Table(
+            committed,
+            kind="stock movement",
+            key=lambda m: _movement_key(m.sku_id, m.order_id),
+            version=None,
+        )
+
+    def get(self, sku_id: str, order_id: str) -> StockMovement:
+        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
+        try:
+            return self.table.get(_movement_key(sku_id, order_id))
+        except NotFound:
+            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id) from None
+
+    def add(self, movement: StockMovement) -> None:
+        """Record ``movement``, or raise StaleVersion when its key is taken."""
+        if _movement_key(movement.sku_id, movement.order_id) in self.table.rows:
+            raise StaleVersion("stock movement", f"{movement.sku_id}/{movement.order_id}", -1, 0)
+        self.table.save(movement)
+
+
 class InMemoryUnitOfWork:
     """A transaction over an :class:`InMemoryStore` (see :class:`~mallcore.ports.UnitOfWork`)."""
 
@@ -175,9 +211,10 @@ class InMemoryUnitOfWork:
             self.stocks = InMemoryStocks(store.stocks)
             self.orders = InMemoryOrders(store.orders)
             self.points = InMemoryPoints(store.points)
+            self.stock_movements = InMemoryStockMovements(store.stock_movements)
 
     def _tables(self) -> tuple[_Table[Any], ...]:
-        return self.products, self.stocks, self.orders, self.points
+        return self.products, self.stocks, self.orders, self.points, self.stock_movements.table
 
     def __enter__(self) -> Self:
         """Begin: take a fresh snapshot of what is committed."""

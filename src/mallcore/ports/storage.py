@@ -30,19 +30,20 @@ from datetime import datetime
 from types import TracebackType
 from typing import Final, Protocol, Self
 
-from mallcore.catalog import ListingStatus, Product, Stock
+from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
 
 __all__ = [
-    "MAX_PAGE",
     "ConfigurationRepository",
     "CounterRepository",
+    "MAX_PAGE",
     "MemberRepository",
     "OrderRepository",
     "PointsRepository",
     "ProductRepository",
+    "StockMovementRepository",
     "StockRepository",
     "UnitOfWork",
 ]
@@ -99,6 +100,26 @@ class StockRepository(Protocol):
 
     def save(self, stock: Stock) -> None:
         """Store ``stock`` at its version."""
+        ...
+
+
+class StockMovementRepository(Protocol):
+    """Port: the stock's history, one movement per (SKU, order), written once and never changed.
+
+    - ``get`` returns the movement of ``order_id`` on ``sku_id`` as this unit
+      of work sees it (its own additions included), or raises NotFound.
+    - ``add`` records ``movement`` at commit. A movement under a key already
+      recorded raises StaleVersion: at ``add`` when this unit of work sees
+      it, else at ``commit`` (another writer recorded it first), which then
+      keeps nothing.
+    """
+
+    def get(self, sku_id: str, order_id: str) -> StockMovement:
+        """The movement of ``order_id`` on ``sku_id``."""
+        ...
+
+    def add(self, movement: StockMovement) -> None:
+        """Record ``movement`` under its (``sku_id``, ``order_id``)."""
         ...
 
 
@@ -265,6 +286,11 @@ class UnitOfWork(Protocol):
     @property
     def stocks(self) -> StockRepository:
         """The stock levels, as this transaction sees them."""
+        ...
+
+    @property
+    def stock_movements(self) -> StockMovementRepository:
+        """The paid orders' stock movements."""
         ...
 
     @property
