@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -81,6 +81,23 @@ def _structure_tzinfo(value: object, _: type) -> tzinfo:
     return zone
 
 
+_MAX_SPAN_SECONDS = 10**10
+"""Spans are written as seconds; about 317 years is more than any rule needs."""
+
+
+def _unstructure_timedelta(span: timedelta) -> str:
+    """A span as its exact number of seconds, a decimal string ("1800", "0.5")."""
+    seconds = Decimal(span.days * 86400 + span.seconds) + Decimal(span.microseconds) / 10**6
+    return str(seconds.normalize()) if seconds else "0"
+
+
+def _structure_timedelta(value: object, _: type) -> timedelta:
+    seconds = _structure_decimal(value, Decimal)
+    if not seconds.is_finite() or abs(seconds) > _MAX_SPAN_SECONDS:
+        raise InvalidValue("span", value, f"must be a number of seconds within {_MAX_SPAN_SECONDS}")
+    return timedelta(microseconds=int(seconds * 10**6))
+
+
 def _unstructure_tzinfo(zone: tzinfo) -> str:
     name = getattr(zone, "_filename", None) or getattr(zone, "key", None)
     if not isinstance(name, str):
@@ -100,6 +117,8 @@ converter.register_unstructure_hook(date, date.isoformat)
 converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
 converter.register_unstructure_hook(tzinfo, _unstructure_tzinfo)
 converter.register_structure_hook(tzinfo, _structure_tzinfo)
+converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
+converter.register_structure_hook(timedelta, _structure_timedelta)
 
 
 def register_tagged_union(union: Any, tags: Mapping[type, str], *, tag: str = "kind") -> None:

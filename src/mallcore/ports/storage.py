@@ -20,7 +20,8 @@ conditional update at commit, so concurrent transactions never push one past
 its limit and never fail each other with StaleVersion.
 
 Listing queries take ``limit`` (1 to :data:`MAX_PAGE`) and ``offset`` (0 or
-more) and return at most ``limit`` values in a stable order.
+more; anything else raises InvalidValue) and return at most ``limit`` values
+in a stable order.
 """
 
 from __future__ import annotations
