@@ -30,6 +30,7 @@ def test_the_package_exports_exactly_its_chosen_names() -> None:
         "StockCounted",
         "StockDeducted",
         "StockEvent",
+        "StockMovement",
         "StockPolicy",
         "StockReleased",
         "StockReserved",

@@ -14,6 +14,7 @@ from mallcore.catalog import (
     Stock,
     StockCounted,
     StockDeducted,
+    StockMovement,
     StockPolicy,
     StockReleased,
     StockReserved,
@@ -76,8 +77,9 @@ def test_deducting_a_paid_order_takes_its_units_off_hand() -> None:
 def test_deducting_twice_is_the_same_as_deducting_once() -> None:
     stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
     paid, _ = stock.deduct("O-1")
+    movement = StockMovement("SKU-1", "O-1", 2, NOON)
 
-    again, events = paid.deduct("O-1")
+    again, events = paid.deduct("O-1", recorded=movement)
 
     assert again == paid
     assert events == ()
@@ -113,7 +115,24 @@ def test_releasing_a_paid_order_is_refused() -> None:
     paid, _ = stock.deduct("O-1")
 
     with pytest.raises(IllegalTransition):
-        paid.release("O-1")
+        paid.release("O-1", recorded=StockMovement("SKU-1", "O-1", 2, NOON))
+
+
+def test_a_paid_order_leaves_nothing_on_the_stock_but_its_movement() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5, policy=ORDER).reserve("O-1", 2, NOON)
+
+    paid, taken = stock.deduct("O-1")
+
+    assert (paid.deductions, paid.reservations, paid.on_hand) == ((), (), 3)
+    assert isinstance(taken[0], StockDeducted)
+    assert StockMovement.of(taken[0], at=NOON) == StockMovement("SKU-1", "O-1", 2, NOON)
+
+
+def test_the_movement_of_another_order_is_refused() -> None:
+    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+
+    with pytest.raises(InvalidValue, match="must be the movement of SKU 'SKU-1' for order 'O-1'"):
+        stock.deduct("O-1", recorded=StockMovement("SKU-1", "O-2", 2, NOON))
 
 
 def test_expire_releases_reservations_whose_hold_is_over() -> None:
@@ -193,9 +212,9 @@ def test_a_naive_now_is_refused() -> None:
             "stock 'SKU-1'.reservations: must not hold more than on_hand 1 (got 2)",
         ),
         (
-            {"on_hand": 1, "deductions": [Deduction("O-1", 1, paid=False)]},
-            "stock 'SKU-1'.deductions: must all be paid under DEDUCT_ON_PAYMENT "
-            "(units leave on payment) (got (Deduction(order_id='O-1', quantity=1, paid=False),))",
+            {"on_hand": 1, "deductions": [Deduction("O-1", 1)]},
+            "stock 'SKU-1'.deductions: must be empty under DEDUCT_ON_PAYMENT "
+            "(units leave on payment) (got (Deduction(order_id='O-1', quantity=1),))",
         ),
     ],
 )

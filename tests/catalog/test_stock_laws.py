@@ -2,7 +2,8 @@
 
 - ``on_hand``, ``available`` never negative; ``reserved`` never above ``on_hand``;
 - Stock agrees with a plain model of the rules written with dicts, refusals included;
-- units are conserved: first ``on_hand`` + restocked + counted = ``on_hand`` + units deducted;
+- units are conserved: first ``on_hand`` + restocked + counted = ``on_hand`` + units taken
+  by unpaid orders + units of the paid orders' movements;
 - a command that produced events bumped the version by one, one that did not kept it;
 - reserving is idempotent; expiring never releases a hold that has not lapsed.
 """
@@ -17,7 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from mallcore.catalog import Stock, StockCounted, StockPolicy, StockRestocked
+from mallcore.catalog import (
+    Stock,
+    StockCounted,
+    StockDeducted,
+    StockMovement,
+    StockPolicy,
+    StockRestocked,
+)
 from mallcore.errors import IllegalTransition, InvalidValue, MallcoreError, NotFound, OutOfStock
 from mallcore.testing.strategies import aware_datetimes, stock_levels
 
@@ -35,16 +43,17 @@ class _Model:
         self.policy = policy
         self.on_hand = on_hand
         self.holds: dict[str, tuple[int, datetime]] = {}
-        self.taken: dict[str, tuple[int, bool]] = {}
+        self.taken: dict[str, int] = {}
+        self.paid: dict[str, int] = {}
 
     def expire(self, now: datetime) -> None:
         self.holds = {o: h for o, h in self.holds.items() if h[1] > now}
 
     def reserve(self, order: str, quantity: int, now: datetime, *, hold: timedelta) -> None:
         self.expire(now)
-        held = self.holds.get(order, self.taken.get(order))
+        held = self.holds[order][0] if order in self.holds else self.taken.get(order)
         if held is not None:
-            if held[0] != quantity:
+            if held != quantity:
                 raise InvalidValue("quantity", quantity, "already held")
             return
         if quantity > self.on_hand - sum(q for q, _ in self.holds.values()):
@@ -53,25 +62,25 @@ class _Model:
             self.holds[order] = (quantity, now + hold)
         else:
             self.on_hand -= quantity
-            self.taken[order] = (quantity, False)
+            self.taken[order] = quantity
 
     def release(self, order: str) -> None:
+        if order in self.paid:
+            raise IllegalTransition("stock", order, "deducted", "released")
         if order in self.holds:
             del self.holds[order]
         elif order in self.taken:
-            quantity, paid = self.taken[order]
-            if paid:
-                raise IllegalTransition("stock", order, "deducted", "released")
-            self.on_hand += quantity
-            del self.taken[order]
+            self.on_hand += self.taken.pop(order)
 
     def deduct(self, order: str) -> None:
+        if order in self.paid:
+            return
         if order in self.holds:
             quantity, _ = self.holds.pop(order)
             self.on_hand -= quantity
-            self.taken[order] = (quantity, True)
+            self.paid[order] = quantity
         elif order in self.taken:
-            self.taken[order] = (self.taken[order][0], True)
+            self.paid[order] = self.taken.pop(order)
         else:
             raise NotFound("reservation", order)
 
@@ -91,6 +100,7 @@ class StockMachine(RuleBasedStateMachine):
         self.now = START
         self.first_on_hand = 0
         self.added = 0
+        self.movements: dict[str, StockMovement] = {}
 
     @initialize(policy=st.sampled_from(StockPolicy), on_hand=st.integers(0, 10))
     def start(self, policy: StockPolicy, on_hand: int) -> None:
@@ -101,9 +111,10 @@ class StockMachine(RuleBasedStateMachine):
     def _apply(self, command: str, *args: Any, **kwargs: Any) -> None:
         before = self.stock
         saved = (self.model.on_hand, dict(self.model.holds), dict(self.model.taken))
+        model_kwargs = {name: value for name, value in kwargs.items() if name != "recorded"}
         expected: type[Exception] | None = None
         try:
-            getattr(self.model, command)(*args, **kwargs)
+            getattr(self.model, command)(*args, **model_kwargs)
         except MallcoreError as refused:
             expected = type(refused)
             self.model.on_hand, self.model.holds, self.model.taken = saved
@@ -116,6 +127,8 @@ class StockMachine(RuleBasedStateMachine):
         if not events:
             assert after == before
         for event in events:
+            if isinstance(event, StockDeducted):
+                self.movements[event.order_id] = StockMovement.of(event, at=self.now)
             if isinstance(event, StockRestocked):
                 self.added += event.quantity
             if isinstance(event, StockCounted):
@@ -125,15 +138,16 @@ class StockMachine(RuleBasedStateMachine):
     @rule(order=ORDERS, quantity=QUANTITIES, hold=HOLDS, step=STEPS)
     def reserve(self, order: str, quantity: int, hold: timedelta, step: timedelta) -> None:
         self.now += step
-        self._apply("reserve", order, quantity, self.now, hold=hold)
+        if order not in self.movements:  # a paid order is never reserved again
+            self._apply("reserve", order, quantity, self.now, hold=hold)
 
     @rule(order=ORDERS)
     def release(self, order: str) -> None:
-        self._apply("release", order)
+        self._apply("release", order, recorded=self.movements.get(order))
 
     @rule(order=ORDERS)
     def deduct(self, order: str) -> None:
-        self._apply("deduct", order)
+        self._apply("deduct", order, recorded=self.movements.get(order))
 
     @rule(step=STEPS)
     def expire(self, step: timedelta) -> None:
@@ -159,7 +173,8 @@ class StockMachine(RuleBasedStateMachine):
         assert {r.order_id: (r.quantity, r.expires_at) for r in self.stock.reservations} == (
             self.model.holds
         )
-        assert {d.order_id: (d.quantity, d.paid) for d in self.stock.deductions} == self.model.taken
+        assert {d.order_id: d.quantity for d in self.stock.deductions} == self.model.taken
+        assert {o: m.quantity for o, m in self.movements.items()} == self.model.paid
 
     @invariant()
     def stock_never_goes_negative(self) -> None:
@@ -170,7 +185,8 @@ class StockMachine(RuleBasedStateMachine):
     @invariant()
     def units_are_conserved(self) -> None:
         taken = sum(d.quantity for d in self.stock.deductions)
-        assert self.first_on_hand + self.added == self.stock.on_hand + taken
+        gone = sum(movement.quantity for movement in self.movements.values())
+        assert self.first_on_hand + self.added == self.stock.on_hand + taken + gone
 
 
 StockMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=30)

@@ -17,7 +17,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from mallcore.catalog import ListingStatus, Product, Stock
+from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
@@ -35,6 +35,7 @@ __all__ = [
     "InMemoryOrders",
     "InMemoryPoints",
     "InMemoryProducts",
+    "InMemoryStockMovements",
     "InMemoryStocks",
     "InMemoryStore",
     "InMemoryUnitOfWork",
@@ -59,6 +60,7 @@ class InMemoryStore:
         self.coupon_templates: dict[str, CouponTemplate] = {}
         self.coupon_codes: dict[str, str] = {}
         self.coupons: dict[str, CouponInstance] = {}
+        self.stock_movements: dict[str, StockMovement] = {}
 
 
 def page(values: Iterable[V], *, limit: int, offset: int) -> list[V]:
@@ -216,6 +218,40 @@ class InMemoryPoints(_Table[PointsAccount]):
             key=lambda a: a.account_id,
             version=lambda a: a.version,
         )
+
+
+def _movement_key(sku_id: str, order_id: str) -> str:
+    """One string per (SKU, order), unambiguous whatever the ids hold."""
+    return f"{len(sku_id)}:{sku_id}{order_id}"
+
+
+class InMemoryStockMovements:
+    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`).
+
+    A movement has no version: a key that another unit of work recorded
+    since this one began is a conflict at commit, like any written key.
+    """
+
+    def __init__(self, committed: dict[str, StockMovement]) -> None:
+        self.table = _Table(
+            committed,
+            kind="stock movement",
+            key=lambda m: _movement_key(m.sku_id, m.order_id),
+            version=None,
+        )
+
+    def get(self, sku_id: str, order_id: str) -> StockMovement:
+        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
+        try:
+            return self.table.get(_movement_key(sku_id, order_id))
+        except NotFound:
+            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id) from None
+
+    def add(self, movement: StockMovement) -> None:
+        """Record ``movement``, or raise StaleVersion when its key is taken."""
+        if _movement_key(movement.sku_id, movement.order_id) in self.table.rows:
+            raise StaleVersion("stock movement", f"{movement.sku_id}/{movement.order_id}", -1, 0)
+        self.table.save(movement)
 
 
 class InMemoryConfiguration(_Table[Configuration]):
@@ -380,6 +416,7 @@ class InMemoryUnitOfWork:
                 store.coupon_templates, store.coupon_codes
             )
             self.coupons = InMemoryCoupons(store.coupons)
+            self.stock_movements = InMemoryStockMovements(store.stock_movements)
         self._locked = False
 
     def _tables(self) -> tuple[_Table[Any], ...]:
@@ -392,6 +429,7 @@ class InMemoryUnitOfWork:
             self.members,
             self.coupon_templates,
             self.coupons,
+            self.stock_movements.table,
         )
 
     def lock(self) -> None:

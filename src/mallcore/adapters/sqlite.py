@@ -1,18 +1,30 @@
 """SQLite storage: the embedded default, one database file shared by threads and processes.
 
-Schema, created on first use and numbered in ``PRAGMA user_version``
-(:data:`SCHEMA_VERSION`) so later migrations have a place:
+Schema, numbered in ``PRAGMA user_version`` and upgraded by :data:`MIGRATIONS`
+(applied in order from the stored version up to :data:`SCHEMA_VERSION`, in one
+write transaction, so processes starting at once upgrade it once):
 
-- ``products(id, value)``, with ``product_skus(sku_id, product_id)`` for ``get_by_sku``;
-- ``stocks(sku_id, version, value)``;
-- ``points_accounts(account_id, version, value)`` (schema version 2);
-- ``orders(id, version, status, pay_by_us, value)``, indexed on
-  ``(status, pay_by_us)``, with ``order_waybills(waybill, order_id)`` for
-  ``get_by_waybill``. ``pay_by_us`` is the deadline in microseconds since the
-  Unix epoch, exact and ordered whatever the order's time zone.
+1. ``products(id, value)``, with ``product_skus(sku_id, product_id)`` for
+   ``get_by_sku``; ``stocks(sku_id, version, value)``; ``orders(id, version,
+   status, pay_by_us, value)`` indexed on ``(status, pay_by_us)``, with
+   ``order_waybills(waybill, order_id)`` for ``get_by_waybill``.
+2. ``points_accounts(account_id, version, value)``.
+3. ``products.category_id``, ``products.status`` (indexed for ``in_category``);
+   ``orders.customer_id``, ``orders.placed_at_us`` (indexed for
+   ``of_customer`` and ``with_status``); ``configurations(version, value)``;
+   ``counters(key, value)``; ``members(customer_id, version, birth_month,
+   birth_day, registered_us, value)``; ``stock_movements(sku_id, order_id,
+   value)`` keyed on both ids. Paid deductions stored inside schema-2 stock
+   documents move to ``stock_movements`` (their time was not recorded: ``at``
+   is None).
+4. ``coupon_templates(id, version, code, value)`` indexed on the shared
+   ``code``; ``coupon_codes(code, template_id)`` for generated codes;
+   ``coupons(id, version, customer_id, value)`` indexed on the customer.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
-the other columns are copies of the few fields the queries filter on.
+the other columns are copies of the few fields the queries filter on. Times
+in columns (``*_us``) are microseconds since the Unix epoch, exact and ordered
+whatever the value's time zone.
 
 Theory of operation:
 
@@ -29,67 +41,192 @@ Theory of operation:
   existing key. Otherwise it rolls back, keeps nothing and raises
   :class:`~mallcore.errors.StaleVersion`. Products carry no version: the last
   commit wins.
+- Counters are added in the same transaction, one statement each:
+  ``UPDATE counters SET value = value + :amount WHERE key = :key AND value +
+  :amount BETWEEN 0 AND :limit`` (after an ``INSERT OR IGNORE`` of a zero row);
+  an update that changes no row rolls everything back and raises
+  :class:`~mallcore.errors.LimitReached`.
+- ``lock()`` runs ``BEGIN IMMEDIATE`` at once: later reads happen inside that
+  write transaction, which ``commit`` or ``rollback`` ends. Other writers wait
+  for it (up to ``timeout``), so a read-decide-write command never loses its
+  race with StaleVersion.
 - A query (``awaiting_payment``, ``get_by_sku`` ...) made while saves are
-  pending writes them inside a transaction that it rolls back after the
-  ``SELECT``, so one SQL statement answers with or without pending saves.
+  pending writes them inside a transaction (a savepoint when locked) that it
+  rolls back after the ``SELECT``, so one SQL statement answers with or
+  without pending saves.
 
-File databases use WAL journal mode, so readers never block the writer.
+Connections are configured once each: autocommit (transactions are begun
+explicitly), ``busy_timeout`` of ``timeout``, WAL journal mode for files (so
+readers never block the writer), and the schema checked. That holds for
+connections from a factory too. A connection serves one thread: the
+threaded set-up is one :class:`SqliteUnitOfWork` per thread, built from the
+path (each ``with`` block opens its own connection) or from a factory that
+gives each thread its own connection (docs/adapters.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import Any, Final, Generic, Self, TypeVar
 
 import attrs
 
-from mallcore.catalog import Product, Stock
-from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable
-from mallcore.loyalty import PointsAccount
+from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.coupons import CouponInstance, CouponTemplate
+from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, Unavailable
+from mallcore.loyalty import Member, PointsAccount
+from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
+from mallcore.ports.storage import MAX_PAGE
 from mallcore.serialization import dumps, loads
 
 __all__ = [
+    "MIGRATIONS",
     "SCHEMA_VERSION",
+    "SqliteConfigurations",
+    "SqliteCounters",
+    "SqliteCouponCodes",
+    "SqliteCouponTemplates",
+    "SqliteCoupons",
+    "SqliteMembers",
     "SqliteOrders",
     "SqlitePoints",
     "SqliteProducts",
+    "SqliteStockMovements",
     "SqliteStocks",
     "SqliteUnitOfWork",
     "memory_database",
 ]
 
-SCHEMA_VERSION = 2
-"""The schema this module writes, kept in ``PRAGMA user_version``."""
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS products (id TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS product_skus (sku_id TEXT PRIMARY KEY, product_id TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS product_skus_by_product ON product_skus (product_id)",
-    "CREATE TABLE IF NOT EXISTS stocks"
-    " (sku_id TEXT PRIMARY KEY, version INTEGER NOT NULL, value TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
-    " status TEXT NOT NULL, pay_by_us INTEGER NOT NULL, value TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS orders_by_status ON orders (status, pay_by_us, id)",
-    "CREATE TABLE IF NOT EXISTS order_waybills (waybill TEXT PRIMARY KEY, order_id TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS order_waybills_by_order ON order_waybills (order_id)",
-    "CREATE TABLE IF NOT EXISTS points_accounts"
-    " (account_id TEXT PRIMARY KEY, version INTEGER NOT NULL, value TEXT NOT NULL)",
-)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
 V = TypeVar("V")
 ConnectionFactory = Callable[[], sqlite3.Connection]
+Migration = Callable[[sqlite3.Connection], None]
 
 
 def _microseconds(moment: datetime) -> int:
     return (moment - _EPOCH) // _MICROSECOND
+
+
+def _statements(*sql: str) -> Migration:
+    """A migration that runs ``sql`` in order."""
+
+    def run(connection: sqlite3.Connection) -> None:
+        for statement in sql:
+            connection.execute(statement)
+
+    return run
+
+
+def _copy_columns_from_documents(connection: sqlite3.Connection) -> None:
+    """Fill schema 3's query columns from the stored documents."""
+    for product_id, text in connection.execute("SELECT id, value FROM products").fetchall():
+        document = json.loads(text)
+        connection.execute(
+            "UPDATE products SET category_id = ?, status = ? WHERE id = ?",
+            (document["category_id"], document["listing"]["status"], product_id),
+        )
+    for order_id, text in connection.execute("SELECT id, value FROM orders").fetchall():
+        document = json.loads(text)
+        placed_at = datetime.fromisoformat(document["placed_at"])
+        connection.execute(
+            "UPDATE orders SET customer_id = ?, placed_at_us = ? WHERE id = ?",
+            (document["customer_id"], _microseconds(placed_at), order_id),
+        )
+
+
+def _move_paid_deductions(connection: sqlite3.Connection) -> None:
+    """Schema 2 kept paid orders' deductions in the stock: make each a movement."""
+    for sku_id, text in connection.execute("SELECT sku_id, value FROM stocks").fetchall():
+        document = json.loads(text)
+        deductions = document.get("deductions", [])
+        for deduction in deductions:
+            if deduction["paid"]:
+                movement = StockMovement(sku_id, deduction["order_id"], deduction["quantity"])
+                connection.execute(
+                    "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (?, ?, ?)",
+                    (sku_id, movement.order_id, dumps(movement, indent=None)),
+                )
+        document["deductions"] = [
+            {"order_id": d["order_id"], "quantity": d["quantity"]}
+            for d in deductions
+            if not d["paid"]
+        ]
+        connection.execute(
+            "UPDATE stocks SET value = ? WHERE sku_id = ?", (json.dumps(document), sku_id)
+        )
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    _statements(
+        "CREATE TABLE products (id TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE product_skus (sku_id TEXT PRIMARY KEY, product_id TEXT NOT NULL)",
+        "CREATE INDEX product_skus_by_product ON product_skus (product_id)",
+        "CREATE TABLE stocks (sku_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " value TEXT NOT NULL)",
+        "CREATE TABLE orders (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " status TEXT NOT NULL, pay_by_us INTEGER NOT NULL, value TEXT NOT NULL)",
+        "CREATE INDEX orders_by_status ON orders (status, pay_by_us, id)",
+        "CREATE TABLE order_waybills (waybill TEXT PRIMARY KEY, order_id TEXT NOT NULL)",
+        "CREATE INDEX order_waybills_by_order ON order_waybills (order_id)",
+    ),
+    _statements(
+        "CREATE TABLE points_accounts"
+        " (account_id TEXT PRIMARY KEY, version INTEGER NOT NULL, value TEXT NOT NULL)",
+    ),
+    _statements(
+        "ALTER TABLE products ADD COLUMN category_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE products ADD COLUMN status TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE orders ADD COLUMN customer_id TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE orders ADD COLUMN placed_at_us INTEGER NOT NULL DEFAULT 0",
+        "CREATE TABLE configurations (version INTEGER PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "CREATE TABLE members (customer_id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " birth_month INTEGER, birth_day INTEGER, registered_us INTEGER NOT NULL,"
+        " value TEXT NOT NULL)",
+        "CREATE TABLE stock_movements (sku_id TEXT NOT NULL, order_id TEXT NOT NULL,"
+        " value TEXT NOT NULL, PRIMARY KEY (sku_id, order_id)) WITHOUT ROWID",
+    ),
+    _copy_columns_from_documents,
+    _move_paid_deductions,
+    _statements(
+        "CREATE INDEX products_by_category ON products (category_id, status, id)",
+        "CREATE INDEX orders_by_customer ON orders (customer_id, placed_at_us, id)",
+        "CREATE INDEX orders_by_status_placed ON orders (status, placed_at_us, id)",
+        "CREATE INDEX members_by_birthday ON members (birth_month, birth_day, customer_id)",
+        "CREATE INDEX members_by_registration ON members (registered_us, customer_id)",
+    ),
+    _statements(
+        "CREATE TABLE coupon_templates (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " code TEXT, value TEXT NOT NULL)",
+        "CREATE INDEX coupon_templates_by_code ON coupon_templates (code)",
+        "CREATE TABLE coupon_codes (code TEXT PRIMARY KEY, template_id TEXT NOT NULL)"
+        " WITHOUT ROWID",
+        "CREATE TABLE coupons (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " customer_id TEXT NOT NULL, value TEXT NOT NULL)",
+        "CREATE INDEX coupons_by_customer ON coupons (customer_id, id)",
+    ),
+)
+"""The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
+
+Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
+run together in one transaction, so a database is never left between them);
+schema 4 (coupon templates, codes and wallets) is step 7.
+"""
+
+_RELEASES: Final = (1, 2, 6, 7)
+"""The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
+
+SCHEMA_VERSION: Final = len(_RELEASES)
+"""The schema this module writes, kept in ``PRAGMA user_version``."""
 
 
 @contextlib.contextmanager
@@ -103,14 +240,24 @@ def _translated() -> Iterator[None]:
 
 @contextlib.contextmanager
 def _transaction(connection: sqlite3.Connection, *, keep: bool) -> Iterator[None]:
-    """A write transaction, committed at the end when ``keep`` and rolled back otherwise."""
-    connection.execute("BEGIN IMMEDIATE")
+    """A write transaction, committed at the end when ``keep`` and rolled back otherwise.
+
+    Inside a transaction already open (a locked unit of work) it is a
+    savepoint, released or rolled back to.
+    """
+    nested = connection.in_transaction
+    connection.execute("SAVEPOINT pending" if nested else "BEGIN IMMEDIATE")
+    done = False
     try:
         yield
         if keep:
-            connection.execute("COMMIT")
+            connection.execute("RELEASE pending" if nested else "COMMIT")
+            done = True
     finally:
-        if connection.in_transaction:
+        if not done and nested:
+            connection.execute("ROLLBACK TO pending")
+            connection.execute("RELEASE pending")
+        elif not done and connection.in_transaction:
             connection.execute("ROLLBACK")
 
 
@@ -119,16 +266,25 @@ def _configure(connection: sqlite3.Connection, *, timeout: float) -> sqlite3.Con
     connection.isolation_level = None
     connection.execute(f"PRAGMA busy_timeout = {round(timeout * 1000):d}")
     connection.execute("PRAGMA journal_mode = WAL")
+    _create_schema(connection)
     return connection
 
 
 def _create_schema(connection: sqlite3.Connection) -> None:
-    if connection.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+    """Bring the schema up to :data:`SCHEMA_VERSION`, once, whoever else is starting."""
+
+    def stored() -> int:
+        return int(connection.execute("PRAGMA user_version").fetchone()[0])
+
+    if stored() >= SCHEMA_VERSION:
         return
     with _transaction(connection, keep=True):
-        for statement in _SCHEMA:
-            connection.execute(statement)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+        version = stored()  # again, under the write lock: another process may have upgraded
+        done = _RELEASES[version - 1] if version else 0
+        for migration in MIGRATIONS[done:]:
+            migration(connection)
+        if version < SCHEMA_VERSION:
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
 
 
 def memory_database(*, timeout: float = 5.0) -> ConnectionFactory:
@@ -136,10 +292,20 @@ def memory_database(*, timeout: float = 5.0) -> ConnectionFactory:
 
     An in-memory SQLite database lives as long as its one connection, so the
     factory hands out that same connection every time; it belongs to the
-    caller (close it with ``factory().close()``) and to one thread.
+    caller (close it with ``factory().close()``) and to one thread. Its units
+    of work share one transaction while one of them holds :meth:`~SqliteUnitOfWork.lock`.
     """
     connection = _configure(sqlite3.connect(":memory:"), timeout=timeout)
     return lambda: connection
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    """``limit`` and ``offset`` checked against the listing rules of the storage port."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue("limit", limit, f"must be a whole number from 1 to {MAX_PAGE}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidValue("offset", offset, "must be a whole number, not negative")
+    return limit, offset
 
 
 @attrs.frozen
@@ -241,6 +407,13 @@ class _Repository(Generic[V]):
             raise NotFound(kind, key)
         return loads(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
 
+    def _load_all(self, sql: str, parameters: Sequence[object]) -> list[V]:
+        """Every value ``sql`` selects as this unit of work sees it, in its order."""
+        return [
+            loads(text, self._layout.cls, source=self._layout.table)
+            for (text,) in self._uow._query(sql, parameters)
+        ]
+
     def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
         """Write the pending saves; ``checked``: refuse any not based on the stored version."""
         layout = self._layout
@@ -281,7 +454,10 @@ _PRODUCTS = _Layout[Product](
     cls=Product,
     key=lambda product: product.id,
     version=None,
-    columns=lambda product: {},
+    columns=lambda product: {
+        "category_id": product.category_id,
+        "status": product.listing.status.value,
+    },
     side=_SideTable(
         "product_skus", "sku_id", "product_id", lambda product: [sku.id for sku in product.skus]
     ),
@@ -302,7 +478,12 @@ _ORDERS = _Layout[Order](
     cls=Order,
     key=lambda order: order.id,
     version=lambda order: order.version,
-    columns=lambda order: {"status": order.status.value, "pay_by_us": _microseconds(order.pay_by)},
+    columns=lambda order: {
+        "status": order.status.value,
+        "pay_by_us": _microseconds(order.pay_by),
+        "customer_id": order.customer_id,
+        "placed_at_us": _microseconds(order.placed_at),
+    },
     side=_SideTable(
         "order_waybills",
         "waybill",
@@ -310,8 +491,6 @@ _ORDERS = _Layout[Order](
         lambda order: [shipment.waybill for shipment in order.shipments],
     ),
 )
-
-
 _POINTS = _Layout[PointsAccount](
     kind="points account",
     table="points_accounts",
@@ -320,6 +499,47 @@ _POINTS = _Layout[PointsAccount](
     key=lambda account: account.account_id,
     version=lambda account: account.version,
     columns=lambda account: {},
+)
+
+
+def _birthday(birthday: date | None) -> dict[str, object]:
+    return {
+        "birth_month": None if birthday is None else birthday.month,
+        "birth_day": None if birthday is None else birthday.day,
+    }
+
+
+_MEMBERS = _Layout[Member](
+    kind="member",
+    table="members",
+    key_column="customer_id",
+    cls=Member,
+    key=lambda member: member.customer_id,
+    version=lambda member: member.version,
+    columns=lambda member: {
+        **_birthday(member.birthday),
+        "registered_us": _microseconds(member.registered_at),
+    },
+)
+
+
+_COUPON_TEMPLATES = _Layout[CouponTemplate](
+    kind="coupon template",
+    table="coupon_templates",
+    key_column="id",
+    cls=CouponTemplate,
+    key=lambda template: template.id,
+    version=lambda template: template.version,
+    columns=lambda template: {"code": template.code},
+)
+_COUPONS = _Layout[CouponInstance](
+    kind="coupon",
+    table="coupons",
+    key_column="id",
+    cls=CouponInstance,
+    key=lambda coupon: coupon.id,
+    version=lambda coupon: coupon.version,
+    columns=lambda coupon: {"customer_id": coupon.customer_id},
 )
 
 
@@ -338,6 +558,24 @@ class SqliteProducts(_Repository[Product]):
             (sku_id,),
             "SKU",
             sku_id,
+        )
+
+    def in_category(
+        self,
+        category_id: str,
+        *,
+        status: ListingStatus | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> Sequence[Product]:
+        """A page of the products in ``category_id`` (and ``status``), by id."""
+        limit, offset = _page(limit, offset)
+        where, parameters = "category_id = ?", [category_id]
+        if status is not None:
+            where, parameters = f"{where} AND status = ?", [category_id, status.value]
+        return self._load_all(
+            f"SELECT value FROM products WHERE {where} ORDER BY id LIMIT ? OFFSET ?",
+            (*parameters, limit, offset),
         )
 
 
@@ -381,6 +619,23 @@ class SqliteOrders(_Repository[Order]):
             waybill,
         )
 
+    def of_customer(self, customer_id: str, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """A page of ``customer_id``'s orders, newest ``placed_at`` first (then id, descending)."""
+        limit, offset = _page(limit, offset)
+        return self._load_all(
+            "SELECT value FROM orders WHERE customer_id = ?"
+            " ORDER BY placed_at_us DESC, id DESC LIMIT ? OFFSET ?",
+            (customer_id, limit, offset),
+        )
+
+    def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """A page of the orders in ``status``, oldest ``placed_at`` first (then id)."""
+        limit, offset = _page(limit, offset)
+        return self._load_all(
+            "SELECT value FROM orders WHERE status = ? ORDER BY placed_at_us, id LIMIT ? OFFSET ?",
+            (status.value, limit, offset),
+        )
+
 
 class SqlitePoints(_Repository[PointsAccount]):
     """Points accounts by id (see :class:`~mallcore.ports.PointsRepository`)."""
@@ -389,15 +644,267 @@ class SqlitePoints(_Repository[PointsAccount]):
         super().__init__(uow, _POINTS)
 
 
+class SqliteMembers(_Repository[Member]):
+    """Members by customer id (see :class:`~mallcore.ports.MemberRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _MEMBERS)
+
+    def born_on(self, month: int, day: int) -> Sequence[str]:
+        """Ids of members whose birthday is ``month``/``day``, sorted."""
+        rows = self._uow._query(
+            "SELECT customer_id FROM members WHERE birth_month = ? AND birth_day = ?"
+            " ORDER BY customer_id",
+            (month, day),
+        )
+        return [row[0] for row in rows]
+
+    def registered_between(self, start: datetime, end: datetime) -> Sequence[str]:
+        """Ids of members registered in ``[start, end)``, oldest first (then id)."""
+        rows = self._uow._query(
+            "SELECT customer_id FROM members WHERE registered_us >= ? AND registered_us < ?"
+            " ORDER BY registered_us, customer_id",
+            (_microseconds(start), _microseconds(end)),
+        )
+        return [row[0] for row in rows]
+
+
+class SqliteCouponCodes:
+    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, str] = {}
+
+    def forget(self) -> None:
+        """Drop the pending codes."""
+        self.pending.clear()
+
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
+        verb = "INSERT" if checked else "INSERT OR REPLACE"
+        for code, template_id in self.pending.items():
+            try:
+                connection.execute(
+                    f"{verb} INTO coupon_codes (code, template_id) VALUES (?, ?)",
+                    (code, template_id),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StaleVersion("coupon code", code, -1, 0) from exc
+
+
+class SqliteCouponTemplates(_Repository[CouponTemplate]):
+    """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _COUPON_TEMPLATES)
+        self.codes = SqliteCouponCodes()
+
+    def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
+        """Keep ``codes`` for the commit."""
+        self.codes.pending.update(dict.fromkeys(codes, template_id))
+
+    def find_by_code(self, code: str) -> CouponTemplate:
+        """The template whose shared code, or one of whose generated codes, ``code`` is."""
+        return self._load(
+            "SELECT value FROM coupon_templates WHERE code = ?1 UNION ALL"
+            " SELECT coupon_templates.value FROM coupon_codes JOIN coupon_templates"
+            " ON coupon_templates.id = coupon_codes.template_id WHERE coupon_codes.code = ?1",
+            (code,),
+            "coupon code",
+            code,
+        )
+
+
+class SqliteCoupons(_Repository[CouponInstance]):
+    """Coupons in wallets (see :class:`~mallcore.ports.CouponRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _COUPONS)
+
+    def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
+        """``customer_id``'s coupons, by id."""
+        return self._load_all(
+            "SELECT value FROM coupons WHERE customer_id = ? ORDER BY id", (customer_id,)
+        )
+
+
+class SqliteConfigurations:
+    """The merchant's configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`).
+
+    Each version is one row keyed by its number; a commit inserts the new
+    ones, and a number another writer inserted first is StaleVersion.
+    """
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        self._uow = uow
+        self.pending: dict[int, Configuration] = {}
+
+    def current(self) -> Configuration:
+        """The highest version this unit of work sees, or NotFound."""
+        if self.pending:
+            return self.pending[max(self.pending)]
+        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
+
+    def get(self, version: int) -> Configuration:
+        """Version ``version``, or NotFound."""
+        if version in self.pending:
+            return self.pending[version]
+        return self._load("WHERE version = ?", (version,), version)
+
+    def save(self, configuration: Configuration) -> None:
+        """Keep the next version for the commit, or raise StaleVersion."""
+        expected = configuration.version - 1
+        actual = self._highest()
+        if actual != expected:
+            raise StaleVersion("configuration", "current", expected, actual)
+        self.pending[configuration.version] = configuration
+
+    def forget(self) -> None:
+        """Drop the pending versions."""
+        self.pending.clear()
+
+    def _highest(self) -> int:
+        if self.pending:
+            return max(self.pending)
+        rows = self._uow._query("SELECT MAX(version) FROM configurations", ())
+        return -1 if rows[0][0] is None else int(rows[0][0])
+
+    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
+        rows = self._uow._query(f"SELECT value FROM configurations {clause}", parameters)
+        if not rows:
+            raise NotFound("configuration", key)
+        return loads(rows[0][0], Configuration, source=f"configuration {key!r}")
+
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
+        for version, configuration in sorted(self.pending.items()):
+            try:
+                connection.execute(
+                    "INSERT INTO configurations (version, value) VALUES (?, ?)",
+                    (version, dumps(configuration, indent=None)),
+                )
+            except sqlite3.IntegrityError as exc:
+                (stored,) = connection.execute("SELECT MAX(version) FROM configurations").fetchone()
+                raise StaleVersion("configuration", "current", version - 1, stored) from exc
+
+
+class SqliteStockMovements:
+    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        self._uow = uow
+        self.pending: dict[tuple[str, str], StockMovement] = {}
+
+    def get(self, sku_id: str, order_id: str) -> StockMovement:
+        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
+        movement = self._find(sku_id, order_id)
+        if movement is None:
+            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id)
+        return movement
+
+    def add(self, movement: StockMovement) -> None:
+        """Keep ``movement`` for the commit, or raise StaleVersion when its key is taken."""
+        if self._find(movement.sku_id, movement.order_id) is not None:
+            raise StaleVersion("stock movement", (movement.sku_id, movement.order_id), -1, 0)
+        self.pending[movement.sku_id, movement.order_id] = movement
+
+    def forget(self) -> None:
+        """Drop the pending movements."""
+        self.pending.clear()
+
+    def _find(self, sku_id: str, order_id: str) -> StockMovement | None:
+        if (sku_id, order_id) in self.pending:
+            return self.pending[sku_id, order_id]
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT value FROM stock_movements WHERE sku_id = ? AND order_id = ?",
+                (sku_id, order_id),
+            ).fetchall()
+        )
+        if not rows:
+            return None
+        return loads(rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}")
+
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
+        for key, movement in self.pending.items():
+            try:
+                connection.execute(
+                    f"INSERT {'' if checked else 'OR REPLACE '}INTO stock_movements"
+                    " (sku_id, order_id, value) VALUES (?, ?, ?)",
+                    (*key, dumps(movement, indent=None)),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StaleVersion("stock movement", key, -1, 0) from exc
+
+
+@attrs.frozen
+class _Addition:
+    key: str
+    amount: int
+    limit: int | None
+
+
+class SqliteCounters:
+    """Counters changed by conditional updates at commit.
+
+    See :class:`~mallcore.ports.CounterRepository`.
+    """
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        self._uow = uow
+        self.pending: list[_Addition] = []
+
+    def value(self, key: str) -> int:
+        """The committed count under ``key`` plus this unit of work's pending additions."""
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT value FROM counters WHERE key = ?", (key,)
+            ).fetchall()
+        )
+        committed = int(rows[0][0]) if rows else 0
+        return committed + sum(a.amount for a in self.pending if a.key == key)
+
+    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
+        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise InvalidValue("amount", amount, "must be a whole number")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise InvalidValue("limit", limit, "must be a whole number or None")
+        self.pending.append(_Addition(key, amount, limit))
+
+    def forget(self) -> None:
+        """Drop the pending additions."""
+        self.pending.clear()
+
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
+        if not checked:
+            return  # no query reads counters through pending saves
+        for addition in self.pending:
+            connection.execute(
+                "INSERT OR IGNORE INTO counters (key, value) VALUES (?, 0)", (addition.key,)
+            )
+            changed = connection.execute(
+                "UPDATE counters SET value = value + :amount WHERE key = :key"
+                " AND value + :amount >= 0 AND (:limit IS NULL OR value + :amount <= :limit)",
+                {"key": addition.key, "amount": addition.amount, "limit": addition.limit},
+            ).rowcount
+            if changed != 1:
+                raise LimitReached(addition.key, addition.amount, addition.limit)
+
+
 class SqliteUnitOfWork:
     """A transaction over a SQLite database (see :class:`~mallcore.ports.UnitOfWork`).
 
     ``database`` is a file path, or a callable returning an open connection
-    (:func:`memory_database` for a demo). From a path, each ``with`` block
-    opens its own connection and closes it on the way out; a factory's
-    connection belongs to whoever made it and is never closed here.
-    ``timeout`` is how long (seconds) a commit waits for another writer
-    before it raises :class:`~mallcore.errors.Unavailable`.
+    (:func:`memory_database` for a demo, or one connection per thread in a
+    long-running host). From a path, each ``with`` block opens its own
+    connection and closes it on the way out; a factory's connection belongs
+    to whoever made it and is never closed here, but it is configured like
+    the adapter's own the first time this unit of work meets it (autocommit,
+    busy timeout, WAL, schema). ``timeout`` is how long (seconds) a commit or
+    :meth:`lock` waits for another writer before it raises
+    :class:`~mallcore.errors.Unavailable`.
+
+    A unit of work and its connection belong to one thread at a time: give
+    each thread its own unit of work (docs/adapters.md, "Threads").
     """
 
     def __init__(
@@ -412,13 +919,43 @@ class SqliteUnitOfWork:
         self._database = database
         self._timeout = timeout
         self._connection: sqlite3.Connection | None = None
+        self._configured: sqlite3.Connection | None = None
+        """The last factory connection this unit of work configured (a factory may reuse one)."""
+        self._locked = False
         self.products = SqliteProducts(self)
         self.stocks = SqliteStocks(self)
+        self.stock_movements = SqliteStockMovements(self)
         self.orders = SqliteOrders(self)
         self.points = SqlitePoints(self)
+        self.configuration = SqliteConfigurations(self)
+        self.counters = SqliteCounters(self)
+        self.members = SqliteMembers(self)
+        self.coupon_templates = SqliteCouponTemplates(self)
+        self.coupons = SqliteCoupons(self)
 
-    def _repositories(self) -> tuple[_Repository[Any], ...]:
-        return self.products, self.stocks, self.orders, self.points
+    def _parts(
+        self,
+    ) -> tuple[
+        _Repository[Any]
+        | SqliteConfigurations
+        | SqliteStockMovements
+        | SqliteCounters
+        | SqliteCouponCodes,
+        ...,
+    ]:
+        return (
+            self.products,
+            self.stocks,
+            self.stock_movements,
+            self.orders,
+            self.points,
+            self.configuration,
+            self.members,
+            self.coupon_templates,
+            self.coupon_templates.codes,
+            self.coupons,
+            self.counters,
+        )
 
     def __enter__(self) -> Self:
         """Begin: forget anything not committed."""
@@ -437,33 +974,57 @@ class SqliteUnitOfWork:
             self._connection.close()
         self._connection = None
 
+    def lock(self) -> None:
+        """Take the database's write lock now (BEGIN IMMEDIATE), until commit or rollback."""
+        if self._locked:
+            return
+        self._in_connection(lambda connection: connection.execute("BEGIN IMMEDIATE"))
+        self._locked = True
+
     def commit(self) -> None:
-        """Write every pending save in one transaction, or raise StaleVersion and write none."""
+        """Write every pending change in one transaction, or raise and write none.
+
+        StaleVersion when another writer saved first, LimitReached when a
+        counter would pass its limit; either way nothing is kept.
+        """
         try:
-            if any(repository.pending for repository in self._repositories()):
+            if self._locked or any(part.pending for part in self._parts()):
                 self._in_connection(self._write_checked)
         finally:
             self.rollback()
 
     def rollback(self) -> None:
-        """Drop every pending save; reads see what is committed now."""
-        for repository in self._repositories():
-            repository.forget()
+        """Drop every pending change and the write lock; reads see what is committed now."""
+        for part in self._parts():
+            part.forget()
+        if self._locked:
+            self._locked = False
+            connection = self._connection
+            if connection is not None and connection.in_transaction:
+                with _translated():
+                    connection.execute("ROLLBACK")
 
     def _write_checked(self, connection: sqlite3.Connection) -> None:
-        with _transaction(connection, keep=True):
-            for repository in self._repositories():
-                repository._write(connection, checked=True)
+        if not self._locked:
+            connection.execute("BEGIN IMMEDIATE")
+        try:
+            for part in self._parts():
+                part._write(connection, checked=True)
+            connection.execute("COMMIT")
+        finally:
+            self._locked = False
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
 
     def _query(self, sql: str, parameters: Sequence[object]) -> list[Any]:
         """The rows of ``sql`` as this unit of work sees the database, pending saves included."""
 
         def select(connection: sqlite3.Connection) -> list[Any]:
-            if not any(repository.pending for repository in self._repositories()):
+            if not any(part.pending for part in self._parts() if part is not self.counters):
                 return connection.execute(sql, parameters).fetchall()
             with _transaction(connection, keep=False):
-                for repository in self._repositories():
-                    repository._write(connection, checked=False)
+                for part in self._parts():
+                    part._write(connection, checked=False)
                 return connection.execute(sql, parameters).fetchall()
 
         return self._in_connection(select)
@@ -476,11 +1037,10 @@ class SqliteUnitOfWork:
             return work(self._connection)
 
     def _connect(self) -> sqlite3.Connection:
-        if callable(self._database):
-            connection = self._database()
-        else:
-            connection = _configure(
-                sqlite3.connect(self._database, timeout=self._timeout), timeout=self._timeout
-            )
-        _create_schema(connection)
+        if not callable(self._database):
+            connection = sqlite3.connect(self._database, timeout=self._timeout)
+            return _configure(connection, timeout=self._timeout)
+        connection = self._database()
+        if connection is not self._configured:
+            self._configured = _configure(connection, timeout=self._timeout)
         return connection

@@ -5,7 +5,12 @@ Theory of operation (docs/catalog.md has the full table):
 - :class:`Stock` is an immutable aggregate per SKU. ``on_hand`` counts the
   units the shop still owns; ``reservations`` hold units for orders that
   are not paid yet; ``available = on_hand - reserved`` is what a new order may
-  take. ``deductions`` remember which orders' units already left ``on_hand``.
+  take. ``deductions`` are the units unpaid orders took off ``on_hand`` when
+  they were placed (DEDUCT_ON_ORDER). A stock holds only what is live: once an
+  order is paid its hold leaves the stock, and the units that left for good
+  are a :class:`StockMovement` (one per order and SKU) that storage keeps
+  apart, so a SKU's stock stays as small as its live holds whatever its sales
+  history.
 - Every command returns ``(new_stock, events)``; a command that changes
   something bumps ``version`` by one (for optimistic concurrency in storage),
   a command that changes nothing returns the same stock and no events, and a
@@ -27,16 +32,21 @@ Theory of operation (docs/catalog.md has the full table):
   arrive more than once: reserving again for the same order and quantity,
   deducting a paid order again, releasing an order that holds nothing, all
   change nothing. Releasing an order that is already paid is refused
-  (returns go through :meth:`Stock.restock`).
+  (returns go through :meth:`Stock.restock`). Whether an order was paid is
+  its movement's business: :meth:`Stock.deduct` and :meth:`Stock.release`
+  take the movement recorded for the order (``recorded``, None when there is
+  none), and :meth:`StockMovement.of` makes the movement of a deduction.
 
 >>> from datetime import datetime, timedelta, timezone
 >>> now = datetime(2026, 11, 11, tzinfo=timezone.utc)
 >>> stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, now)
 >>> stock.available, stock.on_hand
 (3, 5)
->>> stock, _ = stock.deduct("O-1")
+>>> stock, events = stock.deduct("O-1")
 >>> stock.available, stock.on_hand
 (3, 3)
+>>> StockMovement.of(events[0], at=now).quantity
+2
 """
 
 from __future__ import annotations
@@ -61,6 +71,7 @@ __all__ = [
     "StockCounted",
     "StockDeducted",
     "StockEvent",
+    "StockMovement",
     "StockPolicy",
     "StockReleased",
     "StockReserved",
@@ -115,11 +126,10 @@ class Reservation:
 
 @attrs.frozen
 class Deduction:
-    """An order whose units left ``on_hand``; ``paid`` once :meth:`Stock.deduct` confirmed it."""
+    """Units an unpaid order took off ``on_hand`` when it was placed (DEDUCT_ON_ORDER)."""
 
     order_id: str
     quantity: int
-    paid: bool
 
     def __attrs_post_init__(self) -> None:
         _order_id(self.order_id)
@@ -161,6 +171,33 @@ class StockDeducted:
     sku_id: str
     order_id: str
     quantity: int
+
+
+@attrs.frozen
+class StockMovement:
+    """Units of a paid order that left the stock for good: one per (``sku_id``, ``order_id``).
+
+    ``at`` is when the order's payment took them; None for a movement
+    migrated from a store that did not record it (SQLite schema 2).
+    """
+
+    sku_id: str
+    order_id: str
+    quantity: int
+    at: datetime | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.sku_id, str) or not self.sku_id.strip():
+            raise InvalidValue("movement.sku_id", self.sku_id, "must be a non-empty string")
+        _order_id(self.order_id)
+        _positive("movement.quantity", self.quantity)
+        if self.at is not None:
+            require_aware("movement.at", self.at)
+
+    @classmethod
+    def of(cls, deducted: StockDeducted, *, at: datetime) -> StockMovement:
+        """The movement that records ``deducted``, which happened ``at``."""
+        return cls(deducted.sku_id, deducted.order_id, deducted.quantity, require_aware("at", at))
 
 
 @attrs.frozen
@@ -237,13 +274,11 @@ class Stock:
                 self.reserved,
                 f"must not hold more than on_hand {self.on_hand}",
             )
-        if self.policy is StockPolicy.DEDUCT_ON_PAYMENT and not all(
-            d.paid for d in self.deductions
-        ):
+        if self.policy is StockPolicy.DEDUCT_ON_PAYMENT and self.deductions:
             raise InvalidValue(
                 f"{where}.deductions",
                 self.deductions,
-                "must all be paid under DEDUCT_ON_PAYMENT (units leave on payment)",
+                "must be empty under DEDUCT_ON_PAYMENT (units leave on payment)",
             )
         if self.policy is StockPolicy.DEDUCT_ON_ORDER and self.reservations:
             raise InvalidValue(
@@ -321,7 +356,7 @@ class Stock:
         if quantity > current.available:
             raise OutOfStock(self.sku_id, quantity, current.available)
         if self.policy is StockPolicy.DEDUCT_ON_ORDER:
-            deduction = Deduction(order_id, quantity, paid=False)
+            deduction = Deduction(order_id, quantity)
             new = current._next(
                 on_hand=current.on_hand - quantity, deductions=(*current.deductions, deduction)
             )
@@ -330,14 +365,20 @@ class Stock:
         new = current._next(reservations=(*current.reservations, reservation))
         return new, (*events, StockReserved(self.sku_id, order_id, quantity, now + hold))
 
-    def release(self, order_id: str) -> tuple[Stock, tuple[StockEvent, ...]]:
+    def release(
+        self, order_id: str, *, recorded: StockMovement | None = None
+    ) -> tuple[Stock, tuple[StockEvent, ...]]:
         """Give back what an unpaid ``order_id`` holds (it was cancelled).
 
         An order that holds nothing (never reserved, already released or
-        expired) changes nothing. A paid order raises IllegalTransition:
-        returned goods come back through :meth:`restock`.
+        expired) changes nothing. A paid order (``recorded``: its movement)
+        raises IllegalTransition: returned goods come back through
+        :meth:`restock`.
         """
         _order_id(order_id)
+        if recorded is not None:
+            self._check_recorded(order_id, recorded)
+            raise IllegalTransition("stock of order", order_id, "deducted", "released")
         reservation = self.reservation(order_id)
         if reservation is not None:
             new = self._next(reservations=tuple(r for r in self.reservations if r != reservation))
@@ -345,39 +386,47 @@ class Stock:
         deduction = self.deduction(order_id)
         if deduction is None:
             return self, ()
-        if deduction.paid:
-            raise IllegalTransition("stock of order", order_id, "deducted", "released")
         new = self._next(
             on_hand=self.on_hand + deduction.quantity,
             deductions=tuple(d for d in self.deductions if d != deduction),
         )
         return new, (StockReleased(self.sku_id, order_id, deduction.quantity),)
 
-    def deduct(self, order_id: str) -> tuple[Stock, tuple[StockEvent, ...]]:
-        """Take ``order_id``'s units for good (扣减库存: the order is paid).
+    def deduct(
+        self, order_id: str, *, recorded: StockMovement | None = None
+    ) -> tuple[Stock, tuple[StockEvent, ...]]:
+        """Take ``order_id``'s units for good (扣减库存: paid); its hold leaves the stock.
 
-        Deducting a paid order again changes nothing. An order that holds
+        The :class:`StockDeducted` event is what the caller records as the
+        order's :class:`StockMovement`. Deducting a paid order again
+        (``recorded``: its movement) changes nothing. An order that holds
         nothing (never reserved, released, or its hold expired) raises
         NotFound: the caller may reserve again, then deduct, or refund.
         """
         _order_id(order_id)
+        if recorded is not None:
+            self._check_recorded(order_id, recorded)
+            return self, ()
         reservation = self.reservation(order_id)
         if reservation is not None:
-            taken = Deduction(order_id, reservation.quantity, paid=True)
             new = self._next(
                 on_hand=self.on_hand - reservation.quantity,
                 reservations=tuple(r for r in self.reservations if r != reservation),
-                deductions=(*self.deductions, taken),
             )
             return new, (StockDeducted(self.sku_id, order_id, reservation.quantity),)
         deduction = self.deduction(order_id)
         if deduction is None:
             raise NotFound(f"stock reservation of SKU {self.sku_id!r} for order", order_id)
-        if deduction.paid:
-            return self, ()
-        paid = attrs.evolve(deduction, paid=True)
-        new = self._next(deductions=tuple(paid if d == deduction else d for d in self.deductions))
+        new = self._next(deductions=tuple(d for d in self.deductions if d != deduction))
         return new, (StockDeducted(self.sku_id, order_id, deduction.quantity),)
+
+    def _check_recorded(self, order_id: str, recorded: StockMovement) -> None:
+        if (recorded.sku_id, recorded.order_id) != (self.sku_id, order_id):
+            raise InvalidValue(
+                "recorded",
+                recorded,
+                f"must be the movement of SKU {self.sku_id!r} for order {order_id!r}",
+            )
 
     def expire(self, now: datetime) -> tuple[Stock, tuple[StockEvent, ...]]:
         """Release every reservation whose hold is over at ``now``; the rest stay."""

@@ -120,6 +120,10 @@ class Configuration:
     settings: Settings = attrs.field(factory=Settings)
     version: int = attrs.field(default=0, validator=_version)
 
+    def edited(self, **changes: Any) -> Configuration:
+        """The next version with ``changes`` (field name -> new value)."""
+        return attrs.evolve(self, **changes, version=self.version + 1)
+
     def gifts(self) -> tuple[Gift, ...]:
         """The gift promotions (满赠): their SKUs must exist in the catalog."""
         return tuple(rule for rule in self.promotions if isinstance(rule, Gift))

@@ -20,7 +20,8 @@ conditional update at commit, so concurrent transactions never push one past
 its limit and never fail each other with StaleVersion.
 
 Listing queries take ``limit`` (1 to :data:`MAX_PAGE`) and ``offset`` (0 or
-more) and return at most ``limit`` values in a stable order.
+more; anything else raises InvalidValue) and return at most ``limit`` values
+in a stable order.
 """
 
 from __future__ import annotations
@@ -30,22 +31,23 @@ from datetime import datetime
 from types import TracebackType
 from typing import Final, Protocol, Self
 
-from mallcore.catalog import ListingStatus, Product, Stock
+from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
 
 __all__ = [
-    "MAX_PAGE",
     "ConfigurationRepository",
     "CounterRepository",
     "CouponRepository",
     "CouponTemplateRepository",
+    "MAX_PAGE",
     "MemberRepository",
     "OrderRepository",
     "PointsRepository",
     "ProductRepository",
+    "StockMovementRepository",
     "StockRepository",
     "UnitOfWork",
 ]
@@ -102,6 +104,26 @@ class StockRepository(Protocol):
 
     def save(self, stock: Stock) -> None:
         """Store ``stock`` at its version."""
+        ...
+
+
+class StockMovementRepository(Protocol):
+    """Port: the stock's history, one movement per (SKU, order), written once and never changed.
+
+    - ``get`` returns the movement of ``order_id`` on ``sku_id`` as this unit
+      of work sees it (its own additions included), or raises NotFound.
+    - ``add`` records ``movement`` at commit. A movement under a key already
+      recorded raises StaleVersion: at ``add`` when this unit of work sees
+      it, else at ``commit`` (another writer recorded it first), which then
+      keeps nothing.
+    """
+
+    def get(self, sku_id: str, order_id: str) -> StockMovement:
+        """The movement of ``order_id`` on ``sku_id``."""
+        ...
+
+    def add(self, movement: StockMovement) -> None:
+        """Record ``movement`` under its (``sku_id``, ``order_id``)."""
         ...
 
 
@@ -320,6 +342,11 @@ class UnitOfWork(Protocol):
     @property
     def stocks(self) -> StockRepository:
         """The stock levels, as this transaction sees them."""
+        ...
+
+    @property
+    def stock_movements(self) -> StockMovementRepository:
+        """The paid orders' stock movements."""
         ...
 
     @property

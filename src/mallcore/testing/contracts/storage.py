@@ -17,25 +17,35 @@ mallcore runs it on its own adapters first (tests/adapters/).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TypeVar
 
 import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mallcore.catalog import Listing, Product, Sku, Stock
-from mallcore.errors import NotFound, StaleVersion
-from mallcore.loyalty import PointsAccount
+from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock, StockMovement
+from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
+from mallcore.loyalty import Member, PointsAccount
+from mallcore.merchant import Configuration, Settings
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine, OrderStatus
 from mallcore.ports import UnitOfWork
-from mallcore.testing.strategies import orders, points_accounts, stock_levels
+from mallcore.ports.storage import MAX_PAGE
+from mallcore.testing.strategies import (
+    aware_datetimes,
+    ids,
+    orders,
+    points_accounts,
+    stock_levels,
+)
 
 __all__ = ["UnitOfWorkContract"]
 
 NewUnitOfWork = Callable[[], UnitOfWork]
+T = TypeVar("T")
 _MOMENT = datetime(2026, 11, 11, 8, tzinfo=UTC)
 _serial = itertools.count()
 """Keys made unique per example: Hypothesis runs every example on the same store."""
@@ -43,16 +53,57 @@ _SHARED_STORE = [HealthCheck.function_scoped_fixture, HealthCheck.differing_exec
 """One store serves every example, and each adapter's subclass runs the same inherited test."""
 
 
-def _saved(new_uow: NewUnitOfWork, *values: Order | Stock | PointsAccount) -> None:
+def _saved(
+    new_uow: NewUnitOfWork, *values: Order | Stock | PointsAccount | Member | Product
+) -> None:
     with new_uow() as uow:
         for value in values:
             if isinstance(value, Order):
                 uow.orders.save(value)
             elif isinstance(value, Stock):
                 uow.stocks.save(value)
+            elif isinstance(value, Member):
+                uow.members.save(value)
+            elif isinstance(value, Product):
+                uow.products.save(value)
             else:
                 uow.points.save(value)
         uow.commit()
+
+
+def _run() -> str:
+    """A prefix that keeps one example's keys apart from the others' on the shared store."""
+    return f"r{next(_serial)}-"
+
+
+def _product(product_id: str, category_id: str, status: ListingStatus) -> Product:
+    price = Money("9.90", "CNY")
+    sku = Sku(f"{product_id}-sku", {}, price, price)
+    return Product.single(product_id, "Tea", category_id, sku, listing=Listing(status))
+
+
+def _order(order_id: str, customer_id: str, placed_at: datetime) -> Order:
+    tea = Money("30.00", "CNY")
+    return Order(
+        id=order_id,
+        customer_id=customer_id,
+        currency="CNY",
+        lines=[OrderLine(line_id="tea", sku_id="tea", quantity=1, unit_payables=[tea])],
+        freight=Money.zero("CNY"),
+        placed_at=placed_at,
+        pay_by=placed_at + timedelta(minutes=30),
+    )
+
+
+def _pages(read: Callable[[int, int], Sequence[T]], limit: int) -> list[T]:
+    """Everything ``read(limit, offset)`` lists, page after page, until a short page."""
+    listed: list[T] = []
+    while True:
+        page = list(read(limit, len(listed)))
+        assert len(page) <= limit
+        listed.extend(page)
+        if len(page) < limit:
+            return listed
 
 
 class UnitOfWorkContract:
@@ -229,3 +280,353 @@ class UnitOfWorkContract:
             assert uow.products.get("tea") == product
             with pytest.raises(NotFound):
                 uow.products.get_by_sku("tea-2")
+
+    # stock movements -----------------------------------------------------------
+
+    def test_a_stock_movement_reads_back_by_sku_and_order(self, new_uow: NewUnitOfWork) -> None:
+        movement = StockMovement("tea", "O-1", 2, _MOMENT)
+        with new_uow() as uow:
+            uow.stock_movements.add(movement)
+            assert uow.stock_movements.get("tea", "O-1") == movement
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.stock_movements.get("tea", "O-1") == movement
+            with pytest.raises(NotFound):
+                uow.stock_movements.get("tea", "O-2")
+            with pytest.raises(NotFound):
+                uow.stock_movements.get("cup", "O-1")
+
+    def test_a_stock_movement_is_recorded_once_per_sku_and_order(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow:
+            uow.stock_movements.add(StockMovement("tea", "O-1", 2, _MOMENT))
+            with pytest.raises(StaleVersion):
+                uow.stock_movements.add(StockMovement("tea", "O-1", 2, _MOMENT))
+            uow.commit()
+
+        with new_uow() as uow, pytest.raises(StaleVersion):
+            uow.stock_movements.add(StockMovement("tea", "O-1", 3, _MOMENT))
+
+    def test_the_second_of_two_racing_movements_fails_and_keeps_nothing(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 5))
+        first, second = new_uow(), new_uow()
+        with first, second:
+            first.stock_movements.add(StockMovement("tea", "O-1", 2, _MOMENT))
+            second.stock_movements.add(StockMovement("tea", "O-1", 2, _MOMENT))
+            second.stocks.save(second.stocks.get("tea").count(3)[0])
+            first.commit()
+            with pytest.raises(StaleVersion):
+                second.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea").on_hand == 5
+
+    # counters -------------------------------------------------------------------
+
+    def test_a_counter_never_counted_is_zero(self, new_uow: NewUnitOfWork) -> None:
+        with new_uow() as uow:
+            assert uow.counters.value("coupon:C-1:uses") == 0
+
+    @settings(max_examples=15, suppress_health_check=_SHARED_STORE)
+    @given(key=ids(max_size=20), amounts=st.lists(st.integers(1, 4), max_size=8))
+    def test_a_counter_never_passes_its_limit(
+        self, new_uow: NewUnitOfWork, key: str, amounts: list[int]
+    ) -> None:
+        key, limit, count = _run() + key, 10, 0
+        for amount in amounts:
+            with new_uow() as uow:
+                uow.counters.add(key, amount, limit=limit)
+                assert uow.counters.value(key) == count + amount
+                if count + amount > limit:
+                    with pytest.raises(LimitReached) as refused:
+                        uow.commit()
+                    assert (refused.value.key, refused.value.amount) == (key, amount)
+                    assert refused.value.limit == limit
+                else:
+                    uow.commit()
+                    count += amount
+            with new_uow() as uow:
+                assert uow.counters.value(key) == count
+
+    def test_a_counter_never_goes_below_zero(self, new_uow: NewUnitOfWork) -> None:
+        with new_uow() as uow:
+            uow.counters.add("budget", 3)
+            uow.commit()
+
+        with new_uow() as uow:
+            uow.counters.add("budget", -4)
+            with pytest.raises(LimitReached):
+                uow.commit()
+
+        with new_uow() as uow:
+            assert uow.counters.value("budget") == 3
+
+    def test_a_limit_reached_keeps_nothing_of_the_unit_of_work(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow:
+            uow.counters.add("uses", 1, limit=1)
+            uow.commit()
+
+        with new_uow() as uow:
+            uow.stocks.save(Stock.for_sku("tea", 5))
+            uow.counters.add("claims", 1, limit=5)
+            uow.counters.add("uses", 1, limit=1)
+            with pytest.raises(LimitReached):
+                uow.commit()
+
+        with new_uow() as uow:
+            assert (uow.counters.value("uses"), uow.counters.value("claims")) == (1, 0)
+            with pytest.raises(NotFound):
+                uow.stocks.get("tea")
+
+    def test_the_limit_counts_what_others_committed_meanwhile(self, new_uow: NewUnitOfWork) -> None:
+        first, second = new_uow(), new_uow()
+        with first, second:
+            first.counters.add("flash:tea", 1, limit=1)
+            second.counters.add("flash:tea", 1, limit=1)
+            first.commit()
+            with pytest.raises(LimitReached):
+                second.commit()
+
+        with new_uow() as uow:
+            assert uow.counters.value("flash:tea") == 1
+
+    def test_additions_to_one_key_apply_in_order(self, new_uow: NewUnitOfWork) -> None:
+        with new_uow() as uow:
+            uow.counters.add("uses", 2, limit=2)
+            uow.counters.add("uses", -1)
+            uow.counters.add("uses", 1, limit=2)
+            uow.commit()
+        with new_uow() as uow:
+            uow.counters.add("uses", 1, limit=2)
+            uow.counters.add("uses", -2)
+            with pytest.raises(LimitReached):
+                uow.commit()
+
+        with new_uow() as uow:
+            assert uow.counters.value("uses") == 2
+
+    # configuration ----------------------------------------------------------------
+
+    def test_no_configuration_is_not_found(self, new_uow: NewUnitOfWork) -> None:
+        with new_uow() as uow:
+            with pytest.raises(NotFound):
+                uow.configuration.current()
+            with pytest.raises(NotFound):
+                uow.configuration.get(0)
+
+    def test_configuration_versions_are_appended_and_never_changed(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        first = Configuration()
+        second = first.edited(settings=Settings(payment_window=timedelta(minutes=15)))
+        with new_uow() as uow:
+            uow.configuration.save(first)
+            uow.commit()
+        with new_uow() as uow:
+            uow.configuration.save(second)
+            assert uow.configuration.current() == second
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.configuration.current() == second
+            assert uow.configuration.get(0) == first
+            for stale in (first, second, second.edited().edited()):
+                with pytest.raises(StaleVersion):
+                    uow.configuration.save(stale)
+            assert uow.configuration.get(1) == second
+
+    def test_the_second_of_two_racing_configuration_edits_fails(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow:
+            uow.configuration.save(Configuration())
+            uow.commit()
+        first, second = new_uow(), new_uow()
+        with first, second:
+            first.configuration.save(first.configuration.current().edited())
+            second.configuration.save(second.configuration.current().edited())
+            first.commit()
+            with pytest.raises(StaleVersion):
+                second.commit()
+
+    # members ------------------------------------------------------------------------
+
+    def test_a_member_reads_back_and_saves_by_version(self, new_uow: NewUnitOfWork) -> None:
+        member, _ = Member.register("alice", at=_MOMENT, birthday=date(1990, 11, 11))
+        _saved(new_uow, member)
+
+        with new_uow() as uow:
+            assert uow.members.get("alice") == member
+            with pytest.raises(StaleVersion):
+                uow.members.save(member)
+            with pytest.raises(NotFound):
+                uow.members.get("bob")
+
+    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
+    @given(
+        registered=st.lists(
+            st.tuples(
+                ids(max_size=20),
+                aware_datetimes(),
+                st.none() | st.dates(date(1950, 1, 1), date(2010, 12, 31)),
+            ),
+            max_size=8,
+            unique_by=lambda member: member[0],
+        ),
+        start=aware_datetimes(),
+        span=st.integers(0, 400 * 24),
+    )
+    def test_members_are_found_by_birthday_and_registration_time(
+        self,
+        new_uow: NewUnitOfWork,
+        registered: list[tuple[str, datetime, date | None]],
+        start: datetime,
+        span: int,
+    ) -> None:
+        run = _run()
+        members = [
+            Member.register(run + name, at=at, birthday=birthday)[0]
+            for name, at, birthday in registered
+        ]
+        _saved(new_uow, *members)
+        end = start + timedelta(hours=span)
+
+        with new_uow() as uow:
+            mine = [m.customer_id for m in uow.members.registered_between(start, end)]
+            mine = [customer_id for customer_id in mine if customer_id.startswith(run)]
+            born = [c for c in uow.members.born_on(11, 11) if c.startswith(run)]
+
+        assert mine == [
+            m.customer_id
+            for m in sorted(members, key=lambda m: (m.registered_at, m.customer_id))
+            if start <= m.registered_at < end
+        ]
+        assert born == sorted(
+            m.customer_id
+            for m in members
+            if m.birthday is not None and (m.birthday.month, m.birthday.day) == (11, 11)
+        )
+
+    # listing queries ------------------------------------------------------------------
+
+    def test_products_of_a_category_page_by_id_and_status(self, new_uow: NewUnitOfWork) -> None:
+        on, off = ListingStatus.ON_SHELF, ListingStatus.OFF_SHELF
+        products = [_product(f"tea-{n:02d}", "tea", on if n % 3 else off) for n in range(12)]
+        _saved(new_uow, *reversed(products), _product("cup-01", "cups", on))
+
+        with new_uow() as uow:
+            every = _pages(
+                lambda limit, offset: uow.products.in_category("tea", limit=limit, offset=offset), 5
+            )
+            shelved = _pages(
+                lambda limit, offset: uow.products.in_category(
+                    "tea", status=on, limit=limit, offset=offset
+                ),
+                3,
+            )
+            beyond = uow.products.in_category("tea", limit=MAX_PAGE, offset=12)
+
+        assert every == products
+        assert shelved == [p for p in products if p.listing.status is on]
+        assert beyond == []
+
+    @pytest.mark.parametrize(("limit", "offset"), [(0, 0), (MAX_PAGE + 1, 0), (10, -1)])
+    def test_a_page_out_of_bounds_is_refused(
+        self, new_uow: NewUnitOfWork, limit: int, offset: int
+    ) -> None:
+        with new_uow() as uow:
+            with pytest.raises(InvalidValue):
+                uow.products.in_category("tea", limit=limit, offset=offset)
+            with pytest.raises(InvalidValue):
+                uow.orders.of_customer("alice", limit=limit, offset=offset)
+            with pytest.raises(InvalidValue):
+                uow.orders.with_status(OrderStatus.PAID, limit=limit, offset=offset)
+
+    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
+    @given(
+        placed=st.lists(
+            st.tuples(ids(max_size=20), aware_datetimes()),
+            min_size=1,
+            max_size=8,
+            unique_by=lambda order: order[0],
+        ),
+        limit=st.integers(1, 4),
+    )
+    def test_a_customers_orders_page_newest_first(
+        self, new_uow: NewUnitOfWork, placed: list[tuple[str, datetime]], limit: int
+    ) -> None:
+        run = _run()
+        customer = f"{run}alice"
+        stored = [_order(run + order_id, customer, at) for order_id, at in placed]
+        _saved(new_uow, *stored, _order(f"{run}other", f"{run}bob", _MOMENT))
+
+        with new_uow() as uow:
+            listed = _pages(
+                lambda limit, offset: uow.orders.of_customer(customer, limit=limit, offset=offset),
+                limit,
+            )
+
+        newest_first = sorted(stored, key=lambda o: (o.placed_at, o.id), reverse=True)
+        assert [o.id for o in listed] == [o.id for o in newest_first]
+
+    def test_orders_in_a_status_page_oldest_first(self, new_uow: NewUnitOfWork) -> None:
+        placed = [_order(f"O-{n}", "alice", _MOMENT + timedelta(minutes=n % 4)) for n in range(9)]
+        paid = [o.pay(payment_id=f"P-{o.id}", amount=o.payable, at=_MOMENT)[0] for o in placed]
+        paid = [attrs.evolve(o, version=0) for o in paid[:5]]
+        _saved(new_uow, *paid, *placed[5:])
+
+        with new_uow() as uow:
+            listed = _pages(
+                lambda limit, offset: uow.orders.with_status(
+                    OrderStatus.PAID, limit=limit, offset=offset
+                ),
+                2,
+            )
+            unpaid = uow.orders.with_status(OrderStatus.AWAITING_PAYMENT, limit=MAX_PAGE)
+
+        assert [o.id for o in listed] == [
+            o.id for o in sorted(paid, key=lambda o: (o.placed_at, o.id))
+        ]
+        assert [o.id for o in unpaid] == ["O-8", "O-5", "O-6", "O-7"]
+
+    # the write lock ---------------------------------------------------------------------
+
+    def test_a_locked_unit_of_work_reads_decides_and_commits(self, new_uow: NewUnitOfWork) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 5))
+
+        with new_uow() as uow:
+            uow.lock()
+            uow.lock()
+            stock, _ = uow.stocks.get("tea").reserve("O-1", 2, _MOMENT)
+            uow.stocks.save(stock)
+            uow.counters.add("sold:tea", 2, limit=5)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea").available == 3
+            assert uow.counters.value("sold:tea") == 2
+
+    def test_a_locked_unit_of_work_left_without_commit_keeps_nothing(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 5))
+
+        with new_uow() as uow:
+            uow.lock()
+            uow.stocks.save(uow.stocks.get("tea").count(1)[0])
+
+        with new_uow() as uow:
+            uow.lock()
+            assert uow.stocks.get("tea").on_hand == 5
+            uow.rollback()
+            uow.stocks.save(uow.stocks.get("tea").count(4)[0])
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea").on_hand == 4

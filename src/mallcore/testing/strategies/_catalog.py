@@ -262,7 +262,7 @@ def stock_levels(
     policy: StockPolicy | None = None,
     max_on_hand: int = 100,
 ) -> Stock:
-    """Valid stock aggregates under either policy, with reservations and deductions."""
+    """Valid stock aggregates under either policy, with live reservations and deductions."""
     chosen = policy if policy is not None else draw(st.sampled_from(StockPolicy))
     on_hand = draw(st.integers(0, max_on_hand))
     order_ids = draw(st.lists(_names(), max_size=6, unique=True))
@@ -274,9 +274,8 @@ def stock_levels(
             quantity = draw(st.integers(1, room))
             room -= quantity
             held.append(Reservation(order_id, quantity, draw(st.none() | aware_datetimes())))
-        else:
-            paid = chosen is StockPolicy.DEDUCT_ON_PAYMENT or draw(st.booleans())
-            taken.append(Deduction(order_id, draw(st.integers(1, 10)), paid=paid))
+        elif chosen is StockPolicy.DEDUCT_ON_ORDER:
+            taken.append(Deduction(order_id, draw(st.integers(1, 10))))
     return Stock(
         draw(_names()),
         on_hand=on_hand,
