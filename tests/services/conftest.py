@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +29,16 @@ from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock
 from mallcore.loyalty import PointsAccount, RedemptionPolicy
 from mallcore.merchant import Configuration
 from mallcore.money import Money
-from mallcore.orders import Consignee, Order
+from mallcore.orders import Order
 from mallcore.ports import UnitOfWork
 from mallcore.services import PaymentOutcome
 from mallcore.testing.fakes import FakeClock
+from tests.services._workers import HOME, OPENING
 
-OPENING = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
+__all__ = ["HOME", "OPENING", "TEN_PERCENT", "Shop", "give_points", "on_sale", "open_shop"]
+
 TEN_PERCENT = RedemptionPolicy(points_per_unit=100, max_share=10)
 """Taobao's 淘金币-style rule: 100 points make 1 yuan, at most 10% of the goods."""
-HOME = Consignee(name="张三", phone="13800000000", region="330106", address="文三路 90 号")
-"""Alice's address in Hangzhou (Xihu district)."""
 
 Storage = Callable[[], UnitOfWork]
 Dump = Callable[[], object]
