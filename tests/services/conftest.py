@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -164,5 +164,5 @@ def open_shop(storage: Storage, dump: Dump = lambda: None) -> Shop:
 
 
 @pytest.fixture(params=sorted(ADAPTERS))
-def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Shop]:
-    yield open_shop(*ADAPTERS[request.param](tmp_path))
+def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
+    return open_shop(*ADAPTERS[request.param](tmp_path))

@@ -255,7 +255,7 @@ class InMemoryStockMovements:
 
 
 class InMemoryConfiguration(_Table[Configuration]):
-    """The merchant's configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`)."""
+    """The configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`)."""
 
     def __init__(self, committed: dict[str, Configuration]) -> None:
         super().__init__(

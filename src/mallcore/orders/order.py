@@ -126,7 +126,7 @@ class OrderCoupon:
 
 @attrs.frozen
 class Charge:
-    """``amount`` added to the usage counter ``key`` when the order was placed (given back on cancel)."""
+    """``amount`` added to the usage counter ``key`` by the order (given back on cancel)."""
 
     key: str
     amount: int
@@ -416,9 +416,10 @@ class Order:
         ``freight`` defaults to the quote's freight due (none: zero). The order
         earns the points the quote previews (``Quote.points_earned``; none
         without an earning policy). ``items`` gives each SKU's catalog
-        snapshot (product, name, spec, shop) by SKU id; ``record`` sets the order's other record fields (``consignee``,
-        ``shipping_method``, ``coupons``, ``charges``,
-        ``configuration_version``, ``after_sales_window``).
+        snapshot (product, name, spec, shop) by SKU id; ``record`` sets the
+        order's other record fields (``consignee``, ``shipping_method``,
+        ``coupons``, ``charges``, ``configuration_version``,
+        ``after_sales_window``).
         """
         require_aware("placed_at", placed_at)
         if not isinstance(pay_within, timedelta) or pay_within <= timedelta(0):

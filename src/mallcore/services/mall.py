@@ -283,7 +283,7 @@ class Mall:
         return self._run("claim_coupon", work)
 
     def redeem_code(self, customer_id: str, code: str) -> CouponInstance:
-        """Claim the coupon a code names (兑换码): a shared code once per customer, a unique once."""
+        """Claim the coupon a code names (兑换码): a shared code once per customer, others once."""
         identifier("customer_id", customer_id)
 
         def work(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance, list[object]]:
@@ -376,7 +376,7 @@ class Mall:
         )
 
     def confirm_receipt(self, order_id: str) -> Order:
-        """The customer confirms receipt: completed, points released after the after-sales window."""
+        """The customer confirms receipt: completed, its points released after the window."""
         identifier("order_id", order_id)
         return self._run(
             "confirm_receipt", lambda uow, now: confirm_receipt(uow, order_id, now=now)
@@ -449,7 +449,7 @@ class Mall:
         )
 
     def issue_birthday_coupons(self, template_id: str) -> JobReport:
-        """Give each member whose birthday is today (the shop's time zone) one coupon, once a year."""
+        """Give each member born on this day (the shop's time zone) one coupon, once a year."""
         identifier("template_id", template_id)
         now = self._clock.now()
         zone = tz.gettz(self.configuration().settings.time_zone)
@@ -458,7 +458,7 @@ class Mall:
         return self._issue("issue_birthday_coupons", template_id, born, f"birthday-{today.year}")
 
     def issue_new_member_coupons(self, template_id: str, *, within: timedelta) -> JobReport:
-        """Give each member registered in the last ``within`` one coupon of ``template_id``, once."""
+        """Give each member registered in the last ``within`` one coupon, once."""
         identifier("template_id", template_id)
         now = self._clock.now()
         # registered_between excludes its end: up to and including now is before now + 1 µs
