@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -167,7 +168,7 @@ def test_a_budget_in_another_currency_than_the_coupon_is_refused() -> None:
     ],
 )
 def test_a_pricing_coupon_carrying_what_belongs_to_the_template_is_refused(
-    change: dict[str, object],
+    change: dict[str, Any],
 ) -> None:
     with pytest.raises(InvalidValue, match="belongs to the template"):
         _template(coupon=attrs.evolve(TEN_OFF, **change))

@@ -59,9 +59,15 @@ from mallcore.coupons.instance import CouponClaimed, CouponEvent, CouponInstance
 from mallcore.errors import CouponUnavailable, InvalidValue, WrongType
 from mallcore.loyalty.expiry import check_time_zone
 from mallcore.money import Money
-from mallcore.pricing import Coupon, Limits, Window
+from mallcore.pricing import (
+    AmountOffCoupon,
+    Coupon,
+    Limits,
+    PercentOffCoupon,
+    ShippingCoupon,
+    Window,
+)
 from mallcore.pricing.calendar import end_of_calendar_days
-from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, ShippingCoupon
 
 __all__ = ["CouponTemplate", "IssueLimits", "MAX_VALIDITY_DAYS", "UseLimits", "Validity"]
 

@@ -45,7 +45,7 @@ from mallcore.coupons.instance import CouponInstance, CouponRefusal
 from mallcore.coupons.template import CouponTemplate
 from mallcore.errors import InvalidValue, WrongType
 from mallcore.money import Money
-from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon
+from mallcore.pricing import AmountOffCoupon, PercentOffCoupon
 
 __all__ = ["Wallet", "best_candidates", "estimate"]
 
