@@ -10,7 +10,8 @@ Run with ``.venv/bin/python benchmarks/test_mall.py`` (interleaved blocks, media
 ratios) or ``.venv/bin/python -m pytest benchmarks/test_mall.py --benchmark-only -q``.
 The baseline's conditional updates of the stock row find a newer version than
 the captured one and change nothing, so it is a little cheaper than the real
-statements: the ratio errs on the Mall's side.
+statements: the ratio errs on the Mall's side. Between blocks (untimed) the
+Mall's orders are cancelled, so that live holds do not pile up on the stock.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Bench:
         )
         self.mall.configure(Configuration(promotions=[full_100]))
         self._ids = itertools.count()
+        self.placed: list[str] = []
 
     def _trace(self, statement: str) -> None:
         if self.statements is not None:
@@ -83,13 +85,26 @@ class Bench:
     def place(self, lines: int) -> Callable[[], object]:
         """One Mall checkout of ``lines`` lines per call, each under a new order id."""
         checkout = self.checkout(lines)
-        return lambda: self.mall.place_order(f"M-{next(self._ids):012d}", checkout)
+
+        def run() -> object:
+            order_id = f"M-{next(self._ids):012d}"
+            self.placed.append(order_id)
+            return self.mall.place_order(order_id, checkout)
+
+        return run
+
+    def cancel_placed(self) -> None:
+        """Cancel the orders placed so far, so that live holds do not pile up between blocks."""
+        for order_id in self.placed:
+            self.mall.cancel_order(order_id)
+        self.placed.clear()
 
     def by_hand(self, lines: int) -> Callable[[], None]:
         """One replay per call of the statements a ``lines``-line checkout sent to SQLite."""
         self.statements = []
         self.mall.place_order(MARK, self.checkout(lines))
         captured, self.statements = self.statements, None
+        self.mall.cancel_order(MARK)
         replay = sqlite3.connect(self.path, timeout=30, isolation_level=None)
 
         def run() -> None:
@@ -109,6 +124,7 @@ def interleaved(lines: int, blocks: int = 15, calls: int = 20) -> tuple[float, f
         for _ in range(blocks):
             hand_times.append(timeit.timeit(hand, number=calls) / calls * 1e6)
             mall_times.append(timeit.timeit(mall, number=calls) / calls * 1e6)
+            bench.cancel_placed()
         return statistics.median(hand_times), statistics.median(mall_times)
 
 

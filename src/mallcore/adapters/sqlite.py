@@ -368,10 +368,20 @@ class _Repository(Generic[V]):
         """The stored version each pending save builds on (-1: a new key)."""
 
     def get(self, key: str) -> V:
-        """The value under ``key`` (this unit of work's own save first), or NotFound."""
+        """The value under ``key`` (this unit of work's own save first), or NotFound.
+
+        Other pending saves cannot change what one key holds, so the row is
+        read as committed, without writing them first.
+        """
         if key in self.pending:
             return self.pending[key]
-        return self._load(self._layout.select("value"), (key,), self._layout.kind, key)
+        layout = self._layout
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(layout.select("value"), (key,)).fetchall()
+        )
+        if not rows:
+            raise NotFound(layout.kind, key)
+        return loads(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
 
     def save(self, value: V) -> None:
         """Keep ``value`` for the commit, or raise StaleVersion if its version does not follow."""
