@@ -43,9 +43,9 @@ from mallcore.orders.status import TRANSITIONS, OrderStatus
 from mallcore.pricing import Quote
 
 __all__ = [
-    "DEFAULT_PAYMENT_WINDOW",
     "Charge",
     "Consignee",
+    "DEFAULT_PAYMENT_WINDOW",
     "ItemSnapshot",
     "Order",
     "OrderCoupon",

@@ -18,8 +18,8 @@ from mallcore.services.mall import DEFAULT_RETRIES, Mall
 from mallcore.services.payments import PaymentHandled, PaymentOutcome
 
 __all__ = [
-    "DEFAULT_RETRIES",
     "Checkout",
+    "DEFAULT_RETRIES",
     "JobReport",
     "Mall",
     "PaymentHandled",

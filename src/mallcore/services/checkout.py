@@ -50,7 +50,14 @@ from mallcore.services import counters
 from mallcore.services._points import points_offer, spend_order_points
 from mallcore.services.coupons import WalletChoice, lock_order_coupons, wallet_choice
 
-__all__ = ["MAX_LINES", "Checkout", "Priced", "configuration", "place", "price"]
+__all__ = [
+    "Checkout",
+    "MAX_LINES",
+    "Priced",
+    "configuration",
+    "place",
+    "price",
+]
 
 MAX_LINES = 200
 """The most distinct SKUs one checkout may hold."""

@@ -49,8 +49,8 @@ if TYPE_CHECKING:
 __all__ = [
     "WalletChoice",
     "claim",
-    "coupon_id",
     "coupon_charges",
+    "coupon_id",
     "lock_order_coupons",
     "redeem",
     "release_order_coupons",

@@ -56,7 +56,7 @@ from mallcore.errors import (
     NotFound,
     StaleVersion,
 )
-from mallcore.loyalty import Entry, Member
+from mallcore.loyalty import Entry, Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatus
@@ -545,6 +545,18 @@ class Mall:
             except NotFound:
                 return []
             return list(reversed(ledger))[offset : offset + limit]
+
+        return self._read(read)
+
+    def points_account(self, customer_id: str) -> PointsAccount:
+        """``customer_id``'s points account (an empty one before the first points)."""
+        identifier("customer_id", customer_id)
+
+        def read(uow: UnitOfWork) -> PointsAccount:
+            try:
+                return uow.points.get(customer_id)
+            except NotFound:
+                return PointsAccount.open(customer_id)
 
         return self._read(read)
 
