@@ -242,8 +242,8 @@ def _tell(story: _Story) -> Order:
     story.happened()
     paid = mall.stock("cup-white")
     story.say(f"  cup-white: {paid.on_hand} on hand, {paid.available} available")
-    held = story.mall.points_account("alice").pending_points
-    story.say(f"  {story.points()}, {held} pending until the order completes")
+    waiting = story.mall.points_account("alice").pending_points
+    story.say(f"  {story.points()}, {waiting} pending until the order completes")
     used = mall.wallet("alice").used
     story.say(f"  her wallet: {[c.template_id for c in used]} used")
     try:
