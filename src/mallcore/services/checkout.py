@@ -268,9 +268,11 @@ def price(
             tiers=config.tiers,
         )
 
-    wallet, result = wallet_choice(
-        uow, checkout, config, now=now, currency=lines[0].list_price.currency, price=priced
+    currency = lines[0].list_price.currency
+    subtotal = Money.from_minor(
+        sum(line.price.minor_units * line.quantity for line in lines), currency
     )
+    wallet, result = wallet_choice(uow, checkout, config, now=now, subtotal=subtotal, price=priced)
     return Priced(
         quote=result, configuration=config, customer=customer, products=products, wallet=wallet
     )

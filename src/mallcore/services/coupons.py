@@ -200,7 +200,7 @@ def _refusal(
     state = instance.usability(now)
     if state is not None:
         return state
-    if _currency(template.coupon) not in (None, currency):
+    if template.currency not in (None, currency):
         return CouponRefusal.CURRENCY
     use = template.use
     customer = instance.customer_id
@@ -217,12 +217,6 @@ def _refusal(
 def _budget_left(uow: UnitOfWork, template_id: str, budget: Money) -> int:
     """The minor units of a template's ``budget`` not yet granted."""
     return budget.minor_units - uow.counters.value(counters.budget_spent(template_id))
-
-
-def _currency(coupon: Coupon) -> str | None:
-    amounts = [getattr(coupon, name, None) for name in ("amount_off", "max_discount", "min_spend")]
-    found = {amount.currency for amount in amounts if isinstance(amount, Money)}
-    return found.pop() if found else None
 
 
 def _templates(uow: UnitOfWork, instances: Sequence[CouponInstance]) -> dict[str, CouponTemplate]:
@@ -274,17 +268,20 @@ def wallet_choice(
     config: Configuration,
     *,
     now: datetime,
-    currency: str,
+    subtotal: Money,
     price: Callable[[WalletChoice], Quote],
 ) -> tuple[WalletChoice, Quote]:
     """Price with the wallet: the picked coupons (checked), or the best of the usable ones.
 
-    ``price`` prices the cart with a choice. A coupon whose discount would
+    ``price`` prices the cart with a choice; ``subtotal`` (the cart at its
+    unit prices) ranks the wallet's coupons when there are more than the
+    search weighs. A coupon whose discount would
     pass what is left of its template's budget is refused when picked
     (``budget_spent``) and left out of the search otherwise: never applied in
     part.
     """
     picked = checkout.coupons
+    currency = subtotal.currency
     if picked is not None:
         instances, templates = _picked(uow, checkout, picked, currency=currency, now=now)
     else:
