@@ -9,7 +9,8 @@ Conventions of the JSON form (docs/rules-format.md has the full format):
 - Money is ``{"amount": "12.30", "currency": "CNY"}``; the amount is a string
   so no JSON reader turns it into a float.
 - Decimals are strings, datetimes ISO 8601 with an offset (a naive datetime
-  is refused), dates ``YYYY-MM-DD``, time zones IANA names, enums their value.
+  is refused), dates ``YYYY-MM-DD``, durations seconds, time zones IANA names,
+  enums their value.
 - Tuples and frozensets are lists; unknown keys are refused so a typo in a
   rule file is reported, not ignored.
 - Rule kinds that share a field (promotions, coupons, ...) are tagged unions
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -359,3 +360,30 @@ def _register_loyalty() -> None:
 
 
 _register_loyalty()
+
+
+# reconciliation: a duration is its number of seconds (15 minutes: 900); the events
+# are a tagged union ("kind": "discrepancy_found" / "statement_reconciled")
+def _unstructure_timedelta(duration: timedelta) -> int | float:
+    seconds = duration.total_seconds()
+    return int(seconds) if seconds.is_integer() else seconds
+
+
+def _structure_timedelta(value: object, _: type) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidValue("timedelta", value, "must be a number of seconds")
+    return timedelta(seconds=value)
+
+
+def _register_reconciliation() -> None:
+    from mallcore.reconciliation import DiscrepancyFound, ReconciliationEvent, StatementReconciled
+
+    converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
+    converter.register_structure_hook(timedelta, _structure_timedelta)
+    register_tagged_union(
+        ReconciliationEvent,
+        {DiscrepancyFound: "discrepancy_found", StatementReconciled: "statement_reconciled"},
+    )
+
+
+_register_reconciliation()

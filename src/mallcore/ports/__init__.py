@@ -8,7 +8,8 @@ adapters (:mod:`mallcore.adapters`) implement them, and
   :class:`OrderRepository`, :class:`PointsRepository` under a :class:`UnitOfWork`;
 - payment: :class:`PaymentGateway` and the values it speaks in;
 - courier: :class:`Courier`, :class:`Waybill`, :class:`TrackingEvent`;
-- runtime: :class:`Clock`, :class:`EventPublisher`.
+- runtime: :class:`Clock`, :class:`EventPublisher`;
+- statements: :class:`StatementReader` (reconciliation).
 """
 
 from mallcore.ports.courier import Courier, TrackingEvent, TrackingStatus, Waybill
@@ -20,6 +21,7 @@ from mallcore.ports.payment import (
     Refund,
 )
 from mallcore.ports.runtime import Clock, EventPublisher
+from mallcore.ports.statements import StatementReader
 from mallcore.ports.storage import (
     OrderRepository,
     PointsRepository,
@@ -40,6 +42,7 @@ __all__ = [
     "PointsRepository",
     "ProductRepository",
     "Refund",
+    "StatementReader",
     "StockRepository",
     "TrackingEvent",
     "TrackingStatus",
