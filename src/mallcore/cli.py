@@ -1,4 +1,4 @@
-"""The ``mallcore`` command: ``demo``, ``quote FILE [--json]``, ``reconcile STATEMENT --date D``."""
+"""The ``mallcore`` command: ``demo``, ``quote FILE``, ``reconcile STATEMENT``, ``diagrams``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from mallcore import demo
+from mallcore.diagrams import add_diagrams_command
 from mallcore.quote_report import add_quote_command
 from mallcore.reconcile_report import add_reconcile_command
 
@@ -23,6 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     story.set_defaults(run=lambda _: demo.main())
     add_quote_command(subcommands)
     add_reconcile_command(subcommands)
+    add_diagrams_command(subcommands)
     args = parser.parse_args(argv)
     status: int = args.run(args)
     return status
