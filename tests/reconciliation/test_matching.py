@@ -306,3 +306,8 @@ def test_a_movement_of_nothing_or_of_a_float_is_refused() -> None:
             status=MovementStatus.SUCCEEDED,
             at=at(10),
         )
+
+
+def test_a_negative_tolerance_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="tolerance: must be a timedelta, not negative"):
+        reconcile(Statement(), (), day=DAY, zone=SHANGHAI, tolerance=timedelta(minutes=-1))

@@ -20,9 +20,11 @@ from mallcore.reconciliation import (
     MovementStatus,
     RecordedMovement,
     Statement,
+    StatementEntry,
     day_bounds,
     reconcile,
 )
+from mallcore.serialization import structure, unstructure
 from tests.reconciliation.conftest import DAY, SHANGHAI, entry_of
 
 START, END = day_bounds(DAY, SHANGHAI)
@@ -179,3 +181,12 @@ def test_moving_one_pair_across_midnight_within_the_tolerance_finds_a_timing_dif
         (FindingKind.TIMING_DIFFERENCE, recorded[moved].key)
     ]
     assert result.balanced
+
+
+@LAWS
+@given(st.from_type(RecordedMovement), st.from_type(StatementEntry))
+def test_both_sides_round_trip_through_the_converter(
+    recorded: RecordedMovement, entry: StatementEntry
+) -> None:
+    assert structure(unstructure(recorded), RecordedMovement) == recorded
+    assert structure(unstructure(entry), StatementEntry) == entry

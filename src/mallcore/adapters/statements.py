@@ -40,6 +40,7 @@ summary is taken as cut short: either is reported as a malformed row.
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Final
@@ -82,7 +83,7 @@ def _text(data: bytes, source: str) -> str:
 
 def _rows(text: str) -> list[tuple[int, list[str]]]:
     """The non-blank rows of a CSV text with their line numbers (from 1)."""
-    reader = csv.reader(text.splitlines())
+    reader = csv.reader(io.StringIO(text, newline=""))
     return [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
 
 

@@ -65,6 +65,7 @@ from typing import Final
 
 import attrs
 
+from mallcore.errors import InvalidValue
 from mallcore.money import Money
 from mallcore.reconciliation.movements import (
     MalformedRow,
@@ -339,6 +340,42 @@ def _alone(
     )
 
 
+def _judge(
+    entries: list[StatementEntry],
+    records: list[RecordedMovement],
+    inside: tuple[datetime, datetime],
+    tolerance: timedelta,
+) -> list[Finding]:
+    """The findings of one key: duplicates on either side, then the pair compared or alone."""
+    first = entries[0] if entries else records[0]
+    name = _name(first.kind, first.key)
+    found: list[Finding] = []
+    if len(entries) > 1:
+        lines = ", ".join(str(entry.line) for entry in entries)
+        found.append(
+            Finding(
+                kind=FindingKind.DUPLICATE_ENTRY,
+                key=first.key,
+                detail=f"{name} is listed {len(entries)} times (lines {lines})",
+                movement=first.kind,
+                entry=entries[1],
+            )
+        )
+    if len(records) > 1:
+        found.append(
+            Finding(
+                kind=FindingKind.DUPLICATE_RECORD,
+                key=first.key,
+                detail=f"{name} was recorded {len(records)} times",
+                movement=first.kind,
+                recorded=records[1],
+            )
+        )
+    if entries and records:
+        return found + _compare(entries[0], records[0], inside)
+    return [*found, _alone(first, inside, tolerance)]
+
+
 def reconcile(
     statement: Statement,
     recorded: Iterable[RecordedMovement],
@@ -352,8 +389,11 @@ def reconcile(
 
     ``recorded`` may hold more than the day: what lies outside the day
     widened by ``tolerance`` is left alone. Totals are in ``currency``; a
-    movement of the day in another currency raises CurrencyMismatch.
+    movement of the day in another currency raises CurrencyMismatch, a
+    ``tolerance`` that is not a timedelta of zero or more InvalidValue.
     """
+    if not isinstance(tolerance, timedelta) or tolerance < timedelta(0):
+        raise InvalidValue("tolerance", tolerance, "must be a timedelta, not negative")
     records_given = tuple(recorded)
     start, end = day_bounds(day, zone)
     low, high = start - tolerance, end + tolerance
@@ -370,38 +410,12 @@ def reconcile(
         for row in statement.malformed
     ]
     matched = 0
-    for (kind, key), (entries, records) in pairs.items():
+    for entries, records in pairs.values():
         moments = [entry.at for entry in entries] + [record.at for record in records]
-        if not any(start <= at < end for at in moments):
-            continue
-        found: list[Finding] = []
-        if len(entries) > 1:
-            lines = ", ".join(str(entry.line) for entry in entries)
-            found.append(
-                Finding(
-                    kind=FindingKind.DUPLICATE_ENTRY,
-                    key=key,
-                    detail=f"{_name(kind, key)} is listed {len(entries)} times (lines {lines})",
-                    movement=kind,
-                    entry=entries[1],
-                )
-            )
-        if len(records) > 1:
-            found.append(
-                Finding(
-                    kind=FindingKind.DUPLICATE_RECORD,
-                    key=key,
-                    detail=f"{_name(kind, key)} was recorded {len(records)} times",
-                    movement=kind,
-                    recorded=records[1],
-                )
-            )
-        if entries and records:
-            found += _compare(entries[0], records[0], (start, end))
-        else:
-            found.append(_alone(entries[0] if entries else records[0], (start, end), tolerance))
-        matched += not found
-        findings += found
+        if any(start <= at < end for at in moments):
+            found = _judge(entries, records, (start, end), tolerance)
+            matched += not found
+            findings += found
 
     return Reconciliation(
         day=day,
