@@ -47,6 +47,14 @@ FORMATS: Final = ("auto", "canonical", "wechatpay")
 """The statement formats ``--format`` names; ``auto`` tells them apart by the header."""
 DEFAULT_ZONE: Final = "Asia/Shanghai"
 """The merchant's time zone unless ``--zone`` says otherwise."""
+_DESCRIPTION: Final = """\
+Compare a payment provider's statement of one day (the canonical CSV or a
+WeChat Pay trade bill) with what mallcore recorded, the day taken in the
+merchant's time zone. docs/reconciliation.md describes the formats, the
+findings and the JSON.
+
+exit status: 0 balanced (timing differences allowed), 1 discrepancies found
+(malformed statement rows included), 2 bad input."""
 
 
 def _reader(data: bytes, name: str, currency: str) -> StatementReader:
@@ -205,7 +213,7 @@ def add_reconcile_command(
     command = subcommands.add_parser(
         "reconcile",
         help="compare a day's payment statement with what mallcore recorded",
-        description=__doc__,
+        description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     command.add_argument("statement", metavar="STATEMENT", help="the provider's statement file")

@@ -10,6 +10,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mallcore.adapters import CanonicalCsvReader, WeChatPayTradeBillReader
 from mallcore.errors import InvalidDocument
@@ -221,3 +223,30 @@ def test_a_canonical_row_that_breaks_a_rule_is_malformed_with_the_reason(
 def test_a_csv_without_the_canonical_columns_is_an_invalid_document() -> None:
     with pytest.raises(InvalidDocument, match="no column refund_id, refund_amount, fee"):
         CanonicalCsvReader().read(b"transaction_id,order_id,amount,status,time\n")
+
+
+DAMAGE = st.text(alphabet='0123456789.-+:T `,"\r\nSUCESRFNDPOIabc交易时间总', max_size=12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from([BILL, CANONICAL]),
+    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 30), DAMAGE), max_size=4),
+)
+def test_a_damaged_statement_gives_entries_and_malformed_rows_or_an_invalid_document(
+    sample: bytes, damage: list[tuple[int, int, str]]
+) -> None:
+    lines = sample.decode().splitlines()
+    for line, field, text in damage:
+        fields = lines[line % len(lines)].split(",")
+        fields[field % len(fields)] = text
+        lines[line % len(lines)] = ",".join(fields)
+    data = "\n".join(lines).encode()
+
+    for reader in (WeChatPayTradeBillReader(), CanonicalCsvReader()):
+        try:
+            statement = reader.read(data)
+        except InvalidDocument:
+            continue
+        assert all(entry.line >= 2 for entry in statement.entries)
+        assert all(row.reason for row in statement.malformed)
