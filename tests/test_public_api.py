@@ -91,7 +91,7 @@ PINNED = {
         "day_bounds",
         "reconcile",
     ],
-    "mallcore.testing.contracts": ["UnitOfWorkContract"],
+    "mallcore.testing.contracts": ["StatementReaderContract", "UnitOfWorkContract"],
 }
 DOCUMENTED = [
     "mallcore.catalog",

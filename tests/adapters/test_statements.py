@@ -10,14 +10,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from mallcore.adapters import CanonicalCsvReader, WeChatPayTradeBillReader
 from mallcore.errors import InvalidDocument
 from mallcore.money import Money
 from mallcore.ports import StatementReader
 from mallcore.reconciliation import MovementKind, MovementStatus, StatementEntry
+from mallcore.testing.contracts import StatementReaderContract
 
 DATA = Path(__file__).parent / "data"
 BILL = (DATA / "wechatpay-tradebill-all-2026-12-03.csv").read_bytes()
@@ -38,12 +37,6 @@ def bill_with(*lines: str, count: int | None = None) -> bytes:
 def sample_line(number: int) -> str:
     """Detail line ``number`` of the sample bill (1 is the first after the header)."""
     return BILL.decode().splitlines()[number]
-
-
-def test_both_readers_are_statement_readers() -> None:
-    readers: list[StatementReader] = [WeChatPayTradeBillReader(), CanonicalCsvReader()]
-
-    assert all(callable(reader.read) for reader in readers)
 
 
 def test_the_sample_trade_bill_reads_as_six_movements_and_nothing_malformed() -> None:
@@ -225,28 +218,21 @@ def test_a_csv_without_the_canonical_columns_is_an_invalid_document() -> None:
         CanonicalCsvReader().read(b"transaction_id,order_id,amount,status,time\n")
 
 
-DAMAGE = st.text(alphabet='0123456789.-+:T `,"\r\nSUCESRFNDPOIabc交易时间总', max_size=12)
+class TestWeChatPayTradeBillReader(StatementReaderContract):
+    @pytest.fixture
+    def reader(self) -> StatementReader:
+        return WeChatPayTradeBillReader()
+
+    @pytest.fixture
+    def sample(self) -> bytes:
+        return BILL
 
 
-@settings(max_examples=100, deadline=None)
-@given(
-    st.sampled_from([BILL, CANONICAL]),
-    st.lists(st.tuples(st.integers(0, 9), st.integers(0, 30), DAMAGE), max_size=4),
-)
-def test_a_damaged_statement_gives_entries_and_malformed_rows_or_an_invalid_document(
-    sample: bytes, damage: list[tuple[int, int, str]]
-) -> None:
-    lines = sample.decode().splitlines()
-    for line, field, text in damage:
-        fields = lines[line % len(lines)].split(",")
-        fields[field % len(fields)] = text
-        lines[line % len(lines)] = ",".join(fields)
-    data = "\n".join(lines).encode()
+class TestCanonicalCsvReader(StatementReaderContract):
+    @pytest.fixture
+    def reader(self) -> StatementReader:
+        return CanonicalCsvReader()
 
-    for reader in (WeChatPayTradeBillReader(), CanonicalCsvReader()):
-        try:
-            statement = reader.read(data)
-        except InvalidDocument:
-            continue
-        assert all(entry.line >= 2 for entry in statement.entries)
-        assert all(row.reason for row in statement.malformed)
+    @pytest.fixture
+    def sample(self) -> bytes:
+        return CANONICAL
