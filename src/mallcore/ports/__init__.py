@@ -11,7 +11,8 @@ adapters (:mod:`mallcore.adapters`) implement them, and
   :class:`CounterRepository`, :class:`MemberRepository` under a :class:`UnitOfWork`;
 - payment: :class:`PaymentGateway` and the values it speaks in;
 - courier: :class:`Courier`, :class:`Waybill`, :class:`TrackingEvent`;
-- runtime: :class:`Clock`, :class:`EventPublisher`.
+- runtime: :class:`Clock`, :class:`EventPublisher`;
+- statements: :class:`StatementReader` (reconciliation).
 """
 
 from mallcore.ports.courier import Courier, TrackingEvent, TrackingStatus, Waybill
@@ -23,6 +24,7 @@ from mallcore.ports.payment import (
     Refund,
 )
 from mallcore.ports.runtime import Clock, EventPublisher
+from mallcore.ports.statements import StatementReader
 from mallcore.ports.storage import (
     MAX_PAGE,
     ConfigurationRepository,
@@ -56,6 +58,7 @@ __all__ = [
     "PointsRepository",
     "ProductRepository",
     "Refund",
+    "StatementReader",
     "StockMovementRepository",
     "StockRepository",
     "TrackingEvent",

@@ -37,6 +37,7 @@ from mallcore.loyalty import (
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.pricing import Cart, CartLine, Customer
+from mallcore.reconciliation import RecordedMovement, StatementEntry
 from mallcore.rules import QuoteDocument
 from mallcore.shipping import FreightTemplate, Rate, Shipment, ShipmentLine, ShippingSetup
 
@@ -80,6 +81,8 @@ _STRATEGIES: tuple[tuple[type, str], ...] = (
     (UseLimits, "use_limits"),
     (Validity, "validities"),
     (Wallet, "coupon_wallets"),
+    (RecordedMovement, "recorded_movements"),
+    (StatementEntry, "statement_entries"),
 )
 """Each domain type and the name of its strategy in :mod:`mallcore.testing.strategies`."""
 

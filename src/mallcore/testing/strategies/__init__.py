@@ -50,6 +50,7 @@ from mallcore.testing.strategies._pricing import (
     quote_documents,
     wallets,
 )
+from mallcore.testing.strategies._reconciliation import recorded_movements, statement_entries
 from mallcore.testing.strategies._shipping import (
     division_codes,
     freight_templates,
@@ -94,6 +95,7 @@ __all__ = [
     "purchases",
     "quote_documents",
     "rates",
+    "recorded_movements",
     "redemption_policies",
     "refund_requests",
     "reservations",
@@ -102,6 +104,7 @@ __all__ = [
     "shipping_setups",
     "skus",
     "spec_dimensions",
+    "statement_entries",
     "stock_levels",
     "tier_programs",
     "use_limits",
