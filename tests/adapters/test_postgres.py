@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import psycopg
+from collections.abc import Iterator
+
+import pytest
+
+from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from mallcore.testing.contracts import UnitOfWorkContract
+from mallcore.testing.contracts.storage import NewUnitOfWork
 
 
-def test_each_test_gets_a_new_empty_database(postgres_dsn: str) -> None:
-    with psycopg.connect(postgres_dsn) as connection:
-        tables = connection.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
-        ).fetchone()
+@pytest.fixture
+def database(postgres_dsn: str) -> Iterator[PostgresDatabase]:
+    with PostgresDatabase(postgres_dsn, max_size=4) as database:
+        yield database
 
-    assert tables == (0,)
+
+class TestPostgresStorage(UnitOfWorkContract):
+    @pytest.fixture
+    def new_uow(self, database: PostgresDatabase) -> NewUnitOfWork:
+        return lambda: PostgresUnitOfWork(database)
