@@ -70,7 +70,12 @@ PINNED = {
         "SqliteUnitOfWork",
         "SystemClock",
     ],
-    "mallcore.testing.contracts": ["UnitOfWorkContract"],
+    "mallcore.testing.contracts": [
+        "CourierContract",
+        "PaymentGatewayContract",
+        "PaymentSandbox",
+        "UnitOfWorkContract",
+    ],
 }
 DOCUMENTED = [
     "mallcore.catalog",

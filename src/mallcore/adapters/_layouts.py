@@ -24,7 +24,7 @@ from mallcore.loyalty import PointsAccount
 from mallcore.orders import Order
 from mallcore.serialization import dumps
 
-__all__ = ["ORDERS", "POINTS", "PRODUCTS", "STOCKS", "Layout", "SideTable", "microseconds"]
+__all__ = ["Layout", "ORDERS", "POINTS", "PRODUCTS", "STOCKS", "SideTable", "microseconds"]
 
 V = TypeVar("V")
 

@@ -57,6 +57,7 @@ Theory of operation:
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -197,8 +198,10 @@ class PostgresDatabase:
         migrate: bool = True,
     ) -> None:
         self._statement_timeout_ms = f"{round(statement_timeout * 1000):d}"
+        # libpq counts whole seconds, at least 2; 0 would mean wait forever.
+        connect_timeout = max(2, math.ceil(timeout))
         with _translated():
-            with psycopg.connect(dsn, autocommit=True, connect_timeout=round(timeout)) as first:
+            with psycopg.connect(dsn, autocommit=True, connect_timeout=connect_timeout) as first:
                 self._configure(first)
                 (_migrate if migrate else _check_schema)(first)
             self._pool = ConnectionPool(
@@ -206,13 +209,13 @@ class PostgresDatabase:
                 min_size=min_size,
                 max_size=max_size,
                 timeout=timeout,
-                kwargs={"autocommit": True, "connect_timeout": round(timeout)},
+                kwargs={"autocommit": True, "connect_timeout": connect_timeout},
                 configure=self._configure,
                 check=ConnectionPool.check_connection,
                 name="mallcore",
                 open=False,
             )
-            self._pool.open()
+            self._pool.open(wait=True, timeout=timeout)
 
     def _configure(self, connection: Connection) -> None:
         connection.execute(
