@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
@@ -13,11 +14,15 @@ from mallcore.adapters._migrations import LATEST, MIGRATIONS
 from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from mallcore.catalog import Stock
 from mallcore.errors import InvalidDocument, StaleVersion, Unavailable
+from mallcore.money import Money
+from mallcore.orders import Order, OrderLine
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 from tests.adapters.postgres_workers import buy, claim, open_database
 
 SKU = "flash-sale-tea"
+NOW = datetime(2026, 11, 11, tzinfo=UTC)
+TEA = Money("30.00", "CNY")
 
 
 @pytest.fixture
@@ -199,6 +204,31 @@ def test_a_counter_commits_with_the_documents_saved_beside_it(database: Postgres
 
     with PostgresUnitOfWork(database) as uow:
         assert (uow.stocks.get(SKU).on_hand, uow.counters.get("flash:tea:sold")) == (4, 1)
+
+
+def test_a_query_sees_pending_saves_beside_a_counter_change_and_commits_both(
+    database: PostgresDatabase,
+) -> None:
+    order = Order(
+        id="O-pending",
+        customer_id="alice",
+        currency="CNY",
+        lines=[OrderLine(line_id="tea", sku_id=SKU, quantity=1, unit_payables=[TEA])],
+        freight=Money.zero("CNY"),
+        placed_at=NOW,
+        pay_by=NOW + timedelta(minutes=30),
+    )
+
+    with PostgresUnitOfWork(database) as uow:
+        assert uow.counters.add("coupon:C-1:uses", 1, limit=1)
+        uow.orders.save(order)
+        assert uow.orders.awaiting_payment(due_by=order.pay_by) == ["O-pending"]
+        assert uow.counters.get("coupon:C-1:uses") == 1
+        uow.commit()
+
+    with PostgresUnitOfWork(database) as uow:
+        assert uow.orders.awaiting_payment(due_by=order.pay_by) == ["O-pending"]
+        assert uow.counters.get("coupon:C-1:uses") == 1
 
 
 def test_four_processes_claiming_a_counter_never_pass_its_limit(postgres_dsn: str) -> None:

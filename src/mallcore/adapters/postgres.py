@@ -524,7 +524,7 @@ class PostgresUnitOfWork:
     def commit(self) -> None:
         """Write every pending save in one transaction, or raise StaleVersion and write none."""
         try:
-            if self._connection is not None or any(r.pending for r in self._repositories):
+            if self._writing() or any(repository.pending for repository in self._repositories):
                 self._in_connection(self._write_checked)
         finally:
             self.rollback()
@@ -533,14 +533,15 @@ class PostgresUnitOfWork:
         """Drop every pending save and counter change; reads see what is committed now."""
         for repository in self._repositories:
             repository.forget()
-        connection = self._connection
-        if connection is not None and _in_transaction(connection):
+        if self._connection is not None and self._writing():
             with _translated():
-                connection.execute("ROLLBACK")
+                self._connection.execute("ROLLBACK")
+
+    def _writing(self) -> bool:
+        """Whether a transaction is open (a counter changed), to be committed or rolled back."""
+        return self._connection is not None and _in_transaction(self._connection)
 
     def _write_checked(self, connection: Connection) -> None:
-        if not (_in_transaction(connection) or any(r.pending for r in self._repositories)):
-            return
         _begin(connection)
         for repository in self._repositories:
             repository._write(connection, checked=True)
