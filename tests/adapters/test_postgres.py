@@ -106,6 +106,14 @@ def test_a_unit_of_work_waiting_past_the_timeout_for_a_connection_is_unavailable
     assert "PoolTimeout" in str(refused.value)
 
 
+def test_a_closed_database_makes_new_units_of_work_unavailable(postgres_dsn: str) -> None:
+    database = PostgresDatabase(postgres_dsn, min_size=0)
+    database.close()
+
+    with PostgresUnitOfWork(database) as uow, pytest.raises(Unavailable, match="closed"):
+        uow.stocks.get(SKU)
+
+
 def test_a_database_without_the_schema_is_refused_when_not_migrating(postgres_dsn: str) -> None:
     with pytest.raises(Unavailable, match="no mallcore schema"):
         PostgresDatabase(postgres_dsn, migrate=False)

@@ -90,7 +90,7 @@ __all__ = [
 ISOLATION_LEVEL: Final = "READ COMMITTED"
 """The isolation level of every transaction a unit of work runs."""
 
-MIGRATION_LOCK: Final = 0x6D616C6C636F7265 & 0x7FFFFFFFFFFFFFFF
+MIGRATION_LOCK: Final = 0x6D616C6C636F7265
 """The advisory lock key ("mallcore") held while migrating, so one process migrates at a time."""
 
 V = TypeVar("V")
@@ -215,7 +215,11 @@ class PostgresDatabase:
                 name="mallcore",
                 open=False,
             )
-            self._pool.open(wait=True, timeout=timeout)
+            try:
+                self._pool.open(wait=True, timeout=timeout)
+            except psycopg.Error:
+                self._pool.close()
+                raise
 
     def _configure(self, connection: Connection) -> None:
         connection.execute(
