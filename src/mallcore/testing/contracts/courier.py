@@ -23,6 +23,8 @@ from mallcore.testing.strategies import ids
 __all__ = ["CourierContract"]
 
 _HANGZHOU = "330106"
+_ONE_FIXTURE_PER_TEST = [HealthCheck.function_scoped_fixture, HealthCheck.differing_executors]
+"""Every example of a test uses the test's one fixture; every adapter's subclass runs the test."""
 
 
 class CourierContract:
@@ -33,7 +35,7 @@ class CourierContract:
         """Override: a courier on a test account."""
         raise NotImplementedError("subclass CourierContract and provide the courier fixture")
 
-    @settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=10, suppress_health_check=_ONE_FIXTURE_PER_TEST)
     @given(package_ids=st.lists(ids(), min_size=1, max_size=4, unique=True))
     def test_booking_a_package_again_returns_its_first_waybill(
         self, courier: Courier, package_ids: list[str]

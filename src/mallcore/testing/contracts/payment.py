@@ -34,6 +34,8 @@ __all__ = ["PaymentGatewayContract", "PaymentSandbox"]
 
 _MOMENT = datetime(2026, 11, 11, 20, tzinfo=UTC)
 _TEA = Money("68.00", "CNY")
+_ONE_FIXTURE_PER_TEST = [HealthCheck.function_scoped_fixture, HealthCheck.differing_executors]
+"""Every example of a test uses the test's one fixture; every adapter's subclass runs the test."""
 
 
 class PaymentSandbox(PaymentGateway, Protocol):
@@ -67,7 +69,7 @@ class PaymentGatewayContract:
         """Override: a gateway on a test account, with that account's provider side."""
         raise NotImplementedError("subclass PaymentGatewayContract and provide the sandbox fixture")
 
-    @settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @settings(max_examples=10, suppress_health_check=_ONE_FIXTURE_PER_TEST)
     @given(order_id=ids())
     def test_a_paid_payment_is_read_back_for_its_order_and_amount(
         self, sandbox: PaymentSandbox, order_id: str
