@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -37,6 +39,16 @@ class TestPostgresStorage(UnitOfWorkContract):
     @pytest.fixture
     def new_uow(self, database: PostgresDatabase) -> NewUnitOfWork:
         return lambda: PostgresUnitOfWork(database)
+
+
+def test_the_other_adapters_import_without_psycopg() -> None:
+    code = "import sys, mallcore.adapters, mallcore.services; print('psycopg' in sys.modules)"
+
+    imported = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert imported.stdout.strip() == "False"
 
 
 def _stocked(database: PostgresDatabase, on_hand: int) -> None:
