@@ -15,7 +15,7 @@ from psycopg.conninfo import make_conninfo
 from mallcore.adapters._migrations import LATEST, MIGRATIONS
 from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from mallcore.catalog import Stock
-from mallcore.errors import InvalidDocument, StaleVersion, Unavailable
+from mallcore.errors import InvalidDocument, InvalidValue, StaleVersion, Unavailable, WrongType
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.testing.contracts import UnitOfWorkContract
@@ -102,6 +102,29 @@ def test_a_database_that_does_not_exist_is_unavailable(postgres_server: str) -> 
 def test_a_malformed_dsn_is_unavailable_and_says_why() -> None:
     with pytest.raises(Unavailable, match='missing "="'):
         PostgresDatabase("shop database please")
+
+
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        ({"min_size": 3, "max_size": 2}, "min_size, max_size"),
+        ({"max_size": 0, "min_size": 0}, "min_size, max_size"),
+        ({"timeout": 0}, "timeout"),
+        ({"statement_timeout": -1.0}, "statement_timeout"),
+    ],
+)
+def test_impossible_pool_settings_are_refused_before_connecting(
+    settings: dict[str, float], field: str
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        PostgresDatabase("host=/nowhere", **settings)  # type: ignore[arg-type]
+
+    assert refused.value.field == field
+
+
+def test_a_dsn_that_is_not_a_string_is_the_wrong_type() -> None:
+    with pytest.raises(WrongType):
+        PostgresDatabase(None)  # type: ignore[arg-type]
 
 
 def test_a_unit_of_work_waiting_past_the_timeout_for_a_connection_is_unavailable(

@@ -71,7 +71,7 @@ from psycopg_pool import ConnectionPool
 from mallcore.adapters._layouts import ORDERS, POINTS, PRODUCTS, STOCKS, Layout, microseconds
 from mallcore.adapters._migrations import LATEST, pending
 from mallcore.catalog import Product, Stock
-from mallcore.errors import NotFound, StaleVersion, Unavailable
+from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable, WrongType
 from mallcore.loyalty import PointsAccount
 from mallcore.orders import Order, OrderStatus
 from mallcore.serialization import loads
@@ -169,6 +169,23 @@ def _check_schema(connection: Connection) -> None:
         )
 
 
+def _check_settings(
+    dsn: object, *, min_size: int, max_size: int, timeouts: tuple[float, float]
+) -> None:
+    """Refuse settings psycopg would take badly: a DSN that is no string, sizes or timeouts."""
+    if not isinstance(dsn, str):
+        raise WrongType("dsn", dsn, "str")
+    if not 0 <= min_size <= max_size or max_size < 1:
+        raise InvalidValue(
+            "min_size, max_size",
+            (min_size, max_size),
+            "need 0 <= min_size <= max_size, 1 <= max_size",
+        )
+    for field, seconds in zip(("timeout", "statement_timeout"), timeouts, strict=True):
+        if not seconds > 0:
+            raise InvalidValue(field, seconds, "must be a positive number of seconds")
+
+
 def _excluded(column: str) -> sql.Composable:
     """The value an ``INSERT ... ON CONFLICT DO UPDATE`` proposed for ``column``."""
     return sql.SQL("EXCLUDED.{}").format(sql.Identifier(column))
@@ -197,6 +214,9 @@ class PostgresDatabase:
         statement_timeout: float = 5.0,
         migrate: bool = True,
     ) -> None:
+        _check_settings(
+            dsn, min_size=min_size, max_size=max_size, timeouts=(timeout, statement_timeout)
+        )
         self._statement_timeout_ms = f"{round(statement_timeout * 1000):d}"
         # libpq counts whole seconds, at least 2; 0 would mean wait forever.
         connect_timeout = max(2, math.ceil(timeout))
