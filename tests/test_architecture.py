@@ -22,7 +22,16 @@ import pytest
 import mallcore
 
 SRC = Path(mallcore.__file__).parent
-DOMAIN = ("catalog", "pricing", "shipping", "loyalty", "orders", "merchant", "coupons", "reconciliation")
+DOMAIN = (
+    "catalog",
+    "pricing",
+    "shipping",
+    "loyalty",
+    "orders",
+    "merchant",
+    "coupons",
+    "reconciliation",
+)
 FORBIDDEN_IN_DOMAIN = {"sqlite3", "os", "time", "random", "secrets", "socket", "subprocess"}
 CLOCK_READS = {"now", "today", "utcnow"}
 
