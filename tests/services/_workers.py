@@ -5,6 +5,7 @@ Module-level functions, so that ``multiprocessing`` (spawn) can import them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from mallcore.adapters import (
 )
 from mallcore.errors import MallcoreError
 from mallcore.orders import Consignee
+from mallcore.ports import UnitOfWork
 from mallcore.testing.fakes import FakeClock
 
 __all__ = ["HOME", "OPENING", "buy", "claim", "place_with_coupon", "shop_on"]
@@ -25,15 +27,31 @@ OPENING = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 HOME = Consignee(name="张三", phone="13800000000", region="330106", address="文三路 90 号")
 
 
-def shop_on(path: Path) -> Mall:
-    """A Mall over the SQLite file ``path``, its clock standing at the opening."""
-    return Mall(
-        storage=lambda: SqliteUnitOfWork(path, timeout=30),
-        clock=FakeClock(OPENING),
-        events=InMemoryEventLog(),
-        gateway=SimulatedGateway(secret=b"test-secret"),
-        courier=SimulatedCourier(carrier="SF"),
-    )
+_MALLS: dict[str, Mall] = {}
+"""One Mall per storage per process (a PostgreSQL pool is opened once)."""
+
+
+def _storage(where: str) -> Callable[[], UnitOfWork]:
+    kind, _, place = where.partition(":")
+    if kind == "sqlite":
+        return lambda: SqliteUnitOfWork(Path(place), timeout=30)
+    from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+
+    database = PostgresDatabase(place, min_size=1, max_size=1, statement_timeout=30)
+    return lambda: PostgresUnitOfWork(database)
+
+
+def shop_on(where: str) -> Mall:
+    """A Mall over ``where`` ("sqlite:<path>" or "postgres:<dsn>"), its clock standing still."""
+    if where not in _MALLS:
+        _MALLS[where] = Mall(
+            storage=_storage(where),
+            clock=FakeClock(OPENING),
+            events=InMemoryEventLog(),
+            gateway=SimulatedGateway(secret=b"test-secret"),
+            courier=SimulatedCourier(carrier="SF"),
+        )
+    return _MALLS[where]
 
 
 def _outcome(error: MallcoreError) -> str:
@@ -43,7 +61,7 @@ def _outcome(error: MallcoreError) -> str:
 
 def place_with_coupon(path: str, order_id: str, customer_id: str, coupon_id: str) -> str:
     """Place one order of two tins with ``coupon_id`` picked; "placed" or the error's name."""
-    mall = shop_on(Path(path))
+    mall = shop_on(path)
     checkout = Checkout(
         customer_id=customer_id, items={"tea": 2}, coupons=[coupon_id], consignee=HOME
     )
@@ -57,7 +75,7 @@ def place_with_coupon(path: str, order_id: str, customer_id: str, coupon_id: str
 def claim(path: str, customer_id: str, template_id: str) -> str:
     """Claim one coupon of ``template_id``; "claimed" or the error's name and reason."""
     try:
-        shop_on(Path(path)).claim_coupon(customer_id, template_id)
+        shop_on(path).claim_coupon(customer_id, template_id)
     except MallcoreError as error:
         return _outcome(error)
     return "claimed"
@@ -65,7 +83,7 @@ def claim(path: str, customer_id: str, template_id: str) -> str:
 
 def buy(path: str, worker: int, times: int) -> list[str]:
     """Buy one cup ``times`` times, each its own order; the outcome of each."""
-    mall = shop_on(Path(path))
+    mall = shop_on(path)
     outcomes = []
     for attempt in range(times):
         checkout = Checkout(customer_id=f"buyer-{worker}", items={"cup": 1}, consignee=HOME)

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 import pytest
+from psycopg import sql
 
 from mallcore import Checkout, Mall
 from mallcore.adapters import (
@@ -67,11 +68,47 @@ def _sqlite(tmp_path: Path) -> tuple[Storage, Dump]:
     return lambda: SqliteUnitOfWork(path), dump
 
 
-ADAPTERS: dict[str, Callable[[Path], tuple[Storage, Dump]]] = {
-    "memory": _memory,
-    "sqlite": _sqlite,
+def _postgres(request: pytest.FixtureRequest) -> tuple[Storage, Dump]:
+    from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+
+    # A pool of fixed size: a growing pool draws from the global random in a thread.
+    database = PostgresDatabase(request.getfixturevalue("postgres_dsn"), min_size=2, max_size=2)
+    request.addfinalizer(database.close)
+
+    def dump() -> object:
+        with PostgresUnitOfWork(database) as uow:
+            tables = [
+                row[0]
+                for row in uow._query(
+                    sql.SQL(
+                        "SELECT table_name FROM information_schema.tables"
+                        " WHERE table_schema = current_schema() ORDER BY table_name"
+                    ),
+                    (),
+                )
+            ]
+            return {
+                table: sorted(
+                    map(
+                        repr,
+                        uow._query(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)), ()),
+                    )
+                )
+                for table in tables
+            }
+
+    return lambda: PostgresUnitOfWork(database), dump
+
+
+ADAPTERS: dict[str, Callable[[pytest.FixtureRequest, Path], tuple[Storage, Dump]]] = {
+    "memory": lambda request, tmp_path: _memory(tmp_path),
+    "sqlite": lambda request, tmp_path: _sqlite(tmp_path),
+    "postgres": lambda request, tmp_path: _postgres(request),
 }
-"""Each storage adapter the use cases run on, by name: its unit-of-work factory and its dump."""
+"""Each storage adapter the use cases run on, by name: its unit-of-work factory and its dump.
+
+PostgreSQL runs on the test session's throwaway server (tests/postgres_server.py).
+"""
 
 
 @attrs.define
@@ -165,4 +202,4 @@ def open_shop(storage: Storage, dump: Dump = lambda: None) -> Shop:
 
 @pytest.fixture(params=sorted(ADAPTERS))
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
-    return open_shop(*ADAPTERS[request.param](tmp_path))
+    return open_shop(*ADAPTERS[request.param](request, tmp_path))

@@ -1,4 +1,7 @@
-"""Limits that hold under real concurrency: processes (spawn) racing on one SQLite file."""
+"""Limits that hold under real concurrency: processes (spawn) racing on one database.
+
+Each race runs on a SQLite file and on a PostgreSQL schema.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +31,17 @@ def pool() -> Iterator[Pool]:
         yield workers
 
 
-def _shop(path: Path, template: CouponTemplate, *claims: str) -> list[str]:
-    """A shop on ``path`` with tea (100 units), a cup (100) and ``template``; claimed coupons."""
-    mall = _workers.shop_on(path)
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the shop's processes meet: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'shop.sqlite3'}"
+    return f"postgres:{request.getfixturevalue('postgres_dsn')}"
+
+
+def _shop(where: str, template: CouponTemplate, *claims: str) -> list[str]:
+    """A shop with tea (100 units), a cup (100) and ``template``; the claimed coupons."""
+    mall = _workers.shop_on(where)
     for sku_id, price in (("tea", "60.00"), ("cup", "30.00")):
         sku = Sku(sku_id, {}, Money(price, "CNY"), Money(price, "CNY"), stock=100)
         mall.save_product(on_sale(sku), stock={sku_id: 100})
@@ -39,61 +50,57 @@ def _shop(path: Path, template: CouponTemplate, *claims: str) -> list[str]:
 
 
 def test_sixteen_customers_racing_for_a_coupon_used_once_in_all_get_one_order(
-    pool: Pool, tmp_path: Path
+    pool: Pool, where: str
 ) -> None:
-    path = tmp_path / "shop.sqlite3"
     once = attrs.evolve(TEN_OFF_100, use=UseLimits(total=1))
     customers = [f"c{n}" for n in range(PROCESSES)]
-    coupons = _shop(path, once, *customers)
+    coupons = _shop(where, once, *customers)
 
     outcomes = pool.starmap(
         _workers.place_with_coupon,
-        [(str(path), f"O-{n}", customers[n], coupons[n]) for n in range(PROCESSES)],
+        [(where, f"O-{n}", customers[n], coupons[n]) for n in range(PROCESSES)],
     )
 
     assert Counter(outcomes) == {"placed": 1, "CouponUnavailable:limit_reached": 15}
 
 
 def test_one_customer_in_sixteen_processes_uses_a_once_per_customer_coupon_once(
-    pool: Pool, tmp_path: Path
+    pool: Pool, where: str
 ) -> None:
-    path = tmp_path / "shop.sqlite3"
     mine = attrs.evolve(
         TEN_OFF_100, issue=IssueLimits(per_customer=PROCESSES), use=UseLimits(per_customer=1)
     )
-    coupons = _shop(path, mine, *["alice"] * PROCESSES)
+    coupons = _shop(where, mine, *["alice"] * PROCESSES)
 
     outcomes = pool.starmap(
         _workers.place_with_coupon,
-        [(str(path), f"O-{n}", "alice", coupons[n]) for n in range(PROCESSES)],
+        [(where, f"O-{n}", "alice", coupons[n]) for n in range(PROCESSES)],
     )
 
     assert Counter(outcomes) == {"placed": 1, "CouponUnavailable:limit_reached": 15}
 
 
 def test_sixteen_claims_of_a_template_with_ten_left_issue_exactly_ten(
-    pool: Pool, tmp_path: Path
+    pool: Pool, where: str
 ) -> None:
-    path = tmp_path / "shop.sqlite3"
     ten_left = attrs.evolve(TEN_OFF_100, issue=IssueLimits(total=12))
-    _shop(path, ten_left, "early-1", "early-2")
+    _shop(where, ten_left, "early-1", "early-2")
 
     outcomes = pool.starmap(
-        _workers.claim, [(str(path), f"c{n}", ten_left.id) for n in range(PROCESSES)]
+        _workers.claim, [(where, f"c{n}", ten_left.id) for n in range(PROCESSES)]
     )
 
     assert Counter(outcomes) == {"claimed": 10, "CouponUnavailable:issue_limit_reached": 6}
 
 
 def test_eight_processes_buying_a_hundred_cups_sell_exactly_a_hundred(
-    pool: Pool, tmp_path: Path
+    pool: Pool, where: str
 ) -> None:
-    path = tmp_path / "shop.sqlite3"
-    _shop(path, TEN_OFF_100)
+    _shop(where, TEN_OFF_100)
 
-    per_worker = pool.starmap(_workers.buy, [(str(path), worker, 30) for worker in range(8)])
+    per_worker = pool.starmap(_workers.buy, [(where, worker, 30) for worker in range(8)])
 
     outcomes = Counter(outcome for outcomes in per_worker for outcome in outcomes)
     assert outcomes == {"placed": 100, "OutOfStock": 140}
-    stock = _workers.shop_on(path).stock("cup")
+    stock = _workers.shop_on(where).stock("cup")
     assert (stock.on_hand, stock.available) == (100, 0)
