@@ -145,8 +145,8 @@ class _Story:
         self.out = out
         self.clock = FakeClock(START)
         self.log = InMemoryEventLog()
-        self.gateway = SimulatedGateway(secret=b"demo-secret")
-        self.courier = SimulatedCourier(carrier="SF")
+        self.gateway = SimulatedGateway(secret=b"demo-secret", prefix="demo")
+        self.courier = SimulatedCourier(carrier="SF", prefix="")
         self.mall = Mall(
             storage=storage,
             clock=self.clock,

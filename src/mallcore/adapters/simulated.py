@@ -53,11 +53,16 @@ def _header(headers: Mapping[str, str], name: str) -> str:
 
 
 class SimulatedGateway:
-    """A payment provider in memory (see :class:`~mallcore.ports.PaymentGateway`)."""
+    """A payment provider in memory (see :class:`~mallcore.ports.PaymentGateway`).
 
-    def __init__(self, *, secret: bytes, decline_above: Money | None = None) -> None:
+    Payment references carry this instance's prefix (random unless given).
+    """
+
+    def __init__(
+        self, *, secret: bytes, decline_above: Money | None = None, prefix: str | None = None
+    ) -> None:
         self._secret = secret
-        self._prefix = f"sim-{_instance_prefix()}"
+        self._prefix = f"sim-{_instance_prefix() if prefix is None else prefix}"
         self.decline_above = decline_above
         self.available = True
         self._payments: dict[str, PaymentRequest] = {}
@@ -155,13 +160,21 @@ class SimulatedCourier:
     """A courier in memory (see :class:`~mallcore.ports.Courier`).
 
     ``duplicates`` sends every scan twice; ``reverse`` sends them newest first.
-    Waybill numbers are the carrier's code, this instance's random prefix and
-    a serial number.
+    Waybill numbers are the carrier's code, this instance's prefix (random
+    unless given: a run that must print the same every time fixes it) and a
+    serial number.
     """
 
-    def __init__(self, *, carrier: str = "SIM", duplicates: bool = False, reverse: bool = False):
+    def __init__(
+        self,
+        *,
+        carrier: str = "SIM",
+        duplicates: bool = False,
+        reverse: bool = False,
+        prefix: str | None = None,
+    ):
         self.carrier = carrier
-        self._prefix = f"{carrier}{_instance_prefix().upper()}"
+        self._prefix = f"{carrier}{_instance_prefix().upper() if prefix is None else prefix}"
         self.duplicates = duplicates
         self.reverse = reverse
         self.available = True
