@@ -37,18 +37,19 @@ AWAITING_THE_MEMORY_ADAPTER = frozenset(
         "test_the_second_of_two_racing_configuration_edits_fails",
     }
 )
-"""Contract tests of the ports the in-memory adapter implements on main, not yet on this branch.
+"""Contract tests of the ports whose in-memory side is on main, not on this branch yet.
 
-Strict: once the adapter passes them, they fail here until this set is emptied and removed.
+They are marked xfail while the adapter lacks those ports, and run once it has them.
 """
 
 
 class TestInMemoryStorage(UnitOfWorkContract):
     @pytest.fixture
     def new_uow(self, request: pytest.FixtureRequest) -> NewUnitOfWork:
-        if request.node.originalname in AWAITING_THE_MEMORY_ADAPTER:
-            request.applymarker(pytest.mark.xfail(strict=True, reason="memory adapter on main"))
         store = InMemoryStore()
+        lacking = not hasattr(InMemoryUnitOfWork(store), "counters")
+        if lacking and request.node.originalname in AWAITING_THE_MEMORY_ADAPTER:
+            pytest.xfail("the in-memory adapter of this port is on main, not merged here yet")
         return lambda: InMemoryUnitOfWork(store)
 
 
