@@ -54,10 +54,7 @@ def _sqlite_memory() -> Iterator[NewUnitOfWork]:
 @pytest.fixture(params=["memory", "sqlite"])
 def new_uow(request: pytest.FixtureRequest) -> Iterator[NewUnitOfWork]:
     """A unit-of-work factory over a shop with 3 units of tea, one entry per adapter."""
-    if request.param == "memory":
-        factories = _in_memory()
-    else:
-        factories = _sqlite_memory()
+    factories = _in_memory() if request.param == "memory" else _sqlite_memory()
     new = next(factories)
     price = Money("60.00", "CNY")
     with new() as uow:
