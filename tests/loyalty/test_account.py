@@ -244,12 +244,11 @@ def test_held_points_keep_the_expiry_counted_from_their_earning() -> None:
     policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=10))
     account = PointsAccount.open("member-1", policy=policy)
     account, _ = account.earn(70, key="order:A:earned", at=AT, order_id="A", held=True)
-    account, _ = account.release("A", key="order:A:completed", at=AT + 20 * DAY)
 
-    account, entries = account.expire(AT + 20 * DAY)
+    account, entries = account.release("A", key="order:A:completed", at=AT + 20 * DAY)
 
     assert account.lot(0).expires_at == policy.expiry.expires_at(AT)
-    assert [entry.kind for entry in entries] == [EntryKind.EXPIRED]
+    assert [entry.kind for entry in entries] == [EntryKind.RELEASED, EntryKind.EXPIRED]
     assert account.balance() == 0
 
 

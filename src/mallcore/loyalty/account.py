@@ -31,8 +31,9 @@ Theory of operation (docs/loyalty.md has the worked examples):
   that read the clock before a checkout committed) is recorded at the last
   entry's time. Every command first settles the account at its time:
   releases the pending lots whose release time has come, and expires the
-  lots whose expiry has come (:meth:`PointsAccount.expire` settles and does
-  nothing else). ``balance(at=...)`` is what is spendable at ``at``: released,
+  lots whose expiry has come, and after its own change it expires anything
+  it made available that has expired by its time (:meth:`PointsAccount.expire`
+  settles and does nothing else). ``balance(at=...)`` is what is spendable at ``at``: released,
   unexpired.
 
 The account shares structure between versions (:mod:`._persistent`), so a
@@ -368,6 +369,7 @@ class _Draft:
         self.expire_due()
 
     def finish(self) -> tuple[PointsAccount, tuple[Entry, ...]]:
+        self.expire_due()  # what the command made available may have expired by its time
         account = self.account
         new = attrs.evolve(
             account,
