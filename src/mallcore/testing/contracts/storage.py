@@ -115,11 +115,11 @@ class UnitOfWorkContract:
         raise NotImplementedError("subclass UnitOfWorkContract and provide the new_uow fixture")
 
     @settings(max_examples=25, suppress_health_check=_SHARED_STORE)
-    @given(order=orders())
+    @given(order=orders(), order_id=ids(max_size=40))
     def test_an_order_reads_back_as_it_was_saved(
-        self, new_uow: NewUnitOfWork, order: Order
+        self, new_uow: NewUnitOfWork, order: Order, order_id: str
     ) -> None:
-        order = attrs.evolve(order, id=f"{order.id}-{next(_serial)}", version=0)
+        order = attrs.evolve(order, id=_run() + order_id, version=0)
         _saved(new_uow, order)
 
         with new_uow() as uow:
@@ -130,20 +130,22 @@ class UnitOfWorkContract:
             uow.orders.get("O-missing")
 
     @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
-    @given(stock=stock_levels())
-    def test_a_stock_reads_back_as_it_was_saved(self, new_uow: NewUnitOfWork, stock: Stock) -> None:
-        stock = attrs.evolve(stock, sku_id=f"{stock.sku_id}-{next(_serial)}", version=0)
+    @given(stock=stock_levels(), sku_id=ids(max_size=40))
+    def test_a_stock_reads_back_as_it_was_saved(
+        self, new_uow: NewUnitOfWork, stock: Stock, sku_id: str
+    ) -> None:
+        stock = attrs.evolve(stock, sku_id=_run() + sku_id, version=0)
         _saved(new_uow, stock)
 
         with new_uow() as uow:
             assert uow.stocks.get(stock.sku_id) == stock
 
     @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
-    @given(account=points_accounts())
+    @given(account=points_accounts(), account_id=ids(max_size=40))
     def test_a_points_account_reads_back_as_it_was_saved(
-        self, new_uow: NewUnitOfWork, account: PointsAccount
+        self, new_uow: NewUnitOfWork, account: PointsAccount, account_id: str
     ) -> None:
-        account = attrs.evolve(account, account_id=f"member-{next(_serial)}", version=0)
+        account = attrs.evolve(account, account_id=_run() + account_id, version=0)
         _saved(new_uow, account)
 
         with new_uow() as uow:
@@ -218,22 +220,24 @@ class UnitOfWorkContract:
 
     @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
     @given(
-        placed=st.lists(orders(statuses=st.sampled_from(OrderStatus)), min_size=1, max_size=6),
+        placed=st.lists(
+            st.tuples(orders(statuses=st.sampled_from(OrderStatus)), ids(max_size=40)),
+            min_size=1,
+            max_size=6,
+            unique_by=lambda drawn: drawn[1],
+        ),
         minutes=st.integers(0, 48 * 60),
     )
     def test_awaiting_payment_lists_exactly_the_unpaid_orders_due(
-        self, new_uow: NewUnitOfWork, placed: list[Order], minutes: int
+        self, new_uow: NewUnitOfWork, placed: list[tuple[Order, str]], minutes: int
     ) -> None:
-        run = f"-run{next(_serial)}"
-        stored = [
-            attrs.evolve(order, id=f"{order.id}-{index}-{run}", version=0)
-            for index, order in enumerate(placed)
-        ]
+        run = _run()
+        stored = [attrs.evolve(order, id=run + order_id, version=0) for order, order_id in placed]
         _saved(new_uow, *stored)
         due_by = min(order.placed_at for order in stored) + timedelta(minutes=minutes)
 
         with new_uow() as uow:
-            listed = [i for i in uow.orders.awaiting_payment(due_by=due_by) if i.endswith(run)]
+            listed = [i for i in uow.orders.awaiting_payment(due_by=due_by) if i.startswith(run)]
 
         expected = sorted(
             (o for o in stored if o.status is OrderStatus.AWAITING_PAYMENT and o.pay_by <= due_by),
