@@ -24,6 +24,7 @@ AWAITING_THE_MEMORY_ADAPTER = frozenset(
         "test_a_customers_orders_page_newest_first",
         "test_a_limit_reached_keeps_nothing_of_the_unit_of_work",
         "test_a_locked_unit_of_work_left_without_commit_keeps_nothing",
+        "test_a_locked_unit_of_work_queries_its_own_pending_saves",
         "test_a_locked_unit_of_work_reads_decides_and_commits",
         "test_a_member_reads_back_and_saves_by_version",
         "test_a_page_out_of_bounds_is_refused",

@@ -640,3 +640,17 @@ class UnitOfWorkContract:
 
         with new_uow() as uow:
             assert uow.stocks.get("tea").on_hand == 4
+
+    def test_a_locked_unit_of_work_queries_its_own_pending_saves(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        order = _order("O-locked", "alice", _MOMENT)
+        with new_uow() as uow:
+            uow.lock()
+            uow.orders.save(order)
+            assert list(uow.orders.awaiting_payment(due_by=order.pay_by)) == ["O-locked"]
+            assert [o.id for o in uow.orders.of_customer("alice", limit=5)] == ["O-locked"]
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.orders.get("O-locked") == order
