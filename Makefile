@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest bench diagrams clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) -m pytest benchmarks --benchmark-only --benchmark-columns=median,iqr,rounds -q
+
+# the state diagrams: DOT text from the lifecycle tables, then SVG with Graphviz
+# (Debian's graphviz package, installed here when `dot` is missing)
+diagrams: $(STAMP)
+	$(PY) -m mallcore diagrams --out docs/diagrams
+	command -v dot >/dev/null 2>&1 || { \
+		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends graphviz; }
+	for dot_file in docs/diagrams/*.dot; do dot -Tsvg "$$dot_file" -o "$${dot_file%.dot}.svg"; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,7 +1,8 @@
 """The dependency rule of docs/architecture.md, checked on the import graph.
 
 - money and errors import nothing of mallcore but each other (errors nothing);
-- the domain packages (catalog, pricing, shipping, loyalty, orders) import
+- the domain packages (catalog, pricing, shipping, loyalty, orders,
+  reconciliation) import
   only money, errors and each other, without cycles, and no I/O, clock,
   environment or randomness;
 - ports import only the domain; services only the domain and ports;
@@ -21,7 +22,16 @@ import pytest
 import mallcore
 
 SRC = Path(mallcore.__file__).parent
-DOMAIN = ("catalog", "pricing", "shipping", "loyalty", "orders", "merchant")
+DOMAIN = (
+    "catalog",
+    "pricing",
+    "shipping",
+    "loyalty",
+    "orders",
+    "merchant",
+    "coupons",
+    "reconciliation",
+)
 FORBIDDEN_IN_DOMAIN = {"sqlite3", "os", "time", "random", "secrets", "socket", "subprocess"}
 CLOCK_READS = {"now", "today", "utcnow"}
 
@@ -142,7 +152,7 @@ def test_ports_and_services_stay_inside_the_hexagon(layer: str, allowed: set[str
 
 
 def test_no_core_module_imports_an_adapter() -> None:
-    hosts = {"adapters", "cli", "demo", "__main__", "testing"}
+    hosts = {"adapters", "cli", "demo", "__main__", "testing", "reconcile_report"}
     offenders = [
         module
         for module, imported in GRAPH.items()
@@ -189,4 +199,11 @@ def test_importing_mallcore_does_not_import_hypothesis_or_pytest() -> None:
 
 
 def test_the_top_level_public_surface_is_pinned() -> None:
-    assert mallcore.__all__ == ["MallcoreError", "Money", "Rounding", "__version__"]
+    assert mallcore.__all__ == [
+        "Checkout",
+        "Mall",
+        "MallcoreError",
+        "Money",
+        "Rounding",
+        "__version__",
+    ]

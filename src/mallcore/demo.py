@@ -1,24 +1,30 @@
-"""``mallcore demo``: the order story told end to end on the embedded default adapters.
+"""``mallcore demo``: the order story told end to end through the Mall, on SQLite.
 
-A tea shop with a 满减 promotion, a coupon in the shopper's wallet and a
-by-piece freight template with a regional rate: price the cart, place the
-order (stock held, the points it earns fixed), pay through the simulated
-gateway (the notification arrives twice; the points wait, pending), ship in
-two packages, deliver, confirm (the points are released); return a tin
-through after-sales (its money, points and stock come back); then a second
-order spends points, is left unpaid and is cancelled at its deadline, its
-stock and points given back. Everything runs on SQLite (an
-in-memory database) with a clock that moves only when told, so the story
-prints the same every time.
+A tea shop's merchant sets up the catalog, a 满减 promotion, a by-piece
+freight template with a regional rate, points and a coupon template; Alice
+registers and claims the coupon into her wallet; she prices her cart (the
+Mall picks her best coupon), places the order (stock held, the coupon
+locked, the points it earns fixed), pays through the simulated gateway (the
+notification arrives twice; the coupon is used and cannot be used again;
+the points wait, pending), the shop ships in two packages, she confirms
+(the points are released); she returns a tin through after-sales (its
+money, points and stock come back); then a second order spends points, is
+left unpaid and is cancelled at its deadline, its stock and points given
+back. Everything runs through :class:`~mallcore.Mall` on a SQLite file with a
+clock that moves only when told, so the story prints the same every time.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import TextIO
+
+import attrs
 
 from mallcore.adapters import (
     InMemoryEventLog,
@@ -26,24 +32,17 @@ from mallcore.adapters import (
     SimulatedGateway,
     SqliteUnitOfWork,
 )
-from mallcore.adapters.sqlite import memory_database
-from mallcore.catalog import Listing, ListingStatus, Product, Sku, SpecDimension, Stock
+from mallcore.catalog import Listing, ListingStatus, Product, Sku, SpecDimension
+from mallcore.coupons import CouponTemplate, IssueLimits, UseLimits, Validity
+from mallcore.errors import CouponUnavailable
 from mallcore.loyalty import EarningPolicy, RedemptionPolicy
+from mallcore.merchant import Configuration, Settings
 from mallcore.money import Money
-from mallcore.orders import Order, OrderRefunded, OrderStatusChanged, PackageShipped
-from mallcore.pricing import AmountOffCoupon, Customer, Promotion, Tier, TieredAmountOff
+from mallcore.orders import Consignee, Order, OrderRefunded, OrderStatusChanged, PackageShipped
+from mallcore.ports import UnitOfWork
+from mallcore.pricing import AmountOffCoupon, Promotion, Tier, TieredAmountOff
 from mallcore.quote_report import render_quote
-from mallcore.services import (
-    cancel_overdue_orders,
-    confirm_receipt,
-    handle_payment_notification,
-    handle_tracking_event,
-    place_order,
-    price_cart,
-    refund_order,
-    ship_order,
-    start_payment,
-)
+from mallcore.services import Checkout, Mall
 from mallcore.shipping import ChargeBy, FreightTemplate, Rate, RegionRate, ShippingSetup
 from mallcore.testing.fakes import FakeClock
 
@@ -91,16 +90,15 @@ def _promotions() -> tuple[Promotion, ...]:
     )
 
 
-def _wallet() -> tuple[AmountOffCoupon, ...]:
-    return (
-        AmountOffCoupon(
-            id="coupon-15",
-            name="满150减15",
-            min_spend=_cny("150"),
-            amount_off=_cny("15"),
-            received_at=START - timedelta(days=2),
-            valid_days=30,
-        ),
+def _coupon() -> CouponTemplate:
+    """满150减15, 30 days from the claim, 1,000 to give out, one use per customer."""
+    return CouponTemplate(
+        id="coupon-15",
+        name="满150减15",
+        coupon=AmountOffCoupon(id="coupon-15", min_spend=_cny("150"), amount_off=_cny("15")),
+        validity=Validity.relative(days=30),
+        issue=IssueLimits(total=1000, per_customer=1),
+        use=UseLimits(per_customer=1),
     )
 
 
@@ -141,19 +139,22 @@ def _describe(event: object) -> str | None:
 
 
 class _Story:
-    """The demo's wiring: one store, the fakes, and a printer of what happened."""
+    """The demo's wiring: the Mall over SQLite, the fakes, and a printer of what happened."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, storage: Callable[[], UnitOfWork]) -> None:
         self.out = out
-        self.database = memory_database()
         self.clock = FakeClock(START)
         self.log = InMemoryEventLog()
         self.gateway = SimulatedGateway(secret=b"demo-secret")
         self.courier = SimulatedCourier(carrier="SF")
+        self.mall = Mall(
+            storage=storage,
+            clock=self.clock,
+            events=self.log,
+            gateway=self.gateway,
+            courier=self.courier,
+        )
         self._printed = 0
-
-    def uow(self) -> SqliteUnitOfWork:
-        return SqliteUnitOfWork(self.database)
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -165,59 +166,64 @@ class _Story:
                 self.say(f"  {text}")
         self._printed = len(self.log.events)
 
-    def stock(self, sku_id: str) -> Stock:
-        with self.uow() as uow:
-            return uow.stocks.get(sku_id)
+    def points(self) -> str:
+        return f"alice: {self.mall.points_balance('alice')} points"
 
 
-def _balance(story: _Story) -> int:
-    with story.uow() as uow:
-        return uow.points.get("alice").balance()
-
-
-def _pending(story: _Story) -> int:
-    with story.uow() as uow:
-        return uow.points.get("alice").pending_points
-
-
-def run_demo(out: TextIO) -> Order:
-    """Tell the order story on ``out``; return the completed order."""
-    story = _Story(out)
-    with story.uow() as uow:
-        for product in _catalog():
-            uow.products.save(product)
-            for sku in product.skus:
-                uow.stocks.save(Stock.from_sku(sku))
-        uow.commit()
-    alice = Customer(id="alice", tier="gold", region="330106")
-    cart = {"longjing-250g": 2, "cup-white": 2}
-
-    story.say("== 1. Alice (Hangzhou 330106) prices her cart: catalog prices, never the client's")
-    priced = price_cart(
-        uow=story.uow(),
-        clock=story.clock,
-        customer=alice,
-        items=cart,
-        promotions=_promotions(),
-        coupons=_wallet(),
-        shipping=_shipping(),
+def _set_up(story: _Story) -> None:
+    mall = story.mall
+    for product in _catalog():
+        mall.save_product(product, stock={sku.id: sku.stock for sku in product.skus})
+    mall.configure(
+        Configuration(
+            promotions=_promotions(),
+            shipping=_shipping(),
+            earning=EarningPolicy(),
+            redemption=RedemptionPolicy(points_per_unit=100, step=100),
+            settings=Settings(after_sales_window=timedelta(0)),
+        )
     )
+    mall.save_coupon_template(_coupon())
+
+
+def run_demo(out: TextIO, storage: Callable[[], UnitOfWork] | None = None) -> Order:
+    """Tell the order story on ``out``; return the completed order.
+
+    The story runs on a SQLite file in a temporary directory, removed at
+    the end, unless ``storage`` gives another unit-of-work factory.
+    """
+    if storage is not None:
+        return _tell(_Story(out, storage))
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "demo.sqlite3"
+        return _tell(_Story(out, lambda: SqliteUnitOfWork(path)))
+
+
+def _tell(story: _Story) -> Order:
+    mall = story.mall
+    story.say("== 1. The merchant sets up: catalog, 满减, freight, points, a coupon template")
+    _set_up(story)
+    config = mall.configuration()
+    story.say(
+        f"  configuration version {config.version}: {len(config.promotions)} promotion,"
+        " by-piece freight, 1 point a yuan, 100 points = ¥1"
+    )
+
+    story.say("\n== 2. Alice registers and claims the coupon into her wallet")
+    mall.register_member("alice")
+    coupon = mall.claim_coupon("alice", "coupon-15")
+    story.say(f"  coupon {coupon.template_id} usable until {coupon.valid_until:%Y-%m-%d %H:%M}")
+
+    home = Consignee(name="Alice", phone="13800000000", region="330106", address="文三路 90 号")
+    cart = {"longjing-250g": 2, "cup-white": 2}
+    checkout = Checkout(customer_id="alice", items=cart, consignee=home)
+    story.say("\n== 3. She prices her cart: catalog prices, her best coupon, freight to Hangzhou")
+    priced = mall.price(checkout)
     story.say(render_quote(priced))
 
-    story.say("== 2. She places the order: stock is held until the payment deadline")
-    order = place_order(
-        uow=story.uow(),
-        clock=story.clock,
-        events=story.log,
-        order_id="O-1001",
-        customer=alice,
-        items=cart,
-        promotions=_promotions(),
-        coupons=_wallet(),
-        shipping=_shipping(),
-        earning=EarningPolicy(),
-    )
-    held = story.stock("cup-white")
+    story.say("== 4. She places the order: stock held, the coupon locked, the points fixed")
+    order = mall.place_order("O-1001", checkout, shown=priced.amount_due())
+    held = mall.stock("cup-white")
     story.say(
         f"  order {order.id}: goods {order.goods_payable.format('zh_CN')}"
         f" + freight {order.freight.format('zh_CN')} = {order.payable.format('zh_CN')},"
@@ -226,77 +232,47 @@ def run_demo(out: TextIO) -> Order:
     story.say(f"  cup-white: {held.on_hand} on hand, {held.available} available")
     story.say(f"  the order will earn {order.points_to_earn} points (1 a yuan of goods)")
 
-    story.say("\n== 3. She pays; the provider notifies twice (signed, verified, applied once)")
-    request = start_payment(uow=story.uow(), gateway=story.gateway, order_id=order.id)
+    story.say("\n== 5. She pays; the provider notifies twice (signed, verified, applied once)")
+    request = mall.start_payment(order.id)
     story.clock.advance(timedelta(minutes=2))
     body, headers = story.gateway.pay(request.reference, at=story.clock.now())
     for attempt in (1, 2):
-        handled = handle_payment_notification(
-            uow=story.uow(),
-            gateway=story.gateway,
-            clock=story.clock,
-            events=story.log,
-            body=body,
-            headers=headers,
-        )
+        handled = mall.handle_payment_notification(body, headers)
         story.say(f"  notification {attempt}: {handled.outcome.value}")
     story.happened()
-    paid = story.stock("cup-white")
+    paid = mall.stock("cup-white")
     story.say(f"  cup-white: {paid.on_hand} on hand, {paid.available} available")
-    story.say(
-        f"  alice: {_balance(story)} points, {_pending(story)} pending until the order completes"
-    )
+    waiting = story.mall.points_account("alice").pending_points
+    story.say(f"  {story.points()}, {waiting} pending until the order completes")
+    used = mall.wallet("alice").used
+    story.say(f"  her wallet: {[c.template_id for c in used]} used")
+    try:
+        mall.place_order("O-1003", attrs.evolve(checkout, coupons=(coupon.id,)))
+    except CouponUnavailable as refused:
+        story.say(f"  using it again is refused: {refused}")
 
-    story.say("\n== 4. The shop ships in two packages; the courier's scans come in")
+    story.say("\n== 6. The shop ships in two packages; the courier's scans come in")
     story.clock.advance(timedelta(hours=3))
-    ship_order(
-        uow=story.uow(),
-        courier=story.courier,
-        clock=story.clock,
-        events=story.log,
-        order_id=order.id,
-        destination="330106",
-        items={"longjing-250g": 2},
-    )
+    mall.ship_order(order.id, items={"longjing-250g": 2})
     story.clock.advance(timedelta(hours=1))
-    shipped = ship_order(
-        uow=story.uow(),
-        courier=story.courier,
-        clock=story.clock,
-        events=story.log,
-        order_id=order.id,
-        destination="330106",
-    )
+    shipped = mall.ship_order(order.id)
     story.happened()
     last = shipped.shipments[-1]
     for scan in story.courier.scans(last.waybill, picked_up_at=story.clock.now()):
-        handle_tracking_event(uow=story.uow(), events=story.log, event=scan)
+        mall.handle_tracking_event(scan)
     story.clock.advance(timedelta(days=2))
     story.happened()
 
-    story.say("\n== 5. Alice confirms receipt: the pending points are released")
+    story.say("\n== 7. Alice confirms receipt: the pending points are released")
     story.clock.advance(timedelta(hours=5))
-    completed = confirm_receipt(
-        uow=story.uow(),
-        clock=story.clock,
-        events=story.log,
-        order_id=order.id,
-    )
+    completed = mall.confirm_receipt(order.id)
     story.happened()
-    story.say(f"  alice: {_balance(story)} points, {_pending(story)} pending")
+    story.say(f"  {story.points()}")
 
-    story.say("\n== 6. After-sales: she returns one tin (七天无理由); it goes back on sale")
+    story.say("\n== 8. After-sales: she returns one tin (七天无理由); it goes back on sale")
     story.clock.advance(timedelta(days=1))
-    completed = refund_order(
-        uow=story.uow(),
-        gateway=story.gateway,
-        clock=story.clock,
-        events=story.log,
-        order_id=completed.id,
-        refund_id="RMA-1",
-        units={"longjing-250g": 1},
-        reason="七天无理由退货",
-        restock=True,
+    completed = mall.refund_order(
+        completed.id, "RMA-1", {"longjing-250g": 1}, reason="七天无理由退货", restock=True
     )
     story.happened()
     (paid_back,) = story.gateway.refunds()
@@ -305,35 +281,28 @@ def run_demo(out: TextIO) -> Order:
         f" what the tin cost after every discount"
     )
     story.say(
-        f"  the points it earned are taken back; alice: {_balance(story)} points;"
-        f" longjing-250g: {story.stock('longjing-250g').on_hand} on hand"
+        f"  the points it earned are taken back; {story.points()};"
+        f" longjing-250g: {mall.stock('longjing-250g').on_hand} on hand"
     )
 
-    story.say("\n== 7. Alice orders a cup with 100 of her points (100 points = ¥1) and never pays")
-    redemption = RedemptionPolicy(points_per_unit=100, step=100)
-    pending = place_order(
-        uow=story.uow(),
-        clock=story.clock,
-        events=story.log,
-        order_id="O-1002",
-        customer=alice,
-        items={"cup-white": 1},
-        shipping=_shipping(),
-        points=redemption,
-        points_requested=100,
+    story.say("\n== 9. Alice orders a cup with 100 of her points (100 points = ¥1) and never pays")
+    pending = mall.place_order(
+        "O-1002", Checkout(customer_id="alice", items={"cup-white": 1}, consignee=home, points=100)
     )
+    redemption = mall.configuration().redemption
+    assert redemption is not None
     story.say(
         f"  order {pending.id}: {pending.points_used} points take"
         f" {redemption.value_of(pending.points_used, 'CNY').format('zh_CN')} off;"
         f" payable {pending.payable.format('zh_CN')}"
     )
-    story.say(f"  alice: {_balance(story)} points while O-1002 waits")
-    story.say(f"  cup-white: {story.stock('cup-white').available} available while O-1002 waits")
+    story.say(f"  {story.points()} while O-1002 waits")
+    story.say(f"  cup-white: {mall.stock('cup-white').available} available while O-1002 waits")
     story.clock.advance(timedelta(minutes=31))
-    cancel_overdue_orders(uow=story.uow(), clock=story.clock, events=story.log)
+    mall.cancel_overdue_orders()
     story.happened()
-    story.say(f"  alice: {_balance(story)} points again")
-    story.say(f"  cup-white: {story.stock('cup-white').available} available again")
+    story.say(f"  {story.points()} again")
+    story.say(f"  cup-white: {mall.stock('cup-white').available} available again")
     return completed
 
 

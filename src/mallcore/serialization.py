@@ -9,7 +9,8 @@ Conventions of the JSON form (docs/rules-format.md has the full format):
 - Money is ``{"amount": "12.30", "currency": "CNY"}``; the amount is a string
   so no JSON reader turns it into a float.
 - Decimals are strings, datetimes ISO 8601 with an offset (a naive datetime
-  is refused), dates ``YYYY-MM-DD``, time zones IANA names, enums their value.
+  is refused), dates ``YYYY-MM-DD``, durations seconds, time zones IANA names,
+  enums their value.
 - Tuples and frozensets are lists; unknown keys are refused so a typo in a
   rule file is reported, not ignored.
 - Rule kinds that share a field (promotions, coupons, ...) are tagged unions
@@ -378,3 +379,46 @@ def _register_loyalty() -> None:
 
 
 _register_loyalty()
+
+
+# coupons: templates, instances and wallets are plain values (the template's pricing
+# coupon is the Coupon union, "kind" and all); coupon events are a tagged union
+# ("kind": "coupon_claimed", ...) and keep their "kind" when written alone, so an
+# outbox row written with dumps(event) reads back as a CouponEvent
+def _register_coupons() -> None:
+    from mallcore.coupons import (
+        CouponClaimed,
+        CouponEvent,
+        CouponLocked,
+        CouponReleased,
+        CouponUsed,
+        CouponVoided,
+    )
+
+    kinds = {
+        CouponClaimed: "coupon_claimed",
+        CouponLocked: "coupon_locked",
+        CouponUsed: "coupon_used",
+        CouponReleased: "coupon_released",
+        CouponVoided: "coupon_voided",
+    }
+    register_tagged_union(CouponEvent, kinds)
+    for cls, kind in kinds.items():
+        _tag_rule_class(cls, kind)
+
+
+_register_coupons()
+
+
+# reconciliation: the events are a tagged union ("kind": "discrepancy_found" /
+# "statement_reconciled"); their tolerance is a span, written as seconds like every span
+def _register_reconciliation() -> None:
+    from mallcore.reconciliation import DiscrepancyFound, ReconciliationEvent, StatementReconciled
+
+    register_tagged_union(
+        ReconciliationEvent,
+        {DiscrepancyFound: "discrepancy_found", StatementReconciled: "statement_reconciled"},
+    )
+
+
+_register_reconciliation()

@@ -28,6 +28,8 @@ def test_the_package_exports_exactly_its_chosen_names() -> None:
         "Growth",
         "Lot",
         "LotShare",
+        "Member",
+        "MemberRegistered",
         "Membership",
         "Multiplier",
         "NegativeBalancePolicy",

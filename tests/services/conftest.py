@@ -1,111 +1,127 @@
-"""A small shop wired on the in-memory adapters, for the use-case tests."""
+"""A small shop run through the Mall, on every storage adapter, for the use-case tests.
+
+The ``shop`` fixture is parametrised over adapter factories (:data:`ADAPTERS`):
+each use-case test runs on the in-memory store and on a SQLite file; a new
+adapter is one more entry.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import contextlib
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
 
+from mallcore import Checkout, Mall
 from mallcore.adapters import (
     InMemoryEventLog,
     InMemoryStore,
     InMemoryUnitOfWork,
     SimulatedCourier,
     SimulatedGateway,
+    SqliteUnitOfWork,
 )
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock
-from mallcore.loyalty import EarningPolicy, PointsAccount, RedemptionPolicy
+from mallcore.loyalty import PointsAccount, RedemptionPolicy
+from mallcore.merchant import Configuration
 from mallcore.money import Money
 from mallcore.orders import Order
 from mallcore.ports import UnitOfWork
-from mallcore.pricing import Customer
-from mallcore.services import (
-    PaymentOutcome,
-    handle_payment_notification,
-    place_order,
-    ship_order,
-    start_payment,
-)
+from mallcore.services import PaymentOutcome
 from mallcore.testing.fakes import FakeClock
+from tests.services._workers import HOME, OPENING
 
-OPENING = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
-ALICE = Customer(id="alice")
+__all__ = ["HOME", "OPENING", "TEN_PERCENT", "Shop", "give_points", "on_sale", "open_shop"]
+
 TEN_PERCENT = RedemptionPolicy(points_per_unit=100, max_share=10)
 """Taobao's 淘金币-style rule: 100 points make 1 yuan, at most 10% of the goods."""
+
+Storage = Callable[[], UnitOfWork]
+Dump = Callable[[], object]
+"""Everything stored, as a value to compare before and after a refused command."""
+
+
+def _memory(tmp_path: Path) -> tuple[Storage, Dump]:
+    store = InMemoryStore()
+
+    def dump() -> object:
+        with store.lock:
+            return {
+                name: dict(table) for name, table in vars(store).items() if isinstance(table, dict)
+            }
+
+    return lambda: InMemoryUnitOfWork(store), dump
+
+
+def _sqlite(tmp_path: Path) -> tuple[Storage, Dump]:
+    path = tmp_path / "shop.sqlite3"
+
+    def dump() -> object:
+        with contextlib.closing(sqlite3.connect(path)) as connection:
+            return list(connection.iterdump())
+
+    return lambda: SqliteUnitOfWork(path), dump
+
+
+ADAPTERS: dict[str, Callable[[Path], tuple[Storage, Dump]]] = {
+    "memory": _memory,
+    "sqlite": _sqlite,
+}
+"""Each storage adapter the use cases run on, by name: its unit-of-work factory and its dump."""
 
 
 @attrs.define
 class Shop:
-    """The ports a host would wire, in memory, with a shop of two products."""
+    """A Mall over one adapter, a fake clock, the simulated gateway and courier."""
 
-    store: InMemoryStore
+    mall: Mall
+    storage: Storage
+    dump: Dump
     clock: FakeClock
     events: InMemoryEventLog
     gateway: SimulatedGateway
     courier: SimulatedCourier
 
-    def uow(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self.store)
+    def uow(self) -> UnitOfWork:
+        return self.storage()
+
+    def configure(self, **changes: Any) -> Configuration:
+        """Save the configuration in force with ``changes``."""
+        return self.mall.configure(attrs.evolve(self.mall.configuration(), **changes))
 
     def stock(self, sku_id: str) -> Stock:
-        with self.uow() as uow:
-            return uow.stocks.get(sku_id)
+        return self.mall.stock(sku_id)
 
     def order(self, order_id: str = "O-1") -> Order:
-        with self.uow() as uow:
-            return uow.orders.get(order_id)
+        return self.mall.order(order_id)
 
     def points(self, customer_id: str = "alice") -> PointsAccount:
         with self.uow() as uow:
             return uow.points.get(customer_id)
 
-    def place(
-        self,
-        items: dict[str, int],
-        order_id: str = "O-1",
-        *,
-        points: RedemptionPolicy | None = None,
-        earning: EarningPolicy | None = None,
-    ) -> Order:
-        """Alice places an order for ``items``, spending or earning points by the policies."""
-        return place_order(
-            uow=self.uow(),
-            clock=self.clock,
-            events=self.events,
-            order_id=order_id,
-            customer=ALICE,
-            items=items,
-            points=points,
-            earning=earning,
-        )
+    def checkout(self, items: dict[str, int], **choices: Any) -> Checkout:
+        """Alice's checkout of ``items`` to her home address."""
+        return Checkout(customer_id="alice", items=items, consignee=HOME, **choices)
+
+    def place(self, items: dict[str, int], order_id: str = "O-1", **choices: Any) -> Order:
+        """Alice places an order for ``items`` (``choices``: coupons, points, shipping method)."""
+        return self.mall.place_order(order_id, self.checkout(items, **choices))
 
     def payment(self, order_id: str = "O-1") -> tuple[bytes, dict[str, str]]:
         """Start the order's payment and pay it: the signed notification the provider posts."""
-        request = start_payment(uow=self.uow(), gateway=self.gateway, order_id=order_id)
+        request = self.mall.start_payment(order_id)
         return self.gateway.pay(request.reference, at=self.clock.now())
 
     def notify(self, body: bytes, headers: dict[str, str]) -> PaymentOutcome:
-        """Hand a notification to the use case, as the host's webhook would; its outcome."""
-        return handle_payment_notification(
-            uow=self.uow(),
-            gateway=self.gateway,
-            clock=self.clock,
-            events=self.events,
-            body=body,
-            headers=headers,
-        ).outcome
+        """Hand a notification to the Mall, as the host's webhook would; its outcome."""
+        return self.mall.handle_payment_notification(body, headers).outcome
 
     def ship(self, order_id: str = "O-1", items: dict[str, int] | None = None) -> Order:
-        return ship_order(
-            uow=self.uow(),
-            courier=self.courier,
-            clock=self.clock,
-            events=self.events,
-            order_id=order_id,
-            destination="330106",
-            items=items,
-        )
+        return self.mall.ship_order(order_id, items=items)
 
 
 def give_points(uow: UnitOfWork, points: int, customer_id: str = "alice") -> None:
@@ -117,29 +133,36 @@ def give_points(uow: UnitOfWork, points: int, customer_id: str = "alice") -> Non
         uow.commit()
 
 
-def _on_sale(sku: Sku) -> Product:
-    return Product.single(sku.id, sku.id, "tea", sku, listing=Listing(ListingStatus.ON_SHELF))
-
-
-def open_shop() -> Shop:
-    """A fresh shop: tea at 60.00 (10 units) and a cup at 30.00 (1 unit), all on sale."""
-    store = InMemoryStore()
-    with InMemoryUnitOfWork(store) as uow:
-        for sku_id, price, units in (("tea", "60.00", 10), ("cup", "30.00", 1)):
-            uow.products.save(
-                _on_sale(Sku(sku_id, {}, Money(price, "CNY"), Money(price, "CNY"), stock=units))
-            )
-            uow.stocks.save(Stock.for_sku(sku_id, units))
-        uow.commit()
-    return Shop(
-        store=store,
-        clock=FakeClock(OPENING),
-        events=InMemoryEventLog(),
-        gateway=SimulatedGateway(secret=b"test-secret", decline_above=Money("1000", "CNY")),
-        courier=SimulatedCourier(carrier="SF"),
+def on_sale(sku: Sku, **product: Any) -> Product:
+    """A one-SKU product on the shelf, in category "tea"."""
+    return Product.single(
+        sku.id, sku.id, "tea", sku, listing=Listing(ListingStatus.ON_SHELF), **product
     )
 
 
-@pytest.fixture
-def shop() -> Shop:
-    return open_shop()
+def open_shop(storage: Storage, dump: Dump = lambda: None) -> Shop:
+    """A fresh shop: tea at 60.00 (10 units) and a cup at 30.00 (1 unit), all on sale."""
+    clock = FakeClock(OPENING)
+    events = InMemoryEventLog()
+    gateway = SimulatedGateway(secret=b"test-secret", decline_above=Money("1000", "CNY"))
+    courier = SimulatedCourier(carrier="SF")
+    mall = Mall(
+        storage=storage, clock=clock, events=events, gateway=gateway, courier=courier, backoff=0
+    )
+    for sku_id, price, units in (("tea", "60.00", 10), ("cup", "30.00", 1)):
+        sku = Sku(sku_id, {}, Money(price, "CNY"), Money(price, "CNY"), stock=units)
+        mall.save_product(on_sale(sku), stock={sku_id: units})
+    return Shop(
+        mall=mall,
+        storage=storage,
+        dump=dump,
+        clock=clock,
+        events=events,
+        gateway=gateway,
+        courier=courier,
+    )
+
+
+@pytest.fixture(params=sorted(ADAPTERS))
+def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
+    return open_shop(*ADAPTERS[request.param](tmp_path))

@@ -8,21 +8,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mallcore.adapters import InMemoryStore, InMemoryUnitOfWork
 from mallcore.errors import InvalidValue, Unavailable
 from mallcore.loyalty import EarningPolicy
+from mallcore.merchant import Settings
 from mallcore.money import Money
 from mallcore.orders import Order, OrderRefunded, OrderStatus
-from mallcore.services import (
-    confirm_receipt,
-    refund_order,
-)
 from mallcore.testing.strategies import refund_requests
 from tests.services.conftest import TEN_PERCENT, Shop, give_points, open_shop
 
 
 def _buy(shop: Shop, items: dict[str, int], *, points: bool = False) -> Order:
-    """Place an order earning 1 point a yuan (spending points if asked), and pay it."""
-    shop.place(items, points=TEN_PERCENT if points else None, earning=EarningPolicy())
+    """Place an order earning 1 point a yuan (spending points if asked), and pay it.
+
+    The after-sales window is zero: completion releases the points at once.
+    """
+    shop.configure(
+        earning=EarningPolicy(),
+        redemption=TEN_PERCENT,
+        settings=Settings(after_sales_window=timedelta(0)),
+    )
+    shop.place(items, points=None if points else 0)
     shop.notify(*shop.payment())
     return shop.order()
 
@@ -30,21 +36,11 @@ def _buy(shop: Shop, items: dict[str, int], *, points: bool = False) -> Order:
 def _deliver_and_confirm(shop: Shop) -> Order:
     shop.ship()
     shop.clock.advance(timedelta(days=2))
-    return confirm_receipt(uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1")
+    return shop.mall.confirm_receipt("O-1")
 
 
 def _refund(shop: Shop, refund_id: str, units: dict[str, int], *, restock: bool = False) -> Order:
-    return refund_order(
-        uow=shop.uow(),
-        gateway=shop.gateway,
-        clock=shop.clock,
-        events=shop.events,
-        order_id="O-1",
-        refund_id=refund_id,
-        units=units,
-        reason="不想要了",
-        restock=restock,
-    )
+    return shop.mall.refund_order("O-1", refund_id, units, reason="不想要了", restock=restock)
 
 
 def test_a_returned_tin_is_refunded_through_the_gateway_and_its_points_taken_back(
@@ -129,7 +125,8 @@ def test_a_refund_of_more_units_than_bought_is_refused_and_refunds_nothing(shop:
 def test_refunding_every_unit_restores_the_spent_points_and_takes_back_the_earned(
     tins: int, spend: bool, completed: bool, data: st.DataObject
 ) -> None:
-    shop = open_shop()
+    store = InMemoryStore()
+    shop = open_shop(lambda: InMemoryUnitOfWork(store))
     give_points(shop.uow(), 5_000)
     order = _buy(shop, {"tea": tins}, points=spend)
     if completed:

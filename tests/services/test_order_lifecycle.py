@@ -9,31 +9,16 @@ import pytest
 from mallcore.errors import InvalidSignature, InvalidValue, OutOfStock, PaymentMismatch
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatus, OrderStatusChanged
-from mallcore.pricing import Customer, Tier, TieredAmountOff
-from mallcore.services import (
-    PaymentOutcome,
-    cancel_overdue_orders,
-    complete_due_orders,
-    confirm_receipt,
-    handle_tracking_event,
-    place_order,
-)
+from mallcore.pricing import Tier, TieredAmountOff
+from mallcore.services import PaymentOutcome
 from tests.services.conftest import Shop
 
-ALICE = Customer(id="alice")
 FULL_100 = TieredAmountOff(id="full-100", tiers=[Tier(Money("100", "CNY"), Money("10", "CNY"))])
 
 
 def _place(shop: Shop, order_id: str = "O-1", items: dict[str, int] | None = None) -> Order:
-    return place_order(
-        uow=shop.uow(),
-        clock=shop.clock,
-        events=shop.events,
-        order_id=order_id,
-        customer=ALICE,
-        items=items if items is not None else {"tea": 2, "cup": 1},
-        promotions=[FULL_100],
-    )
+    shop.configure(promotions=[FULL_100])
+    return shop.place(items if items is not None else {"tea": 2, "cup": 1}, order_id)
 
 
 def test_placing_an_order_prices_it_from_the_catalog_and_holds_its_stock(shop: Shop) -> None:
@@ -50,8 +35,8 @@ def test_an_order_that_cannot_be_filled_holds_nothing_and_is_not_saved(shop: Sho
         _place(shop, items={"tea": 2, "cup": 2})
 
     assert shop.stock("tea").available == 10
-    with shop.uow() as uow, pytest.raises(LookupError):
-        uow.orders.get("O-1")
+    with pytest.raises(LookupError):
+        shop.order("O-1")
 
 
 def test_a_payment_is_applied_once_however_often_it_is_notified(shop: Shop) -> None:
@@ -113,9 +98,9 @@ def test_an_unpaid_order_is_cancelled_at_its_deadline_and_its_stock_comes_back(
     _place(shop)
     shop.clock.advance(timedelta(minutes=29))
 
-    assert cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == []
+    assert shop.mall.cancel_overdue_orders().done == ()
     shop.clock.advance(timedelta(minutes=1))
-    assert cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == ["O-1"]
+    assert shop.mall.cancel_overdue_orders().done == ("O-1",)
 
     assert shop.order().status is OrderStatus.CANCELLED
     assert (shop.stock("tea").available, shop.stock("cup").available) == (10, 1)
@@ -127,7 +112,7 @@ def test_a_payment_arriving_after_the_order_was_cancelled_is_refunded_in_full(
     _place(shop)
     body, headers = shop.payment()
     shop.clock.advance(timedelta(minutes=30))
-    cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events)
+    shop.mall.cancel_overdue_orders()
 
     outcome = shop.notify(body, headers)
 
@@ -158,14 +143,14 @@ def test_an_order_ships_delivers_on_its_last_package_scan_and_completes(shop: Sh
     first, last = (s.waybill for s in shipped.shipments)
 
     for scan in shop.courier.scans(first, picked_up_at=shop.clock.now()):
-        handle_tracking_event(uow=shop.uow(), events=shop.events, event=scan)
+        shop.mall.handle_tracking_event(scan)
     assert shop.order().status is OrderStatus.SHIPPED
     shop.courier.duplicates = shop.courier.reverse = True
     for scan in shop.courier.scans(last, picked_up_at=shop.clock.now()):
-        handle_tracking_event(uow=shop.uow(), events=shop.events, event=scan)
+        shop.mall.handle_tracking_event(scan)
     assert shop.order().status is OrderStatus.DELIVERED
 
-    done = confirm_receipt(uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1")
+    done = shop.mall.confirm_receipt("O-1")
     assert done.status is OrderStatus.COMPLETED
 
 
@@ -177,9 +162,9 @@ def test_a_shipped_order_nobody_confirms_completes_seven_days_after_its_last_pac
     shop.ship()
     shop.clock.advance(timedelta(days=7) - timedelta(seconds=1))
 
-    assert complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == []
+    assert shop.mall.complete_due_orders().done == ()
     shop.clock.advance(timedelta(seconds=1))
-    assert complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events) == ["O-1"]
+    assert shop.mall.complete_due_orders().done == ("O-1",)
 
 
 def test_an_unknown_sku_in_the_cart_is_refused_by_name(shop: Shop) -> None:

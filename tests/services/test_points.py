@@ -3,29 +3,35 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from mallcore.adapters import InMemoryEventLog, SqliteUnitOfWork
-from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock
 from mallcore.errors import InvalidValue
-from mallcore.loyalty import Benefits, EarningPolicy, EntryKind, Tier, TierProgram
+from mallcore.loyalty import (
+    Benefits,
+    EarningPolicy,
+    EntryKind,
+    Member,
+    Membership,
+    Tier,
+    TierProgram,
+)
+from mallcore.merchant import Settings
 from mallcore.money import Money
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports import UnitOfWork
-from mallcore.pricing import Customer
-from mallcore.services import (
-    cancel_overdue_orders,
-    complete_due_orders,
-    confirm_receipt,
-    place_order,
-)
-from mallcore.testing.fakes import FakeClock
-from tests.services.conftest import ALICE, OPENING, TEN_PERCENT, Shop, give_points
+from tests.services.conftest import OPENING, TEN_PERCENT, Shop, give_points
 
 # One point per whole yuan paid for the goods (freight out): the EarningPolicy defaults.
 ONE_PER_YUAN = EarningPolicy()
+
+
+def _member(uow: UnitOfWork, tier_id: str) -> None:
+    """Store alice as a member of ``tier_id`` since the opening."""
+    with uow:
+        membership = Membership(member_id="alice", tier_id=tier_id, period_start=OPENING)
+        uow.members.save(Member(customer_id="alice", registered_at=OPENING, membership=membership))
+        uow.commit()
 
 
 def _balance(uow: UnitOfWork) -> int:
@@ -34,12 +40,15 @@ def _balance(uow: UnitOfWork) -> int:
 
 
 def _place(shop: Shop, order_id: str, items: dict[str, int]) -> Order:
-    return shop.place(items, order_id, points=TEN_PERCENT)
+    """Place an order spending as many points as the 10% policy allows."""
+    shop.configure(redemption=TEN_PERCENT)
+    return shop.place(items, order_id, points=None)
 
 
-def _buy(shop: Shop) -> Order:
+def _buy(shop: Shop, *, after_sales: timedelta = timedelta(0)) -> Order:
     """Place an order of two tins that earns points, and pay it (notified twice)."""
-    order = shop.place({"tea": 2}, earning=ONE_PER_YUAN)
+    shop.configure(earning=ONE_PER_YUAN, settings=Settings(after_sales_window=after_sales))
+    order = shop.place({"tea": 2})
     body, headers = shop.payment()
     for _ in range(2):
         shop.notify(body, headers)
@@ -68,7 +77,7 @@ def test_an_order_cancelled_at_its_deadline_gives_its_points_back(shop: Shop) ->
     _place(shop, "O-1", {"tea": 2})
     shop.clock.advance(timedelta(minutes=30))
 
-    cancel_overdue_orders(uow=shop.uow(), clock=shop.clock, events=shop.events)
+    shop.mall.cancel_overdue_orders()
 
     assert _balance(shop.uow()) == 5_000
 
@@ -88,36 +97,10 @@ def test_an_order_cancelled_for_want_of_stock_at_payment_gives_its_points_back(
     assert _balance(shop.uow()) == 5_000 - 300
 
 
-def test_points_are_spent_and_given_back_on_sqlite_too(tmp_path: Path) -> None:
-    path = tmp_path / "shop.db"
-    clock = FakeClock(OPENING)
-    with SqliteUnitOfWork(path) as uow:
-        sku = Sku("tea", {}, Money("60.00", "CNY"), Money("60.00", "CNY"), stock=5)
-        product = Product.single("tea", "tea", "tea", sku, listing=Listing(ListingStatus.ON_SHELF))
-        uow.products.save(product)
-        uow.stocks.save(Stock.for_sku("tea", 5))
-        uow.commit()
-    give_points(SqliteUnitOfWork(path), 1_000)
-    events = InMemoryEventLog()
-    order = place_order(
-        uow=SqliteUnitOfWork(path),
-        clock=clock,
-        events=events,
-        order_id="O-1",
-        customer=ALICE,
-        items={"tea": 1},
-        points=TEN_PERCENT,
-    )
-    spent = _balance(SqliteUnitOfWork(path))
-    clock.advance(timedelta(minutes=30))
-
-    cancel_overdue_orders(uow=SqliteUnitOfWork(path), clock=clock, events=events)
-
-    assert (order.points_used, spent, _balance(SqliteUnitOfWork(path))) == (600, 400, 1_000)
-
-
 def test_an_order_remembers_the_points_its_checkout_priced(shop: Shop) -> None:
-    order = shop.place({"tea": 2, "cup": 1}, earning=ONE_PER_YUAN)
+    shop.configure(earning=ONE_PER_YUAN)
+
+    order = shop.place({"tea": 2, "cup": 1})
 
     assert order.points_to_earn == 150
 
@@ -135,20 +118,18 @@ def test_confirming_receipt_releases_the_held_points_once(shop: Shop) -> None:
     shop.ship()
 
     for _ in range(2):
-        confirm_receipt(uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1")
+        shop.mall.confirm_receipt("O-1")
 
     account = shop.points()
     assert (account.balance(), account.pending_points) == (120, 0)
 
 
 def test_with_an_after_sales_window_the_points_wait_until_it_closes(shop: Shop) -> None:
-    _buy(shop)
-    shop.ship()
     window = timedelta(days=7)
+    _buy(shop, after_sales=window)
+    shop.ship()
 
-    confirm_receipt(
-        uow=shop.uow(), clock=shop.clock, events=shop.events, order_id="O-1", after_sales=window
-    )
+    shop.mall.confirm_receipt("O-1")
     completed = shop.clock.now()
     before, _ = shop.points().expire(completed + window - timedelta(seconds=1))
     after, _ = shop.points().expire(completed + window)
@@ -163,7 +144,7 @@ def test_an_order_completed_by_the_job_releases_its_points_too(shop: Shop) -> No
     shop.ship()
     shop.clock.advance(timedelta(days=7))
 
-    complete_due_orders(uow=shop.uow(), clock=shop.clock, events=shop.events)
+    shop.mall.complete_due_orders()
 
     assert shop.points().balance() == 120
 
@@ -179,35 +160,22 @@ def test_an_order_without_an_earning_policy_holds_no_points(shop: Shop) -> None:
 
 
 def test_a_negative_after_sales_window_is_refused_and_changes_nothing(shop: Shop) -> None:
-    _buy(shop)
-    shop.ship()
+    before = shop.mall.configuration()
 
-    with pytest.raises(InvalidValue, match="after_sales: must be a timedelta, not negative"):
-        confirm_receipt(
-            uow=shop.uow(),
-            clock=shop.clock,
-            events=shop.events,
-            order_id="O-1",
-            after_sales=timedelta(days=-1),
-        )
+    with pytest.raises(InvalidValue, match="after_sales_window: must be between 0 and 3660 days"):
+        shop.configure(settings=Settings(after_sales_window=timedelta(days=-1)))
 
-    assert shop.order().status is OrderStatus.SHIPPED
+    assert shop.mall.configuration() == before
 
 
 def test_a_members_tier_prices_the_order_and_multiplies_the_points_it_holds(shop: Shop) -> None:
     gold = Tier(id="gold", threshold=1000, benefits=Benefits(percent_off=10, points_multiplier=2))
     program = TierProgram(tiers=[Tier(id="normal", threshold=0), gold])
 
-    order = place_order(
-        uow=shop.uow(),
-        clock=shop.clock,
-        events=shop.events,
-        order_id="O-1",
-        customer=Customer(id="alice", tier="gold"),
-        items={"tea": 2},
-        earning=ONE_PER_YUAN,
-        tiers=program,
-    )
+    shop.configure(earning=ONE_PER_YUAN, tiers=program)
+    _member(shop.uow(), "gold")
+
+    order = shop.place({"tea": 2})
 
     assert order.payable == Money("108.00", "CNY")
     assert order.points_to_earn == 216

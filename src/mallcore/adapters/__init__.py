@@ -1,5 +1,8 @@
 """Reference adapters: in-memory and SQLite storage, a system clock, a simulated gateway, courier.
 
+And two statement readers for reconciliation: the canonical CSV and the
+WeChat Pay trade bill.
+
 Hosts wire these (or their own) into the services; nothing in the core
 imports them.
 """
@@ -16,8 +19,10 @@ from mallcore.adapters.memory import (
 )
 from mallcore.adapters.simulated import SIGNATURE_HEADER, SimulatedCourier, SimulatedGateway
 from mallcore.adapters.sqlite import SqliteUnitOfWork
+from mallcore.adapters.statements import CanonicalCsvReader, WeChatPayTradeBillReader
 
 __all__ = [
+    "CanonicalCsvReader",
     "InMemoryEventLog",
     "InMemoryOrders",
     "InMemoryPoints",
@@ -30,4 +35,5 @@ __all__ = [
     "SimulatedGateway",
     "SqliteUnitOfWork",
     "SystemClock",
+    "WeChatPayTradeBillReader",
 ]

@@ -12,18 +12,26 @@ several processes use a database adapter.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
-from mallcore.catalog import Product, Stock, StockMovement
-from mallcore.errors import NotFound, StaleVersion
-from mallcore.loyalty import PointsAccount
+from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.coupons import CouponInstance, CouponTemplate
+from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
+from mallcore.loyalty import Member, PointsAccount
+from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
+from mallcore.ports.storage import MAX_PAGE
 
 __all__ = [
+    "InMemoryConfiguration",
+    "InMemoryCounters",
+    "InMemoryCouponTemplates",
+    "InMemoryCoupons",
     "InMemoryEventLog",
+    "InMemoryMembers",
     "InMemoryOrders",
     "InMemoryPoints",
     "InMemoryProducts",
@@ -37,15 +45,31 @@ V = TypeVar("V")
 
 
 class InMemoryStore:
-    """What is committed: products, stock, orders and points accounts by key, behind one lock."""
+    """What is committed, by key, behind one lock; ``writer`` is the lock ``uow.lock()`` holds."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.writer = threading.Lock()
         self.products: dict[str, Product] = {}
         self.stocks: dict[str, Stock] = {}
         self.orders: dict[str, Order] = {}
         self.points: dict[str, PointsAccount] = {}
+        self.configurations: dict[str, Configuration] = {}
+        self.counters: dict[str, int] = {}
+        self.members: dict[str, Member] = {}
+        self.coupon_templates: dict[str, CouponTemplate] = {}
+        self.coupon_codes: dict[str, str] = {}
+        self.coupons: dict[str, CouponInstance] = {}
         self.stock_movements: dict[str, StockMovement] = {}
+
+
+def page(values: Iterable[V], *, limit: int, offset: int) -> list[V]:
+    """``limit`` values from ``offset`` on, after checking both (the listing queries' bounds)."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue("limit", limit, f"must be a whole number from 1 to {MAX_PAGE}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidValue("offset", offset, "must be a whole number, 0 or more")
+    return list(values)[offset : offset + limit]
 
 
 class _Table(Generic[V]):
@@ -117,6 +141,23 @@ class InMemoryProducts(_Table[Product]):
                 return product
         raise NotFound("SKU", sku_id)
 
+    def in_category(
+        self,
+        category_id: str,
+        *,
+        status: ListingStatus | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> Sequence[Product]:
+        """Products of ``category_id`` (in ``status``), by id."""
+        found = (
+            product
+            for _, product in sorted(self.rows.items())
+            if product.category_id == category_id
+            and (status is None or product.listing.status is status)
+        )
+        return page(found, limit=limit, offset=offset)
+
 
 class InMemoryStocks(_Table[Stock]):
     """Stock by SKU id (see :class:`~mallcore.ports.StockRepository`)."""
@@ -153,6 +194,18 @@ class InMemoryOrders(_Table[Order]):
             if any(shipment.waybill == waybill for shipment in order.shipments):
                 return order
         raise NotFound("order with waybill", waybill)
+
+    def of_customer(self, customer_id: str, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """The orders of ``customer_id``, newest first."""
+        mine = [order for order in self.rows.values() if order.customer_id == customer_id]
+        mine.sort(key=lambda order: (order.placed_at, order.id), reverse=True)
+        return page(mine, limit=limit, offset=offset)
+
+    def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """The orders in ``status``, oldest first."""
+        found = [order for order in self.rows.values() if order.status is status]
+        found.sort(key=lambda order: (order.placed_at, order.id))
+        return page(found, limit=limit, offset=offset)
 
 
 class InMemoryPoints(_Table[PointsAccount]):
@@ -201,6 +254,151 @@ class InMemoryStockMovements:
         self.table.save(movement)
 
 
+class InMemoryConfiguration(_Table[Configuration]):
+    """The configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`)."""
+
+    def __init__(self, committed: dict[str, Configuration]) -> None:
+        super().__init__(
+            committed,
+            kind="configuration",
+            key=lambda configuration: str(configuration.version),
+            version=lambda configuration: configuration.version,
+        )
+
+    def current(self) -> Configuration:
+        """The highest version saved, or NotFound."""
+        if not self.rows:
+            raise NotFound("configuration", "current")
+        return max(self.rows.values(), key=lambda configuration: configuration.version)
+
+    def get(self, version: int | str) -> Configuration:
+        """Version ``version``, or NotFound."""
+        return super().get(str(version))
+
+    def save(self, value: Configuration) -> None:
+        """Store the next version: one more than the highest saved, else StaleVersion."""
+        highest = max((c.version for c in self.rows.values()), default=-1)
+        if value.version != highest + 1:
+            raise StaleVersion(self._kind, "current", value.version - 1, highest)
+        self.rows[self._key(value)] = value
+        self._written.add(self._key(value))
+
+
+class InMemoryCounters:
+    """Usage counters (see :class:`~mallcore.ports.CounterRepository`), checked at commit."""
+
+    def __init__(self, committed: dict[str, int]) -> None:
+        self._committed = committed
+        self.pending: list[tuple[str, int, int | None]] = []
+
+    def value(self, key: str) -> int:
+        """The committed count plus this unit of work's pending additions."""
+        return self._committed.get(key, 0) + sum(
+            amount for name, amount, _ in self.pending if name == key
+        )
+
+    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
+        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise InvalidValue("amount", amount, "must be a whole number")
+        self.pending.append((key, amount, limit))
+
+    def _applied(self) -> dict[str, int]:
+        """The counts after the pending additions, or LimitReached (called under the lock)."""
+        counts: dict[str, int] = {}
+        for key, amount, limit in self.pending:
+            count = counts.get(key, self._committed.get(key, 0)) + amount
+            if count < 0 or (limit is not None and count > limit):
+                raise LimitReached(key, amount, limit)
+            counts[key] = count
+        return counts
+
+
+class InMemoryCouponTemplates(_Table[CouponTemplate]):
+    """Coupon templates and codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
+
+    def __init__(self, committed: dict[str, CouponTemplate], codes: dict[str, str]) -> None:
+        super().__init__(
+            committed,
+            kind="coupon template",
+            key=lambda template: template.id,
+            version=lambda template: template.version,
+        )
+        self._codes = codes
+        self.new_codes: dict[str, str] = {}
+
+    def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
+        """Keep ``codes`` for the commit (a code stored already fails it)."""
+        self.new_codes.update(dict.fromkeys(codes, template_id))
+
+    def find_by_code(self, code: str) -> CouponTemplate:
+        """The template whose shared code, or one of whose generated codes, ``code`` is."""
+        for template in self.rows.values():
+            if template.code == code:
+                return template
+        template_id = self.new_codes.get(code, self._codes.get(code))
+        if template_id is None:
+            raise NotFound("coupon code", code)
+        return self.get(template_id)
+
+    def _conflict(self) -> StaleVersion | None:
+        taken = sorted(code for code in self.new_codes if code in self._codes)
+        if taken:
+            return StaleVersion("coupon code", taken[0], -1, 0)
+        return super()._conflict()
+
+    def _publish(self) -> None:
+        super()._publish()
+        self._codes.update(self.new_codes)
+
+    def _begin(self) -> None:
+        super()._begin()
+        self.new_codes = {}
+
+
+class InMemoryCoupons(_Table[CouponInstance]):
+    """Coupons in wallets (see :class:`~mallcore.ports.CouponRepository`)."""
+
+    def __init__(self, committed: dict[str, CouponInstance]) -> None:
+        super().__init__(
+            committed,
+            kind="coupon",
+            key=lambda coupon: coupon.id,
+            version=lambda coupon: coupon.version,
+        )
+
+    def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
+        """``customer_id``'s coupons, by id."""
+        return [c for _, c in sorted(self.rows.items()) if c.customer_id == customer_id]
+
+
+class InMemoryMembers(_Table[Member]):
+    """Members by customer id (see :class:`~mallcore.ports.MemberRepository`)."""
+
+    def __init__(self, committed: dict[str, Member]) -> None:
+        super().__init__(
+            committed,
+            kind="member",
+            key=lambda member: member.customer_id,
+            version=lambda member: member.version,
+        )
+
+    def born_on(self, month: int, day: int) -> Sequence[str]:
+        """Ids of members whose birthday is ``month``/``day``, sorted."""
+        return sorted(
+            member.customer_id
+            for member in self.rows.values()
+            if member.birthday is not None
+            and (member.birthday.month, member.birthday.day) == (month, day)
+        )
+
+    def registered_between(self, start: datetime, end: datetime) -> Sequence[str]:
+        """Ids of members registered in ``[start, end)``, oldest first."""
+        found = [m for m in self.rows.values() if start <= m.registered_at < end]
+        found.sort(key=lambda member: (member.registered_at, member.customer_id))
+        return [member.customer_id for member in found]
+
+
 class InMemoryUnitOfWork:
     """A transaction over an :class:`InMemoryStore` (see :class:`~mallcore.ports.UnitOfWork`)."""
 
@@ -211,10 +409,34 @@ class InMemoryUnitOfWork:
             self.stocks = InMemoryStocks(store.stocks)
             self.orders = InMemoryOrders(store.orders)
             self.points = InMemoryPoints(store.points)
+            self.configuration = InMemoryConfiguration(store.configurations)
+            self.counters = InMemoryCounters(store.counters)
+            self.members = InMemoryMembers(store.members)
+            self.coupon_templates = InMemoryCouponTemplates(
+                store.coupon_templates, store.coupon_codes
+            )
+            self.coupons = InMemoryCoupons(store.coupons)
             self.stock_movements = InMemoryStockMovements(store.stock_movements)
+        self._locked = False
 
     def _tables(self) -> tuple[_Table[Any], ...]:
-        return self.products, self.stocks, self.orders, self.points, self.stock_movements.table
+        return (
+            self.products,
+            self.stocks,
+            self.orders,
+            self.points,
+            self.configuration,
+            self.members,
+            self.coupon_templates,
+            self.coupons,
+            self.stock_movements.table,
+        )
+
+    def lock(self) -> None:
+        """Hold the store's writer lock until this unit of work commits or rolls back."""
+        if not self._locked:
+            self._store.writer.acquire()
+            self._locked = True
 
     def __enter__(self) -> Self:
         """Begin: take a fresh snapshot of what is committed."""
@@ -231,24 +453,29 @@ class InMemoryUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
-        """Publish every change, or raise StaleVersion and publish none."""
-        with self._store.lock:
-            for table in self._tables():
-                conflict = table._conflict()
-                if conflict is not None:
-                    for each in self._tables():
-                        each._begin()
-                    raise conflict
-            for table in self._tables():
-                table._publish()
-            for table in self._tables():
-                table._begin()
+        """Publish every change, or raise StaleVersion or LimitReached and publish none."""
+        try:
+            with self._store.lock:
+                for table in self._tables():
+                    conflict = table._conflict()
+                    if conflict is not None:
+                        raise conflict
+                counts = self.counters._applied()
+                for table in self._tables():
+                    table._publish()
+                self._store.counters.update(counts)
+        finally:
+            self.rollback()
 
     def rollback(self) -> None:
-        """Drop every change since the last commit and see what is committed now."""
+        """Drop every change since the last commit, see what is committed now, unlock."""
         with self._store.lock:
             for table in self._tables():
                 table._begin()
+            self.counters.pending.clear()
+        if self._locked:
+            self._locked = False
+            self._store.writer.release()
 
 
 class InMemoryEventLog:

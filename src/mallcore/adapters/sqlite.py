@@ -17,6 +17,9 @@ write transaction, so processes starting at once upgrade it once):
    value)`` keyed on both ids. Paid deductions stored inside schema-2 stock
    documents move to ``stock_movements`` (their time was not recorded: ``at``
    is None).
+4. ``coupon_templates(id, version, code, value)`` indexed on the shared
+   ``code``; ``coupon_codes(code, template_id)`` for generated codes;
+   ``coupons(id, version, customer_id, value)`` indexed on the customer.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
 the other columns are copies of the few fields the queries filter on. Times
@@ -75,6 +78,7 @@ from typing import Any, Final, Generic, Self, TypeVar
 import attrs
 
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, Unavailable
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
@@ -87,6 +91,9 @@ __all__ = [
     "SCHEMA_VERSION",
     "SqliteConfigurations",
     "SqliteCounters",
+    "SqliteCouponCodes",
+    "SqliteCouponTemplates",
+    "SqliteCoupons",
     "SqliteMembers",
     "SqliteOrders",
     "SqlitePoints",
@@ -197,14 +204,25 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         "CREATE INDEX members_by_birthday ON members (birth_month, birth_day, customer_id)",
         "CREATE INDEX members_by_registration ON members (registered_us, customer_id)",
     ),
+    _statements(
+        "CREATE TABLE coupon_templates (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " code TEXT, value TEXT NOT NULL)",
+        "CREATE INDEX coupon_templates_by_code ON coupon_templates (code)",
+        "CREATE TABLE coupon_codes (code TEXT PRIMARY KEY, template_id TEXT NOT NULL)"
+        " WITHOUT ROWID",
+        "CREATE TABLE coupons (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " customer_id TEXT NOT NULL, value TEXT NOT NULL)",
+        "CREATE INDEX coupons_by_customer ON coupons (customer_id, id)",
+    ),
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
 Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
-run together in one transaction, so a database is never left between them).
+run together in one transaction, so a database is never left between them);
+schema 4 (coupon templates, codes and wallets) is step 7.
 """
 
-_RELEASES: Final = (1, 2, 6)
+_RELEASES: Final = (1, 2, 6, 7)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -350,10 +368,20 @@ class _Repository(Generic[V]):
         """The stored version each pending save builds on (-1: a new key)."""
 
     def get(self, key: str) -> V:
-        """The value under ``key`` (this unit of work's own save first), or NotFound."""
+        """The value under ``key`` (this unit of work's own save first), or NotFound.
+
+        Other pending saves cannot change what one key holds, so the row is
+        read as committed, without writing them first.
+        """
         if key in self.pending:
             return self.pending[key]
-        return self._load(self._layout.select("value"), (key,), self._layout.kind, key)
+        layout = self._layout
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(layout.select("value"), (key,)).fetchall()
+        )
+        if not rows:
+            raise NotFound(layout.kind, key)
+        return loads(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
 
     def save(self, value: V) -> None:
         """Keep ``value`` for the commit, or raise StaleVersion if its version does not follow."""
@@ -505,6 +533,26 @@ _MEMBERS = _Layout[Member](
 )
 
 
+_COUPON_TEMPLATES = _Layout[CouponTemplate](
+    kind="coupon template",
+    table="coupon_templates",
+    key_column="id",
+    cls=CouponTemplate,
+    key=lambda template: template.id,
+    version=lambda template: template.version,
+    columns=lambda template: {"code": template.code},
+)
+_COUPONS = _Layout[CouponInstance](
+    kind="coupon",
+    table="coupons",
+    key_column="id",
+    cls=CouponInstance,
+    key=lambda coupon: coupon.id,
+    version=lambda coupon: coupon.version,
+    columns=lambda coupon: {"customer_id": coupon.customer_id},
+)
+
+
 class SqliteProducts(_Repository[Product]):
     """Products by id, found by SKU id too (see :class:`~mallcore.ports.ProductRepository`)."""
 
@@ -629,6 +677,64 @@ class SqliteMembers(_Repository[Member]):
             (_microseconds(start), _microseconds(end)),
         )
         return [row[0] for row in rows]
+
+
+class SqliteCouponCodes:
+    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, str] = {}
+
+    def forget(self) -> None:
+        """Drop the pending codes."""
+        self.pending.clear()
+
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
+        verb = "INSERT" if checked else "INSERT OR REPLACE"
+        for code, template_id in self.pending.items():
+            try:
+                connection.execute(
+                    f"{verb} INTO coupon_codes (code, template_id) VALUES (?, ?)",
+                    (code, template_id),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StaleVersion("coupon code", code, -1, 0) from exc
+
+
+class SqliteCouponTemplates(_Repository[CouponTemplate]):
+    """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _COUPON_TEMPLATES)
+        self.codes = SqliteCouponCodes()
+
+    def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
+        """Keep ``codes`` for the commit."""
+        self.codes.pending.update(dict.fromkeys(codes, template_id))
+
+    def find_by_code(self, code: str) -> CouponTemplate:
+        """The template whose shared code, or one of whose generated codes, ``code`` is."""
+        return self._load(
+            "SELECT value FROM coupon_templates WHERE code = ?1 UNION ALL"
+            " SELECT coupon_templates.value FROM coupon_codes JOIN coupon_templates"
+            " ON coupon_templates.id = coupon_codes.template_id WHERE coupon_codes.code = ?1",
+            (code,),
+            "coupon code",
+            code,
+        )
+
+
+class SqliteCoupons(_Repository[CouponInstance]):
+    """Coupons in wallets (see :class:`~mallcore.ports.CouponRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _COUPONS)
+
+    def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
+        """``customer_id``'s coupons, by id."""
+        return self._load_all(
+            "SELECT value FROM coupons WHERE customer_id = ? ORDER BY id", (customer_id,)
+        )
 
 
 class SqliteConfigurations:
@@ -834,11 +940,18 @@ class SqliteUnitOfWork:
         self.configuration = SqliteConfigurations(self)
         self.counters = SqliteCounters(self)
         self.members = SqliteMembers(self)
+        self.coupon_templates = SqliteCouponTemplates(self)
+        self.coupons = SqliteCoupons(self)
 
     def _parts(
         self,
     ) -> tuple[
-        _Repository[Any] | SqliteConfigurations | SqliteStockMovements | SqliteCounters, ...
+        _Repository[Any]
+        | SqliteConfigurations
+        | SqliteStockMovements
+        | SqliteCounters
+        | SqliteCouponCodes,
+        ...,
     ]:
         return (
             self.products,
@@ -848,6 +961,9 @@ class SqliteUnitOfWork:
             self.points,
             self.configuration,
             self.members,
+            self.coupon_templates,
+            self.coupon_templates.codes,
+            self.coupons,
             self.counters,
         )
 

@@ -46,6 +46,7 @@ from typing import Final
 
 import attrs
 
+from mallcore._fields import id_field
 from mallcore.catalog.listing import Listing, ListingStatus
 from mallcore.errors import InvalidValue, NotFound
 from mallcore.money import Money
@@ -266,6 +267,10 @@ class Product:
         default=(), converter=_pairs, kw_only=True
     )
     listing: Listing = attrs.field(factory=Listing, kw_only=True)
+    shop_id: str | None = attrs.field(default=None, kw_only=True, validator=id_field)
+    """The seller (shop coupons, several shops in one cart); None is the platform itself."""
+    freight_template_id: str | None = attrs.field(default=None, kw_only=True, validator=id_field)
+    """The freight template that charges this product (else the shipping set-up's default)."""
     _by_cell: dict[SpecCombination, Sku] = attrs.field(
         init=False, repr=False, eq=False, hash=False, alias="_by_cell"
     )
@@ -376,6 +381,8 @@ class Product:
         names: Mapping[str, str] | Iterable[Iterable[str]] = (),
         attributes: Mapping[str, str] | Iterable[Iterable[str]] = (),
         listing: Listing | None = None,
+        shop_id: str | None = None,
+        freight_template_id: str | None = None,
     ) -> Product:
         """Build a product whose SKUs ``make_sku`` makes, one per enabled combination.
 
@@ -402,6 +409,8 @@ class Product:
             names=names,
             attributes=attributes,
             listing=listing if listing is not None else Listing(),
+            shop_id=shop_id,
+            freight_template_id=freight_template_id,
         )
 
     @classmethod
@@ -416,6 +425,8 @@ class Product:
         names: Mapping[str, str] | Iterable[Iterable[str]] = (),
         attributes: Mapping[str, str] | Iterable[Iterable[str]] = (),
         listing: Listing | None = None,
+        shop_id: str | None = None,
+        freight_template_id: str | None = None,
     ) -> Product:
         """Build a product without spec dimensions: its one SKU has an empty spec."""
         return cls(
@@ -428,6 +439,8 @@ class Product:
             names=names,
             attributes=attributes,
             listing=listing if listing is not None else Listing(),
+            shop_id=shop_id,
+            freight_template_id=freight_template_id,
         )
 
     @staticmethod

@@ -79,7 +79,7 @@ class Member:
     def take_back(
         self, points: int, *, key: str, at: datetime, program: TierProgram
     ) -> tuple[Member, tuple[TierChanged, ...]]:
-        """Take back ``points`` of growth once per ``key`` (a refund); the tier follows at review."""
+        """Take back ``points`` of growth once per ``key`` (a refund); the tier moves at review."""
         if self.membership is None:
             return self, ()
         shrunk, changes = self.membership.take_back(points, key=key, at=at, program=program)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import attrs
+from dateutil import tz
 
 from mallcore.catalog import CategoryTree
 from mallcore.errors import InvalidValue, WrongType
@@ -41,6 +42,13 @@ def _positive_span(instance: object, attribute: attrs.Attribute[Any], value: obj
         raise InvalidValue(attribute.name, value, "must be positive")
 
 
+def _zone(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, str):
+        raise WrongType(attribute.name, value, "str")
+    if value.startswith(("/", ".")) or not value or tz.gettz(value) is None:
+        raise InvalidValue(attribute.name, value, "must be an IANA time zone name")
+
+
 def _count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise WrongType(attribute.name, value, "int")
@@ -63,7 +71,8 @@ class Settings:
       the best-combination search when none is selected (a big wallet never
       slows a checkout down);
     - ``max_platform_coupons`` / ``max_shop_coupons``: coupons per order;
-    - ``rounding``: how percentages round.
+    - ``rounding``: how percentages round;
+    - ``time_zone``: the shop's IANA time zone (whose day a birthday is).
     """
 
     payment_window: timedelta = attrs.field(default=timedelta(minutes=30), validator=_positive_span)
@@ -74,6 +83,7 @@ class Settings:
     max_platform_coupons: int = attrs.field(default=1, validator=_count)
     max_shop_coupons: int = attrs.field(default=1, validator=_count)
     rounding: Rounding = Rounding.HALF_UP
+    time_zone: str = attrs.field(default="Asia/Shanghai", validator=_zone)
 
 
 def _promotions(values: Iterable[Promotion]) -> tuple[Promotion, ...]:
@@ -110,10 +120,10 @@ class Configuration:
     settings: Settings = attrs.field(factory=Settings)
     version: int = attrs.field(default=0, validator=_version)
 
-    def gifts(self) -> tuple[Gift, ...]:
-        """The gift promotions (满赠): their SKUs must exist in the catalog."""
-        return tuple(rule for rule in self.promotions if isinstance(rule, Gift))
-
     def edited(self, **changes: Any) -> Configuration:
         """The next version with ``changes`` (field name -> new value)."""
         return attrs.evolve(self, **changes, version=self.version + 1)
+
+    def gifts(self) -> tuple[Gift, ...]:
+        """The gift promotions (满赠): their SKUs must exist in the catalog."""
+        return tuple(rule for rule in self.promotions if isinstance(rule, Gift))

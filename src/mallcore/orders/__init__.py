@@ -15,7 +15,11 @@ See docs/orders.md. The main names:
 
 from mallcore.orders.order import (
     DEFAULT_PAYMENT_WINDOW,
+    Charge,
+    Consignee,
+    ItemSnapshot,
     Order,
+    OrderCoupon,
     OrderEvent,
     OrderLine,
     OrderPlaced,
@@ -29,8 +33,12 @@ from mallcore.orders.order import (
 from mallcore.orders.status import TRANSITIONS, OrderStatus
 
 __all__ = [
+    "Charge",
+    "Consignee",
     "DEFAULT_PAYMENT_WINDOW",
+    "ItemSnapshot",
     "Order",
+    "OrderCoupon",
     "OrderEvent",
     "OrderLine",
     "OrderPlaced",

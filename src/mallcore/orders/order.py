@@ -43,8 +43,12 @@ from mallcore.orders.status import TRANSITIONS, OrderStatus
 from mallcore.pricing import Quote
 
 __all__ = [
+    "Charge",
+    "Consignee",
     "DEFAULT_PAYMENT_WINDOW",
+    "ItemSnapshot",
     "Order",
+    "OrderCoupon",
     "OrderEvent",
     "OrderLine",
     "OrderPlaced",
@@ -82,20 +86,75 @@ def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(values)
 
 
+def _pairs(values: Iterable[tuple[str, str]] | Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    pairs = values.items() if isinstance(values, Mapping) else values
+    return tuple((name, value) for name, value in pairs)
+
+
 def _items(values: Iterable[tuple[str, int]] | Mapping[str, int]) -> tuple[tuple[str, int], ...]:
     pairs = values.items() if isinstance(values, Mapping) else values
     return tuple((line_id, quantity) for line_id, quantity in pairs)
 
 
 @attrs.frozen(kw_only=True)
+class Consignee:
+    """Who receives the goods and where (收货人): ``region`` is the division code freight reads."""
+
+    name: str
+    phone: str
+    region: str
+    address: str
+
+    def __attrs_post_init__(self) -> None:
+        for field in ("name", "phone", "region", "address"):
+            value = getattr(self, field)
+            if not isinstance(value, str) or not value.strip() or len(value) > 200:
+                raise InvalidValue(
+                    f"consignee.{field}", value, "must be a non-blank string of at most 200"
+                )
+
+
+@attrs.frozen(kw_only=True)
+class OrderCoupon:
+    """A wallet coupon the order used: the instance, its template and the discount it gave."""
+
+    coupon_id: str
+    template_id: str
+    discount: Money
+    return_on_refund: bool = True
+
+
+@attrs.frozen
+class Charge:
+    """``amount`` added to the usage counter ``key`` by the order (given back on cancel)."""
+
+    key: str
+    amount: int
+
+
+@attrs.frozen(kw_only=True)
+class ItemSnapshot:
+    """What the catalog said of a SKU when the order was placed: product, name, spec, shop.
+
+    Later edits of the product do not change what the order says was bought.
+    """
+
+    product_id: str
+    product_name: str
+    spec: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    shop_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class OrderLine:
-    """``quantity`` units of one SKU and what was paid for each unit."""
+    """``quantity`` units of one SKU, what was paid for each unit, and the item as sold."""
 
     line_id: str
     sku_id: str
     quantity: int
     unit_payables: tuple[Money, ...] = attrs.field(converter=_tuple)
     gift: bool = False
+    item: ItemSnapshot | None = None
 
     def __attrs_post_init__(self) -> None:
         where = f"order line {self.line_id!r}"
@@ -271,6 +330,16 @@ class Order:
     completed_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str = ""
+    consignee: Consignee | None = None
+    shipping_method: str | None = None
+    coupons: tuple[OrderCoupon, ...] = attrs.field(default=(), converter=_tuple)
+    """The wallet coupons used (``coupon_ids`` names every coupon the quote applied)."""
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=_tuple)
+    """Usage counted when the order was placed (coupon uses, budget, flash-sale units)."""
+    configuration_version: int = 0
+    """The version of the merchant's configuration the order was priced with."""
+    after_sales_window: timedelta = timedelta(0)
+    """How long after completion the points it earned stay held (refunds take them back)."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -339,16 +408,23 @@ class Order:
         freight: Money | None = None,
         placed_at: datetime,
         pay_within: timedelta = DEFAULT_PAYMENT_WINDOW,
+        items: Mapping[str, ItemSnapshot] | None = None,
+        **record: Any,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """A new order from a priced cart, waiting for payment for ``pay_within``.
 
         ``freight`` defaults to the quote's freight due (none: zero). The order
         earns the points the quote previews (``Quote.points_earned``; none
-        without an earning policy).
+        without an earning policy). ``items`` gives each SKU's catalog
+        snapshot (product, name, spec, shop) by SKU id; ``record`` sets the
+        order's other record fields (``consignee``, ``shipping_method``,
+        ``coupons``, ``charges``, ``configuration_version``,
+        ``after_sales_window``).
         """
         require_aware("placed_at", placed_at)
         if not isinstance(pay_within, timedelta) or pay_within <= timedelta(0):
             raise InvalidValue("pay_within", pay_within, "must be a positive timedelta")
+        known = items or {}
         lines = tuple(
             OrderLine(
                 line_id=line.line_id,
@@ -356,6 +432,7 @@ class Order:
                 quantity=line.quantity,
                 unit_payables=line.unit_payables(),
                 gift=line.gift,
+                item=known.get(line.sku_id),
             )
             for line in quote.lines
         )
@@ -370,6 +447,7 @@ class Order:
             coupon_ids=quote.coupon_ids,
             points_used=quote.points.points if quote.points is not None else 0,
             points_to_earn=quote.points_earned.points if quote.points_earned is not None else 0,
+            **record,
         )
         return order, (OrderPlaced(order.id, customer_id, order.payable, order.pay_by),)
 

@@ -5,10 +5,14 @@ adapters (:mod:`mallcore.adapters`) implement them, and
 :mod:`mallcore.testing.contracts` checks any implementation against them.
 
 - storage: :class:`ProductRepository`, :class:`StockRepository`,
-  :class:`OrderRepository`, :class:`PointsRepository` under a :class:`UnitOfWork`;
+  :class:`StockMovementRepository`, :class:`OrderRepository`,
+  :class:`PointsRepository`, :class:`ConfigurationRepository`,
+  :class:`CouponTemplateRepository`, :class:`CouponRepository`,
+  :class:`CounterRepository`, :class:`MemberRepository` under a :class:`UnitOfWork`;
 - payment: :class:`PaymentGateway` and the values it speaks in;
 - courier: :class:`Courier`, :class:`Waybill`, :class:`TrackingEvent`;
-- runtime: :class:`Clock`, :class:`EventPublisher`.
+- runtime: :class:`Clock`, :class:`EventPublisher`;
+- statements: :class:`StatementReader` (reconciliation).
 """
 
 from mallcore.ports.courier import Courier, TrackingEvent, TrackingStatus, Waybill
@@ -20,18 +24,32 @@ from mallcore.ports.payment import (
     Refund,
 )
 from mallcore.ports.runtime import Clock, EventPublisher
+from mallcore.ports.statements import StatementReader
 from mallcore.ports.storage import (
+    MAX_PAGE,
+    ConfigurationRepository,
+    CounterRepository,
+    CouponRepository,
+    CouponTemplateRepository,
+    MemberRepository,
     OrderRepository,
     PointsRepository,
     ProductRepository,
+    StockMovementRepository,
     StockRepository,
     UnitOfWork,
 )
 
 __all__ = [
     "Clock",
+    "ConfigurationRepository",
+    "CounterRepository",
+    "CouponRepository",
+    "CouponTemplateRepository",
     "Courier",
     "EventPublisher",
+    "MAX_PAGE",
+    "MemberRepository",
     "OrderRepository",
     "PaymentGateway",
     "PaymentNotification",
@@ -40,6 +58,8 @@ __all__ = [
     "PointsRepository",
     "ProductRepository",
     "Refund",
+    "StatementReader",
+    "StockMovementRepository",
     "StockRepository",
     "TrackingEvent",
     "TrackingStatus",

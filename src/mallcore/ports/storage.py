@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import Final, Protocol, Self
 
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
@@ -39,6 +40,8 @@ from mallcore.orders import Order, OrderStatus
 __all__ = [
     "ConfigurationRepository",
     "CounterRepository",
+    "CouponRepository",
+    "CouponTemplateRepository",
     "MAX_PAGE",
     "MemberRepository",
     "OrderRepository",
@@ -234,6 +237,58 @@ class CounterRepository(Protocol):
         ...
 
 
+class CouponTemplateRepository(Protocol):
+    """Port: the merchant's coupon templates and the codes that claim them.
+
+    - ``get`` returns the template ``template_id`` or raises NotFound.
+    - ``save`` raises StaleVersion unless the stored version is
+      ``template.version - 1`` (or nothing is stored and the version is 0).
+    - ``add_codes`` stores single-use ``codes`` for ``template_id`` at
+      commit; a code already stored (for any template) makes the commit
+      raise StaleVersion and keep nothing.
+    - ``find_by_code`` returns the template a code claims: the one whose
+      shared ``code`` it is, or the one it was generated for; else NotFound.
+    """
+
+    def get(self, template_id: str) -> CouponTemplate:
+        """The template ``template_id``."""
+        ...
+
+    def save(self, template: CouponTemplate) -> None:
+        """Store ``template`` at its version."""
+        ...
+
+    def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
+        """Store single-use ``codes`` claiming ``template_id``."""
+        ...
+
+    def find_by_code(self, code: str) -> CouponTemplate:
+        """The template ``code`` claims."""
+        ...
+
+
+class CouponRepository(Protocol):
+    """Port: the coupons customers hold (wallets).
+
+    - ``get`` returns the coupon ``coupon_id`` or raises NotFound.
+    - ``save`` raises StaleVersion unless the stored version is
+      ``coupon.version - 1`` (or nothing is stored and the version is 0).
+    - ``of_customer`` lists a customer's coupons, sorted by id.
+    """
+
+    def get(self, coupon_id: str) -> CouponInstance:
+        """The coupon ``coupon_id``."""
+        ...
+
+    def save(self, coupon: CouponInstance) -> None:
+        """Store ``coupon`` at its version."""
+        ...
+
+    def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
+        """Every coupon ``customer_id`` holds or held."""
+        ...
+
+
 class MemberRepository(Protocol):
     """Port: members' profiles and tier memberships.
 
@@ -307,6 +362,16 @@ class UnitOfWork(Protocol):
     @property
     def configuration(self) -> ConfigurationRepository:
         """The merchant's configuration versions."""
+        ...
+
+    @property
+    def coupon_templates(self) -> CouponTemplateRepository:
+        """The coupon templates and their codes."""
+        ...
+
+    @property
+    def coupons(self) -> CouponRepository:
+        """The coupons in customers' wallets."""
         ...
 
     @property

@@ -29,7 +29,7 @@ Rule files tag each rule with ``"kind"``: ``{"kind": "tiered_amount_off", ...}``
 from __future__ import annotations
 
 import enum
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final
 
@@ -38,6 +38,7 @@ from dateutil import tz
 
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
+from mallcore.pricing.calendar import end_of_calendar_days
 
 __all__ = [
     "AmountOffCoupon",
@@ -404,10 +405,7 @@ class _Coupon(_Rule):
         """The window in which this coupon can be used."""
         if self.valid_days is None or self.received_at is None:
             return self.window
-        zone = tz.gettz(self.time_zone)
-        local = self.received_at.astimezone(zone)
-        midnight = datetime(local.year, local.month, local.day, tzinfo=zone)
-        end = midnight + timedelta(days=self.valid_days)
+        end = end_of_calendar_days(self.received_at, self.valid_days, self.time_zone)
         return Window(starts_at=self.received_at, ends_at=end)
 
 

@@ -1,44 +1,27 @@
-"""Use cases: the domain driven through the ports, one function per thing a host does.
+"""Use cases: the domain driven through the ports, behind one object, the :class:`Mall`.
 
-Every use case takes its ports as keyword arguments (``uow=``, ``clock=``,
-``gateway=``, ``courier=``, ``events=``), runs in one transaction, and
-publishes its events only after the commit. Business outcomes are return
-values; a refused command raises and changes nothing.
+A host builds a :class:`Mall` once over its ports and calls its methods;
+the modules here are its implementation, one per part of the shop, each
+function running inside the unit of work the Mall opens:
 
-- checkout: :func:`price_cart`, :func:`place_order`;
-- payments: :func:`start_payment`, :func:`handle_payment_notification`;
-- fulfilment: :func:`ship_order`, :func:`handle_tracking_event`, :func:`confirm_receipt`;
-- jobs: :func:`cancel_overdue_orders`, :func:`complete_due_orders`;
-- after-sales: :func:`refund_order`.
+- checkout: :class:`Checkout` (what the shopper asks for), pricing and placing;
+- coupons: claims, codes, the wallet at checkout, an order's coupons;
+- payments, fulfilment, after_sales: an order's later steps;
+- members: registration and growth value;
+- jobs: one item of each scheduled job, and the :class:`JobReport`;
+- counters: the usage counters of limited promotions.
 """
 
-from mallcore.services.after_sales import refund_order
-from mallcore.services.checkout import place_order, price_cart
-from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
-from mallcore.services.jobs import (
-    DEFAULT_CONFIRMATION_WINDOW,
-    cancel_overdue_orders,
-    complete_due_orders,
-)
-from mallcore.services.payments import (
-    PaymentHandled,
-    PaymentOutcome,
-    handle_payment_notification,
-    start_payment,
-)
+from mallcore.services.checkout import Checkout
+from mallcore.services.jobs import JobReport
+from mallcore.services.mall import DEFAULT_RETRIES, Mall
+from mallcore.services.payments import PaymentHandled, PaymentOutcome
 
 __all__ = [
-    "DEFAULT_CONFIRMATION_WINDOW",
+    "Checkout",
+    "DEFAULT_RETRIES",
+    "JobReport",
+    "Mall",
     "PaymentHandled",
     "PaymentOutcome",
-    "cancel_overdue_orders",
-    "complete_due_orders",
-    "confirm_receipt",
-    "handle_payment_notification",
-    "handle_tracking_event",
-    "place_order",
-    "price_cart",
-    "refund_order",
-    "ship_order",
-    "start_payment",
 ]

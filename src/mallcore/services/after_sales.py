@@ -1,6 +1,6 @@
-"""After-sales (售后): refund units of a paid order, their money, points and stock, once.
+"""After-sales (售后): refund units of a paid order, their money, points, coupons and stock, once.
 
-:func:`refund_order` is the one use case for 仅退款 (refund only) and
+:func:`refund_order` is the one command for 仅退款 (refund only) and
 退货退款 (return and refund): the host decides that a refund is due (its
 after-sales ticket, the reason, who pays the return freight) and names it
 by ``refund_id``; the library works out what it returns and applies it,
@@ -11,11 +11,14 @@ in one transaction:
   unit closes an order not yet completed;
 - the money goes back through the :class:`~mallcore.ports.PaymentGateway`
   under the refund id ``<order id>-<refund id>``, before the commit: a
-  retry after a failed commit asks the gateway again under the same id,
-  which returns the first refund and moves no money;
+  retry asks the gateway again under the same id, which returns the first
+  refund and moves no money;
 - the points follow the goods refunded (docs/loyalty.md): what the order
   earned is taken back in proportion (from its pending lot first), what it
   spent is given back, under the key ``refund:<order id>:<refund id>``;
+  a completed order's growth value goes back in the same proportion;
+- the refund that leaves no unit gives back the coupons whose template
+  says ``return_on_refund``, with their use counts;
 - units that never shipped go back on hand; returned ones do with
   ``restock=True`` (the goods came back sellable).
 
@@ -25,53 +28,53 @@ Applying a ``refund_id`` the order already holds changes nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from mallcore.money import Money
 from mallcore.orders import Order
-from mallcore.ports import Clock, EventPublisher, PaymentGateway, UnitOfWork
+from mallcore.ports import PaymentGateway, UnitOfWork
 from mallcore.services._points import refund_order_points
 from mallcore.services._stock import restock_refund
+from mallcore.services.coupons import release_order_coupons
+from mallcore.services.members import take_back_growth
 
 __all__ = ["refund_order"]
 
 
 def refund_order(
-    *,
     uow: UnitOfWork,
     gateway: PaymentGateway,
-    clock: Clock,
-    events: EventPublisher,
     order_id: str,
+    *,
     refund_id: str,
     units: Mapping[str, int],
     reason: str,
-    freight: Money | None = None,
-    restock: bool = False,
-) -> Order:
+    freight: Money | None,
+    restock: bool,
+    now: datetime,
+) -> tuple[Order, list[object]]:
     """Refund ``units`` (line id -> count) and ``freight`` of an order; the order after it.
 
     See the module docstring for what moves. Bad units or freight raise
     InvalidValue, an order not paid IllegalTransition, an unreachable
     gateway Unavailable; each changes nothing.
     """
-    with uow:
-        order = uow.orders.get(order_id)
-        now = clock.now()
-        refunded, changes = order.refund(
-            refund_id, units=units, at=now, reason=reason, freight=freight
+    order = uow.orders.get(order_id)
+    refunded, changes = order.refund(refund_id, units=units, at=now, reason=reason, freight=freight)
+    if not changes:
+        return refunded, []
+    refund = refunded.refunds[-1]
+    moved = [
+        *refund_order_points(uow, refunded, refund, at=now),
+        *take_back_growth(uow, refunded, refund, at=now),
+        *restock_refund(uow, refunded, refund, returned=restock),
+    ]
+    if not refunded.refundable_quantities() and refunded.refunded == refunded.payable:
+        moved.extend(release_order_coupons(uow, refunded, at=now, refunded=True))
+    uow.orders.save(refunded)
+    if not refund.amount.is_zero() and order.payment_id is not None:
+        gateway.refund(
+            refund_id=f"{order.id}-{refund.id}", payment_id=order.payment_id, amount=refund.amount
         )
-        if not changes:
-            return refunded
-        refund = refunded.refunds[-1]
-        points = refund_order_points(uow, refunded, refund, at=now)
-        stock = restock_refund(uow, refunded, refund, returned=restock)
-        uow.orders.save(refunded)
-        if not refund.amount.is_zero() and order.payment_id is not None:
-            gateway.refund(
-                refund_id=f"{order.id}-{refund.id}",
-                payment_id=order.payment_id,
-                amount=refund.amount,
-            )
-        uow.commit()
-    events.publish([*changes, *points, *stock])
-    return refunded
+    uow.commit()
+    return refunded, [*changes, *moved]

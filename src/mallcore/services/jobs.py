@@ -1,82 +1,56 @@
-"""Scheduled jobs: cancel orders unpaid at their deadline, auto-confirm delivered ones.
+"""Scheduled jobs, one item at a time: cancel unpaid orders at their deadline, complete due ones.
 
-Each order is handled in its own transaction, so one order that a payment
-notification changed meanwhile (StaleVersion) is skipped, not fatal: the
-next run sees it in its new state.
+A job lists its items in one read, then handles each in its own
+transaction (the Mall retries conflicts per item). An item that fails is
+reported in the :class:`JobReport` and skipped: it never blocks the items
+after it. Every step is idempotent, so several workers may run a job at once:
+an item another worker handled first changes nothing the second time.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Final
+from datetime import datetime, timedelta
 
-from mallcore.errors import StaleVersion
-from mallcore.ports import Clock, EventPublisher, UnitOfWork
-from mallcore.services._points import (
-    after_sales_window,
-    release_order_points,
-    return_order_points,
-)
-from mallcore.services._stock import release_order_stock
+import attrs
 
-__all__ = ["DEFAULT_CONFIRMATION_WINDOW", "cancel_overdue_orders", "complete_due_orders"]
+from mallcore.errors import MallcoreError
+from mallcore.orders import Order
+from mallcore.ports import UnitOfWork
+from mallcore.services.fulfilment import complete
+from mallcore.services.payments import undo_placement
 
-DEFAULT_CONFIRMATION_WINDOW: Final = timedelta(days=7)
-"""How long after delivery (or its last package, never scanned) an order confirms itself."""
+__all__ = ["JobReport", "cancel_overdue_order", "complete_due_order"]
 
 
-def cancel_overdue_orders(*, uow: UnitOfWork, clock: Clock, events: EventPublisher) -> list[str]:
-    """Cancel every order still unpaid at its deadline, giving back its stock and points; ids."""
-    now = clock.now()
-    with uow:
-        due = list(uow.orders.awaiting_payment(due_by=now))
-    cancelled: list[str] = []
-    for order_id in due:
-        with uow:
-            order, changes = uow.orders.get(order_id).expire(now=now)
-            if not changes:
-                continue
-            released = release_order_stock(uow, order)
-            returned = return_order_points(uow, order, at=now)
-            uow.orders.save(order)
-            try:
-                uow.commit()
-            except StaleVersion:
-                continue
-        events.publish([*changes, *released, *returned])
-        cancelled.append(order_id)
-    return cancelled
+@attrs.frozen(kw_only=True)
+class JobReport:
+    """What a job did: the items it changed, and the items it could not handle, with why."""
+
+    done: tuple[str, ...] = ()
+    failed: tuple[tuple[str, MallcoreError], ...] = ()
 
 
-def complete_due_orders(
-    *,
-    uow: UnitOfWork,
-    clock: Clock,
-    events: EventPublisher,
-    after: timedelta = DEFAULT_CONFIRMATION_WINDOW,
-    after_sales: timedelta = timedelta(0),
-) -> list[str]:
-    """Complete every shipped or delivered order whose confirmation window is over; their ids.
+def cancel_overdue_order(
+    uow: UnitOfWork, order_id: str, *, now: datetime
+) -> tuple[Order | None, list[object]]:
+    """Cancel ``order_id`` if it is still unpaid at its deadline, giving back what it held."""
+    order, changes = uow.orders.get(order_id).expire(now=now)
+    if not changes:
+        return None, []
+    undone = undo_placement(uow, order, at=now)
+    uow.orders.save(order)
+    uow.commit()
+    return order, [*changes, *undone]
 
-    Each completed order's held points are released, at once or when the
-    ``after_sales`` window has passed (as :func:`confirm_receipt` does).
-    """
-    window = after_sales_window(after_sales)
-    now = clock.now()
-    with uow:
-        candidates = list(uow.orders.due_for_completion())
-    completed: list[str] = []
-    for order_id in candidates:
-        with uow:
-            order, changes = uow.orders.get(order_id).complete_if_due(now=now, after=after)
-            if not changes:
-                continue
-            released = release_order_points(uow, order, at=now, after_sales=window)
-            uow.orders.save(order)
-            try:
-                uow.commit()
-            except StaleVersion:
-                continue
-        events.publish([*changes, *released])
-        completed.append(order_id)
-    return completed
+
+def complete_due_order(
+    uow: UnitOfWork, order_id: str, *, now: datetime, after: timedelta
+) -> tuple[Order | None, list[object]]:
+    """Complete ``order_id`` if its confirmation window (``after`` its delivery) is over."""
+    order, changes = uow.orders.get(order_id).complete_if_due(now=now, after=after)
+    if not changes:
+        return None, []
+    moved = complete(uow, order, now=now)
+    uow.orders.save(order)
+    uow.commit()
+    return order, [*changes, *moved]

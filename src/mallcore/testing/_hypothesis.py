@@ -15,6 +15,14 @@ from mallcore.catalog import (
     SpecDimension,
     Stock,
 )
+from mallcore.coupons import (
+    CouponInstance,
+    CouponTemplate,
+    IssueLimits,
+    UseLimits,
+    Validity,
+    Wallet,
+)
 from mallcore.loyalty import (
     AccountPolicy,
     Benefits,
@@ -29,6 +37,7 @@ from mallcore.loyalty import (
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.pricing import Cart, CartLine, Customer
+from mallcore.reconciliation import RecordedMovement, StatementEntry
 from mallcore.rules import QuoteDocument
 from mallcore.shipping import FreightTemplate, Rate, Shipment, ShipmentLine, ShippingSetup
 
@@ -66,6 +75,14 @@ _STRATEGIES: tuple[tuple[type, str], ...] = (
     (Shipment, "shipments"),
     (ShipmentLine, "shipment_lines"),
     (ShippingSetup, "shipping_setups"),
+    (CouponInstance, "coupon_instances"),
+    (CouponTemplate, "coupon_templates"),
+    (IssueLimits, "issue_limits"),
+    (UseLimits, "use_limits"),
+    (Validity, "validities"),
+    (Wallet, "coupon_wallets"),
+    (RecordedMovement, "recorded_movements"),
+    (StatementEntry, "statement_entries"),
 )
 """Each domain type and the name of its strategy in :mod:`mallcore.testing.strategies`."""
 

@@ -18,6 +18,15 @@ from mallcore.testing.strategies._catalog import (
     spec_dimensions,
     stock_levels,
 )
+from mallcore.testing.strategies._coupons import (
+    coupon_codes,
+    coupon_instances,
+    coupon_templates,
+    coupon_wallets,
+    issue_limits,
+    use_limits,
+    validities,
+)
 from mallcore.testing.strategies._ids import bad_ids, ids
 from mallcore.testing.strategies._loyalty import (
     account_policies,
@@ -41,6 +50,7 @@ from mallcore.testing.strategies._pricing import (
     quote_documents,
     wallets,
 )
+from mallcore.testing.strategies._reconciliation import recorded_movements, statement_entries
 from mallcore.testing.strategies._shipping import (
     division_codes,
     freight_templates,
@@ -62,6 +72,10 @@ __all__ = [
     "categories",
     "category_attributes",
     "category_trees",
+    "coupon_codes",
+    "coupon_instances",
+    "coupon_templates",
+    "coupon_wallets",
     "coupons",
     "currencies",
     "customers",
@@ -70,6 +84,7 @@ __all__ = [
     "expiry_policies",
     "freight_templates",
     "ids",
+    "issue_limits",
     "listings",
     "memberships",
     "order_lines",
@@ -80,6 +95,7 @@ __all__ = [
     "purchases",
     "quote_documents",
     "rates",
+    "recorded_movements",
     "redemption_policies",
     "refund_requests",
     "reservations",
@@ -88,7 +104,10 @@ __all__ = [
     "shipping_setups",
     "skus",
     "spec_dimensions",
+    "statement_entries",
     "stock_levels",
     "tier_programs",
+    "use_limits",
+    "validities",
     "wallets",
 ]

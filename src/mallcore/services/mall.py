@@ -1,0 +1,581 @@
+"""The Mall: the one object a host builds, with every use case as a method.
+
+A host wires its ports once (a unit-of-work factory, a clock, an event
+publisher, a payment gateway and a courier) and calls the Mall from its
+request handlers and scheduled jobs::
+
+    mall = Mall(storage=lambda: SqliteUnitOfWork("shop.sqlite3"), clock=SystemClock(),
+                events=publisher, gateway=gateway, courier=courier)
+    mall.configure(Configuration(promotions=[...], shipping=setup))
+    order = mall.place_order("O-1", Checkout(customer_id="alice", items={"tea": 2},
+                                             consignee=address))
+
+How every command runs:
+
+- it reads the clock once, and the merchant's configuration in force from
+  storage (so a checkout and its payment see the same rules; an order keeps
+  what its later steps need);
+- it runs in one unit of work that takes the write lock before its first
+  read (:meth:`~mallcore.ports.UnitOfWork.lock`), and commits once;
+- a conflict with a concurrent writer (StaleVersion, or a limit another
+  checkout reached first that only changes the price) re-reads the state and
+  runs the command again, at most ``retries`` times with a jittered backoff,
+  then raises :class:`~mallcore.errors.Busy`; a business refusal
+  (OutOfStock, CouponUnavailable, PriceChanged, DuplicateOrder ...) is never
+  retried: it is raised at once and changes nothing;
+- external calls made before the commit (a courier booking, a refund) use
+  idempotency keys derived from the command, so a retry repeats them safely;
+- its events are published after the commit.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import TypeVar
+
+import attrs
+from dateutil import tz
+
+from mallcore._fields import identifier
+from mallcore.catalog import ListingStatus, Product, Stock
+from mallcore.coupons import (
+    CouponInstance,
+    CouponTemplate,
+    Wallet,
+    generate_codes,
+)
+from mallcore.errors import (
+    Busy,
+    InvalidValue,
+    LimitReached,
+    MallcoreError,
+    NotFound,
+    StaleVersion,
+)
+from mallcore.loyalty import Entry, Member, PointsAccount
+from mallcore.merchant import Configuration
+from mallcore.money import Money
+from mallcore.orders import Order, OrderStatus
+from mallcore.ports import (
+    Clock,
+    Courier,
+    EventPublisher,
+    PaymentGateway,
+    PaymentRequest,
+    TrackingEvent,
+    UnitOfWork,
+)
+from mallcore.pricing import Quote
+from mallcore.services import coupons as wallet
+from mallcore.services import members
+from mallcore.services.after_sales import refund_order
+from mallcore.services.checkout import Checkout, configuration, place, price
+from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
+from mallcore.services.jobs import JobReport, cancel_overdue_order, complete_due_order
+from mallcore.services.payments import (
+    PaymentHandled,
+    apply_notification,
+    start_payment,
+    undo_placement,
+)
+
+__all__ = ["DEFAULT_RETRIES", "Mall"]
+
+DEFAULT_RETRIES = 5
+"""How many times a command runs before a conflict that keeps coming back raises Busy."""
+
+T = TypeVar("T")
+Work = Callable[[UnitOfWork, datetime], tuple[T, list[object]]]
+
+
+class _Retry(Exception):
+    """A limit reached that only changes what the command would do: run it again."""
+
+
+class Mall:
+    """One shop: the host's ports and the merchant's stored configuration, every use case a method.
+
+    ``storage`` returns a new unit of work each call (for SQLite, one per
+    command: ``lambda: SqliteUnitOfWork(path)``). ``retries`` bounds how many
+    times a command runs under contention (with a jittered backoff from
+    ``backoff`` seconds) before it raises Busy. See the module docstring.
+    """
+
+    def __init__(
+        self,
+        *,
+        storage: Callable[[], UnitOfWork],
+        clock: Clock,
+        events: EventPublisher,
+        gateway: PaymentGateway,
+        courier: Courier,
+        retries: int = DEFAULT_RETRIES,
+        backoff: float = 0.005,
+    ) -> None:
+        if isinstance(retries, bool) or not isinstance(retries, int) or not 1 <= retries <= 100:
+            raise InvalidValue("retries", retries, "must be a whole number from 1 to 100")
+        if not isinstance(backoff, int | float) or not 0 <= backoff <= 10:
+            raise InvalidValue("backoff", backoff, "must be between 0 and 10 seconds")
+        self._storage = storage
+        self._clock = clock
+        self._events = events
+        self._gateway = gateway
+        self._courier = courier
+        self._retries = retries
+        self._backoff = float(backoff)
+
+    # the command runner ---------------------------------------------------------
+
+    def _run(self, command: str, work: Work[T], *, now: datetime | None = None) -> T:
+        """Run ``work`` in a locked unit of work, retrying conflicts; publish its events."""
+        at = self._clock.now() if now is None else now
+        for attempt in range(1, self._retries + 1):
+            try:
+                with self._storage() as uow:
+                    uow.lock()
+                    result, events = work(uow, at)
+            except (StaleVersion, _Retry) as conflict:
+                if attempt == self._retries:
+                    raise Busy(command, attempt) from conflict
+                time.sleep(random.uniform(0, self._backoff * 2**attempt))
+                continue
+            if events:
+                self._events.publish(events)
+            return result
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _read(self, read: Callable[[UnitOfWork], T]) -> T:
+        """Run a query in its own unit of work (no lock, nothing written)."""
+        with self._storage() as uow:
+            return read(uow)
+
+    @staticmethod
+    def _commit(uow: UnitOfWork, refusals: Mapping[str, Exception]) -> None:
+        """Commit; a limit reached is the refusal named for its key, else a reason to retry."""
+        try:
+            uow.commit()
+        except LimitReached as reached:
+            refusal = refusals.get(reached.key)
+            if refusal is not None:
+                raise refusal from reached
+            raise _Retry(reached.key) from reached
+
+    # the merchant ----------------------------------------------------------------
+
+    def configuration(self) -> Configuration:
+        """The configuration in force (an empty one before the first :meth:`configure`)."""
+        return self._read(configuration)
+
+    def configure(self, new: Configuration) -> Configuration:
+        """Save ``new`` as the next version of the configuration, for new checkouts; it, saved.
+
+        A gift promotion's SKU must exist in the catalog (InvalidValue
+        otherwise). Orders already placed keep what they were priced with.
+        """
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[Configuration, list[object]]:
+            for gift in new.gifts():
+                try:
+                    uow.products.get_by_sku(gift.gift_sku_id)
+                except NotFound:
+                    raise InvalidValue(
+                        f"promotions[{gift.id!r}].gift_sku_id", gift.gift_sku_id, "is no SKU"
+                    ) from None
+            try:
+                version = uow.configuration.current().version + 1
+            except NotFound:
+                version = 0
+            saved = _at_version(new, version)
+            uow.configuration.save(saved)
+            uow.commit()
+            return saved, []
+
+        return self._run("configure", work)
+
+    def save_product(self, product: Product, *, stock: Mapping[str, int] | None = None) -> None:
+        """Save ``product`` (replacing it); ``stock`` sets the units on hand of its SKUs (盘点)."""
+        if not isinstance(product, Product):
+            raise InvalidValue("product", product, "must be a Product")
+        counts = dict(stock or {})
+        for sku_id, on_hand in counts.items():
+            product.sku(sku_id)
+            if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
+                raise InvalidValue(f"stock[{sku_id!r}]", on_hand, "must be a whole number >= 0")
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[None, list[object]]:
+            uow.products.save(product)
+            events: list[object] = []
+            for sku_id, on_hand in sorted(counts.items()):
+                try:
+                    current = uow.stocks.get(sku_id)
+                except NotFound:
+                    uow.stocks.save(Stock.for_sku(sku_id, on_hand))
+                    continue
+                counted, changes = current.count(on_hand)
+                if changes:
+                    uow.stocks.save(counted)
+                    events.extend(changes)
+            uow.commit()
+            return None, events
+
+        self._run("save_product", work)
+
+    def save_coupon_template(self, template: CouponTemplate) -> CouponTemplate:
+        """Save ``template`` (a new one at version 0, an edit at the next version); it, saved."""
+        if not isinstance(template, CouponTemplate):
+            raise InvalidValue("template", template, "must be a CouponTemplate")
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[CouponTemplate, list[object]]:
+            try:
+                version = uow.coupon_templates.get(template.id).version + 1
+            except NotFound:
+                version = 0
+            saved = _at_version(template, version)
+            uow.coupon_templates.save(saved)
+            uow.commit()
+            return saved, []
+
+        return self._run("save_coupon_template", work)
+
+    def issue_codes(self, template_id: str, count: int) -> tuple[str, ...]:
+        """Generate ``count`` unique single-use codes that claim ``template_id``; the codes."""
+        identifier("template_id", template_id)
+        codes = generate_codes(secrets.token_bytes(16 * max(count, 1)), count)
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[tuple[str, ...], list[object]]:
+            uow.coupon_templates.get(template_id)
+            uow.coupon_templates.add_codes(template_id, codes)
+            uow.commit()
+            return codes, []
+
+        return self._run("issue_codes", work)
+
+    # the customer: members, coupons, checkout -----------------------------------------
+
+    def register_member(self, customer_id: str, *, birthday: date | None = None) -> Member:
+        """Register ``customer_id`` as a member (once), with an optional birthday."""
+        identifier("customer_id", customer_id)
+        return self._run(
+            "register_member",
+            lambda uow, now: members.register_member(uow, customer_id, birthday=birthday, at=now),
+        )
+
+    def claim_coupon(self, customer_id: str, template_id: str) -> CouponInstance:
+        """Put a coupon of ``template_id`` in ``customer_id``'s wallet (领券).
+
+        Never beyond the template's issue limits, also under concurrent
+        claims: CouponUnavailable (``issue_limit_reached``,
+        ``already_claimed``, ``claim_closed``) otherwise.
+        """
+        identifier("customer_id", customer_id)
+        identifier("template_id", template_id)
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance, list[object]]:
+            template = uow.coupon_templates.get(template_id)
+            instance, events, refusals = wallet.claim(uow, template, customer_id, at=now)
+            self._commit(uow, refusals)
+            return instance, events
+
+        return self._run("claim_coupon", work)
+
+    def redeem_code(self, customer_id: str, code: str) -> CouponInstance:
+        """Claim the coupon a code names (兑换码): a shared code once per customer, others once."""
+        identifier("customer_id", customer_id)
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance, list[object]]:
+            instance, events, refusals = wallet.redeem(uow, code, customer_id, at=now)
+            self._commit(uow, refusals)
+            return instance, events
+
+        return self._run("redeem_code", work)
+
+    def wallet(self, customer_id: str) -> Wallet:
+        """``customer_id``'s coupons now: usable, not yet valid, locked, used, expired."""
+        identifier("customer_id", customer_id)
+        now = self._clock.now()
+        return self._read(lambda uow: Wallet.of(uow.coupons.of_customer(customer_id), now=now))
+
+    def price(self, checkout: Checkout) -> Quote:
+        """Price ``checkout`` now, as placing it would (every rule explained in the quote)."""
+        if not isinstance(checkout, Checkout):
+            raise InvalidValue("checkout", checkout, "must be a Checkout")
+        now = self._clock.now()
+        return self._read(lambda uow: price(uow, checkout, now=now).quote)
+
+    def place_order(
+        self, order_id: str, checkout: Checkout, *, shown: Money | None = None
+    ) -> Order:
+        """Place ``checkout`` as ``order_id``: priced now, stock held, coupons locked, points spent.
+
+        ``shown`` is the amount the shopper was shown: pricing again to
+        another amount raises PriceChanged and places nothing. A taken id
+        raises DuplicateOrder; OutOfStock and CouponUnavailable (with the
+        reason) refuse the order; each changes nothing.
+        """
+        identifier("order_id", order_id)
+        if not isinstance(checkout, Checkout):
+            raise InvalidValue("checkout", checkout, "must be a Checkout")
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[Order, list[object]]:
+            order, events, refusals = place(uow, order_id, checkout, now=now, shown=shown)
+            self._commit(uow, refusals)
+            return order, events
+
+        return self._run("place_order", work)
+
+    def cancel_order(self, order_id: str, *, reason: str = "cancelled by the customer") -> Order:
+        """Cancel an unpaid order: its stock, coupons, counts and points come back."""
+        identifier("order_id", order_id)
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[Order, list[object]]:
+            order, changes = uow.orders.get(order_id).cancel(reason=reason, at=now)
+            if not changes:
+                return order, []
+            if order.paid_at is not None:
+                raise InvalidValue("order_id", order_id, "is paid: refund it instead")
+            undone = undo_placement(uow, order, at=now)
+            uow.orders.save(order)
+            uow.commit()
+            return order, [*changes, *undone]
+
+        return self._run("cancel_order", work)
+
+    # payment, fulfilment, after-sales -----------------------------------------------
+
+    def start_payment(self, order_id: str) -> PaymentRequest:
+        """Register the payment of an order awaiting payment with the gateway."""
+        identifier("order_id", order_id)
+        return self._read(lambda uow: start_payment(uow, self._gateway, order_id))
+
+    def handle_payment_notification(
+        self, body: bytes, headers: Mapping[str, str]
+    ) -> PaymentHandled:
+        """Verify a provider's notification and apply it once (docs/orders.md)."""
+        notification = self._gateway.parse_notification(body, headers)
+        return self._run(
+            "handle_payment_notification",
+            lambda uow, now: apply_notification(uow, self._gateway, notification, now=now),
+        )
+
+    def ship_order(self, order_id: str, *, items: Mapping[str, int] | None = None) -> Order:
+        """Ship ``items`` (line id -> units; everything left when None) as one package."""
+        identifier("order_id", order_id)
+        return self._run(
+            "ship_order",
+            lambda uow, now: ship_order(uow, self._courier, order_id, items=items, now=now),
+        )
+
+    def handle_tracking_event(self, event: TrackingEvent) -> Order:
+        """Apply a courier's scan: the last package's delivery delivers the order."""
+        return self._run(
+            "handle_tracking_event", lambda uow, now: handle_tracking_event(uow, event)
+        )
+
+    def confirm_receipt(self, order_id: str) -> Order:
+        """The customer confirms receipt: completed, its points released after the window."""
+        identifier("order_id", order_id)
+        return self._run(
+            "confirm_receipt", lambda uow, now: confirm_receipt(uow, order_id, now=now)
+        )
+
+    def refund_order(
+        self,
+        order_id: str,
+        refund_id: str,
+        units: Mapping[str, int],
+        *,
+        reason: str,
+        freight: Money | None = None,
+        restock: bool = False,
+    ) -> Order:
+        """Refund ``units`` (line id -> count) and ``freight`` of a paid order (docs/orders.md)."""
+        identifier("order_id", order_id)
+        identifier("refund_id", refund_id)
+        return self._run(
+            "refund_order",
+            lambda uow, now: refund_order(
+                uow,
+                self._gateway,
+                order_id,
+                refund_id=refund_id,
+                units=units,
+                reason=reason,
+                freight=freight,
+                restock=restock,
+                now=now,
+            ),
+        )
+
+    # scheduled jobs -------------------------------------------------------------------
+
+    def _job(
+        self, command: str, ids: list[str], work: Callable[[str], Work[T | None]]
+    ) -> JobReport:
+        now = self._clock.now()
+        done: list[str] = []
+        failed: list[tuple[str, MallcoreError]] = []
+        for item in ids:
+            try:
+                result = self._run(command, work(item), now=now)
+            except MallcoreError as error:
+                failed.append((item, error))
+                continue
+            if result is not None:
+                done.append(item)
+        return JobReport(done=tuple(done), failed=tuple(failed))
+
+    def cancel_overdue_orders(self) -> JobReport:
+        """Cancel every order unpaid at its deadline, giving back what it held."""
+        now = self._clock.now()
+        due = self._read(lambda uow: list(uow.orders.awaiting_payment(due_by=now)))
+        return self._job(
+            "cancel_overdue_orders",
+            due,
+            lambda order_id: lambda uow, at: cancel_overdue_order(uow, order_id, now=at),
+        )
+
+    def complete_due_orders(self) -> JobReport:
+        """Complete every shipped or delivered order whose confirmation window is over."""
+        after = self.configuration().settings.confirmation_window
+        due = self._read(lambda uow: list(uow.orders.due_for_completion()))
+        return self._job(
+            "complete_due_orders",
+            due,
+            lambda order_id: lambda uow, at: complete_due_order(uow, order_id, now=at, after=after),
+        )
+
+    def issue_birthday_coupons(self, template_id: str) -> JobReport:
+        """Give each member born on this day (the shop's time zone) one coupon, once a year."""
+        identifier("template_id", template_id)
+        now = self._clock.now()
+        zone = tz.gettz(self.configuration().settings.time_zone)
+        today = now.astimezone(zone).date()
+        born = self._read(lambda uow: list(uow.members.born_on(today.month, today.day)))
+        return self._issue("issue_birthday_coupons", template_id, born, f"birthday-{today.year}")
+
+    def issue_new_member_coupons(self, template_id: str, *, within: timedelta) -> JobReport:
+        """Give each member registered in the last ``within`` one coupon, once."""
+        identifier("template_id", template_id)
+        now = self._clock.now()
+        # registered_between excludes its end: up to and including now is before now + 1 µs
+        until = now + timedelta(microseconds=1)
+        joined = self._read(lambda uow: list(uow.members.registered_between(now - within, until)))
+        return self._issue("issue_new_member_coupons", template_id, joined, "new-member")
+
+    def _issue(
+        self, command: str, template_id: str, customers: list[str], occasion: str
+    ) -> JobReport:
+        def work(customer_id: str) -> Work[CouponInstance | None]:
+            instance_id = wallet.coupon_id(template_id, customer_id, occasion)
+
+            def issue(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance | None, list[object]]:
+                try:
+                    uow.coupons.get(instance_id)
+                except NotFound:
+                    pass
+                else:
+                    return None, []
+                template = uow.coupon_templates.get(template_id)
+                instance, events, refusals = wallet.claim(
+                    uow, template, customer_id, at=now, occasion=occasion
+                )
+                self._commit(uow, refusals)
+                return instance, events
+
+            return issue
+
+        return self._job(command, customers, work)
+
+    # queries ------------------------------------------------------------------------
+
+    def order(self, order_id: str) -> Order:
+        """The order ``order_id`` (NotFound)."""
+        identifier("order_id", order_id)
+        return self._read(lambda uow: uow.orders.get(order_id))
+
+    def orders_of(self, customer_id: str, *, limit: int = 20, offset: int = 0) -> list[Order]:
+        """A customer's orders, newest first, a page at a time."""
+        identifier("customer_id", customer_id)
+        return self._read(
+            lambda uow: list(uow.orders.of_customer(customer_id, limit=limit, offset=offset))
+        )
+
+    def orders_with_status(
+        self, status: OrderStatus, *, limit: int = 20, offset: int = 0
+    ) -> list[Order]:
+        """The orders in ``status``, oldest first, a page at a time."""
+        if not isinstance(status, OrderStatus):
+            raise InvalidValue("status", status, "must be an OrderStatus")
+        return self._read(
+            lambda uow: list(uow.orders.with_status(status, limit=limit, offset=offset))
+        )
+
+    def products_in(
+        self,
+        category_id: str,
+        *,
+        status: ListingStatus | None = ListingStatus.ON_SHELF,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> list[Product]:
+        """The products of a category (on the shelf unless told), by id, a page at a time."""
+        identifier("category_id", category_id)
+        return self._read(
+            lambda uow: list(
+                uow.products.in_category(category_id, status=status, limit=limit, offset=offset)
+            )
+        )
+
+    def stock(self, sku_id: str) -> Stock:
+        """The stock of ``sku_id`` (NotFound)."""
+        identifier("sku_id", sku_id)
+        return self._read(lambda uow: uow.stocks.get(sku_id))
+
+    def points_history(self, customer_id: str, *, limit: int = 20, offset: int = 0) -> list[Entry]:
+        """A customer's points ledger, newest entry first, a page at a time."""
+        identifier("customer_id", customer_id)
+
+        def read(uow: UnitOfWork) -> list[Entry]:
+            try:
+                ledger = uow.points.get(customer_id).ledger()
+            except NotFound:
+                return []
+            return list(reversed(ledger))[offset : offset + limit]
+
+        return self._read(read)
+
+    def points_account(self, customer_id: str) -> PointsAccount:
+        """``customer_id``'s points account (an empty one before the first points)."""
+        identifier("customer_id", customer_id)
+
+        def read(uow: UnitOfWork) -> PointsAccount:
+            try:
+                return uow.points.get(customer_id)
+            except NotFound:
+                return PointsAccount.open(customer_id)
+
+        return self._read(read)
+
+    def points_balance(self, customer_id: str) -> int:
+        """The points ``customer_id`` can spend now."""
+        identifier("customer_id", customer_id)
+        now = self._clock.now()
+
+        def read(uow: UnitOfWork) -> int:
+            try:
+                return uow.points.get(customer_id).balance(at=now)
+            except NotFound:
+                return 0
+
+        return self._read(read)
+
+
+V = TypeVar("V", Configuration, CouponTemplate)
+
+
+def _at_version(value: V, version: int) -> V:
+    return attrs.evolve(value, version=version)
