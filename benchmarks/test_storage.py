@@ -1,4 +1,4 @@
-"""Storage benchmarks: save + commit and get of one order, in memory against a SQLite file.
+"""Storage benchmarks: save + commit and get of one order, in memory, SQLite and PostgreSQL.
 
 Run with ``.venv/bin/python -m pytest benchmarks/test_storage.py --benchmark-only -q
 --benchmark-columns=median,iqr,rounds``. The in-memory unit of work is the
@@ -18,6 +18,7 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from mallcore.adapters import InMemoryStore, InMemoryUnitOfWork, SqliteUnitOfWork
+from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.ports import UnitOfWork
@@ -54,15 +55,22 @@ ORDER = paid_order()
 Opener = Callable[[], UnitOfWork]
 
 
-@pytest.fixture(params=["in-memory", "sqlite file", "sqlite, one connection", "sqlite, NORMAL"])
+@pytest.fixture(
+    params=["in-memory", "sqlite file", "sqlite, one connection", "sqlite, NORMAL", "postgresql"]
+)
 def open_uow(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
     """Opens units of work on one empty store of the kind named by the parameter.
 
     "sqlite file" opens a connection per unit of work; the other two keep one
     open, the last with ``synchronous = NORMAL`` (commits no longer wait for fsync).
+    "postgresql" borrows from a pool of one connection, on a Unix socket.
     """
     path = tmp_path / "shop.sqlite3"
-    if request.param == "in-memory":
+    if request.param == "postgresql":
+        dsn = request.getfixturevalue("postgres_dsn")
+        with PostgresDatabase(dsn, min_size=1, max_size=1) as database:
+            yield lambda: PostgresUnitOfWork(database)
+    elif request.param == "in-memory":
         store = InMemoryStore()
         yield lambda: InMemoryUnitOfWork(store)
     elif request.param == "sqlite file":

@@ -1,8 +1,15 @@
-"""Hypothesis profiles: quick by default, more examples on CI (CI=true)."""
+"""Hypothesis profiles (quick by default, more examples on CI), and the PostgreSQL fixtures.
+
+``postgres_server`` and ``postgres_dsn`` come from tests/postgres_server.py.
+"""
 
 import os
 
 from hypothesis import HealthCheck, settings
+
+from tests.postgres_server import postgres_dsn, postgres_server
+
+__all__ = ["postgres_dsn", "postgres_server"]
 
 settings.register_profile("default", max_examples=100, deadline=None)
 settings.register_profile(

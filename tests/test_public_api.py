@@ -95,7 +95,13 @@ PINNED = {
         "day_bounds",
         "reconcile",
     ],
-    "mallcore.testing.contracts": ["StatementReaderContract", "UnitOfWorkContract"],
+    "mallcore.testing.contracts": [
+        "CourierContract",
+        "PaymentGatewayContract",
+        "PaymentSandbox",
+        "StatementReaderContract",
+        "UnitOfWorkContract",
+    ],
 }
 DOCUMENTED = [
     "mallcore.catalog",

@@ -6,7 +6,12 @@
 - :class:`SimulatedCourier` numbers waybills, and produces the tracking scans
   a package would get, twice and out of order when asked.
 
-They keep their state in memory; the demo and the tests drive them.
+They keep their state in memory; the demo and the tests drive them. Each
+instance numbers its payments and waybills after a random prefix of its
+own, so the numbers of several instances (one per app server process, say)
+never collide, as a real provider's never do. Header names are matched
+case-insensitively, as HTTP has them (ASGI servers hand them over
+lower-cased).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -32,7 +38,18 @@ from mallcore.ports import (
 __all__ = ["SIGNATURE_HEADER", "SimulatedCourier", "SimulatedGateway"]
 
 SIGNATURE_HEADER = "X-Sim-Signature"
-"""The header that carries a notification's hex HMAC-SHA256 signature."""
+"""The header that carries a notification's hex HMAC-SHA256 signature (any letter case)."""
+
+
+def _instance_prefix() -> str:
+    """Eight random hex digits that set one instance's numbers apart from every other's."""
+    return secrets.token_hex(4)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str:
+    """The one value of header ``name`` in any letter case; "" when absent or given twice."""
+    found = [value for key, value in headers.items() if key.lower() == name.lower()]
+    return found[0] if len(found) == 1 else ""
 
 
 class SimulatedGateway:
@@ -40,6 +57,7 @@ class SimulatedGateway:
 
     def __init__(self, *, secret: bytes, decline_above: Money | None = None) -> None:
         self._secret = secret
+        self._prefix = f"sim-{_instance_prefix()}"
         self.decline_above = decline_above
         self.available = True
         self._payments: dict[str, PaymentRequest] = {}
@@ -53,6 +71,10 @@ class SimulatedGateway:
     def _sign(self, body: bytes) -> str:
         return hmac.new(self._secret, body, hashlib.sha256).hexdigest()
 
+    def signed(self, body: bytes) -> dict[str, str]:
+        """The headers the provider would send ``body`` with: its signature."""
+        return {SIGNATURE_HEADER: self._sign(body)}
+
     def create_payment(
         self, *, order_id: str, amount: Money, expires_at: datetime
     ) -> PaymentRequest:
@@ -61,7 +83,7 @@ class SimulatedGateway:
         request = PaymentRequest(
             order_id=order_id,
             amount=amount,
-            reference=f"sim-{len(self._payments) + 1:06d}",
+            reference=f"{self._prefix}-{len(self._payments) + 1:06d}",
             expires_at=expires_at,
         )
         self._payments[request.reference] = request
@@ -87,11 +109,11 @@ class SimulatedGateway:
             },
             sort_keys=True,
         ).encode()
-        return body, {SIGNATURE_HEADER: self._sign(body)}
+        return body, self.signed(body)
 
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:
         """Verify the signature, then read the notification."""
-        given = headers.get(SIGNATURE_HEADER, "")
+        given = _header(headers, SIGNATURE_HEADER)
         if not hmac.compare_digest(given, self._sign(body)):
             raise InvalidSignature("simulated payment gateway")
         try:
@@ -133,10 +155,13 @@ class SimulatedCourier:
     """A courier in memory (see :class:`~mallcore.ports.Courier`).
 
     ``duplicates`` sends every scan twice; ``reverse`` sends them newest first.
+    Waybill numbers are the carrier's code, this instance's random prefix and
+    a serial number.
     """
 
     def __init__(self, *, carrier: str = "SIM", duplicates: bool = False, reverse: bool = False):
         self.carrier = carrier
+        self._prefix = f"{carrier}{_instance_prefix().upper()}"
         self.duplicates = duplicates
         self.reverse = reverse
         self.available = True
@@ -149,7 +174,7 @@ class SimulatedCourier:
         if not self.available:
             raise Unavailable(f"simulated courier {self.carrier}", "switched off")
         if package_id not in self._waybills:
-            number = f"{self.carrier}{len(self._waybills) + 1:010d}"
+            number = f"{self._prefix}{len(self._waybills) + 1:06d}"
             self._waybills[package_id] = Waybill(carrier=self.carrier, number=number)
         return self._waybills[package_id]
 

@@ -1,0 +1,116 @@
+"""How each stored aggregate maps to a table, for the SQL adapters.
+
+A :class:`Layout` names the aggregate's table, its key column, how to read
+the key and the version off a value, and the few columns copied out of the
+value for queries to filter on; the value itself is stored whole as JSON
+(:mod:`mallcore.serialization`) in the ``value`` column. A :class:`SideTable`
+maps secondary keys (SKU ids, waybills) to the aggregate's key.
+
+The declarations here say nothing of SQL dialects: each adapter builds its
+own statements from them. A new versioned repository is one more
+:class:`Layout` (and its table in :mod:`mallcore.adapters._migrations`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Final, Generic, TypeVar
+
+import attrs
+
+from mallcore.catalog import Product, Stock
+from mallcore.loyalty import PointsAccount
+from mallcore.orders import Order
+from mallcore.serialization import dumps
+
+__all__ = ["Layout", "ORDERS", "POINTS", "PRODUCTS", "STOCKS", "SideTable", "microseconds"]
+
+V = TypeVar("V")
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND: Final = timedelta(microseconds=1)
+
+
+def microseconds(moment: datetime) -> int:
+    """``moment`` in microseconds since the Unix epoch: exact, and ordered whatever its zone."""
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+@attrs.frozen
+class SideTable(Generic[V]):
+    """A lookup table from secondary keys (SKU ids, waybills) to the aggregate's key."""
+
+    table: str
+    column: str
+    owner: str
+    keys: Callable[[V], Iterable[str]]
+
+
+def _no_columns(value: object) -> dict[str, object]:
+    return {}
+
+
+@attrs.frozen(kw_only=True)
+class Layout(Generic[V]):
+    """How one aggregate maps to its table: the key, the version, the copied columns."""
+
+    kind: str
+    table: str
+    key_column: str
+    cls: type[V]
+    key: Callable[[V], str]
+    version: Callable[[V], int] | None
+    columns: Callable[[V], dict[str, object]] = _no_columns
+    side: SideTable[V] | None = None
+
+    def row(self, value: V) -> dict[str, object]:
+        """The columns of ``value``'s row by name: the key, the version, the copies, the JSON."""
+        row: dict[str, object] = {self.key_column: self.key(value)}
+        if self.version is not None:
+            row["version"] = self.version(value)
+        return {**row, **self.columns(value), "value": dumps(value, indent=None)}
+
+
+PRODUCTS: Final = Layout[Product](
+    kind="product",
+    table="products",
+    key_column="id",
+    cls=Product,
+    key=lambda product: product.id,
+    version=None,
+    side=SideTable(
+        "product_skus", "sku_id", "product_id", lambda product: [sku.id for sku in product.skus]
+    ),
+)
+STOCKS: Final = Layout[Stock](
+    kind="stock",
+    table="stocks",
+    key_column="sku_id",
+    cls=Stock,
+    key=lambda stock: stock.sku_id,
+    version=lambda stock: stock.version,
+)
+ORDERS: Final = Layout[Order](
+    kind="order",
+    table="orders",
+    key_column="id",
+    cls=Order,
+    key=lambda order: order.id,
+    version=lambda order: order.version,
+    columns=lambda order: {"status": order.status.value, "pay_by_us": microseconds(order.pay_by)},
+    side=SideTable(
+        "order_waybills",
+        "waybill",
+        "order_id",
+        lambda order: [shipment.waybill for shipment in order.shipments],
+    ),
+)
+POINTS: Final = Layout[PointsAccount](
+    kind="points account",
+    table="points_accounts",
+    key_column="account_id",
+    cls=PointsAccount,
+    key=lambda account: account.account_id,
+    version=lambda account: account.version,
+)
