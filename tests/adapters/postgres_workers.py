@@ -11,7 +11,7 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 
 from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
-from mallcore.errors import OutOfStock, StaleVersion
+from mallcore.errors import LimitReached, OutOfStock, StaleVersion
 
 __all__ = ["buy", "claim", "open_database"]
 
@@ -31,9 +31,12 @@ def claim(dsn: str, start: Barrier, key: str, attempts: int, limit: int, won: Qu
         held = 0
         for _ in range(attempts):
             with PostgresUnitOfWork(database) as uow:
-                if uow.counters.add(key, 1, limit=limit):
+                uow.counters.add(key, 1, limit=limit)
+                try:
                     uow.commit()
-                    held += 1
+                except LimitReached:
+                    continue
+                held += 1
         won.put(held)
 
 

@@ -14,17 +14,29 @@ own statements from them. A new versioned repository is one more
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Final, Generic, TypeVar
 
 import attrs
 
 from mallcore.catalog import Product, Stock
-from mallcore.loyalty import PointsAccount
+from mallcore.coupons import CouponInstance, CouponTemplate
+from mallcore.loyalty import Member, PointsAccount
 from mallcore.orders import Order
 from mallcore.serialization import dumps
 
-__all__ = ["Layout", "ORDERS", "POINTS", "PRODUCTS", "STOCKS", "SideTable", "microseconds"]
+__all__ = [
+    "COUPONS",
+    "COUPON_TEMPLATES",
+    "Layout",
+    "MEMBERS",
+    "ORDERS",
+    "POINTS",
+    "PRODUCTS",
+    "STOCKS",
+    "SideTable",
+    "microseconds",
+]
 
 V = TypeVar("V")
 
@@ -79,6 +91,10 @@ PRODUCTS: Final = Layout[Product](
     cls=Product,
     key=lambda product: product.id,
     version=None,
+    columns=lambda product: {
+        "category_id": product.category_id,
+        "status": product.listing.status.value,
+    },
     side=SideTable(
         "product_skus", "sku_id", "product_id", lambda product: [sku.id for sku in product.skus]
     ),
@@ -98,7 +114,12 @@ ORDERS: Final = Layout[Order](
     cls=Order,
     key=lambda order: order.id,
     version=lambda order: order.version,
-    columns=lambda order: {"status": order.status.value, "pay_by_us": microseconds(order.pay_by)},
+    columns=lambda order: {
+        "status": order.status.value,
+        "pay_by_us": microseconds(order.pay_by),
+        "customer_id": order.customer_id,
+        "placed_at_us": microseconds(order.placed_at),
+    },
     side=SideTable(
         "order_waybills",
         "waybill",
@@ -113,4 +134,43 @@ POINTS: Final = Layout[PointsAccount](
     cls=PointsAccount,
     key=lambda account: account.account_id,
     version=lambda account: account.version,
+)
+
+
+def _birthday(birthday: date | None) -> dict[str, object]:
+    return {
+        "birth_month": None if birthday is None else birthday.month,
+        "birth_day": None if birthday is None else birthday.day,
+    }
+
+
+MEMBERS: Final = Layout[Member](
+    kind="member",
+    table="members",
+    key_column="customer_id",
+    cls=Member,
+    key=lambda member: member.customer_id,
+    version=lambda member: member.version,
+    columns=lambda member: {
+        **_birthday(member.birthday),
+        "registered_us": microseconds(member.registered_at),
+    },
+)
+COUPON_TEMPLATES: Final = Layout[CouponTemplate](
+    kind="coupon template",
+    table="coupon_templates",
+    key_column="id",
+    cls=CouponTemplate,
+    key=lambda template: template.id,
+    version=lambda template: template.version,
+    columns=lambda template: {"code": template.code},
+)
+COUPONS: Final = Layout[CouponInstance](
+    kind="coupon",
+    table="coupons",
+    key_column="id",
+    cls=CouponInstance,
+    key=lambda coupon: coupon.id,
+    version=lambda coupon: coupon.version,
+    columns=lambda coupon: {"customer_id": coupon.customer_id},
 )

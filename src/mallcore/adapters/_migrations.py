@@ -1,4 +1,4 @@
-"""The numbered schema migrations of the SQL adapters, one list for every database.
+"""The numbered schema migrations of the PostgreSQL adapter.
 
 Each :class:`Migration` has a number (1, 2, 3, ... with no gaps) and the
 statements that take a database from the schema before it to the schema
@@ -11,15 +11,10 @@ applies nothing. A database whose number is higher than
 :data:`LATEST` was migrated by a newer mallcore, and this one refuses it
 rather than guess at tables it does not know.
 
-The statements are written in the SQL that SQLite and PostgreSQL share
-(``TEXT``, ``BIGINT``, ``PRIMARY KEY``, ``CREATE ... IF NOT EXISTS``), so
-one list serves both; a migration published once is never edited (a
-database that applied it would not see the change): a change is a new
-migration.
-
-Migrations 1 and 2 are the tables SQLite's ``PRAGMA user_version`` 1 and 2
-stand for, so a SQLite file written before this list existed is at the
-number it already records.
+A migration published once is never edited (a database that applied it
+would not see the change): a change is a new migration. The tables are the
+SQLite adapter's (its own numbered list, in :mod:`mallcore.adapters.sqlite`,
+also carries the data-moving steps that files of earlier releases need).
 """
 
 from __future__ import annotations
@@ -72,6 +67,42 @@ MIGRATIONS: Final = (
         "counters: usage and allotment counts, changed by conditional updates",
         ("CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value BIGINT NOT NULL)",),
     ),
+    Migration(
+        4,
+        "the Mall: listing columns, configuration versions, members, stock movements, coupons",
+        (
+            "ALTER TABLE products ADD COLUMN IF NOT EXISTS category_id TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE products ADD COLUMN IF NOT EXISTS status TEXT NOT NULL DEFAULT ''",
+            "CREATE INDEX IF NOT EXISTS products_by_category ON products (category_id, status, id)",
+            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS customer_id TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS placed_at_us BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX IF NOT EXISTS orders_by_customer"
+            " ON orders (customer_id, placed_at_us, id)",
+            "CREATE INDEX IF NOT EXISTS orders_by_status_placed"
+            " ON orders (status, placed_at_us, id)",
+            "CREATE TABLE IF NOT EXISTS configurations"
+            " (version BIGINT PRIMARY KEY, value TEXT NOT NULL)",
+            document_table(
+                "members",
+                "customer_id",
+                "birth_month INTEGER",
+                "birth_day INTEGER",
+                "registered_us BIGINT NOT NULL",
+            ),
+            "CREATE INDEX IF NOT EXISTS members_by_birthday"
+            " ON members (birth_month, birth_day, customer_id)",
+            "CREATE INDEX IF NOT EXISTS members_by_registration"
+            " ON members (registered_us, customer_id)",
+            "CREATE TABLE IF NOT EXISTS stock_movements (sku_id TEXT NOT NULL,"
+            " order_id TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (sku_id, order_id))",
+            document_table("coupon_templates", "id", "code TEXT"),
+            "CREATE INDEX IF NOT EXISTS coupon_templates_by_code ON coupon_templates (code)",
+            "CREATE TABLE IF NOT EXISTS coupon_codes"
+            " (code TEXT PRIMARY KEY, template_id TEXT NOT NULL)",
+            document_table("coupons", "id", "customer_id TEXT NOT NULL"),
+            "CREATE INDEX IF NOT EXISTS coupons_by_customer ON coupons (customer_id, id)",
+        ),
+    ),
 )
 """Every migration, in order."""
 
@@ -83,6 +114,6 @@ def pending(applied: int) -> tuple[Migration, ...]:
     """The migrations a database at ``applied`` still needs, in order.
 
     >>> [migration.number for migration in pending(1)]
-    [2, 3]
+    [2, 3, 4]
     """
     return tuple(migration for migration in MIGRATIONS if migration.number > applied)

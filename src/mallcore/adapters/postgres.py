@@ -40,10 +40,16 @@ Theory of operation:
   :class:`~mallcore.errors.StaleVersion`. Rows are written table by table,
   keys in sorted order, so two commits never deadlock on each other.
   Products carry no version: the last commit wins.
-- ``counters`` change at once, by a conditional ``UPDATE`` inside the unit of
-  work's transaction (begun by the first change): the row stays locked until
-  commit or rollback, so concurrent commands queue on a hot counter instead
-  of retrying whole documents.
+- :meth:`PostgresUnitOfWork.lock` begins the transaction at once; from then
+  on a versioned value is read with ``SELECT ... FOR UPDATE``, so a command
+  that reads, decides and writes holds the rows it read until it commits:
+  concurrent commands on one hot row (a flash-sale SKU's stock) queue on its
+  lock instead of failing with StaleVersion, and commands on other rows run
+  side by side. A deadlock between two such commands is StaleVersion (the
+  Mall runs the command again).
+- ``counters`` change at commit, by a conditional ``UPDATE ... WHERE value +
+  n <= limit`` in the commit's transaction: the row lock makes concurrent
+  additions queue, and a limit reached is LimitReached, nothing kept.
 - A query made while saves are pending writes them inside a transaction (or
   a savepoint) that it rolls back after the ``SELECT``.
 - Every statement gives up after ``statement_timeout`` seconds (lock waits
@@ -68,22 +74,48 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
-from mallcore.adapters._layouts import ORDERS, POINTS, PRODUCTS, STOCKS, Layout, microseconds
+from mallcore.adapters._layouts import (
+    COUPON_TEMPLATES,
+    COUPONS,
+    MEMBERS,
+    ORDERS,
+    POINTS,
+    PRODUCTS,
+    STOCKS,
+    Layout,
+    microseconds,
+)
 from mallcore.adapters._migrations import LATEST, pending
-from mallcore.catalog import Product, Stock
-from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable, WrongType
-from mallcore.loyalty import PointsAccount
+from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.coupons import CouponInstance, CouponTemplate
+from mallcore.errors import (
+    InvalidValue,
+    LimitReached,
+    NotFound,
+    StaleVersion,
+    Unavailable,
+    WrongType,
+)
+from mallcore.loyalty import Member, PointsAccount
+from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
-from mallcore.serialization import loads
+from mallcore.ports.storage import MAX_PAGE
+from mallcore.serialization import dumps, loads
 
 __all__ = [
     "ISOLATION_LEVEL",
     "MIGRATION_LOCK",
+    "PostgresConfigurations",
     "PostgresCounters",
+    "PostgresCouponCodes",
+    "PostgresCouponTemplates",
+    "PostgresCoupons",
     "PostgresDatabase",
     "PostgresDocuments",
+    "PostgresMembers",
     "PostgresOrders",
     "PostgresProducts",
+    "PostgresStockMovements",
     "PostgresUnitOfWork",
 ]
 
@@ -101,11 +133,27 @@ _SERVICE = "postgresql"
 
 @contextlib.contextmanager
 def _translated() -> Iterator[None]:
-    """Turn the driver's errors into the port's: a database that cannot serve is Unavailable."""
+    """Turn the driver's errors into the port's.
+
+    A deadlock between two commands' row locks is a conflict like any other
+    (StaleVersion: the Mall runs the command again); anything else means the
+    database cannot serve now (Unavailable).
+    """
     try:
         yield
+    except psycopg.errors.DeadlockDetected as exc:
+        raise StaleVersion("row lock", "deadlock", -1, -1) from exc
     except psycopg.Error as exc:
         raise Unavailable(_SERVICE, f"{type(exc).__name__}: {exc}".strip()) from exc
+
+
+def _page(limit: int, offset: int) -> tuple[int, int]:
+    """``limit`` and ``offset`` checked against the listing rules of the storage port."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue("limit", limit, f"must be a whole number from 1 to {MAX_PAGE}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidValue("offset", offset, "must be a whole number, not negative")
+    return limit, offset
 
 
 def _in_transaction(connection: Connection) -> bool:
@@ -291,10 +339,21 @@ class PostgresDocuments(Generic[V]):
         """The stored version each pending save builds on (-1: a new key)."""
 
     def get(self, key: str) -> V:
-        """The value under ``key`` (this unit of work's own save first), or NotFound."""
+        """The value under ``key`` (this unit of work's own save first), or NotFound.
+
+        Read as committed (other pending saves cannot change one key's row),
+        and locked until commit when the unit of work is locked.
+        """
         if key in self.pending:
             return self.pending[key]
-        return self._load(self._select("value"), (key,), self._layout.kind, key)
+        query = self._select("value")
+        if self._uow._locked and self._layout.version is not None:
+            query = query + sql.SQL(" FOR UPDATE")
+        layout = self._layout
+        rows = self._uow._in_connection(lambda c: c.execute(query, (key,)).fetchall())
+        if not rows:
+            raise NotFound(layout.kind, key)
+        return loads(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
 
     def save(self, value: V) -> None:
         """Keep ``value`` for the commit, or raise StaleVersion if its version does not follow."""
@@ -334,6 +393,13 @@ class PostgresDocuments(Generic[V]):
         if not rows:
             raise NotFound(kind, key)
         return loads(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
+
+    def _load_all(self, query: Query, parameters: Sequence[object]) -> list[V]:
+        """Every value ``query`` selects as this unit of work sees it, in its order."""
+        return [
+            loads(text, self._layout.cls, source=self._layout.table)
+            for (text,) in self._uow._query(query, parameters)
+        ]
 
     def _write(self, connection: Connection, *, checked: bool) -> None:
         """Write the pending saves; ``checked``: refuse any not based on the stored version."""
@@ -421,6 +487,25 @@ class PostgresProducts(PostgresDocuments[Product]):
             sku_id,
         )
 
+    def in_category(
+        self,
+        category_id: str,
+        *,
+        status: ListingStatus | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> Sequence[Product]:
+        """Products of ``category_id`` (in ``status``), by id."""
+        limit, offset = _page(limit, offset)
+        return self._load_all(
+            sql.SQL(
+                "SELECT value FROM products WHERE category_id = %s"
+                " AND (%s::text IS NULL OR status = %s)"
+                ' ORDER BY id COLLATE "C" LIMIT %s OFFSET %s'
+            ),
+            (category_id, *[None if status is None else status.value] * 2, limit, offset),
+        )
+
 
 class PostgresOrders(PostgresDocuments[Order]):
     """Orders by id (see :class:`~mallcore.ports.OrderRepository`).
@@ -464,44 +549,286 @@ class PostgresOrders(PostgresDocuments[Order]):
             waybill,
         )
 
+    def of_customer(self, customer_id: str, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """The orders of ``customer_id``, newest first."""
+        limit, offset = _page(limit, offset)
+        return self._load_all(
+            sql.SQL(
+                "SELECT value FROM orders WHERE customer_id = %s"
+                ' ORDER BY placed_at_us DESC, id COLLATE "C" DESC LIMIT %s OFFSET %s'
+            ),
+            (customer_id, limit, offset),
+        )
 
-class PostgresCounters:
-    """Counts kept within limits (coupon uses, flash-sale units), changed by conditional updates.
+    def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
+        """The orders in ``status``, oldest first."""
+        limit, offset = _page(limit, offset)
+        return self._load_all(
+            sql.SQL(
+                "SELECT value FROM orders WHERE status = %s"
+                ' ORDER BY placed_at_us, id COLLATE "C" LIMIT %s OFFSET %s'
+            ),
+            (status.value, limit, offset),
+        )
 
-    A building block for the counter port: ``add`` changes the count at once
-    inside the unit of work's transaction (begun by it), so the row stays
-    locked until commit or rollback; a commit keeps the change, a rollback
-    drops it. A count never stored is 0.
+
+class PostgresMembers(PostgresDocuments[Member]):
+    """Members by customer id (see :class:`~mallcore.ports.MemberRepository`)."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        super().__init__(uow, MEMBERS)
+
+    def born_on(self, month: int, day: int) -> Sequence[str]:
+        """Ids of members whose birthday is ``month``/``day``, sorted."""
+        rows = self._uow._query(
+            sql.SQL(
+                "SELECT customer_id FROM members WHERE birth_month = %s AND birth_day = %s"
+                ' ORDER BY customer_id COLLATE "C"'
+            ),
+            (month, day),
+        )
+        return [row[0] for row in rows]
+
+    def registered_between(self, start: datetime, end: datetime) -> Sequence[str]:
+        """Ids of members registered in ``[start, end)``, oldest first (then id)."""
+        rows = self._uow._query(
+            sql.SQL(
+                "SELECT customer_id FROM members WHERE registered_us >= %s AND registered_us < %s"
+                ' ORDER BY registered_us, customer_id COLLATE "C"'
+            ),
+            (microseconds(start), microseconds(end)),
+        )
+        return [row[0] for row in rows]
+
+
+class PostgresCouponCodes:
+    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, str] = {}
+
+    def forget(self) -> None:
+        """Drop the pending codes."""
+        self.pending.clear()
+
+    def _write(self, connection: Connection, *, checked: bool) -> None:
+        for code in sorted(self.pending):
+            written = connection.execute(
+                "INSERT INTO coupon_codes (code, template_id) VALUES (%s, %s)"
+                " ON CONFLICT (code) DO NOTHING",
+                (code, self.pending[code]),
+            )
+            if checked and written.rowcount != 1:
+                raise StaleVersion("coupon code", code, -1, 0)
+
+
+class PostgresCouponTemplates(PostgresDocuments[CouponTemplate]):
+    """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        super().__init__(uow, COUPON_TEMPLATES)
+        self.codes = PostgresCouponCodes()
+
+    def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
+        """Keep ``codes`` for the commit."""
+        self.codes.pending.update(dict.fromkeys(codes, template_id))
+
+    def find_by_code(self, code: str) -> CouponTemplate:
+        """The template whose shared code, or one of whose generated codes, ``code`` is."""
+        return self._load(
+            sql.SQL(
+                "SELECT value FROM coupon_templates WHERE code = %s UNION ALL"
+                " SELECT coupon_templates.value FROM coupon_codes JOIN coupon_templates"
+                " ON coupon_templates.id = coupon_codes.template_id"
+                " WHERE coupon_codes.code = %s"
+            ),
+            (code, code),
+            "coupon code",
+            code,
+        )
+
+
+class PostgresCoupons(PostgresDocuments[CouponInstance]):
+    """Coupons in wallets (see :class:`~mallcore.ports.CouponRepository`)."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        super().__init__(uow, COUPONS)
+
+    def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
+        """``customer_id``'s coupons, by id."""
+        return self._load_all(
+            sql.SQL('SELECT value FROM coupons WHERE customer_id = %s ORDER BY id COLLATE "C"'),
+            (customer_id,),
+        )
+
+
+class PostgresConfigurations:
+    """The configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`).
+
+    Each version is one row keyed by its number; a commit inserts the new
+    ones, and a number another writer inserted first is StaleVersion.
     """
 
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         self._uow = uow
+        self.pending: dict[int, Configuration] = {}
 
-    def get(self, key: str) -> int:
-        """The count under ``key`` as this unit of work sees it."""
-        rows = self._uow._query(sql.SQL("SELECT value FROM counters WHERE key = %s"), (key,))
-        return int(rows[0][0]) if rows else 0
+    def current(self) -> Configuration:
+        """The highest version this unit of work sees, or NotFound."""
+        if self.pending:
+            return self.pending[max(self.pending)]
+        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
 
-    def add(self, key: str, amount: int, *, limit: int) -> bool:
-        """Add ``amount`` (negative: give back) if the count stays within 0 and ``limit``.
+    def get(self, version: int) -> Configuration:
+        """Version ``version``, or NotFound."""
+        if version in self.pending:
+            return self.pending[version]
+        return self._load("WHERE version = %s", (version,), version)
 
-        Returns whether it did; a refused change changes nothing.
-        """
+    def save(self, configuration: Configuration) -> None:
+        """Keep the next version for the commit, or raise StaleVersion."""
+        expected = configuration.version - 1
+        actual = self._highest()
+        if actual != expected:
+            raise StaleVersion("configuration", "current", expected, actual)
+        self.pending[configuration.version] = configuration
 
-        def change(connection: Connection) -> bool:
-            _begin(connection)
+    def forget(self) -> None:
+        """Drop the pending versions."""
+        self.pending.clear()
+
+    def _highest(self) -> int:
+        if self.pending:
+            return max(self.pending)
+        rows = self._uow._query(sql.SQL("SELECT max(version) FROM configurations"), ())
+        return -1 if rows[0][0] is None else int(rows[0][0])
+
+    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
+        rows = self._uow._query(
+            sql.SQL("SELECT value FROM configurations ") + sql.SQL(clause),
+            parameters,
+        )
+        if not rows:
+            raise NotFound("configuration", key)
+        return loads(rows[0][0], Configuration, source=f"configuration {key!r}")
+
+    def _write(self, connection: Connection, *, checked: bool) -> None:
+        for version, configuration in sorted(self.pending.items()):
+            written = connection.execute(
+                "INSERT INTO configurations (version, value) VALUES (%s, %s)"
+                " ON CONFLICT (version) DO NOTHING",
+                (version, dumps(configuration, indent=None)),
+            )
+            if checked and written.rowcount != 1:
+                raise StaleVersion("configuration", "current", version - 1, version)
+
+
+class PostgresStockMovements:
+    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        self._uow = uow
+        self.pending: dict[tuple[str, str], StockMovement] = {}
+
+    def get(self, sku_id: str, order_id: str) -> StockMovement:
+        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
+        movement = self._find(sku_id, order_id)
+        if movement is None:
+            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id)
+        return movement
+
+    def add(self, movement: StockMovement) -> None:
+        """Keep ``movement`` for the commit, or raise StaleVersion when its key is taken."""
+        if self._find(movement.sku_id, movement.order_id) is not None:
+            raise StaleVersion("stock movement", (movement.sku_id, movement.order_id), -1, 0)
+        self.pending[movement.sku_id, movement.order_id] = movement
+
+    def forget(self) -> None:
+        """Drop the pending movements."""
+        self.pending.clear()
+
+    def _find(self, sku_id: str, order_id: str) -> StockMovement | None:
+        if (sku_id, order_id) in self.pending:
+            return self.pending[sku_id, order_id]
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT value FROM stock_movements WHERE sku_id = %s AND order_id = %s",
+                (sku_id, order_id),
+            ).fetchall()
+        )
+        if not rows:
+            return None
+        return loads(rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}")
+
+    def _write(self, connection: Connection, *, checked: bool) -> None:
+        for key in sorted(self.pending):
+            written = connection.execute(
+                "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (%s, %s, %s)"
+                " ON CONFLICT (sku_id, order_id) DO NOTHING",
+                (*key, dumps(self.pending[key], indent=None)),
+            )
+            if checked and written.rowcount != 1:
+                raise StaleVersion("stock movement", key, -1, 0)
+
+
+class PostgresCounters:
+    """Counters changed by conditional updates at commit.
+
+    See :class:`~mallcore.ports.CounterRepository`.
+    """
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        self._uow = uow
+        self.pending: list[tuple[str, int, int | None]] = []
+
+    def value(self, key: str) -> int:
+        """The committed count under ``key`` plus this unit of work's pending additions."""
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT value FROM counters WHERE key = %s", (key,)
+            ).fetchall()
+        )
+        committed = int(rows[0][0]) if rows else 0
+        return committed + sum(amount for name, amount, _ in self.pending if name == key)
+
+    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
+        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
+        if isinstance(amount, bool) or not isinstance(amount, int):
+            raise InvalidValue("amount", amount, "must be a whole number")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+            raise InvalidValue("limit", limit, "must be a whole number or None")
+        self.pending.append((key, amount, limit))
+
+    def forget(self) -> None:
+        """Drop the pending additions."""
+        self.pending.clear()
+
+    def _write(self, connection: Connection, *, checked: bool) -> None:
+        if not checked:
+            return  # no query reads counters through pending saves
+        for key, amount, limit in self.pending:
             connection.execute(
                 "INSERT INTO counters (key, value) VALUES (%s, 0) ON CONFLICT (key) DO NOTHING",
                 (key,),
             )
             changed = connection.execute(
-                "UPDATE counters SET value = value + %(amount)s"
-                " WHERE key = %(key)s AND value + %(amount)s BETWEEN 0 AND %(limit)s",
+                "UPDATE counters SET value = value + %(amount)s WHERE key = %(key)s"
+                " AND value + %(amount)s >= 0"
+                " AND (%(limit)s::bigint IS NULL OR value + %(amount)s <= %(limit)s)",
                 {"key": key, "amount": amount, "limit": limit},
             )
-            return changed.rowcount == 1
+            if changed.rowcount != 1:
+                raise LimitReached(key, amount, limit)
 
-        return self._uow._in_connection(change)
+
+_Part = (
+    PostgresDocuments[Any]
+    | PostgresStockMovements
+    | PostgresConfigurations
+    | PostgresCouponCodes
+    | PostgresCounters
+)
+"""What a unit of work writes at commit, each with ``pending``, ``forget`` and ``_write``."""
 
 
 class PostgresUnitOfWork:
@@ -514,16 +841,29 @@ class PostgresUnitOfWork:
     def __init__(self, database: PostgresDatabase) -> None:
         self._database = database
         self._connection: Connection | None = None
+        self._locked = False
         self.products = PostgresProducts(self)
         self.stocks = PostgresDocuments[Stock](self, STOCKS)
+        self.stock_movements = PostgresStockMovements(self)
         self.orders = PostgresOrders(self)
         self.points = PostgresDocuments[PointsAccount](self, POINTS)
+        self.configuration = PostgresConfigurations(self)
+        self.members = PostgresMembers(self)
+        self.coupon_templates = PostgresCouponTemplates(self)
+        self.coupons = PostgresCoupons(self)
         self.counters = PostgresCounters(self)
-        self._repositories: tuple[PostgresDocuments[Any], ...] = (
+        self._repositories: tuple[_Part, ...] = (
             self.products,
             self.stocks,
+            self.stock_movements,
             self.orders,
             self.points,
+            self.configuration,
+            self.members,
+            self.coupon_templates,
+            self.coupon_templates.codes,
+            self.coupons,
+            self.counters,
         )
 
     def __enter__(self) -> Self:
@@ -545,8 +885,19 @@ class PostgresUnitOfWork:
                 self._database.give_back(self._connection)
             self._connection = None
 
+    def lock(self) -> None:
+        """Begin the transaction now; versioned values read from here on are row-locked."""
+        if self._locked:
+            return
+        self._in_connection(_begin)
+        self._locked = True
+
     def commit(self) -> None:
-        """Write every pending save in one transaction, or raise StaleVersion and write none."""
+        """Write every pending change in one transaction, or raise and write none.
+
+        StaleVersion when another writer saved first, LimitReached when a
+        counter would pass its limit; either way nothing is kept.
+        """
         try:
             if self._writing() or any(repository.pending for repository in self._repositories):
                 self._in_connection(self._write_checked)
@@ -554,15 +905,16 @@ class PostgresUnitOfWork:
             self.rollback()
 
     def rollback(self) -> None:
-        """Drop every pending save and counter change; reads see what is committed now."""
+        """Drop every pending change and the row locks; reads see what is committed now."""
         for repository in self._repositories:
             repository.forget()
+        self._locked = False
         if self._connection is not None and self._writing():
             with _translated():
                 self._connection.execute("ROLLBACK")
 
     def _writing(self) -> bool:
-        """Whether a transaction is open (a counter changed), to be committed or rolled back."""
+        """Whether a transaction is open (the unit of work is locked), to end with it."""
         return self._connection is not None and _in_transaction(self._connection)
 
     def _write_checked(self, connection: Connection) -> None:
@@ -575,7 +927,7 @@ class PostgresUnitOfWork:
         """The rows of ``query`` as this unit of work sees the database, pending saves included."""
 
         def select(connection: Connection) -> list[Any]:
-            if not any(repository.pending for repository in self._repositories):
+            if not any(part.pending for part in self._repositories if part is not self.counters):
                 return connection.execute(query, parameters).fetchall()
             with connection.transaction(force_rollback=True):
                 for repository in self._repositories:
