@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import sqlite3
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mallcore.adapters import SqliteUnitOfWork
-from mallcore.adapters.sqlite import SCHEMA_VERSION, memory_database
-from mallcore.catalog import Product, Sku, Stock
+from mallcore.adapters.sqlite import MIGRATIONS, SCHEMA_VERSION, memory_database
+from mallcore.catalog import (
+    Listing,
+    ListingStatus,
+    Product,
+    Sku,
+    Stock,
+    StockMovement,
+    StockPolicy,
+)
 from mallcore.errors import InvalidValue, NotFound, OutOfStock, StaleVersion, Unavailable
 from mallcore.money import Money
-from mallcore.orders import Order, OrderLine
+from mallcore.orders import Order, OrderLine, OrderStatus
+from mallcore.serialization import dumps
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
+from tests.adapters import _workers
 
 NOW = datetime(2026, 11, 11, tzinfo=UTC)
 SKU = "flash-sale-tea"
@@ -188,3 +201,164 @@ def test_processes_racing_for_the_last_units_never_oversell(tmp_path: Path) -> N
     assert len(won) == min(10, processes * buyers_each)
     assert stock.available == 0
     assert sorted(r.order_id for r in stock.reservations) == sorted(won)
+
+
+def _spawned(target: Callable[..., None], path: Path, count: int, *args: object) -> list[Any]:
+    """Run ``target(path, barrier, *args, results)`` in ``count`` spawned processes."""
+    context = multiprocessing.get_context("spawn")
+    start = context.Barrier(count)
+    results = context.Queue()
+    workers = [
+        context.Process(target=target, args=(path, start, *args, results)) for _ in range(count)
+    ]
+    for worker in workers:
+        worker.start()
+    collected = [results.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join()
+    assert [worker.exitcode for worker in workers] == [0] * count
+    return collected
+
+
+def test_sixteen_processes_starting_on_a_new_file_count_exactly_to_the_limit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+
+    outcomes = _spawned(_workers.count_once, path, 16, "coupon:C-1:uses", 10)
+
+    assert sorted(outcomes) == ["limit"] * 6 + ["ok"] * 10
+    with SqliteUnitOfWork(path) as uow:
+        assert uow.counters.value("coupon:C-1:uses") == 10
+
+
+def test_processes_writing_one_stock_under_the_lock_never_meet_a_stale_version(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    _stocked(path, 0)
+
+    stale = _spawned(_workers.restock_under_lock, path, 8, SKU, 30)
+
+    assert stale == [0] * 8
+    with SqliteUnitOfWork(path) as uow:
+        assert (uow.stocks.get(SKU).on_hand, uow.stocks.get(SKU).version) == (240, 240)
+
+
+def test_threads_each_with_a_unit_of_work_of_their_own_share_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    _stocked(path, 0)
+    local = threading.local()
+
+    def own_connection() -> sqlite3.Connection:
+        if not hasattr(local, "connection"):
+            local.connection = sqlite3.connect(path)
+        connection: sqlite3.Connection = local.connection
+        return connection
+
+    def restock(database: Path | Callable[[], sqlite3.Connection]) -> None:
+        uow = SqliteUnitOfWork(database, timeout=30)
+        for _ in range(20):
+            with uow:
+                uow.lock()
+                uow.stocks.save(uow.stocks.get(SKU).restock(1)[0])
+                uow.commit()
+        if callable(database):
+            own_connection().close()
+
+    databases = [path] * 3 + [own_connection] * 3
+    threads = [threading.Thread(target=restock, args=(database,)) for database in databases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    with SqliteUnitOfWork(path) as uow:
+        assert uow.stocks.get(SKU).on_hand == 120
+
+
+def test_a_connection_from_a_factory_is_configured_once(tmp_path: Path) -> None:
+    connection = sqlite3.connect(tmp_path / "shop.sqlite3")
+    statements: list[str] = []
+    connection.set_trace_callback(statements.append)
+    uow = SqliteUnitOfWork(lambda: connection, timeout=2.5)
+
+    for on_hand in (5, 6):
+        with uow:
+            uow.stocks.save(Stock.for_sku(f"tea-{on_hand}", on_hand))
+            uow.commit()
+
+    assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert connection.execute("PRAGMA busy_timeout").fetchone() == (2500,)
+    assert connection.isolation_level is None
+    assert sum("journal_mode = WAL" in statement for statement in statements) == 1
+    connection.close()
+
+
+def _release_2_database(path: Path) -> None:
+    """A file as the previous release (schema 2) left it, with a paid and an unpaid deduction."""
+    tea = Money("30.00", "CNY")
+    order = Order(
+        id="O-old",
+        customer_id="alice",
+        currency="CNY",
+        lines=[OrderLine(line_id="tea", sku_id="tea-1", quantity=1, unit_payables=[tea])],
+        freight=Money.zero("CNY"),
+        placed_at=NOW,
+        pay_by=NOW + timedelta(minutes=30),
+    )
+    price = Money("9.90", "CNY")
+    product = Product.single(
+        "tea",
+        "Tea",
+        "drinks",
+        Sku("tea-1", {}, price, price),
+        listing=Listing(ListingStatus.ON_SHELF),
+    )
+    stock = {
+        "sku_id": "tea-1",
+        "on_hand": 7,
+        "policy": "deduct_on_order",
+        "reservations": [],
+        "deductions": [
+            {"order_id": "O-paid", "quantity": 2, "paid": True},
+            {"order_id": "O-old", "quantity": 1, "paid": False},
+        ],
+        "warning_threshold": 0,
+        "version": 4,
+    }
+    with sqlite3.connect(path) as raw:
+        for migration in MIGRATIONS[:2]:
+            migration(raw)
+        raw.execute("INSERT INTO products VALUES (?, ?)", ("tea", dumps(product, indent=None)))
+        raw.execute("INSERT INTO product_skus VALUES ('tea-1', 'tea')")
+        raw.execute("INSERT INTO stocks VALUES ('tea-1', 4, ?)", (json.dumps(stock),))
+        raw.execute(
+            "INSERT INTO orders VALUES ('O-old', 0, ?, 0, ?)",
+            (order.status.value, dumps(order, indent=None)),
+        )
+        raw.execute("PRAGMA user_version = 2")
+    raw.close()
+
+
+def test_a_database_of_schema_version_2_is_upgraded_with_its_history_moved_out(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    _release_2_database(path)
+
+    with SqliteUnitOfWork(path) as uow:
+        stock = uow.stocks.get("tea-1")
+        movement = uow.stock_movements.get("tea-1", "O-paid")
+        shelved = uow.products.in_category("drinks", status=ListingStatus.ON_SHELF, limit=10)
+        of_alice = uow.orders.of_customer("alice", limit=10)
+        unpaid = uow.orders.with_status(OrderStatus.AWAITING_PAYMENT, limit=10)
+
+    assert (stock.policy, stock.on_hand, stock.version) == (StockPolicy.DEDUCT_ON_ORDER, 7, 4)
+    assert [(d.order_id, d.quantity) for d in stock.deductions] == [("O-old", 1)]
+    assert movement == StockMovement("tea-1", "O-paid", 2, None)
+    assert [p.id for p in shelved] == ["tea"]
+    assert [o.id for o in of_alice] == [o.id for o in unpaid] == ["O-old"]
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+    raw.close()

@@ -21,13 +21,14 @@ from mallcore.catalog import (
     Stock,
     StockDeducted,
     StockEvent,
+    StockMovement,
     StockPolicy,
     StockReserved,
 )
 from mallcore.errors import InvalidDocument
 from mallcore.money import Money
 from mallcore.serialization import converter, dumps, loads, structure, unstructure
-from mallcore.testing.strategies import aware_datetimes, stock_levels
+from mallcore.testing.strategies import aware_datetimes, stock_levels, stock_movements
 
 CATALOG_TYPES = [
     Attribute,
@@ -131,3 +132,8 @@ def test_stock_events_round_trip_as_a_tagged_union(stock: Stock, now: datetime) 
         "reservation_expired",
         "stock_counted",
     }
+
+
+@given(stock_movements())
+def test_a_stock_movement_round_trips_unchanged(movement: StockMovement) -> None:
+    assert loads(dumps(movement), StockMovement) == movement

@@ -160,7 +160,7 @@ def test_spent_points_whose_lot_has_expired_are_not_returned() -> None:
         "order-B", refunded=cny("5.00"), order_total=cny("5.00"), key="refund:B", at=AT + 60 * DAY
     )
 
-    assert entries == ()
+    assert [(e.kind, e.points) for e in entries] == [(EntryKind.EXPIRED, -40)]
     assert account.order("order-B").returned == 60  # type: ignore[union-attr]
 
 
@@ -244,12 +244,11 @@ def test_held_points_keep_the_expiry_counted_from_their_earning() -> None:
     policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=10))
     account = PointsAccount.open("member-1", policy=policy)
     account, _ = account.earn(70, key="order:A:earned", at=AT, order_id="A", held=True)
-    account, _ = account.release("A", key="order:A:completed", at=AT + 20 * DAY)
 
-    account, entries = account.expire(AT + 20 * DAY)
+    account, entries = account.release("A", key="order:A:completed", at=AT + 20 * DAY)
 
     assert account.lot(0).expires_at == policy.expiry.expires_at(AT)
-    assert [entry.kind for entry in entries] == [EntryKind.EXPIRED]
+    assert [entry.kind for entry in entries] == [EntryKind.RELEASED, EntryKind.EXPIRED]
     assert account.balance() == 0
 
 
@@ -310,7 +309,12 @@ def test_expiry_takes_expired_lots_and_nothing_else() -> None:
     policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.END_OF_MONTH, time_zone="UTC"))
     account = PointsAccount.open("member-1", policy=policy)
     account, _ = account.earn(30, key="earn:march", at=AT)
-    account, _ = account.earn(50, key="earn:april", at=datetime(2026, 4, 2, tzinfo=UTC))
+    account, _ = account.earn(
+        50,
+        key="earn:march-31",
+        at=datetime(2026, 3, 31, tzinfo=UTC),
+        expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=30),
+    )
 
     account, entries = account.expire(datetime(2026, 4, 3, tzinfo=UTC))
 
@@ -318,25 +322,27 @@ def test_expiry_takes_expired_lots_and_nothing_else() -> None:
     assert account.balance() == 50
 
 
-def test_spending_expires_the_lots_it_meets_that_have_expired() -> None:
+def test_every_command_first_expires_the_lots_whose_expiry_has_come() -> None:
     policy = AccountPolicy(expiry=ExpiryPolicy(rule=ExpiryRule.DAYS_AFTER, days=1))
     account = PointsAccount.open("member-1", policy=policy)
     account, _ = account.earn(30, key="earn:old", at=AT)
-    account, _ = account.earn(50, key="earn:new", at=AT + 5 * DAY)
 
-    account, entries = account.spend(20, key="spend:S", at=AT + 5 * DAY)
+    account, entries = account.earn(50, key="earn:new", at=AT + 5 * DAY)
 
     assert [(e.kind, e.points) for e in entries] == [
         (EntryKind.EXPIRED, -30),
-        (EntryKind.SPENT, -20),
+        (EntryKind.EARNED, 50),
     ]
+    assert account.balance() == 50
 
 
-def test_a_command_dated_before_the_last_entry_is_refused() -> None:
+def test_a_command_dated_before_the_last_entry_is_recorded_at_the_last_entrys_time() -> None:
     account = account_with(100)
 
-    with pytest.raises(InvalidValue, match="must not be before the last ledger entry"):
-        account.spend(1, key="spend:S", at=AT - DAY)
+    late, entries = account.spend(1, key="spend:S", at=AT - timedelta(seconds=1))
+
+    assert [entry.at for entry in entries] == [AT]
+    assert late == account.spend(1, key="spend:S", at=AT)[0]
 
 
 def test_an_order_earns_once() -> None:

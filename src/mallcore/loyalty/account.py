@@ -26,10 +26,15 @@ Theory of operation (docs/loyalty.md has the worked examples):
   way, into the lots they came from, except lots that have expired by then.
 - Commands return ``(new_account, entries)``. Each carries a key; a key seen
   before changes nothing and returns no entries. A new key bumps ``version``;
-  a refused command raises and changes nothing. Commands must come in time
-  order (``at`` never before the last entry). Every command first releases
-  pending lots whose lock is over; :meth:`PointsAccount.expire` sweeps
-  expired lots, and spending expires the lots it meets on the way.
+  a refused command raises and changes nothing. The ledger's time never goes
+  back: a command dated before the last entry (another server's clock, a job
+  that read the clock before a checkout committed) is recorded at the last
+  entry's time. Every command first settles the account at its time:
+  releases the pending lots whose release time has come, and expires the
+  lots whose expiry has come, and after its own change it expires anything
+  it made available that has expired by its time (:meth:`PointsAccount.expire`
+  settles and does nothing else). ``balance(at=...)`` is what is spendable at ``at``: released,
+  unexpired.
 
 The account shares structure between versions (:mod:`._persistent`), so a
 balance is O(1), a spend O(log n) per lot it touches, not O(lots).
@@ -338,7 +343,33 @@ class _Draft:
         self.put(attrs.evolve(lot, remaining=0))
         self.record(EntryKind.EXPIRED, -lot.remaining, lot_id=lot.id, order_id=lot.order_id)
 
+    def expire_due(self) -> None:
+        """Expire every available lot whose expiry is at or before ``at``.
+
+        While the lots expire in creation order (one expiry policy), the
+        sweep stops at the first lot not yet expired.
+        """
+        first_live: int | None = None
+        index, size = self.head, len(self.lots)
+        while index < size:
+            lot = self.lots[index]
+            expired = lot.is_expired(self.at)
+            if self.ordered and not expired:
+                break  # every later lot expires later still
+            if lot.remaining and not lot.is_pending() and expired:
+                self.expire(lot)
+            elif lot.remaining and first_live is None:
+                first_live = index
+            index += 1
+        self.head = index if first_live is None else first_live
+
+    def settle(self) -> None:
+        """Release the pending lots whose time has come, then expire the lots due."""
+        self.release_due()
+        self.expire_due()
+
     def finish(self) -> tuple[PointsAccount, tuple[Entry, ...]]:
+        self.expire_due()  # what the command made available may have expired by its time
         account = self.account
         new = attrs.evolve(
             account,
@@ -440,10 +471,21 @@ class PointsAccount:
     # queries ----------------------------------------------------------------
 
     def balance(self, *, at: datetime | None = None) -> int:
-        """The points available now, or just after the last entry at or before ``at``."""
+        """The points spendable at ``at``; without ``at``, as of the last ledger entry.
+
+        At or after the last entry, that is the balance once the points whose
+        release time has come by ``at`` are released and the lots expired by
+        then are swept (what a command at ``at`` could spend; nothing is
+        recorded). Before the last entry it is the ledger's record: the
+        balance just after the last entry at or before ``at``.
+        """
         if at is None:
             return self._totals.balance
         require_aware("at", at)
+        if not len(self._ledger) or at >= self._ledger[-1].at:
+            draft = _Draft(self, "balance", at)
+            draft.settle()
+            return draft.balance
         low, high = 0, len(self._ledger)
         while low < high:
             middle = (low + high) // 2
@@ -501,12 +543,10 @@ class PointsAccount:
         require_aware("at", at)
         if key in self._keys:
             return None
-        if len(self._ledger) and at < self._ledger[-1].at:
-            raise InvalidValue(
-                "at", at, f"must not be before the last ledger entry ({self._ledger[-1].at})"
-            )
+        if len(self._ledger):
+            at = max(at, self._ledger[-1].at)  # the ledger's time never goes back
         draft = _Draft(self, key, at)
-        draft.release_due()
+        draft.settle()
         return draft
 
     def earn(
@@ -546,8 +586,8 @@ class PointsAccount:
             id=len(draft.lots),
             points=points,
             remaining=0,
-            earned_at=at,
-            expires_at=(expiry or self.policy.expiry).expires_at(at),
+            earned_at=draft.at,
+            expires_at=(expiry or self.policy.expiry).expires_at(draft.at),
             locked_until=locked_until,
             held=held,
             source=source,
@@ -718,29 +758,16 @@ class PointsAccount:
         return attrs.evolve(record, returned=returned)
 
     def expire(self, now: datetime) -> tuple[PointsAccount, tuple[Entry, ...]]:
-        """Expire every lot whose expiry is at or before ``now``; nothing else changes.
+        """Settle the account at ``now``: release the points due, expire the lots due.
 
-        While the lots expire in creation order (one expiry policy), the
-        sweep stops at the first lot not yet expired. Sweeping again at the
-        same ``now`` finds nothing: the command is idempotent by its time,
-        and its key is ``"expire:<now>"``.
+        Every command settles the account at its own time first; this one
+        does nothing else, for a nightly job (and before a balance is shown,
+        so that the ledger records what the balance leaves out). Settling
+        again at the same ``now`` finds nothing: the command is idempotent by
+        its time, and its key is ``"expire:<now>"``. Nothing due: the same
+        account, no entries.
         """
         draft = self._draft(f"expire:{require_aware('now', now).isoformat()}", now)
-        if draft is None:
-            return self, ()
-        first_live: int | None = None
-        index, size = draft.head, len(draft.lots)
-        while index < size:
-            lot = draft.lots[index]
-            expired = lot.is_expired(now)
-            if draft.ordered and not expired:
-                break  # every later lot expires later still
-            if lot.remaining and not lot.is_pending() and expired:
-                draft.expire(lot)
-            elif lot.remaining and first_live is None:
-                first_live = index
-            index += 1
-        draft.head = index if first_live is None else first_live
-        if not draft.entries:
+        if draft is None or not draft.entries:
             return self, ()
         return draft.finish()

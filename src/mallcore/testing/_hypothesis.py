@@ -14,6 +14,7 @@ from mallcore.catalog import (
     Sku,
     SpecDimension,
     Stock,
+    StockMovement,
 )
 from mallcore.coupons import (
     CouponInstance,
@@ -61,6 +62,7 @@ _STRATEGIES: tuple[tuple[type, str], ...] = (
     (Sku, "skus"),
     (SpecDimension, "spec_dimensions"),
     (Stock, "stock_levels"),
+    (StockMovement, "stock_movements"),
     (AccountPolicy, "account_policies"),
     (Benefits, "benefits"),
     (EarningPolicy, "earning_policies"),

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TypeVar
 
 import attrs
@@ -479,44 +479,50 @@ class UnitOfWorkContract:
             with pytest.raises(NotFound):
                 uow.members.get("bob")
 
-    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
+    @settings(max_examples=15, suppress_health_check=_SHARED_STORE)
     @given(
         registered=st.lists(
             st.tuples(
                 ids(max_size=20),
-                aware_datetimes(),
+                st.integers(0, 96),
                 st.none() | st.dates(date(1950, 1, 1), date(2010, 12, 31)),
+                st.sampled_from([UTC, timezone(timedelta(hours=8))]),
             ),
             max_size=8,
             unique_by=lambda member: member[0],
         ),
-        start=aware_datetimes(),
-        span=st.integers(0, 400 * 24),
+        start=st.integers(0, 96),
+        span=st.integers(0, 48),
     )
     def test_members_are_found_by_birthday_and_registration_time(
         self,
         new_uow: NewUnitOfWork,
-        registered: list[tuple[str, datetime, date | None]],
-        start: datetime,
+        registered: list[tuple[str, int, date | None, timezone]],
+        start: int,
         span: int,
     ) -> None:
         run = _run()
         members = [
-            Member.register(run + name, at=at, birthday=birthday)[0]
-            for name, at, birthday in registered
+            Member.register(
+                run + name,
+                at=(_MOMENT + timedelta(hours=hours)).astimezone(zone),
+                birthday=birthday
+                if birthday is None or hours % 2
+                else birthday.replace(month=11, day=11),
+            )[0]
+            for name, hours, birthday, zone in registered
         ]
         _saved(new_uow, *members)
-        end = start + timedelta(hours=span)
+        since, until = _MOMENT + timedelta(hours=start), _MOMENT + timedelta(hours=start + span)
 
         with new_uow() as uow:
-            mine = [m.customer_id for m in uow.members.registered_between(start, end)]
-            mine = [customer_id for customer_id in mine if customer_id.startswith(run)]
+            mine = [c for c in uow.members.registered_between(since, until) if c.startswith(run)]
             born = [c for c in uow.members.born_on(11, 11) if c.startswith(run)]
 
         assert mine == [
             m.customer_id
             for m in sorted(members, key=lambda m: (m.registered_at, m.customer_id))
-            if start <= m.registered_at < end
+            if since <= m.registered_at < until
         ]
         assert born == sorted(
             m.customer_id
@@ -641,3 +647,17 @@ class UnitOfWorkContract:
 
         with new_uow() as uow:
             assert uow.stocks.get("tea").on_hand == 4
+
+    def test_a_locked_unit_of_work_queries_its_own_pending_saves(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        order = _order("O-locked", "alice", _MOMENT)
+        with new_uow() as uow:
+            uow.lock()
+            uow.orders.save(order)
+            assert list(uow.orders.awaiting_payment(due_by=order.pay_by)) == ["O-locked"]
+            assert [o.id for o in uow.orders.of_customer("alice", limit=5)] == ["O-locked"]
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.orders.get("O-locked") == order

@@ -17,6 +17,7 @@ from mallcore.testing.strategies._catalog import (
     skus,
     spec_dimensions,
     stock_levels,
+    stock_movements,
 )
 from mallcore.testing.strategies._coupons import (
     coupon_codes,
@@ -106,6 +107,7 @@ __all__ = [
     "spec_dimensions",
     "statement_entries",
     "stock_levels",
+    "stock_movements",
     "tier_programs",
     "use_limits",
     "validities",

@@ -23,8 +23,10 @@ from mallcore.catalog import (
     Sku,
     SpecDimension,
     Stock,
+    StockMovement,
     StockPolicy,
 )
+from mallcore.testing.strategies._ids import ids
 from mallcore.testing.strategies._money import amounts, currencies
 
 __all__ = [
@@ -252,6 +254,17 @@ def reservations(*, max_quantity: int = 10) -> st.SearchStrategy[Reservation]:
     """Reservations of 1 to ``max_quantity`` units, expiring or not."""
     return st.builds(
         Reservation, _names(), st.integers(1, max_quantity), st.none() | aware_datetimes()
+    )
+
+
+def stock_movements(*, max_quantity: int = 10) -> st.SearchStrategy[StockMovement]:
+    """Paid orders' stock movements of 1 to ``max_quantity`` units, timed or migrated (None)."""
+    return st.builds(
+        StockMovement,
+        ids(),
+        ids(),
+        st.integers(1, max_quantity),
+        st.none() | aware_datetimes(),
     )
 
 

@@ -1,0 +1,54 @@
+"""Stock through the Mall's payment, on every adapter: a paid order leaves a movement.
+
+A paid order's units leave the stock's live holds and become one movement per
+SKU. The regression of issue 11's second bug: a payment after its hold lapsed,
+when another order meanwhile cleared the lapsed hold, is paid (it was
+StaleVersion: two stock versions made, one saved).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from mallcore.catalog import StockMovement
+from mallcore.errors import IllegalTransition
+from mallcore.orders import OrderStatus
+from mallcore.services import PaymentOutcome
+from mallcore.services._stock import release_order_stock
+from tests.services.conftest import Shop
+
+
+def test_a_late_payment_is_taken_after_another_order_cleared_its_lapsed_hold(
+    shop: Shop,
+) -> None:
+    shop.place({"tea": 1}, "O-late")
+    shop.clock.advance(timedelta(minutes=31))
+    shop.place({"tea": 1}, "O-next")
+
+    outcome = shop.notify(*shop.payment("O-late"))
+
+    with shop.uow() as uow:
+        stock = uow.stocks.get("tea")
+        movement = uow.stock_movements.get("tea", "O-late")
+    assert outcome is PaymentOutcome.PAID
+    assert shop.order("O-late").status is OrderStatus.PAID
+    assert (stock.on_hand, stock.available) == (9, 8)
+    assert [r.order_id for r in stock.reservations] == ["O-next"]
+    assert movement == StockMovement("tea", "O-late", 1, shop.clock.now())
+
+
+def test_a_paid_order_is_recorded_once_and_its_stock_cannot_be_released(shop: Shop) -> None:
+    order = shop.place({"tea": 2})
+    body, headers = shop.payment()
+    shop.notify(body, headers)
+    before = shop.stock("tea")
+
+    again = shop.notify(body, headers)
+
+    assert again is PaymentOutcome.ALREADY_APPLIED
+    assert shop.stock("tea") == before
+    assert (before.on_hand, before.reservations) == (8, ())
+    with shop.uow() as uow, pytest.raises(IllegalTransition):
+        release_order_stock(uow, order)
