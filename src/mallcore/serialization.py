@@ -89,7 +89,7 @@ _MAX_SPAN_SECONDS = 10**10
 def _unstructure_timedelta(span: timedelta) -> str:
     """A span as its exact number of seconds, a decimal string ("1800", "0.5")."""
     seconds = Decimal(span.days * 86400 + span.seconds) + Decimal(span.microseconds) / 10**6
-    return str(seconds.normalize()) if seconds else "0"
+    return format(seconds.normalize(), "f") if seconds else "0"
 
 
 def _structure_timedelta(value: object, _: type) -> timedelta:
