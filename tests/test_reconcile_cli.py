@@ -70,7 +70,7 @@ def test_json_gives_the_reconciliation_its_verdict_and_its_events() -> None:
     assert status == 0
     assert document["balanced"] is True
     assert document["reconciliation"]["zone"] == "Asia/Shanghai"
-    assert document["reconciliation"]["tolerance"] == 900
+    assert document["reconciliation"]["tolerance"] == "900"
     assert document["reconciliation"]["findings"][0]["kind"] == "timing_difference"
     assert document["events"] == [
         {

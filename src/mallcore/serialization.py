@@ -137,7 +137,14 @@ def structure(data: object, cls: type[T], *, source: str = "document") -> T:
     """Build a ``cls`` from JSON-able ``data``, or raise InvalidDocument naming every bad field."""
     try:
         return converter.structure(data, cls)
-    except (cattrs.BaseValidationError, MallcoreError, ValueError, TypeError, KeyError) as exc:
+    except (
+        cattrs.BaseValidationError,
+        cattrs.ForbiddenExtraKeysError,
+        MallcoreError,
+        ValueError,
+        TypeError,
+        KeyError,
+    ) as exc:
         raise InvalidDocument(source, _problems(exc)) from exc
 
 
@@ -233,6 +240,71 @@ def _register_catalog() -> None:
 
 
 _register_catalog()
+
+
+# stock: a hot SKU holds many live reservations, read and written on every checkout, so
+# they are written as rows ([order id, quantity, expires at or null]) and read back without
+# the generic converter's per-field dispatch; the object form of earlier releases still reads
+def _register_stock() -> None:
+    from mallcore.catalog import Deduction, Reservation, Stock, StockPolicy
+
+    def unstructure_stock(stock: Stock) -> dict[str, Any]:
+        return {
+            "sku_id": stock.sku_id,
+            "on_hand": stock.on_hand,
+            "policy": stock.policy.value,
+            "reservations": [
+                [r.order_id, r.quantity, None if r.expires_at is None else r.expires_at.isoformat()]
+                for r in stock.reservations
+            ],
+            "deductions": [[d.order_id, d.quantity] for d in stock.deductions],
+            "warning_threshold": stock.warning_threshold,
+            "version": stock.version,
+        }
+
+    def reservation(row: Any) -> Reservation:
+        if isinstance(row, Mapping):
+            return converter.structure(row, Reservation)
+        if not isinstance(row, list) or len(row) != 3:
+            raise InvalidValue("reservation", row, "must be [order id, quantity, expires at]")
+        order_id, quantity, expires_at = row
+        expiry = None if expires_at is None else _structure_datetime(expires_at, datetime)
+        return Reservation(order_id, quantity, expiry)
+
+    def deduction(row: Any) -> Deduction:
+        if isinstance(row, Mapping):
+            return converter.structure(row, Deduction)
+        if not isinstance(row, list) or len(row) != 2:
+            raise InvalidValue("deduction", row, "must be [order id, quantity]")
+        return Deduction(row[0], row[1])
+
+    def structure_stock(value: Any, _: type) -> Stock:
+        if not isinstance(value, Mapping):
+            raise InvalidValue("stock", value, "must be an object")
+        fields = {"sku_id", "on_hand", "policy", "reservations", "deductions"}
+        unknown = set(value) - fields - {"warning_threshold", "version"}
+        if unknown:
+            raise cattrs.ForbiddenExtraKeysError("", Stock, unknown)
+        if not fields <= set(value):
+            raise KeyError(sorted(fields - set(value)))
+        for name in ("reservations", "deductions"):
+            if not isinstance(value[name], list):
+                raise InvalidValue(f"stock.{name}", value[name], "must be a list")
+        return Stock(
+            converter.structure(value["sku_id"], str),
+            on_hand=converter.structure(value["on_hand"], int),
+            policy=converter.structure(value["policy"], StockPolicy),
+            reservations=[reservation(row) for row in value["reservations"]],
+            deductions=[deduction(row) for row in value["deductions"]],
+            warning_threshold=converter.structure(value.get("warning_threshold", 0), int),
+            version=converter.structure(value.get("version", 0), int),
+        )
+
+    converter.register_unstructure_hook(Stock, unstructure_stock)
+    converter.register_structure_hook(Stock, structure_stock)
+
+
+_register_stock()
 
 
 # pricing: promotions and coupons are tagged unions ({"kind": "tiered_amount_off", ...})
