@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -243,8 +243,16 @@ _register_catalog()
 
 
 # stock: a hot SKU holds many live reservations, read and written on every checkout, so
-# they are written as rows ([order id, quantity, expires at or null]) and read back without
-# the generic converter's per-field dispatch; the object form of earlier releases still reads
+# they are written as rows ([order id, quantity, expiry in microseconds since the Unix epoch
+# or null]) and read back without the generic converter's per-field dispatch or ISO parsing;
+# the object form of earlier releases still reads
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch_us(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
 def _register_stock() -> None:
     from mallcore.catalog import Deduction, Reservation, Stock, StockPolicy
 
@@ -254,7 +262,7 @@ def _register_stock() -> None:
             "on_hand": stock.on_hand,
             "policy": stock.policy.value,
             "reservations": [
-                [r.order_id, r.quantity, None if r.expires_at is None else r.expires_at.isoformat()]
+                [r.order_id, r.quantity, None if r.expires_at is None else _epoch_us(r.expires_at)]
                 for r in stock.reservations
             ],
             "deductions": [[d.order_id, d.quantity] for d in stock.deductions],
@@ -267,8 +275,12 @@ def _register_stock() -> None:
             return converter.structure(row, Reservation)
         if not isinstance(row, list) or len(row) != 3:
             raise InvalidValue("reservation", row, "must be [order id, quantity, expires at]")
-        order_id, quantity, expires_at = row
-        expiry = None if expires_at is None else _structure_datetime(expires_at, datetime)
+        order_id, quantity, expires_us = row
+        if expires_us is not None and (
+            isinstance(expires_us, bool) or not isinstance(expires_us, int)
+        ):
+            raise InvalidValue("reservation.expires_at", expires_us, "must be microseconds")
+        expiry = None if expires_us is None else _EPOCH + timedelta(microseconds=expires_us)
         return Reservation(order_id, quantity, expiry)
 
     def deduction(row: Any) -> Deduction:
