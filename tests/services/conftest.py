@@ -123,6 +123,12 @@ class Shop:
     def ship(self, order_id: str = "O-1", items: dict[str, int] | None = None) -> Order:
         return self.mall.ship_order(order_id, items=items)
 
+    def published(self) -> list[object]:
+        """Relay the outbox until it is empty, as a host's relay loop would; every event so far."""
+        while self.mall.relay_events(limit=50).published:
+            pass
+        return self.events.events
+
 
 def give_points(uow: UnitOfWork, points: int, customer_id: str = "alice") -> None:
     """Open ``customer_id``'s account with ``points`` available since the opening."""

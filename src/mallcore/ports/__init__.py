@@ -11,10 +11,12 @@ adapters (:mod:`mallcore.adapters`) implement them, and
   :class:`CounterRepository`, :class:`MemberRepository` under a :class:`UnitOfWork`;
 - payment: :class:`PaymentGateway` and the values it speaks in;
 - courier: :class:`Courier`, :class:`Waybill`, :class:`TrackingEvent`;
-- runtime: :class:`Clock`, :class:`EventPublisher`.
+- runtime: :class:`Clock`, :class:`EventPublisher`;
+- outbox: :class:`OutboxRepository` (``uow.outbox``) and the :class:`OutboxEvent` envelope.
 """
 
 from mallcore.ports.courier import Courier, TrackingEvent, TrackingStatus, Waybill
+from mallcore.ports.outbox import OutboxEvent, OutboxRepository
 from mallcore.ports.payment import (
     PaymentGateway,
     PaymentNotification,
@@ -49,6 +51,8 @@ __all__ = [
     "MAX_PAGE",
     "MemberRepository",
     "OrderRepository",
+    "OutboxEvent",
+    "OutboxRepository",
     "PaymentGateway",
     "PaymentNotification",
     "PaymentRequest",
