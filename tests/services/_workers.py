@@ -19,19 +19,19 @@ from mallcore.errors import MallcoreError
 from mallcore.orders import Consignee
 from mallcore.testing.fakes import FakeClock
 
-__all__ = ["HOME", "OPENING", "buy", "claim", "place_with_coupon", "shop_on"]
+__all__ = ["HOME", "OPENING", "buy", "claim", "notify", "place_with_coupon", "shop_on"]
 
 OPENING = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 HOME = Consignee(name="张三", phone="13800000000", region="330106", address="文三路 90 号")
 
 
-def shop_on(path: Path) -> Mall:
+def shop_on(path: Path, *, gateway: SimulatedGateway | None = None) -> Mall:
     """A Mall over the SQLite file ``path``, its clock standing at the opening."""
     return Mall(
         storage=lambda: SqliteUnitOfWork(path, timeout=30),
         clock=FakeClock(OPENING),
         events=InMemoryEventLog(),
-        gateway=SimulatedGateway(secret=b"test-secret"),
+        gateway=gateway or SimulatedGateway(secret=b"test-secret"),
         courier=SimulatedCourier(carrier="SF"),
     )
 
@@ -76,3 +76,11 @@ def buy(path: str, worker: int, times: int) -> list[str]:
             continue
         outcomes.append("placed")
     return outcomes
+
+
+def notify(path: str, body: bytes, headers: dict[str, str]) -> str:
+    """Deliver one payment notification; its outcome ("paid", "already_applied" ...)."""
+    try:
+        return shop_on(Path(path)).handle_payment_notification(body, headers).outcome.value
+    except MallcoreError as error:
+        return _outcome(error)

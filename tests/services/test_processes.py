@@ -11,11 +11,15 @@ from pathlib import Path
 import attrs
 import pytest
 
-from mallcore.catalog import Sku
-from mallcore.coupons import CouponTemplate, IssueLimits, UseLimits
+from mallcore import Checkout
+from mallcore.adapters import SimulatedGateway, SqliteUnitOfWork
+from mallcore.catalog import Sku, Stock, StockPolicy
+from mallcore.coupons import CouponState, CouponTemplate, IssueLimits, UseLimits
+from mallcore.loyalty import EarningPolicy
 from mallcore.money import Money
+from mallcore.orders import OrderStatus, OrderStatusChanged
 from tests.services import _workers
-from tests.services.conftest import on_sale
+from tests.services.conftest import give_points, on_sale
 from tests.services.test_wallet import TEN_OFF_100
 
 PROCESSES = 16
@@ -85,15 +89,53 @@ def test_sixteen_claims_of_a_template_with_ten_left_issue_exactly_ten(
     assert Counter(outcomes) == {"claimed": 10, "CouponUnavailable:issue_limit_reached": 6}
 
 
+@pytest.mark.parametrize("policy", list(StockPolicy))
 def test_eight_processes_buying_a_hundred_cups_sell_exactly_a_hundred(
-    pool: Pool, tmp_path: Path
+    pool: Pool, tmp_path: Path, policy: StockPolicy
 ) -> None:
     path = tmp_path / "shop.sqlite3"
     _shop(path, TEN_OFF_100)
+    with SqliteUnitOfWork(path) as uow:
+        uow.stocks.save(attrs.evolve(Stock.for_sku("cup", 100, policy=policy), version=1))
+        uow.commit()
 
     per_worker = pool.starmap(_workers.buy, [(str(path), worker, 30) for worker in range(8)])
 
     outcomes = Counter(outcome for outcomes in per_worker for outcome in outcomes)
     assert outcomes == {"placed": 100, "OutOfStock": 140}
     stock = _workers.shop_on(path).stock("cup")
-    assert (stock.on_hand, stock.available) == (100, 0)
+    assert stock.available == 0
+    assert len(stock.reservations) + len(stock.deductions) == 100
+
+
+def test_eight_processes_delivering_one_payment_notification_pay_once(
+    pool: Pool, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    (coupon,) = _shop(path, TEN_OFF_100, "alice")
+    give_points(SqliteUnitOfWork(path), 1_000)
+    gateway = SimulatedGateway(secret=b"test-secret")
+    mall = _workers.shop_on(path, gateway=gateway)
+    mall.configure(attrs.evolve(mall.configuration(), earning=EarningPolicy()))
+    checkout = Checkout(
+        customer_id="alice", items={"tea": 2}, coupons=[coupon], consignee=_workers.HOME
+    )
+    order = mall.place_order("O-1", checkout)
+    body, headers = gateway.pay(mall.start_payment("O-1").reference, at=_workers.OPENING)
+
+    outcomes = pool.starmap(_workers.notify, [(str(path), body, headers)] * 8)
+
+    assert Counter(outcomes) == {"paid": 1, "already_applied": 7}
+    with SqliteUnitOfWork(path) as uow:
+        paid = uow.orders.get("O-1")
+        account = uow.points.get("alice")
+        moves = [
+            envelope.event
+            for envelope in uow.outbox.of_aggregate("order", "O-1")
+            if isinstance(envelope.event, OrderStatusChanged)
+        ]
+        assert paid.status is OrderStatus.PAID
+        assert paid.payment_id is not None
+        assert uow.coupons.get(coupon).state is CouponState.USED
+        assert account.pending_points == order.points_to_earn > 0
+        assert [move.target for move in moves] == [OrderStatus.PAID]
