@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 import attrs
 from hypothesis import settings
@@ -79,9 +80,7 @@ class AdaptersAgree(RuleBasedStateMachine):
         self.stack.close()
 
     def _agree(self, command: Callable[[Shop], object]) -> object:
-        answers = {
-            name: _answer(lambda shop=shop: command(shop)) for name, shop in self.shops.items()
-        }
+        answers = {name: _answer(partial(command, shop)) for name, shop in self.shops.items()}
         first, *others = answers.values()
         assert all(other == first for other in others), answers
         return first
