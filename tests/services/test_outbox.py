@@ -8,12 +8,15 @@ from datetime import timedelta
 import pytest
 
 from mallcore import Mall
-from mallcore.catalog import StockReserved
+from mallcore.catalog import Sku, StockReserved
 from mallcore.errors import InvalidValue, OutOfStock
-from mallcore.loyalty import PointsRecorded
+from mallcore.loyalty import EarningPolicy, PointsRecorded
+from mallcore.money import Money
 from mallcore.orders import OrderPlaced, OrderStatus, OrderStatusChanged
 from mallcore.ports import OutboxEvent
-from tests.services.conftest import TEN_PERCENT, Shop, give_points
+from mallcore.serialization import dump_event, load_event
+from tests.services.conftest import TEN_PERCENT, Shop, give_points, on_sale
+from tests.services.test_wallet import TEN_OFF_100
 
 
 class _Down:
@@ -141,3 +144,41 @@ def test_points_events_name_the_account_they_concern(shop: Shop) -> None:
     spent = [e for e in shop.published() if isinstance(e, PointsRecorded)]
     assert [(e.account_id, e.entry.points) for e in spent] == [("alice", -1_200)]
     assert [e.event for e in _outbox(shop, "points account", "alice")] == spent
+
+
+def test_an_orders_whole_life_reads_back_from_the_outbox_as_the_events_it_made(
+    shop: Shop,
+) -> None:
+    give_points(shop.uow(), 5_000)
+    shop.mall.register_member("alice")
+    shop.mall.save_coupon_template(TEN_OFF_100)
+    coupon = shop.mall.claim_coupon("alice", TEN_OFF_100.id)
+    shop.configure(redemption=TEN_PERCENT, earning=EarningPolicy())
+    shop.place({"tea": 2}, coupons=[coupon.id], points=None)
+    shop.notify(*shop.payment())
+    shop.ship()
+    shop.mall.confirm_receipt("O-1")
+    shop.mall.refund_order("O-1", "RMA-1", {"tea": 1}, reason="不想要了", restock=True)
+    shop.mall.save_product(
+        on_sale(Sku("cup", {}, Money("30", "CNY"), Money("30", "CNY"))), stock={"cup": 5}
+    )
+
+    published = shop.published()
+
+    kinds = {dump_event(event)[0] for event in published}
+    assert kinds >= {
+        "member_registered",
+        "coupon_claimed",
+        "coupon_locked",
+        "coupon_used",
+        "order_placed",
+        "stock_reserved",
+        "stock_deducted",
+        "stock_restocked",
+        "stock_counted",
+        "points_recorded",
+        "order_status_changed",
+        "package_shipped",
+        "order_refunded",
+    }
+    assert [load_event(*dump_event(event)) for event in published] == published

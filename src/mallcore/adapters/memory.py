@@ -27,6 +27,7 @@ from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import MAX_PAGE
+from mallcore.serialization import dump_event
 
 __all__ = [
     "InMemoryConfiguration",
@@ -437,9 +438,10 @@ class InMemoryOutbox:
         return max([stored, *mine])
 
     def append(self, event: OutboxEvent) -> None:
-        """Keep ``event`` for the commit."""
+        """Keep ``event`` for the commit (a payload no database could store is refused here too)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
+        dump_event(event.event)
         self.appended.append(event)
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:

@@ -919,9 +919,10 @@ class SqliteOutbox:
         return max([int(rows[0][0]) if rows else 0, *mine])
 
     def append(self, event: OutboxEvent) -> None:
-        """Keep ``event`` for the commit."""
+        """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
+        dump_event(event.event)
         self.appended.append(event)
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:

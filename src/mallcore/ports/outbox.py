@@ -63,7 +63,9 @@ class OutboxRepository(Protocol):
     - ``last_sequence`` returns the highest ``sequence`` appended for the
       aggregate, as this unit of work sees it (its own appends included);
       0 when none. It never goes back, also when older envelopes are purged.
-    - ``append`` stores ``event`` at commit. An ``id``, or an aggregate's
+    - ``append`` stores ``event`` at commit; a payload that is no domain
+      event (:data:`mallcore.serialization.EVENT_KINDS`) raises InvalidValue
+      at once. An ``id``, or an aggregate's
       ``sequence``, stored already makes ``commit`` raise StaleVersion and
       keep nothing (two writers numbered one aggregate's events alike).
     - ``claim`` returns up to ``limit`` (1 to MAX_PAGE, else InvalidValue)

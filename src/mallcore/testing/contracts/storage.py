@@ -743,6 +743,12 @@ class UnitOfWorkContract:
             assert uow.outbox.last_sequence("member", "alice") == 3
             assert [e.id for e in uow.outbox.claim(5)] == ["alice#2", "alice#3"]
 
+    def test_an_envelope_whose_payload_is_no_domain_event_is_refused(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow, pytest.raises(InvalidValue, match="is not a domain event"):
+            uow.outbox.append(attrs.evolve(_envelope("alice", 1), event={"hello": "world"}))
+
     @pytest.mark.parametrize("limit", [0, MAX_PAGE + 1])
     def test_a_claim_out_of_bounds_is_refused(self, new_uow: NewUnitOfWork, limit: int) -> None:
         with new_uow() as uow, pytest.raises(InvalidValue):
