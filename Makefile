@@ -33,7 +33,7 @@ bench: $(STAMP)
 
 # Crashes and the outbox (docs/reliability.md): 20 SIGKILLs of a process placing orders on SQLite.
 reliability: $(STAMP)
-	$(PY) -m benchmarks.crash --kills 20 --seconds 70
+	$(PY) -m benchmarks.crash --kills 20 --seconds 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

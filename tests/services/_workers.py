@@ -5,6 +5,7 @@ Module-level functions, so that ``multiprocessing`` (spawn) can import them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,20 +18,51 @@ from mallcore.adapters import (
 )
 from mallcore.errors import MallcoreError
 from mallcore.orders import Consignee
+from mallcore.ports import EventPublisher, OutboxEvent
 from mallcore.testing.fakes import FakeClock
 
-__all__ = ["HOME", "OPENING", "buy", "claim", "notify", "place_with_coupon", "shop_on"]
+__all__ = [
+    "HOME",
+    "OPENING",
+    "LinePublisher",
+    "buy",
+    "claim",
+    "notify",
+    "place_with_coupon",
+    "relay",
+    "shop_on",
+]
 
 OPENING = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 HOME = Consignee(name="张三", phone="13800000000", region="330106", address="文三路 90 号")
 
 
-def shop_on(path: Path, *, gateway: SimulatedGateway | None = None) -> Mall:
+class LinePublisher:
+    """A publisher that appends one line per envelope to a file shared by processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def publish(self, events: Sequence[OutboxEvent]) -> None:
+        """Append ``id aggregate_kind/aggregate_id sequence`` for each envelope."""
+        lines = "".join(
+            f"{e.id} {e.aggregate_kind}/{e.aggregate_id} {e.sequence}\n" for e in events
+        )
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(lines)
+
+
+def shop_on(
+    path: Path,
+    *,
+    gateway: SimulatedGateway | None = None,
+    events: EventPublisher | None = None,
+) -> Mall:
     """A Mall over the SQLite file ``path``, its clock standing at the opening."""
     return Mall(
         storage=lambda: SqliteUnitOfWork(path, timeout=30),
         clock=FakeClock(OPENING),
-        events=InMemoryEventLog(),
+        events=events or InMemoryEventLog(),
         gateway=gateway or SimulatedGateway(secret=b"test-secret"),
         courier=SimulatedCourier(carrier="SF"),
     )
@@ -84,3 +116,12 @@ def notify(path: str, body: bytes, headers: dict[str, str]) -> str:
         return shop_on(Path(path)).handle_payment_notification(body, headers).outcome.value
     except MallcoreError as error:
         return _outcome(error)
+
+
+def relay(path: str, lines: str) -> int:
+    """Relay the outbox in batches of 5 to the file ``lines`` until it is empty; how many."""
+    mall = shop_on(Path(path), events=LinePublisher(Path(lines)))
+    relayed = 0
+    while published := mall.relay_events(limit=5).published:
+        relayed += published
+    return relayed

@@ -139,3 +139,26 @@ def test_eight_processes_delivering_one_payment_notification_pay_once(
         assert uow.coupons.get(coupon).state is CouponState.USED
         assert account.pending_points == order.points_to_earn > 0
         assert [move.target for move in moves] == [OrderStatus.PAID]
+
+
+def test_eight_relays_in_processes_publish_every_event_once_each_aggregates_in_order(
+    pool: Pool, tmp_path: Path
+) -> None:
+    path, lines = tmp_path / "shop.sqlite3", tmp_path / "published.txt"
+    _shop(path, TEN_OFF_100)
+    mall = _workers.shop_on(path)
+    for n in range(30):
+        checkout = Checkout(
+            customer_id=f"c{n % 4}", items={"tea": 1, "cup": 1}, consignee=_workers.HOME
+        )
+        mall.place_order(f"O-{n}", checkout)
+
+    relayed = pool.starmap(_workers.relay, [(str(path), str(lines))] * 8)
+
+    published = [line.split() for line in lines.read_text(encoding="utf-8").splitlines()]
+    sequences: dict[str, list[int]] = {}
+    for _, aggregate, sequence in published:
+        sequences.setdefault(aggregate, []).append(int(sequence))
+    assert sum(relayed) == len(published) == len({event_id for event_id, _, _ in published})
+    assert len(sequences) == 30 + 2
+    assert all(numbers == list(range(1, len(numbers) + 1)) for numbers in sequences.values())
