@@ -74,8 +74,9 @@ class OutboxRepository(Protocol):
       of its aggregate is unpublished and not in the batch. What it returns
       is this unit of work's until it commits or rolls back: a concurrent
       claim does not return it (the in-memory store and SQLite let one
-      locked unit of work claim at a time; PostgreSQL locks the rows,
-      ``FOR UPDATE SKIP LOCKED``, and skips the aggregates they belong to).
+      locked unit of work claim at a time; on PostgreSQL, lock the rows
+      ``FOR UPDATE SKIP LOCKED`` and leave out every envelope with an
+      earlier unpublished one of its aggregate, docs/adapters.md).
     - ``mark_published`` records, at commit, the envelopes ``ids`` as
       published at ``at``; a claim no longer returns them.
     - ``purge`` deletes, at commit, the published envelopes published
