@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench diagrams clean
+.PHONY: demo test lint typecheck pytest bench diagrams reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ diagrams: $(STAMP)
 		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends graphviz; }
 	for dot_file in docs/diagrams/*.dot; do dot -Tsvg "$$dot_file" -o "$${dot_file%.dot}.svg"; done
+
+# Crashes and the outbox (docs/reliability.md): 20 SIGKILLs of a process placing orders on SQLite.
+reliability: $(STAMP)
+	$(PY) -m benchmarks.crash --kills 20 --seconds 60
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

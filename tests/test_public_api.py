@@ -38,6 +38,8 @@ PINNED = {
         "MAX_PAGE",
         "MemberRepository",
         "OrderRepository",
+        "OutboxEvent",
+        "OutboxRepository",
         "PaymentGateway",
         "PaymentNotification",
         "PaymentRequest",
@@ -55,11 +57,13 @@ PINNED = {
     ],
     "mallcore.services": [
         "Checkout",
+        "DEFAULT_RETENTION",
         "DEFAULT_RETRIES",
         "JobReport",
         "Mall",
         "PaymentHandled",
         "PaymentOutcome",
+        "RelayReport",
     ],
     "mallcore.adapters": [
         "CanonicalCsvReader",

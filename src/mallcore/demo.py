@@ -160,6 +160,8 @@ class _Story:
         self.out.write(text + "\n")
 
     def happened(self) -> None:
+        while self.mall.relay_events().published:  # the host's relay, run after each step
+            pass
         for event in self.log.events[self._printed :]:
             text = _describe(event)
             if text is not None:

@@ -37,8 +37,11 @@ from mallcore.errors import InvalidDocument, InvalidValue, MallcoreError
 from mallcore.money import Money
 
 __all__ = [
+    "EVENT_KINDS",
     "converter",
+    "dump_event",
     "dumps",
+    "load_event",
     "loads",
     "register_tagged_union",
     "structure",
@@ -506,3 +509,73 @@ def _register_reconciliation() -> None:
 
 
 _register_reconciliation()
+
+
+# domain events: each class has a kind ("order_placed", "points_recorded" ...) stored beside
+# its payload, so an outbox row reads back as the event it was (the payload alone is the
+# class's own form: coupon events keep their "kind" inside it too)
+EVENT_KINDS: dict[str, type] = {}
+"""Every domain event class by its kind, as the outbox stores it."""
+
+
+def _register_events() -> None:
+    from mallcore.catalog import (
+        ReservationExpired,
+        StockCounted,
+        StockDeducted,
+        StockReleased,
+        StockReserved,
+        StockRestocked,
+    )
+    from mallcore.coupons import (
+        CouponClaimed,
+        CouponLocked,
+        CouponReleased,
+        CouponUsed,
+        CouponVoided,
+    )
+    from mallcore.loyalty import MemberRegistered, PointsRecorded, TierChanged
+    from mallcore.orders import OrderPlaced, OrderRefunded, OrderStatusChanged, PackageShipped
+
+    EVENT_KINDS.update(
+        {
+            "order_placed": OrderPlaced,
+            "order_status_changed": OrderStatusChanged,
+            "package_shipped": PackageShipped,
+            "order_refunded": OrderRefunded,
+            "stock_reserved": StockReserved,
+            "stock_released": StockReleased,
+            "reservation_expired": ReservationExpired,
+            "stock_deducted": StockDeducted,
+            "stock_restocked": StockRestocked,
+            "stock_counted": StockCounted,
+            "coupon_claimed": CouponClaimed,
+            "coupon_locked": CouponLocked,
+            "coupon_used": CouponUsed,
+            "coupon_released": CouponReleased,
+            "coupon_voided": CouponVoided,
+            "points_recorded": PointsRecorded,
+            "member_registered": MemberRegistered,
+            "tier_changed": TierChanged,
+        }
+    )
+
+
+_register_events()
+_KIND_OF_EVENT = {cls: kind for kind, cls in EVENT_KINDS.items()}
+
+
+def dump_event(event: object) -> tuple[str, str]:
+    """``event``'s kind and its payload as JSON text; InvalidValue for a class that is no event."""
+    kind = _KIND_OF_EVENT.get(type(event))
+    if kind is None:
+        raise InvalidValue("event", event, "is not a domain event (serialization.EVENT_KINDS)")
+    return kind, json.dumps(converter.unstructure(event, type(event)), ensure_ascii=False)
+
+
+def load_event(kind: str, text: str, *, source: str = "event") -> object:
+    """The event of ``kind`` that :func:`dump_event` wrote as ``text``, or InvalidDocument."""
+    cls = EVENT_KINDS.get(kind)
+    if cls is None:
+        raise InvalidDocument(source, [f"$.kind: {kind!r} is not an event kind"])
+    return loads(text, cls, source=source)

@@ -36,6 +36,7 @@ def test_the_package_exports_exactly_its_chosen_names() -> None:
         "OrderPoints",
         "OverCap",
         "PointsAccount",
+        "PointsRecorded",
         "Purchase",
         "Redemption",
         "RedemptionPolicy",

@@ -1,11 +1,11 @@
-"""What each process of the concurrency tests runs: a Mall of its own over one SQLite file.
+"""What each process of the concurrency tests runs: a Mall of its own over one database.
 
 Module-level functions, so that ``multiprocessing`` (spawn) can import them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,20 +18,52 @@ from mallcore.adapters import (
 )
 from mallcore.errors import MallcoreError
 from mallcore.orders import Consignee
-from mallcore.ports import UnitOfWork
+from mallcore.ports import EventPublisher, OutboxEvent, UnitOfWork
 from mallcore.testing.fakes import FakeClock
 
-__all__ = ["HOME", "OPENING", "buy", "claim", "place_with_coupon", "shop_on"]
+__all__ = [
+    "HOME",
+    "OPENING",
+    "LinePublisher",
+    "buy",
+    "claim",
+    "notify",
+    "place_with_coupon",
+    "relay",
+    "shop_on",
+    "unit_of_work",
+]
 
 OPENING = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 HOME = Consignee(name="张三", phone="13800000000", region="330106", address="文三路 90 号")
 
 
-_MALLS: dict[str, Mall] = {}
-"""One Mall per storage per process (a PostgreSQL pool is opened once)."""
+class LinePublisher:
+    """A publisher that appends one line per envelope to a file shared by processes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def publish(self, events: Sequence[OutboxEvent]) -> None:
+        """Append ``id aggregate_kind/aggregate_id sequence`` for each envelope."""
+        lines = "".join(
+            f"{e.id} {e.aggregate_kind}/{e.aggregate_id} {e.sequence}\n" for e in events
+        )
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(lines)
+
+
+_STORAGES: dict[str, Callable[[], UnitOfWork]] = {}
+"""One unit-of-work factory per storage per process (a PostgreSQL pool is opened once)."""
 
 
 def _storage(where: str) -> Callable[[], UnitOfWork]:
+    if where not in _STORAGES:
+        _STORAGES[where] = _open(where)
+    return _STORAGES[where]
+
+
+def _open(where: str) -> Callable[[], UnitOfWork]:
     kind, _, place = where.partition(":")
     if kind == "sqlite":
         return lambda: SqliteUnitOfWork(Path(place), timeout=30)
@@ -41,17 +73,25 @@ def _storage(where: str) -> Callable[[], UnitOfWork]:
     return lambda: PostgresUnitOfWork(database)
 
 
-def shop_on(where: str) -> Mall:
+def unit_of_work(where: str) -> UnitOfWork:
+    """A new unit of work on ``where``, for a test to look at what the processes left."""
+    return _storage(where)()
+
+
+def shop_on(
+    where: str,
+    *,
+    gateway: SimulatedGateway | None = None,
+    events: EventPublisher | None = None,
+) -> Mall:
     """A Mall over ``where`` ("sqlite:<path>" or "postgres:<dsn>"), its clock standing still."""
-    if where not in _MALLS:
-        _MALLS[where] = Mall(
-            storage=_storage(where),
-            clock=FakeClock(OPENING),
-            events=InMemoryEventLog(),
-            gateway=SimulatedGateway(secret=b"test-secret"),
-            courier=SimulatedCourier(carrier="SF"),
-        )
-    return _MALLS[where]
+    return Mall(
+        storage=_storage(where),
+        clock=FakeClock(OPENING),
+        events=events or InMemoryEventLog(),
+        gateway=gateway or SimulatedGateway(secret=b"test-secret"),
+        courier=SimulatedCourier(carrier="SF"),
+    )
 
 
 def _outcome(error: MallcoreError) -> str:
@@ -94,3 +134,20 @@ def buy(path: str, worker: int, times: int) -> list[str]:
             continue
         outcomes.append("placed")
     return outcomes
+
+
+def notify(where: str, body: bytes, headers: dict[str, str]) -> str:
+    """Deliver one payment notification; its outcome ("paid", "already_applied" ...)."""
+    try:
+        return shop_on(where).handle_payment_notification(body, headers).outcome.value
+    except MallcoreError as error:
+        return _outcome(error)
+
+
+def relay(where: str, lines: str) -> int:
+    """Relay the outbox in batches of 5 to the file ``lines`` until it is empty; how many."""
+    mall = shop_on(where, events=LinePublisher(Path(lines)))
+    relayed = 0
+    while published := mall.relay_events(limit=5).published:
+        relayed += published
+    return relayed

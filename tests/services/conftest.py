@@ -160,6 +160,12 @@ class Shop:
     def ship(self, order_id: str = "O-1", items: dict[str, int] | None = None) -> Order:
         return self.mall.ship_order(order_id, items=items)
 
+    def published(self) -> list[object]:
+        """Relay the outbox until it is empty, as a host's relay loop would; every event so far."""
+        while self.mall.relay_events(limit=50).published:
+            pass
+        return self.events.events
+
 
 def give_points(uow: UnitOfWork, points: int, customer_id: str = "alice") -> None:
     """Open ``customer_id``'s account with ``points`` available since the opening."""
@@ -181,8 +187,10 @@ def open_shop(storage: Storage, dump: Dump = lambda: None) -> Shop:
     """A fresh shop: tea at 60.00 (10 units) and a cup at 30.00 (1 unit), all on sale."""
     clock = FakeClock(OPENING)
     events = InMemoryEventLog()
-    gateway = SimulatedGateway(secret=b"test-secret", decline_above=Money("1000", "CNY"))
-    courier = SimulatedCourier(carrier="SF")
+    gateway = SimulatedGateway(
+        secret=b"test-secret", decline_above=Money("1000", "CNY"), prefix="test"
+    )
+    courier = SimulatedCourier(carrier="SF", prefix="")
     mall = Mall(
         storage=storage, clock=clock, events=events, gateway=gateway, courier=courier, backoff=0
     )

@@ -69,7 +69,7 @@ def test_the_same_refund_applied_twice_moves_money_and_points_once(shop: Shop) -
 
     assert len(shop.gateway.refunds()) == 1
     assert shop.points().balance() == 60
-    assert len([e for e in shop.events.events if isinstance(e, OrderRefunded)]) == 1
+    assert len([e for e in shop.published() if isinstance(e, OrderRefunded)]) == 1
 
 
 def test_a_paid_order_refunded_whole_before_shipping_closes_and_gives_everything_back(

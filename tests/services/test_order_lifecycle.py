@@ -48,7 +48,7 @@ def test_a_payment_is_applied_once_however_often_it_is_notified(shop: Shop) -> N
     assert outcomes == [PaymentOutcome.PAID, *[PaymentOutcome.ALREADY_APPLIED] * 2]
     assert shop.order().status is OrderStatus.PAID
     assert (shop.stock("tea").on_hand, shop.stock("tea").available) == (8, 8)
-    moves = [e for e in shop.events.events if isinstance(e, OrderStatusChanged)]
+    moves = [e for e in shop.published() if isinstance(e, OrderStatusChanged)]
     assert [m.target for m in moves] == [OrderStatus.PAID]
 
 

@@ -14,11 +14,15 @@ from pathlib import Path
 import attrs
 import pytest
 
-from mallcore.catalog import Sku
-from mallcore.coupons import CouponTemplate, IssueLimits, UseLimits
+from mallcore import Checkout
+from mallcore.adapters import SimulatedGateway
+from mallcore.catalog import Sku, Stock, StockPolicy
+from mallcore.coupons import CouponState, CouponTemplate, IssueLimits, UseLimits
+from mallcore.loyalty import EarningPolicy
 from mallcore.money import Money
+from mallcore.orders import OrderStatus, OrderStatusChanged
 from tests.services import _workers
-from tests.services.conftest import on_sale
+from tests.services.conftest import give_points, on_sale
 from tests.services.test_wallet import TEN_OFF_100
 
 PROCESSES = 16
@@ -93,14 +97,74 @@ def test_sixteen_claims_of_a_template_with_ten_left_issue_exactly_ten(
     assert Counter(outcomes) == {"claimed": 10, "CouponUnavailable:issue_limit_reached": 6}
 
 
+@pytest.mark.parametrize("policy", list(StockPolicy))
 def test_eight_processes_buying_a_hundred_cups_sell_exactly_a_hundred(
-    pool: Pool, where: str
+    pool: Pool, where: str, policy: StockPolicy
 ) -> None:
     _shop(where, TEN_OFF_100)
+    with _workers.unit_of_work(where) as uow:
+        uow.stocks.save(attrs.evolve(Stock.for_sku("cup", 100, policy=policy), version=1))
+        uow.commit()
 
     per_worker = pool.starmap(_workers.buy, [(where, worker, 30) for worker in range(8)])
 
     outcomes = Counter(outcome for outcomes in per_worker for outcome in outcomes)
     assert outcomes == {"placed": 100, "OutOfStock": 140}
     stock = _workers.shop_on(where).stock("cup")
-    assert (stock.on_hand, stock.available) == (100, 0)
+    assert stock.available == 0
+    assert len(stock.reservations) + len(stock.deductions) == 100
+
+
+def test_eight_processes_delivering_one_payment_notification_pay_once(
+    pool: Pool, where: str
+) -> None:
+    (coupon,) = _shop(where, TEN_OFF_100, "alice")
+    give_points(_workers.unit_of_work(where), 1_000)
+    gateway = SimulatedGateway(secret=b"test-secret")
+    mall = _workers.shop_on(where, gateway=gateway)
+    mall.configure(attrs.evolve(mall.configuration(), earning=EarningPolicy()))
+    checkout = Checkout(
+        customer_id="alice", items={"tea": 2}, coupons=[coupon], consignee=_workers.HOME
+    )
+    order = mall.place_order("O-1", checkout)
+    body, headers = gateway.pay(mall.start_payment("O-1").reference, at=_workers.OPENING)
+
+    outcomes = pool.starmap(_workers.notify, [(where, body, headers)] * 8)
+
+    assert Counter(outcomes) == {"paid": 1, "already_applied": 7}
+    with _workers.unit_of_work(where) as uow:
+        paid = uow.orders.get("O-1")
+        account = uow.points.get("alice")
+        moves = [
+            envelope.event
+            for envelope in uow.outbox.of_aggregate("order", "O-1")
+            if isinstance(envelope.event, OrderStatusChanged)
+        ]
+        assert paid.status is OrderStatus.PAID
+        assert paid.payment_id is not None
+        assert uow.coupons.get(coupon).state is CouponState.USED
+        assert account.pending_points == order.points_to_earn > 0
+        assert [move.target for move in moves] == [OrderStatus.PAID]
+
+
+def test_eight_relays_in_processes_publish_every_event_once_each_aggregates_in_order(
+    pool: Pool, where: str, tmp_path: Path
+) -> None:
+    lines = tmp_path / "published.txt"
+    _shop(where, TEN_OFF_100)
+    mall = _workers.shop_on(where)
+    for n in range(30):
+        checkout = Checkout(
+            customer_id=f"c{n % 4}", items={"tea": 1, "cup": 1}, consignee=_workers.HOME
+        )
+        mall.place_order(f"O-{n}", checkout)
+
+    relayed = pool.starmap(_workers.relay, [(where, str(lines))] * 8)
+
+    published = [line.split() for line in lines.read_text(encoding="utf-8").splitlines()]
+    sequences: dict[str, list[int]] = {}
+    for _, aggregate, sequence in published:
+        sequences.setdefault(aggregate, []).append(int(sequence))
+    assert sum(relayed) == len(published) == len({event_id for event_id, _, _ in published})
+    assert len(sequences) == 30 + 2
+    assert all(numbers == list(range(1, len(numbers) + 1)) for numbers in sequences.values())

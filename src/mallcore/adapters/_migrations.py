@@ -103,6 +103,24 @@ MIGRATIONS: Final = (
             "CREATE INDEX IF NOT EXISTS coupons_by_customer ON coupons (customer_id, id)",
         ),
     ),
+    Migration(
+        5,
+        "the outbox: events committed with the state, and each aggregate's last sequence",
+        (
+            "CREATE TABLE IF NOT EXISTS outbox"
+            " (position BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+            " id TEXT NOT NULL UNIQUE, aggregate_kind TEXT NOT NULL,"
+            " aggregate_id TEXT NOT NULL, sequence BIGINT NOT NULL, occurred_at TEXT NOT NULL,"
+            " kind TEXT NOT NULL, payload TEXT NOT NULL, published_us BIGINT,"
+            " UNIQUE (aggregate_kind, aggregate_id, sequence))",
+            "CREATE INDEX IF NOT EXISTS outbox_unpublished ON outbox (position)"
+            " WHERE published_us IS NULL",
+            "CREATE INDEX IF NOT EXISTS outbox_by_publication ON outbox (published_us)",
+            "CREATE TABLE IF NOT EXISTS outbox_sequences (aggregate_kind TEXT NOT NULL,"
+            " aggregate_id TEXT NOT NULL, sequence BIGINT NOT NULL,"
+            " PRIMARY KEY (aggregate_kind, aggregate_id))",
+        ),
+    ),
 )
 """Every migration, in order."""
 
@@ -114,6 +132,6 @@ def pending(applied: int) -> tuple[Migration, ...]:
     """The migrations a database at ``applied`` still needs, in order.
 
     >>> [migration.number for migration in pending(1)]
-    [2, 3, 4]
+    [2, 3, 4, 5]
     """
     return tuple(migration for migration in MIGRATIONS if migration.number > applied)

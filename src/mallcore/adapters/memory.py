@@ -17,13 +17,17 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
+import attrs
+
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
+from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import MAX_PAGE
+from mallcore.serialization import dump_event
 
 __all__ = [
     "InMemoryConfiguration",
@@ -33,6 +37,7 @@ __all__ = [
     "InMemoryEventLog",
     "InMemoryMembers",
     "InMemoryOrders",
+    "InMemoryOutbox",
     "InMemoryPoints",
     "InMemoryProducts",
     "InMemoryStockMovements",
@@ -61,6 +66,18 @@ class InMemoryStore:
         self.coupon_codes: dict[str, str] = {}
         self.coupons: dict[str, CouponInstance] = {}
         self.stock_movements: dict[str, StockMovement] = {}
+        self.outbox: dict[str, OutboxRow] = {}
+        """The outbox's envelopes by id, in the order they were appended."""
+        self.outbox_sequences: dict[tuple[str, str], int] = {}
+        """The highest sequence appended per aggregate (kept when envelopes are purged)."""
+
+
+@attrs.frozen
+class OutboxRow:
+    """An envelope in the in-memory outbox, and when it was published (None: not yet)."""
+
+    event: OutboxEvent
+    published_at: datetime | None = None
 
 
 def page(values: Iterable[V], *, limit: int, offset: int) -> list[V]:
@@ -399,6 +416,105 @@ class InMemoryMembers(_Table[Member]):
         return [member.customer_id for member in found]
 
 
+class InMemoryOutbox:
+    """The outbox (see :class:`~mallcore.ports.OutboxRepository`): claims hold the writer lock."""
+
+    def __init__(self, store: InMemoryStore, lock: Callable[[], None]) -> None:
+        self._store = store
+        self._lock = lock
+        self.appended: list[OutboxEvent] = []
+        self.published: dict[str, datetime] = {}
+        self.purge_before: datetime | None = None
+
+    def last_sequence(self, aggregate_kind: str, aggregate_id: str) -> int:
+        """The highest sequence appended for the aggregate, own appends included; 0 when none."""
+        mine = [
+            e.sequence
+            for e in self.appended
+            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
+        ]
+        with self._store.lock:
+            stored = self._store.outbox_sequences.get((aggregate_kind, aggregate_id), 0)
+        return max([stored, *mine])
+
+    def append(self, event: OutboxEvent) -> None:
+        """Keep ``event`` for the commit (a payload no database could store is refused here too)."""
+        if not isinstance(event, OutboxEvent):
+            raise InvalidValue("event", event, "must be an OutboxEvent")
+        dump_event(event.event)
+        self.appended.append(event)
+
+    def claim(self, limit: int) -> Sequence[OutboxEvent]:
+        """The oldest unpublished envelopes (taking the writer lock first)."""
+        page([], limit=limit, offset=0)
+        self._lock()
+        with self._store.lock:
+            waiting = [
+                row.event
+                for row in self._store.outbox.values()
+                if row.published_at is None and row.event.id not in self.published
+            ]
+        return waiting[:limit]
+
+    def mark_published(self, ids: Sequence[str], *, at: datetime) -> None:
+        """Record ``ids`` as published at ``at``, at commit."""
+        self.published.update(dict.fromkeys(ids, at))
+
+    def purge(self, *, before: datetime) -> int:
+        """Delete, at commit, the envelopes published before ``before``; how many."""
+        self.purge_before = before if self.purge_before is None else max(before, self.purge_before)
+        with self._store.lock:
+            return sum(1 for row in self._store.outbox.values() if self._purged(row))
+
+    def of_aggregate(self, aggregate_kind: str, aggregate_id: str) -> Sequence[OutboxEvent]:
+        """The stored envelopes of one aggregate, own appends included, by sequence."""
+        with self._store.lock:
+            stored = [row.event for row in self._store.outbox.values()]
+        found = [
+            e
+            for e in [*stored, *self.appended]
+            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
+        ]
+        return sorted(found, key=lambda e: e.sequence)
+
+    def _purged(self, row: OutboxRow) -> bool:
+        published = row.published_at or self.published.get(row.event.id)
+        return (
+            self.purge_before is not None
+            and published is not None
+            and published < self.purge_before
+        )
+
+    def _conflict(self) -> StaleVersion | None:
+        """A taken id or sequence among the appends (called under the store lock)."""
+        for event in self.appended:
+            aggregate = (event.aggregate_kind, event.aggregate_id)
+            stored = self._store.outbox_sequences.get(aggregate, 0)
+            if event.id in self._store.outbox or event.sequence <= stored:
+                return StaleVersion(
+                    f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, stored
+                )
+        return None
+
+    def _publish(self) -> None:
+        """Apply the appends, marks and purge (called under the store lock)."""
+        rows = self._store.outbox
+        for event in self.appended:
+            rows[event.id] = OutboxRow(event)
+            aggregate = (event.aggregate_kind, event.aggregate_id)
+            self._store.outbox_sequences[aggregate] = event.sequence
+        for event_id, at in self.published.items():
+            if event_id in rows and rows[event_id].published_at is None:
+                rows[event_id] = attrs.evolve(rows[event_id], published_at=at)
+        for event_id in [key for key, row in rows.items() if self._purged(row)]:
+            del rows[event_id]
+
+    def _begin(self) -> None:
+        self.appended = []
+        self.published = {}
+        self.purge_before = None
+
+
 class InMemoryUnitOfWork:
     """A transaction over an :class:`InMemoryStore` (see :class:`~mallcore.ports.UnitOfWork`)."""
 
@@ -417,6 +533,7 @@ class InMemoryUnitOfWork:
             )
             self.coupons = InMemoryCoupons(store.coupons)
             self.stock_movements = InMemoryStockMovements(store.stock_movements)
+        self.outbox = InMemoryOutbox(store, self.lock)
         self._locked = False
 
     def _tables(self) -> tuple[_Table[Any], ...]:
@@ -460,10 +577,14 @@ class InMemoryUnitOfWork:
                     conflict = table._conflict()
                     if conflict is not None:
                         raise conflict
+                conflict = self.outbox._conflict()
+                if conflict is not None:
+                    raise conflict
                 counts = self.counters._applied()
                 for table in self._tables():
                     table._publish()
                 self._store.counters.update(counts)
+                self.outbox._publish()
         finally:
             self.rollback()
 
@@ -473,17 +594,20 @@ class InMemoryUnitOfWork:
             for table in self._tables():
                 table._begin()
             self.counters.pending.clear()
+            self.outbox._begin()
         if self._locked:
             self._locked = False
             self._store.writer.release()
 
 
 class InMemoryEventLog:
-    """An event publisher that keeps every published event, in order."""
+    """An event publisher that keeps every envelope published, in order, and their events."""
 
     def __init__(self) -> None:
+        self.envelopes: list[OutboxEvent] = []
         self.events: list[object] = []
 
-    def publish(self, events: Sequence[object]) -> None:
-        """Append ``events`` to :attr:`events`."""
-        self.events.extend(events)
+    def publish(self, events: Sequence[OutboxEvent]) -> None:
+        """Keep ``events`` in :attr:`envelopes`, and the domain events in :attr:`events`."""
+        self.envelopes.extend(events)
+        self.events.extend(envelope.event for envelope in events)

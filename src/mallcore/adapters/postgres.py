@@ -99,8 +99,9 @@ from mallcore.errors import (
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
+from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import MAX_PAGE
-from mallcore.serialization import dumps, loads
+from mallcore.serialization import dump_event, dumps, load_event, loads
 
 __all__ = [
     "ISOLATION_LEVEL",
@@ -114,6 +115,7 @@ __all__ = [
     "PostgresDocuments",
     "PostgresMembers",
     "PostgresOrders",
+    "PostgresOutbox",
     "PostgresProducts",
     "PostgresStockMovements",
     "PostgresUnitOfWork",
@@ -821,12 +823,192 @@ class PostgresCounters:
                 raise LimitReached(key, amount, limit)
 
 
+_OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
+
+
+def _envelope(row: Sequence[Any]) -> OutboxEvent:
+    event_id, kind_of_aggregate, aggregate_id, sequence, occurred_at, kind, payload = row
+    return OutboxEvent(
+        id=event_id,
+        aggregate_kind=kind_of_aggregate,
+        aggregate_id=aggregate_id,
+        sequence=int(sequence),
+        occurred_at=datetime.fromisoformat(occurred_at),
+        event=load_event(kind, payload, source=f"outbox event {event_id!r}"),
+    )
+
+
+class PostgresOutbox:
+    """The events committed with the state (see :class:`~mallcore.ports.OutboxRepository`).
+
+    A claim locks the envelopes it reads (``FOR UPDATE SKIP LOCKED``), so
+    several relays run side by side, and hands out per aggregate only the
+    run from its earliest unpublished envelope: a relay never hands on an
+    aggregate's event before one another relay still holds.
+    """
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        self._uow = uow
+        self.appended: list[OutboxEvent] = []
+        self.published: dict[str, datetime] = {}
+        self.purge_before: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether the commit has anything of the outbox's to write."""
+        return bool(self.appended or self.published or self.purge_before is not None)
+
+    def last_sequence(self, aggregate_kind: str, aggregate_id: str) -> int:
+        """The highest sequence appended for the aggregate, own appends included; 0 when none."""
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT sequence FROM outbox_sequences"
+                " WHERE aggregate_kind = %s AND aggregate_id = %s",
+                (aggregate_kind, aggregate_id),
+            ).fetchall()
+        )
+        mine = [
+            e.sequence
+            for e in self.appended
+            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
+        ]
+        return max([int(rows[0][0]) if rows else 0, *mine])
+
+    def append(self, event: OutboxEvent) -> None:
+        """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
+        if not isinstance(event, OutboxEvent):
+            raise InvalidValue("event", event, "must be an OutboxEvent")
+        dump_event(event.event)
+        self.appended.append(event)
+
+    def claim(self, limit: int) -> Sequence[OutboxEvent]:
+        """The oldest unpublished envelopes no other relay holds, locked until commit.
+
+        Per aggregate only the run that starts at its earliest unpublished
+        envelope is handed out: one whose predecessor another relay holds
+        stays locked here, unpublished, for a later claim.
+        """
+        limit, _ = _page(limit, 0)
+        self._uow.lock()
+        done = list(self.published)
+
+        def select(connection: Connection) -> list[Any]:
+            rows = connection.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE published_us IS NULL"
+                " AND id <> ALL(%s) ORDER BY position LIMIT %s FOR UPDATE SKIP LOCKED",
+                (done, limit),
+            ).fetchall()
+            firsts = connection.execute(
+                "SELECT aggregate_kind, aggregate_id, min(sequence) FROM outbox"
+                " WHERE published_us IS NULL AND id <> ALL(%s)"
+                " AND (aggregate_kind, aggregate_id) IN"
+                " (SELECT * FROM unnest(%s::text[], %s::text[]))"
+                " GROUP BY aggregate_kind, aggregate_id",
+                (done, [row[1] for row in rows], [row[2] for row in rows]),
+            ).fetchall()
+            expected = {(kind, key): int(first) for kind, key, first in firsts}
+            kept = []
+            for row in sorted(rows, key=lambda row: int(row[3])):
+                aggregate = (row[1], row[2])
+                if int(row[3]) == expected.get(aggregate):
+                    expected[aggregate] += 1
+                    kept.append(row)
+            positions = {row[0]: index for index, row in enumerate(rows)}
+            return sorted(kept, key=lambda row: positions[row[0]])
+
+        return [_envelope(row) for row in self._uow._in_connection(select)]
+
+    def mark_published(self, ids: Sequence[str], *, at: datetime) -> None:
+        """Record ``ids`` as published at ``at``, at commit."""
+        self.published.update(dict.fromkeys(ids, at))
+
+    def purge(self, *, before: datetime) -> int:
+        """Delete, at commit, the envelopes published before ``before``; how many."""
+        self.purge_before = before if self.purge_before is None else max(before, self.purge_before)
+        cutoff = microseconds(self.purge_before)
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT count(*) FROM outbox WHERE published_us < %s", (cutoff,)
+            ).fetchall()
+        )
+        marked = sum(1 for at in self.published.values() if microseconds(at) < cutoff)
+        return int(rows[0][0]) + marked
+
+    def of_aggregate(self, aggregate_kind: str, aggregate_id: str) -> Sequence[OutboxEvent]:
+        """The stored envelopes of one aggregate, own appends included, by sequence."""
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
+                " WHERE aggregate_kind = %s AND aggregate_id = %s ORDER BY sequence",
+                (aggregate_kind, aggregate_id),
+            ).fetchall()
+        )
+        mine = [
+            e
+            for e in self.appended
+            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
+        ]
+        return sorted([*map(_envelope, rows), *mine], key=lambda e: e.sequence)
+
+    def forget(self) -> None:
+        """Drop the pending appends, marks and purge."""
+        self.appended = []
+        self.published = {}
+        self.purge_before = None
+
+    def _write(self, connection: Connection, *, checked: bool) -> None:
+        if not checked:
+            return  # no query reads the outbox through pending saves
+        for event in self.appended:
+            self._append(connection, event)
+        for event_id, at in sorted(self.published.items()):
+            connection.execute(
+                "UPDATE outbox SET published_us = %s WHERE id = %s AND published_us IS NULL",
+                (microseconds(at), event_id),
+            )
+        if self.purge_before is not None:
+            connection.execute(
+                "DELETE FROM outbox WHERE published_us < %s", (microseconds(self.purge_before),)
+            )
+
+    def _append(self, connection: Connection, event: OutboxEvent) -> None:
+        kind, payload = dump_event(event.event)
+        key = (event.aggregate_kind, event.aggregate_id, event.sequence)
+        moved = connection.execute(
+            "INSERT INTO outbox_sequences AS s (aggregate_kind, aggregate_id, sequence)"
+            " VALUES (%s, %s, %s) ON CONFLICT (aggregate_kind, aggregate_id)"
+            " DO UPDATE SET sequence = EXCLUDED.sequence WHERE s.sequence < EXCLUDED.sequence",
+            key,
+        ).rowcount
+        inserted = (
+            moved
+            and connection.execute(
+                f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (
+                    event.id,
+                    event.aggregate_kind,
+                    event.aggregate_id,
+                    event.sequence,
+                    event.occurred_at.isoformat(),
+                    kind,
+                    payload,
+                ),
+            ).rowcount
+        )
+        if not inserted:
+            raise StaleVersion(
+                f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
+            )
+
+
 _Part = (
     PostgresDocuments[Any]
     | PostgresStockMovements
     | PostgresConfigurations
     | PostgresCouponCodes
     | PostgresCounters
+    | PostgresOutbox
 )
 """What a unit of work writes at commit, each with ``pending``, ``forget`` and ``_write``."""
 
@@ -852,6 +1034,7 @@ class PostgresUnitOfWork:
         self.coupon_templates = PostgresCouponTemplates(self)
         self.coupons = PostgresCoupons(self)
         self.counters = PostgresCounters(self)
+        self.outbox = PostgresOutbox(self)
         self._repositories: tuple[_Part, ...] = (
             self.products,
             self.stocks,
@@ -864,6 +1047,7 @@ class PostgresUnitOfWork:
             self.coupon_templates.codes,
             self.coupons,
             self.counters,
+            self.outbox,
         )
 
     def __enter__(self) -> Self:
@@ -927,7 +1111,8 @@ class PostgresUnitOfWork:
         """The rows of ``query`` as this unit of work sees the database, pending saves included."""
 
         def select(connection: Connection) -> list[Any]:
-            if not any(part.pending for part in self._repositories if part is not self.counters):
+            unread = (self.counters, self.outbox)
+            if not any(part.pending for part in self._repositories if part not in unread):
                 return connection.execute(query, parameters).fetchall()
             with connection.transaction(force_rollback=True):
                 for repository in self._repositories:

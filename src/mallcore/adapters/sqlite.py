@@ -20,6 +20,14 @@ write transaction, so processes starting at once upgrade it once):
 4. ``coupon_templates(id, version, code, value)`` indexed on the shared
    ``code``; ``coupon_codes(code, template_id)`` for generated codes;
    ``coupons(id, version, customer_id, value)`` indexed on the customer.
+5. ``outbox(position, id, aggregate_kind, aggregate_id, sequence,
+   occurred_at, kind, payload, published_us)``: the events committed with
+   the state, ``position`` their order of appending, unique on the id and on
+   (aggregate, sequence), indexed for claims and purges on
+   ``(published_us, position)``; ``outbox_sequences(aggregate_kind,
+   aggregate_id, sequence)``, the last sequence of each aggregate, kept when
+   its envelopes are purged. ``payload`` is the event as
+   :func:`mallcore.serialization.dump_event` writes it, ``kind`` its tag.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
 the other columns are copies of the few fields the queries filter on. Times
@@ -50,6 +58,9 @@ Theory of operation:
   write transaction, which ``commit`` or ``rollback`` ends. Other writers wait
   for it (up to ``timeout``), so a read-decide-write command never loses its
   race with StaleVersion.
+- The outbox's appends, marks and purge are written last in the commit's
+  transaction. A claim takes the write lock first (``lock()``), so one
+  relay at a time holds the unpublished envelopes, until it commits.
 - A query (``awaiting_payment``, ``get_by_sku`` ...) made while saves are
   pending writes them inside a transaction (a savepoint when locked) that it
   rolls back after the ``SELECT``, so one SQL statement answers with or
@@ -83,8 +94,9 @@ from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, 
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
+from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import MAX_PAGE
-from mallcore.serialization import dumps, loads
+from mallcore.serialization import dump_event, dumps, load_event, loads
 
 __all__ = [
     "MIGRATIONS",
@@ -96,6 +108,7 @@ __all__ = [
     "SqliteCoupons",
     "SqliteMembers",
     "SqliteOrders",
+    "SqliteOutbox",
     "SqlitePoints",
     "SqliteProducts",
     "SqliteStockMovements",
@@ -214,15 +227,26 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         " customer_id TEXT NOT NULL, value TEXT NOT NULL)",
         "CREATE INDEX coupons_by_customer ON coupons (customer_id, id)",
     ),
+    _statements(
+        "CREATE TABLE outbox (position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+        " aggregate_kind TEXT NOT NULL, aggregate_id TEXT NOT NULL, sequence INTEGER NOT NULL,"
+        " occurred_at TEXT NOT NULL, kind TEXT NOT NULL, payload TEXT NOT NULL,"
+        " published_us INTEGER, UNIQUE (aggregate_kind, aggregate_id, sequence))",
+        "CREATE INDEX outbox_by_publication ON outbox (published_us, position)",
+        "CREATE TABLE outbox_sequences (aggregate_kind TEXT NOT NULL,"
+        " aggregate_id TEXT NOT NULL, sequence INTEGER NOT NULL,"
+        " PRIMARY KEY (aggregate_kind, aggregate_id)) WITHOUT ROWID",
+    ),
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
 Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
 run together in one transaction, so a database is never left between them);
-schema 4 (coupon templates, codes and wallets) is step 7.
+schema 4 (coupon templates, codes and wallets) is step 7; schema 5 (the
+outbox) is step 8.
 """
 
-_RELEASES: Final = (1, 2, 6, 7)
+_RELEASES: Final = (1, 2, 6, 7, 8)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -845,6 +869,164 @@ class SqliteStockMovements:
                 raise StaleVersion("stock movement", key, -1, 0) from exc
 
 
+_OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
+
+
+def _envelope(row: Sequence[Any]) -> OutboxEvent:
+    event_id, kind_of_aggregate, aggregate_id, sequence, occurred_at, kind, payload = row
+    return OutboxEvent(
+        id=event_id,
+        aggregate_kind=kind_of_aggregate,
+        aggregate_id=aggregate_id,
+        sequence=int(sequence),
+        occurred_at=datetime.fromisoformat(occurred_at),
+        event=load_event(kind, payload, source=f"outbox event {event_id!r}"),
+    )
+
+
+class SqliteOutbox:
+    """The events committed with the state (see :class:`~mallcore.ports.OutboxRepository`).
+
+    A claim takes the unit of work's write lock, so one relay at a time
+    holds the unpublished envelopes.
+    """
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        self._uow = uow
+        self.appended: list[OutboxEvent] = []
+        self.published: dict[str, datetime] = {}
+        self.purge_before: datetime | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether the commit has anything of the outbox's to write."""
+        return bool(self.appended or self.published or self.purge_before is not None)
+
+    def last_sequence(self, aggregate_kind: str, aggregate_id: str) -> int:
+        """The highest sequence appended for the aggregate, own appends included; 0 when none."""
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT sequence FROM outbox_sequences"
+                " WHERE aggregate_kind = ? AND aggregate_id = ?",
+                (aggregate_kind, aggregate_id),
+            ).fetchall()
+        )
+        mine = [
+            e.sequence
+            for e in self.appended
+            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
+        ]
+        return max([int(rows[0][0]) if rows else 0, *mine])
+
+    def append(self, event: OutboxEvent) -> None:
+        """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
+        if not isinstance(event, OutboxEvent):
+            raise InvalidValue("event", event, "must be an OutboxEvent")
+        dump_event(event.event)
+        self.appended.append(event)
+
+    def claim(self, limit: int) -> Sequence[OutboxEvent]:
+        """The oldest unpublished envelopes, after taking the write lock."""
+        limit, _ = _page(limit, 0)
+        self._uow.lock()
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE published_us IS NULL"
+                " ORDER BY position LIMIT ?",
+                (limit + len(self.published),),
+            ).fetchall()
+        )
+        return [_envelope(row) for row in rows if row[0] not in self.published][:limit]
+
+    def mark_published(self, ids: Sequence[str], *, at: datetime) -> None:
+        """Record ``ids`` as published at ``at``, at commit."""
+        self.published.update(dict.fromkeys(ids, at))
+
+    def purge(self, *, before: datetime) -> int:
+        """Delete, at commit, the envelopes published before ``before``; how many."""
+        self.purge_before = before if self.purge_before is None else max(before, self.purge_before)
+        cutoff = _microseconds(self.purge_before)
+        ((stored,),) = self._uow._in_connection(
+            lambda connection: connection.execute(
+                "SELECT COUNT(*) FROM outbox WHERE published_us < ?", (cutoff,)
+            ).fetchall()
+        )
+        marked = sum(1 for at in self.published.values() if _microseconds(at) < cutoff)
+        return int(stored) + marked
+
+    def of_aggregate(self, aggregate_kind: str, aggregate_id: str) -> Sequence[OutboxEvent]:
+        """The stored envelopes of one aggregate, own appends included, by sequence."""
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(
+                f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
+                " WHERE aggregate_kind = ? AND aggregate_id = ? ORDER BY sequence",
+                (aggregate_kind, aggregate_id),
+            ).fetchall()
+        )
+        mine = [
+            e
+            for e in self.appended
+            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
+        ]
+        return sorted([*map(_envelope, rows), *mine], key=lambda e: e.sequence)
+
+    def forget(self) -> None:
+        """Drop the pending appends, marks and purge."""
+        self.appended = []
+        self.published = {}
+        self.purge_before = None
+
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
+        if not checked:
+            return  # no query reads the outbox through pending saves
+        for event in self.appended:
+            self._append(connection, event)
+        connection.executemany(
+            "UPDATE outbox SET published_us = ? WHERE id = ? AND published_us IS NULL",
+            [(_microseconds(at), event_id) for event_id, at in self.published.items()],
+        )
+        if self.purge_before is not None:
+            connection.execute(
+                "DELETE FROM outbox WHERE published_us < ?", (_microseconds(self.purge_before),)
+            )
+
+    def _append(self, connection: sqlite3.Connection, event: OutboxEvent) -> None:
+        kind, payload = dump_event(event.event)
+        aggregate = {
+            "kind": event.aggregate_kind,
+            "id": event.aggregate_id,
+            "sequence": event.sequence,
+        }
+        try:
+            moved = connection.execute(
+                "UPDATE outbox_sequences SET sequence = :sequence WHERE aggregate_kind = :kind"
+                " AND aggregate_id = :id AND sequence < :sequence",
+                aggregate,
+            ).rowcount
+            if not moved:
+                connection.execute(
+                    "INSERT INTO outbox_sequences (aggregate_kind, aggregate_id, sequence)"
+                    " VALUES (:kind, :id, :sequence)",
+                    aggregate,
+                )
+            connection.execute(
+                f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.id,
+                    event.aggregate_kind,
+                    event.aggregate_id,
+                    event.sequence,
+                    event.occurred_at.isoformat(),
+                    kind,
+                    payload,
+                ),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise StaleVersion(
+                f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
+            ) from exc
+
+
 @attrs.frozen
 class _Addition:
     key: str
@@ -942,6 +1124,7 @@ class SqliteUnitOfWork:
         self.members = SqliteMembers(self)
         self.coupon_templates = SqliteCouponTemplates(self)
         self.coupons = SqliteCoupons(self)
+        self.outbox = SqliteOutbox(self)
 
     def _parts(
         self,
@@ -950,7 +1133,8 @@ class SqliteUnitOfWork:
         | SqliteConfigurations
         | SqliteStockMovements
         | SqliteCounters
-        | SqliteCouponCodes,
+        | SqliteCouponCodes
+        | SqliteOutbox,
         ...,
     ]:
         return (
@@ -965,6 +1149,7 @@ class SqliteUnitOfWork:
             self.coupon_templates.codes,
             self.coupons,
             self.counters,
+            self.outbox,
         )
 
     def __enter__(self) -> Self:
@@ -1030,7 +1215,8 @@ class SqliteUnitOfWork:
         """The rows of ``sql`` as this unit of work sees the database, pending saves included."""
 
         def select(connection: sqlite3.Connection) -> list[Any]:
-            if not any(part.pending for part in self._parts() if part is not self.counters):
+            unread = (self.counters, self.outbox)
+            if not any(part.pending for part in self._parts() if part not in unread):
                 return connection.execute(sql, parameters).fetchall()
             with _transaction(connection, keep=False):
                 for part in self._parts():

@@ -29,6 +29,7 @@ from mallcore.loyalty.account import (
     NegativeBalancePolicy,
     OrderPoints,
     PointsAccount,
+    PointsRecorded,
 )
 from mallcore.loyalty.earning import (
     ActionAward,
@@ -90,6 +91,7 @@ __all__ = [
     "OrderPoints",
     "OverCap",
     "PointsAccount",
+    "PointsRecorded",
     "Purchase",
     "Redemption",
     "RedemptionPolicy",

@@ -72,6 +72,7 @@ __all__ = [
     "NegativeBalancePolicy",
     "OrderPoints",
     "PointsAccount",
+    "PointsRecorded",
 ]
 
 
@@ -180,6 +181,18 @@ class Entry:
     """The balance after this entry."""
     lot_id: int | None = None
     order_id: str | None = None
+
+
+@attrs.frozen
+class PointsRecorded:
+    """Event: ``entry`` was written to the ledger of the points account ``account_id``.
+
+    The ledger's own entries do not repeat their account; the event names it,
+    so a consumer of the event alone knows whose points moved.
+    """
+
+    account_id: str
+    entry: Entry
 
 
 @attrs.frozen

@@ -13,9 +13,11 @@ adapters (:mod:`mallcore.adapters`) implement them, and
 - courier: :class:`Courier`, :class:`Waybill`, :class:`TrackingEvent`;
 - runtime: :class:`Clock`, :class:`EventPublisher`;
 - statements: :class:`StatementReader` (reconciliation).
+- outbox: :class:`OutboxRepository` (``uow.outbox``) and the :class:`OutboxEvent` envelope.
 """
 
 from mallcore.ports.courier import Courier, TrackingEvent, TrackingStatus, Waybill
+from mallcore.ports.outbox import OutboxEvent, OutboxRepository
 from mallcore.ports.payment import (
     PaymentGateway,
     PaymentNotification,
@@ -51,6 +53,8 @@ __all__ = [
     "MAX_PAGE",
     "MemberRepository",
     "OrderRepository",
+    "OutboxEvent",
+    "OutboxRepository",
     "PaymentGateway",
     "PaymentNotification",
     "PaymentRequest",

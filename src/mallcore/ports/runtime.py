@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from mallcore.ports.outbox import OutboxEvent
+
 __all__ = ["Clock", "EventPublisher"]
 
 
@@ -21,12 +23,18 @@ class Clock(Protocol):
 
 
 class EventPublisher(Protocol):
-    """Port: where domain events go once their transaction is committed.
+    """Port: where domain events go once they are committed to the outbox.
 
-    - ``publish`` is called after a successful commit only, with the events
-      in the order they happened; it must not raise for a well-formed event.
+    - ``publish`` is called by the relay (:meth:`mallcore.Mall.relay_events`)
+      with a batch of committed :class:`~mallcore.ports.OutboxEvent`
+      envelopes, each aggregate's in their sequence order.
+    - Delivery is at least once: an envelope may come again (a relay that
+      crashed before recording the batch published); de-duplicate by its
+      ``id``.
+    - Raising any exception refuses the whole batch: it stays unpublished
+      and the next relay hands it on again, from its first envelope.
     """
 
-    def publish(self, events: Sequence[object]) -> None:
+    def publish(self, events: Sequence[OutboxEvent]) -> None:
         """Hand ``events`` on (a message bus, a log, a webhook queue)."""
         ...

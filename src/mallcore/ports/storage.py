@@ -36,6 +36,7 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
+from mallcore.ports.outbox import OutboxRepository
 
 __all__ = [
     "ConfigurationRepository",
@@ -382,6 +383,11 @@ class UnitOfWork(Protocol):
     @property
     def members(self) -> MemberRepository:
         """The members' profiles and memberships."""
+        ...
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        """The events committed with the state, until a relay publishes them."""
         ...
 
     def lock(self) -> None:

@@ -9,19 +9,23 @@ function running inside the unit of work the Mall opens:
 - payments, fulfilment, after_sales: an order's later steps;
 - members: registration and growth value;
 - jobs: one item of each scheduled job, and the :class:`JobReport`;
+- outbox: a command's events as envelopes, and the :class:`RelayReport`;
 - counters: the usage counters of limited promotions.
 """
 
 from mallcore.services.checkout import Checkout
 from mallcore.services.jobs import JobReport
-from mallcore.services.mall import DEFAULT_RETRIES, Mall
+from mallcore.services.mall import DEFAULT_RETENTION, DEFAULT_RETRIES, Mall
+from mallcore.services.outbox import RelayReport
 from mallcore.services.payments import PaymentHandled, PaymentOutcome
 
 __all__ = [
     "Checkout",
+    "DEFAULT_RETENTION",
     "DEFAULT_RETRIES",
     "JobReport",
     "Mall",
     "PaymentHandled",
     "PaymentOutcome",
+    "RelayReport",
 ]

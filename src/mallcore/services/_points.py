@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from mallcore.errors import InvalidValue, NotFound
-from mallcore.loyalty import Entry, PointsAccount, RedemptionPolicy
+from mallcore.loyalty import Entry, PointsAccount, PointsRecorded, RedemptionPolicy
 from mallcore.orders import Order, OrderRefund
 from mallcore.ports import UnitOfWork
 from mallcore.pricing import PointsOffer
@@ -23,6 +23,11 @@ __all__ = [
     "return_order_points",
     "spend_order_points",
 ]
+
+
+def _recorded(account: PointsAccount, entries: tuple[Entry, ...]) -> tuple[PointsRecorded, ...]:
+    """The events of ``entries``, each naming ``account``."""
+    return tuple(PointsRecorded(account.account_id, entry) for entry in entries)
 
 
 def _account(uow: UnitOfWork, customer_id: str) -> PointsAccount:
@@ -50,7 +55,9 @@ def points_offer(
     return PointsOffer(policy=policy, available=max(available, 0), requested=requested)
 
 
-def spend_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple[Entry, ...]:
+def spend_order_points(
+    uow: UnitOfWork, order: Order, *, at: datetime
+) -> tuple[PointsRecorded, ...]:
     """Spend the points ``order`` uses from its customer's account (once, recorded on the order)."""
     if not order.points_used:
         return ()
@@ -59,10 +66,12 @@ def spend_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple[
     )
     if entries:
         uow.points.save(account)
-    return entries
+    return _recorded(account, entries)
 
 
-def return_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple[Entry, ...]:
+def return_order_points(
+    uow: UnitOfWork, order: Order, *, at: datetime
+) -> tuple[PointsRecorded, ...]:
     """Give back every point a cancelled ``order`` spent, in their lots where unexpired (once)."""
     if not order.points_used:
         return ()
@@ -71,10 +80,10 @@ def return_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple
     )
     if entries:
         uow.points.save(account)
-    return entries
+    return _recorded(account, entries)
 
 
-def hold_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple[Entry, ...]:
+def hold_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple[PointsRecorded, ...]:
     """Credit the points a paid ``order`` earns as held (pending) points, once."""
     if not order.points_to_earn:
         return ()
@@ -83,12 +92,12 @@ def hold_order_points(uow: UnitOfWork, order: Order, *, at: datetime) -> tuple[E
     )
     if entries:
         uow.points.save(account)
-    return entries
+    return _recorded(account, entries)
 
 
 def release_order_points(
     uow: UnitOfWork, order: Order, *, at: datetime, after_sales: timedelta
-) -> tuple[Entry, ...]:
+) -> tuple[PointsRecorded, ...]:
     """Release a completed ``order``'s held points: now, or once ``after_sales`` has passed."""
     if not order.points_to_earn:
         return ()
@@ -100,12 +109,12 @@ def release_order_points(
     )
     if entries:
         uow.points.save(account)
-    return entries
+    return _recorded(account, entries)
 
 
 def refund_order_points(
     uow: UnitOfWork, order: Order, refund: OrderRefund, *, at: datetime
-) -> tuple[Entry, ...]:
+) -> tuple[PointsRecorded, ...]:
     """Take back what ``order`` earned and give back what it spent, for ``refund`` (once).
 
     The points follow the goods: ``refund.goods`` over the goods payable
@@ -126,7 +135,7 @@ def refund_order_points(
         return ()
     if entries:
         uow.points.save(account)
-    return entries
+    return _recorded(account, entries)
 
 
 def after_sales_window(value: object) -> timedelta:

@@ -25,7 +25,11 @@ How every command runs:
   retried: it is raised at once and changes nothing;
 - external calls made before the commit (a courier booking, a refund) use
   idempotency keys derived from the command, so a retry repeats them safely;
-- its events are published after the commit.
+- its events are appended to the outbox (``uow.outbox``) in the same
+  transaction as the state they describe: the use case's own ``commit`` is
+  held back until the Mall has appended them, then made once. A crash after
+  the commit loses no event; :meth:`Mall.relay_events`, run by the host in a
+  loop or a job, hands them to the event publisher (docs/mall.md, "Events").
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from typing import TypeVar
+from types import TracebackType
+from typing import Self, TypeVar
 
 import attrs
 from dateutil import tz
@@ -69,6 +74,19 @@ from mallcore.ports import (
     TrackingEvent,
     UnitOfWork,
 )
+from mallcore.ports.outbox import OutboxRepository
+from mallcore.ports.storage import (
+    ConfigurationRepository,
+    CounterRepository,
+    CouponRepository,
+    CouponTemplateRepository,
+    MemberRepository,
+    OrderRepository,
+    PointsRepository,
+    ProductRepository,
+    StockMovementRepository,
+    StockRepository,
+)
 from mallcore.pricing import Quote
 from mallcore.services import coupons as wallet
 from mallcore.services import members
@@ -76,6 +94,7 @@ from mallcore.services.after_sales import refund_order
 from mallcore.services.checkout import Checkout, configuration, place, price
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
 from mallcore.services.jobs import JobReport, cancel_overdue_order, complete_due_order
+from mallcore.services.outbox import RelayReport, append_events
 from mallcore.services.payments import (
     PaymentHandled,
     apply_notification,
@@ -83,17 +102,115 @@ from mallcore.services.payments import (
     undo_placement,
 )
 
-__all__ = ["DEFAULT_RETRIES", "Mall"]
+__all__ = ["DEFAULT_RETENTION", "DEFAULT_RETRIES", "Mall"]
 
 DEFAULT_RETRIES = 5
 """How many times a command runs before a conflict that keeps coming back raises Busy."""
 
+DEFAULT_RETENTION = timedelta(days=7)
+"""How long published events stay in the outbox before a relay purges them."""
+
 T = TypeVar("T")
-Work = Callable[[UnitOfWork, datetime], tuple[T, list[object]]]
 
 
 class _Retry(Exception):
     """A limit reached that only changes what the command would do: run it again."""
+
+
+class _Staged:
+    """The unit of work a command's work sees: its ``commit`` is held back for the Mall.
+
+    Use cases commit when they are done; here that only records that they
+    did (with the refusals a limit reached means). The Mall then appends the
+    command's events to the outbox and makes the one real commit, so the
+    events and the state they describe are kept together or not at all.
+    """
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.committed = False
+        self.refusals: Mapping[str, Exception] = {}
+
+    @property
+    def products(self) -> ProductRepository:
+        return self.uow.products
+
+    @property
+    def stocks(self) -> StockRepository:
+        return self.uow.stocks
+
+    @property
+    def stock_movements(self) -> StockMovementRepository:
+        return self.uow.stock_movements
+
+    @property
+    def orders(self) -> OrderRepository:
+        return self.uow.orders
+
+    @property
+    def points(self) -> PointsRepository:
+        return self.uow.points
+
+    @property
+    def configuration(self) -> ConfigurationRepository:
+        return self.uow.configuration
+
+    @property
+    def coupon_templates(self) -> CouponTemplateRepository:
+        return self.uow.coupon_templates
+
+    @property
+    def coupons(self) -> CouponRepository:
+        return self.uow.coupons
+
+    @property
+    def counters(self) -> CounterRepository:
+        return self.uow.counters
+
+    @property
+    def members(self) -> MemberRepository:
+        return self.uow.members
+
+    @property
+    def outbox(self) -> OutboxRepository:
+        return self.uow.outbox
+
+    def lock(self) -> None:
+        self.uow.lock()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """The Mall's own ``with`` block ends the transaction."""
+
+    def commit(self, refusals: Mapping[str, Exception] | None = None) -> None:
+        """Record that the work is done; ``refusals`` name what a limit reached at commit means."""
+        self.committed = True
+        self.refusals = refusals or {}
+
+    def rollback(self) -> None:
+        self.committed = False
+        self.uow.rollback()
+
+    def finish(self, events: list[object], *, at: datetime) -> None:
+        """Append ``events`` to the outbox and commit; a limit reached is its refusal or a retry."""
+        append_events(self.uow, events, at=at)
+        try:
+            self.uow.commit()
+        except LimitReached as reached:
+            refusal = self.refusals.get(reached.key)
+            if refusal is not None:
+                raise refusal from reached
+            raise _Retry(reached.key) from reached
+
+
+Work = Callable[[_Staged, datetime], tuple[T, list[object]]]
 
 
 class Mall:
@@ -102,7 +219,9 @@ class Mall:
     ``storage`` returns a new unit of work each call (for SQLite, one per
     command: ``lambda: SqliteUnitOfWork(path)``). ``retries`` bounds how many
     times a command runs under contention (with a jittered backoff from
-    ``backoff`` seconds) before it raises Busy. See the module docstring.
+    ``backoff`` seconds) before it raises Busy. ``events`` receives the
+    outbox's envelopes from :meth:`relay_events`, which purges those
+    published more than ``retention`` ago. See the module docstring.
     """
 
     def __init__(
@@ -115,11 +234,14 @@ class Mall:
         courier: Courier,
         retries: int = DEFAULT_RETRIES,
         backoff: float = 0.005,
+        retention: timedelta = DEFAULT_RETENTION,
     ) -> None:
         if isinstance(retries, bool) or not isinstance(retries, int) or not 1 <= retries <= 100:
             raise InvalidValue("retries", retries, "must be a whole number from 1 to 100")
         if not isinstance(backoff, int | float) or not 0 <= backoff <= 10:
             raise InvalidValue("backoff", backoff, "must be between 0 and 10 seconds")
+        if not isinstance(retention, timedelta) or retention < timedelta(0):
+            raise InvalidValue("retention", retention, "must be a timedelta, not negative")
         self._storage = storage
         self._clock = clock
         self._events = events
@@ -127,24 +249,26 @@ class Mall:
         self._courier = courier
         self._retries = retries
         self._backoff = float(backoff)
+        self._retention = retention
 
     # the command runner ---------------------------------------------------------
 
     def _run(self, command: str, work: Work[T], *, now: datetime | None = None) -> T:
-        """Run ``work`` in a locked unit of work, retrying conflicts; publish its events."""
+        """Run ``work`` in a locked unit of work, retrying conflicts; its events to the outbox."""
         at = self._clock.now() if now is None else now
         for attempt in range(1, self._retries + 1):
             try:
                 with self._storage() as uow:
                     uow.lock()
-                    result, events = work(uow, at)
+                    staged = _Staged(uow)
+                    result, events = work(staged, at)
+                    if staged.committed:
+                        staged.finish(events, at=at)
             except (StaleVersion, _Retry) as conflict:
                 if attempt == self._retries:
                     raise Busy(command, attempt) from conflict
                 time.sleep(random.uniform(0, self._backoff * 2**attempt))
                 continue
-            if events:
-                self._events.publish(events)
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -153,16 +277,29 @@ class Mall:
         with self._storage() as uow:
             return read(uow)
 
-    @staticmethod
-    def _commit(uow: UnitOfWork, refusals: Mapping[str, Exception]) -> None:
-        """Commit; a limit reached is the refusal named for its key, else a reason to retry."""
-        try:
+    def relay_events(self, *, limit: int = 100) -> RelayReport:
+        """Hand the oldest ``limit`` unpublished events to the publisher; purge old published ones.
+
+        The batch is claimed, published and marked in one locked unit of
+        work, so relays running at once never hand one aggregate's events on
+        out of order. A publisher that raises leaves the batch unpublished
+        (the report carries its error) for the next relay. Envelopes
+        published more than the Mall's ``retention`` ago are purged. A host
+        runs this in a loop or a scheduled job until ``published`` is 0.
+        """
+        now = self._clock.now()
+        with self._storage() as uow:
+            uow.lock()
+            batch = uow.outbox.claim(limit)
+            if batch:
+                try:
+                    self._events.publish(batch)
+                except Exception as error:  # whatever the publisher raises, the batch waits
+                    return RelayReport(error=error)
+                uow.outbox.mark_published([envelope.id for envelope in batch], at=now)
+            purged = uow.outbox.purge(before=now - self._retention)
             uow.commit()
-        except LimitReached as reached:
-            refusal = refusals.get(reached.key)
-            if refusal is not None:
-                raise refusal from reached
-            raise _Retry(reached.key) from reached
+        return RelayReport(published=len(batch), purged=purged)
 
     # the merchant ----------------------------------------------------------------
 
@@ -177,7 +314,7 @@ class Mall:
         otherwise). Orders already placed keep what they were priced with.
         """
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[Configuration, list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[Configuration, list[object]]:
             for gift in new.gifts():
                 try:
                     uow.products.get_by_sku(gift.gift_sku_id)
@@ -206,7 +343,7 @@ class Mall:
             if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
                 raise InvalidValue(f"stock[{sku_id!r}]", on_hand, "must be a whole number >= 0")
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[None, list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[None, list[object]]:
             uow.products.save(product)
             events: list[object] = []
             for sku_id, on_hand in sorted(counts.items()):
@@ -229,7 +366,7 @@ class Mall:
         if not isinstance(template, CouponTemplate):
             raise InvalidValue("template", template, "must be a CouponTemplate")
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[CouponTemplate, list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[CouponTemplate, list[object]]:
             try:
                 version = uow.coupon_templates.get(template.id).version + 1
             except NotFound:
@@ -246,7 +383,7 @@ class Mall:
         identifier("template_id", template_id)
         codes = generate_codes(secrets.token_bytes(16 * max(count, 1)), count)
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[tuple[str, ...], list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[tuple[str, ...], list[object]]:
             uow.coupon_templates.get(template_id)
             uow.coupon_templates.add_codes(template_id, codes)
             uow.commit()
@@ -274,10 +411,10 @@ class Mall:
         identifier("customer_id", customer_id)
         identifier("template_id", template_id)
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance, list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[CouponInstance, list[object]]:
             template = uow.coupon_templates.get(template_id)
             instance, events, refusals = wallet.claim(uow, template, customer_id, at=now)
-            self._commit(uow, refusals)
+            uow.commit(refusals)
             return instance, events
 
         return self._run("claim_coupon", work)
@@ -286,9 +423,9 @@ class Mall:
         """Claim the coupon a code names (兑换码): a shared code once per customer, others once."""
         identifier("customer_id", customer_id)
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance, list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[CouponInstance, list[object]]:
             instance, events, refusals = wallet.redeem(uow, code, customer_id, at=now)
-            self._commit(uow, refusals)
+            uow.commit(refusals)
             return instance, events
 
         return self._run("redeem_code", work)
@@ -320,9 +457,9 @@ class Mall:
         if not isinstance(checkout, Checkout):
             raise InvalidValue("checkout", checkout, "must be a Checkout")
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[Order, list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[Order, list[object]]:
             order, events, refusals = place(uow, order_id, checkout, now=now, shown=shown)
-            self._commit(uow, refusals)
+            uow.commit(refusals)
             return order, events
 
         return self._run("place_order", work)
@@ -331,7 +468,7 @@ class Mall:
         """Cancel an unpaid order: its stock, coupons, counts and points come back."""
         identifier("order_id", order_id)
 
-        def work(uow: UnitOfWork, now: datetime) -> tuple[Order, list[object]]:
+        def work(uow: _Staged, now: datetime) -> tuple[Order, list[object]]:
             order, changes = uow.orders.get(order_id).cancel(reason=reason, at=now)
             if not changes:
                 return order, []
@@ -472,7 +609,7 @@ class Mall:
         def work(customer_id: str) -> Work[CouponInstance | None]:
             instance_id = wallet.coupon_id(template_id, customer_id, occasion)
 
-            def issue(uow: UnitOfWork, now: datetime) -> tuple[CouponInstance | None, list[object]]:
+            def issue(uow: _Staged, now: datetime) -> tuple[CouponInstance | None, list[object]]:
                 try:
                     uow.coupons.get(instance_id)
                 except NotFound:
@@ -483,7 +620,7 @@ class Mall:
                 instance, events, refusals = wallet.claim(
                     uow, template, customer_id, at=now, occasion=occasion
                 )
-                self._commit(uow, refusals)
+                uow.commit(refusals)
                 return instance, events
 
             return issue

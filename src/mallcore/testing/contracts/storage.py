@@ -29,11 +29,11 @@ from hypothesis import strategies as st
 from mallcore._fields import ID_MAX_LENGTH
 from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock, StockMovement
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
-from mallcore.loyalty import Member, PointsAccount
+from mallcore.loyalty import Member, MemberRegistered, PointsAccount
 from mallcore.merchant import Configuration, Settings
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine, OrderStatus
-from mallcore.ports import UnitOfWork
+from mallcore.ports import OutboxEvent, UnitOfWork
 from mallcore.ports.storage import MAX_PAGE
 from mallcore.testing.strategies import (
     aware_datetimes,
@@ -101,6 +101,34 @@ def _order(order_id: str, customer_id: str, placed_at: datetime) -> Order:
         placed_at=placed_at,
         pay_by=placed_at + timedelta(minutes=30),
     )
+
+
+def _envelope(customer_id: str, sequence: int, *, at: datetime = _MOMENT) -> OutboxEvent:
+    """Envelope ``sequence`` of member ``customer_id``'s events: a registration at ``at``."""
+    return OutboxEvent(
+        id=f"{customer_id}#{sequence}",
+        aggregate_kind="member",
+        aggregate_id=customer_id,
+        sequence=sequence,
+        occurred_at=at,
+        event=MemberRegistered(customer_id, at),
+    )
+
+
+def _appended(new_uow: NewUnitOfWork, *events: OutboxEvent) -> None:
+    with new_uow() as uow:
+        for event in events:
+            uow.outbox.append(event)
+        uow.commit()
+
+
+def _relayed(new_uow: NewUnitOfWork, limit: int, *, at: datetime = _MOMENT) -> list[str]:
+    """Claim a batch, mark it published at ``at``, commit: the ids claimed."""
+    with new_uow() as uow:
+        batch = [event.id for event in uow.outbox.claim(limit)]
+        uow.outbox.mark_published(batch, at=at)
+        uow.commit()
+    return batch
 
 
 def _pages(read: Callable[[int, int], Sequence[T]], limit: int) -> list[T]:
@@ -661,3 +689,98 @@ class UnitOfWorkContract:
 
         with new_uow() as uow:
             assert uow.orders.get("O-locked") == order
+
+    # the outbox ------------------------------------------------------------------
+
+    def test_appended_events_read_back_with_their_aggregate_by_sequence(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        later = _MOMENT + timedelta(hours=1)
+
+        _appended(
+            new_uow, _envelope("alice", 1), _envelope("bob", 1), _envelope("alice", 2, at=later)
+        )
+
+        with new_uow() as uow:
+            assert list(uow.outbox.of_aggregate("member", "alice")) == [
+                _envelope("alice", 1),
+                _envelope("alice", 2, at=later),
+            ]
+            assert uow.outbox.last_sequence("member", "alice") == 2
+            assert uow.outbox.last_sequence("member", "carol") == 0
+
+    def test_events_appended_without_a_commit_are_not_kept(self, new_uow: NewUnitOfWork) -> None:
+        with new_uow() as uow:
+            uow.outbox.append(_envelope("alice", 1))
+            assert uow.outbox.last_sequence("member", "alice") == 1
+
+        with new_uow() as uow:
+            assert uow.outbox.last_sequence("member", "alice") == 0
+            assert list(uow.outbox.claim(10)) == []
+
+    def test_two_writers_numbering_one_aggregate_alike_keep_the_first(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        first, second = new_uow(), new_uow()
+        with first, second:
+            first.outbox.append(_envelope("alice", 1))
+            second.outbox.append(attrs.evolve(_envelope("alice", 1), id="other"))
+            second.members.save(Member.register("alice", at=_MOMENT)[0])
+            first.commit()
+
+            with pytest.raises(StaleVersion):
+                second.commit()
+
+        with new_uow() as uow:
+            assert [e.id for e in uow.outbox.of_aggregate("member", "alice")] == ["alice#1"]
+            with pytest.raises(NotFound):
+                uow.members.get("alice")
+
+    def test_a_claim_hands_out_the_oldest_unpublished_events_in_the_order_appended(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _appended(new_uow, _envelope("bob", 1), _envelope("alice", 1))
+        _appended(new_uow, _envelope("alice", 2), _envelope("bob", 2))
+
+        batches = [_relayed(new_uow, 3), _relayed(new_uow, 3), _relayed(new_uow, 3)]
+
+        assert batches == [["bob#1", "alice#1", "alice#2"], ["bob#2"], []]
+
+    def test_a_claim_not_committed_leaves_its_events_unpublished(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _appended(new_uow, _envelope("alice", 1))
+
+        with new_uow() as uow:
+            claimed = uow.outbox.claim(5)
+            uow.outbox.mark_published([event.id for event in claimed], at=_MOMENT)
+
+        assert _relayed(new_uow, 5) == ["alice#1"]
+
+    def test_published_events_are_purged_after_their_retention_and_numbering_goes_on(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _appended(new_uow, _envelope("alice", 1), _envelope("alice", 2))
+        _relayed(new_uow, 1, at=_MOMENT)
+        _appended(new_uow, _envelope("alice", 3))
+
+        with new_uow() as uow:
+            assert uow.outbox.purge(before=_MOMENT) == 0
+            assert uow.outbox.purge(before=_MOMENT + timedelta(seconds=1)) == 1
+            uow.commit()
+
+        with new_uow() as uow:
+            assert [e.sequence for e in uow.outbox.of_aggregate("member", "alice")] == [2, 3]
+            assert uow.outbox.last_sequence("member", "alice") == 3
+            assert [e.id for e in uow.outbox.claim(5)] == ["alice#2", "alice#3"]
+
+    def test_an_envelope_whose_payload_is_no_domain_event_is_refused(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow, pytest.raises(InvalidValue, match="is not a domain event"):
+            uow.outbox.append(attrs.evolve(_envelope("alice", 1), event={"hello": "world"}))
+
+    @pytest.mark.parametrize("limit", [0, MAX_PAGE + 1])
+    def test_a_claim_out_of_bounds_is_refused(self, new_uow: NewUnitOfWork, limit: int) -> None:
+        with new_uow() as uow, pytest.raises(InvalidValue):
+            uow.outbox.claim(limit)

@@ -1,0 +1,99 @@
+"""The outbox side of a command: its events as envelopes, and what a relay reports.
+
+Every domain event concerns one aggregate, named in its envelope:
+
+=====================  ==================  ====================
+events                 aggregate kind      aggregate id
+=====================  ==================  ====================
+order events           ``order``           ``order_id``
+stock events           ``stock``           ``sku_id``
+coupon events          ``coupon``          ``instance_id``
+PointsRecorded         ``points account``  ``account_id``
+MemberRegistered       ``member``          ``customer_id``
+TierChanged            ``member``          ``member_id``
+=====================  ==================  ====================
+
+A command appends its events in the order they happened, each numbered one
+past the last of its aggregate; the relay hands them on in that order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from mallcore.catalog import (
+    ReservationExpired,
+    StockCounted,
+    StockDeducted,
+    StockReleased,
+    StockReserved,
+    StockRestocked,
+)
+from mallcore.coupons import CouponClaimed, CouponLocked, CouponReleased, CouponUsed, CouponVoided
+from mallcore.errors import InvalidValue
+from mallcore.loyalty import MemberRegistered, PointsRecorded, TierChanged
+from mallcore.orders import OrderPlaced, OrderRefunded, OrderStatusChanged, PackageShipped
+from mallcore.ports import OutboxEvent, UnitOfWork
+
+__all__ = ["RelayReport", "aggregate_of", "append_events"]
+
+_ORDER = (OrderPlaced, OrderStatusChanged, PackageShipped, OrderRefunded)
+_STOCK = (
+    StockReserved,
+    StockReleased,
+    ReservationExpired,
+    StockDeducted,
+    StockRestocked,
+    StockCounted,
+)
+_COUPON = (CouponClaimed, CouponLocked, CouponUsed, CouponReleased, CouponVoided)
+
+
+def aggregate_of(event: object) -> tuple[str, str]:
+    """The kind and id of the aggregate ``event`` concerns (the table in the module docstring)."""
+    if isinstance(event, _ORDER):
+        return "order", event.order_id
+    if isinstance(event, _STOCK):
+        return "stock", event.sku_id
+    if isinstance(event, _COUPON):
+        return "coupon", event.instance_id
+    if isinstance(event, PointsRecorded):
+        return "points account", event.account_id
+    if isinstance(event, MemberRegistered):
+        return "member", event.customer_id
+    if isinstance(event, TierChanged):
+        return "member", event.member_id
+    raise InvalidValue("event", event, "is not a domain event the outbox knows")
+
+
+def append_events(uow: UnitOfWork, events: Sequence[object], *, at: datetime) -> None:
+    """Append ``events`` to ``uow``'s outbox, each numbered after its aggregate's last."""
+    for event in events:
+        kind, key = aggregate_of(event)
+        uow.outbox.append(
+            OutboxEvent(
+                id=uuid.uuid4().hex,
+                aggregate_kind=kind,
+                aggregate_id=key,
+                sequence=uow.outbox.last_sequence(kind, key) + 1,
+                occurred_at=at,
+                event=event,
+            )
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RelayReport:
+    """What one relay did: envelopes published and purged, or the publisher's error.
+
+    With an ``error`` the batch stays unpublished (``published`` is 0) and
+    the next relay hands it on again.
+    """
+
+    published: int = 0
+    purged: int = 0
+    error: Exception | None = None
