@@ -1,5 +1,15 @@
 """The one home of field validators: the rules every edge checks in the same words.
 
+Each rule comes as a function naming its field (``identifier(field, value)``)
+and as an attrs validator (``id_field``) that names the attribute. A wrong
+Python type raises :class:`~mallcore.errors.WrongType`, a wrong value
+:class:`~mallcore.errors.InvalidValue`, a value past a documented limit
+:class:`~mallcore.errors.LimitExceeded` (:mod:`mallcore.limits`). Converters
+(``to_decimal``, ``to_tuple``, ``to_frozenset``) only normalise: what they
+cannot convert they pass on unchanged, for the field's validator to refuse
+by name. Validators let None pass, so one serves a required field (where the
+type rules None out) and its optional twin.
+
 The id rule (orders, SKUs, products, customers, coupons, templates, ...):
 an id is a ``str`` of 1 to :data:`ID_MAX_LENGTH` characters, with no control
 character (NUL included) and no leading or trailing whitespace. Anything
@@ -18,13 +28,48 @@ mallcore.errors.InvalidValue: order_id: must not start or end with whitespace (g
 from __future__ import annotations
 
 import unicodedata
+import zoneinfo
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any, Final
 
 import attrs
 
-from mallcore.errors import InvalidValue, WrongType
+from mallcore.errors import InvalidValue, LimitExceeded, WrongType
+from mallcore.limits import DECIMAL_DIGITS, DECIMAL_EXPONENT, SPAN_DAYS
+from mallcore.money import Money
 
-__all__ = ["ID_MAX_LENGTH", "id_field", "identifier", "is_identifier"]
+__all__ = [
+    "ID_MAX_LENGTH",
+    "ZONE_MAX_LENGTH",
+    "aware",
+    "aware_field",
+    "decimal_field",
+    "decimal_number",
+    "flag",
+    "id_field",
+    "identifier",
+    "is_identifier",
+    "members",
+    "money",
+    "non_negative",
+    "non_negative_decimal",
+    "non_negative_money",
+    "percent",
+    "positive",
+    "positive_amount",
+    "span_days",
+    "string",
+    "text",
+    "time_zone",
+    "time_zone_field",
+    "to_decimal",
+    "to_frozenset",
+    "to_tuple",
+    "whole_number",
+]
 
 ID_MAX_LENGTH: Final = 64
 """The longest id mallcore accepts, in characters."""
@@ -62,3 +107,233 @@ def id_field(instance: object, attribute: attrs.Attribute[Any], value: object) -
     """An attrs validator: the field follows the id rule (None passes, for optional ids)."""
     if value is not None:
         identifier(attribute.name, value)
+
+
+# whole numbers -------------------------------------------------------------------
+
+
+def whole_number(field: str, value: object, minimum: int) -> int:
+    """``value`` if an int (not a bool) of at least ``minimum``, else WrongType or InvalidValue.
+
+    >>> whole_number("quantity", 0, 1)
+    Traceback (most recent call last):
+    ...
+    mallcore.errors.InvalidValue: quantity: must be 1 or more (got 0)
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise WrongType(field, value, "int")
+    if value < minimum:
+        raise InvalidValue(field, value, f"must be {minimum} or more")
+    return value
+
+
+def non_negative(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    """An attrs validator: a whole number, 0 or more."""
+    if value is not None:
+        whole_number(attribute.name, value, 0)
+
+
+def positive(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    """An attrs validator: a whole number, 1 or more."""
+    if value is not None:
+        whole_number(attribute.name, value, 1)
+
+
+def span_days(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+    """An attrs validator: a number of days, 1 up to :data:`~mallcore.limits.SPAN_DAYS`."""
+    if value is not None and whole_number(attribute.name, value, 1) > SPAN_DAYS:
+        raise LimitExceeded(attribute.name, value, "span_days", SPAN_DAYS)
+
+
+# decimals ------------------------------------------------------------------------
+
+
+def decimal_number(field: str, value: object) -> Decimal:
+    """``value`` (a Decimal, an int or a numeric str) as a finite Decimal within the limits.
+
+    Floats are refused (they cannot hold 0.1 exactly), so are NaN and the
+    infinities, and numbers with more significant digits or a larger power of
+    ten than :data:`~mallcore.limits.DECIMAL_DIGITS` and
+    :data:`~mallcore.limits.DECIMAL_EXPONENT` allow.
+
+    >>> decimal_number("weight", "2.5")
+    Decimal('2.5')
+    >>> decimal_number("w", "1E-99")
+    Traceback (most recent call last):
+    ...
+    mallcore.errors.LimitExceeded: w: exceeds the limit decimal_exponent of 18 (got '1E-99')
+    """
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int | str) and not isinstance(value, bool):
+        try:
+            number = Decimal(value)
+        except (InvalidOperation, ValueError):
+            raise InvalidValue(field, value, "is not a decimal number") from None
+    else:
+        raise WrongType(field, value, "Decimal, int or str")
+    if not number.is_finite():
+        raise InvalidValue(field, value, "must be a finite number")
+    if number:
+        if len(number.as_tuple().digits) > DECIMAL_DIGITS:
+            raise LimitExceeded(field, value, "decimal_digits", DECIMAL_DIGITS)
+        if abs(number.adjusted()) > DECIMAL_EXPONENT:
+            raise LimitExceeded(field, value, "decimal_exponent", DECIMAL_EXPONENT)
+    return number
+
+
+def to_decimal(value: Decimal | int | str) -> Any:
+    """A converter: an int or numeric str as a Decimal; anything else passed on unchanged.
+
+    The field's validator (:func:`decimal_field` and the ones built on it)
+    refuses what is left by name.
+    """
+    if isinstance(value, int | str) and not isinstance(value, bool):
+        try:
+            return Decimal(value)
+        except (InvalidOperation, ValueError):
+            return value
+    return value
+
+
+def decimal_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a finite Decimal within the limits (see :func:`decimal_number`)."""
+    if value is not None:
+        decimal_number(attribute.name, value)
+
+
+def non_negative_decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a finite Decimal, 0 or more."""
+    if value is not None and decimal_number(attribute.name, value) < 0:
+        raise InvalidValue(attribute.name, value, "must not be negative")
+
+
+def percent(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a percentage above 0, at most 100."""
+    if value is not None and not 0 < decimal_number(attribute.name, value) <= 100:
+        raise InvalidValue(attribute.name, value, "must be a percentage in (0, 100]")
+
+
+# money ---------------------------------------------------------------------------
+
+
+def money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a :class:`~mallcore.money.Money`."""
+    if value is not None and not isinstance(value, Money):
+        raise WrongType(attribute.name, value, "Money")
+
+
+def non_negative_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: an amount of zero or more."""
+    money(instance, attribute, value)
+    if value is not None and value.minor_units < 0:  # type: ignore[attr-defined]
+        raise InvalidValue(attribute.name, value, "must not be negative")
+
+
+def positive_amount(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: an amount of Money, or a Decimal measure, above zero."""
+    if value is None:
+        return
+    number = value.amount if isinstance(value, Money) else decimal_number(attribute.name, value)
+    if number <= 0:
+        raise InvalidValue(attribute.name, value, "must be positive")
+
+
+# text, moments and zones ---------------------------------------------------------
+
+
+def string(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a ``str`` (None passes)."""
+    if value is not None and not isinstance(value, str):
+        raise WrongType(attribute.name, value, "str")
+
+
+def flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a ``bool``."""
+    if not isinstance(value, bool):
+        raise WrongType(attribute.name, value, "bool")
+
+
+def text(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """An attrs validator: a string that is not blank."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise WrongType(attribute.name, value, "str")
+    if not value.strip():
+        raise InvalidValue(attribute.name, value, "must not be blank")
+
+
+def aware(field: str, moment: object) -> datetime:
+    """``moment`` if it is a timezone-aware datetime, else WrongType or InvalidValue (``field``)."""
+    if not isinstance(moment, datetime):
+        raise WrongType(field, moment, "datetime")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidValue(field, moment, "must be timezone-aware")
+    return moment
+
+
+def aware_field(instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+    """An attrs validator: a timezone-aware datetime."""
+    if value is not None:
+        aware(attribute.name, value)
+
+
+ZONE_MAX_LENGTH: Final = 64
+"""The longest time zone name looked up (the longest IANA name has 32 characters)."""
+
+
+@cache
+def _iana_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def time_zone(field: str, value: object) -> str:
+    """``value`` if it is an IANA time zone name ("Asia/Shanghai"); never a path nor "".
+
+    >>> time_zone("zone", "/etc/localtime")
+    Traceback (most recent call last):
+    ...
+    mallcore.errors.InvalidValue: zone: must be an IANA time zone name (got '/etc/localtime')
+    """
+    if not isinstance(value, str):
+        raise WrongType(field, value, "str")
+    if len(value) > ZONE_MAX_LENGTH or value not in _iana_names():
+        raise InvalidValue(field, value, "must be an IANA time zone name")
+    return value
+
+
+def time_zone_field(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    """An attrs validator: an IANA time zone name."""
+    if value is not None:
+        time_zone(attribute.name, value)
+
+
+# collections ---------------------------------------------------------------------
+
+
+def _is_collection(values: object) -> bool:
+    return isinstance(values, Iterable) and not isinstance(values, str | bytes | Mapping)
+
+
+def to_tuple(values: Iterable[Any]) -> Any:
+    """A converter: any iterable but a string, bytes or mapping as a tuple; else unchanged."""
+    return tuple(values) if _is_collection(values) else values
+
+
+def to_frozenset(values: Iterable[Any]) -> Any:
+    """A converter: any iterable but a string, bytes or mapping as a frozenset; else unchanged."""
+    return frozenset(values) if _is_collection(values) else values
+
+
+def members(kind: type | tuple[type, ...], name: str) -> Callable[[object, Any, object], None]:
+    """An attrs validator: a tuple or frozenset whose every member is a ``kind`` (``name``)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, tuple | frozenset):
+            raise WrongType(attribute.name, value, f"collection of {name}")
+        for member in value:
+            if not isinstance(member, kind):
+                raise WrongType(f"{attribute.name}[]", member, name)
+
+    return check

@@ -16,23 +16,31 @@ Conventions of the JSON form (docs/rules-format.md has the full format):
   with a ``"kind"`` key.
 
 A document that does not load raises :class:`~mallcore.errors.InvalidDocument`
-listing every bad field by its path (``$.promotions[2].threshold``).
+listing every bad field by its path (``$.promotions[2].threshold``). Before
+:func:`loads` parses anything it checks the document's size in UTF-8 bytes
+and how deep its arrays and objects nest against the
+:class:`~mallcore.limits.InputLimits` (1 MiB and 64 by default), so no input
+makes the parser or the converter run out of memory or stack.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
 from cattrs.strategies import configure_tagged_union
 from dateutil import tz
 
-from mallcore.errors import InvalidDocument, InvalidValue, MallcoreError
+from mallcore._fields import decimal_number, time_zone
+from mallcore.errors import InvalidDocument, InvalidValue, LimitExceeded, MallcoreError
+from mallcore.limits import DEFAULT_LIMITS, InputLimits
 from mallcore.money import Money
 
 __all__ = [
@@ -53,7 +61,7 @@ converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
 def _structure_decimal(value: object, _: type) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidValue("decimal", value, "must be written as a string or an integer")
-    return Decimal(value)
+    return decimal_number("decimal", value)
 
 
 def _structure_money(value: object, _: type) -> Money:
@@ -68,17 +76,29 @@ def _structure_money(value: object, _: type) -> Money:
 def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
         raise InvalidValue("datetime", value, "must be an ISO 8601 string")
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue("datetime", value, "must be an ISO 8601 string") from None
     if moment.tzinfo is None:
         raise InvalidValue("datetime", value, "must carry a UTC offset, e.g. +08:00")
     return moment
 
 
 def _structure_tzinfo(value: object, _: type) -> tzinfo:
-    zone = tz.gettz(value) if isinstance(value, str) else None
+    zone = tz.gettz(time_zone("time zone", value))
     if zone is None:
         raise InvalidValue("time zone", value, "is not an IANA time zone name")
     return zone
+
+
+def _structure_date(value: object, _: type) -> date:
+    if not isinstance(value, str):
+        raise InvalidValue("date", value, "must be a YYYY-MM-DD string")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue("date", value, "must be a YYYY-MM-DD string") from None
 
 
 def _unstructure_tzinfo(zone: tzinfo) -> str:
@@ -97,7 +117,7 @@ converter.register_structure_hook(Money, _structure_money)
 converter.register_unstructure_hook(datetime, datetime.isoformat)
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(date, date.isoformat)
-converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+converter.register_structure_hook(date, _structure_date)
 converter.register_unstructure_hook(tzinfo, _unstructure_tzinfo)
 converter.register_structure_hook(tzinfo, _structure_tzinfo)
 
@@ -115,6 +135,11 @@ def unstructure(value: object) -> Any:
 
 def structure(data: object, cls: type[T], *, source: str = "document") -> T:
     """Build a ``cls`` from JSON-able ``data``, or raise InvalidDocument naming every bad field."""
+    if attrs.has(cls) and not isinstance(data, Mapping):
+        kind = type(data).__name__
+        raise InvalidDocument(
+            source, [f"$: must be a JSON object, not {_JSON_NAMES.get(kind, kind)}"]
+        )
     try:
         return converter.structure(data, cls)
     except (cattrs.BaseValidationError, MallcoreError, ValueError, TypeError, KeyError) as exc:
@@ -126,8 +151,54 @@ def dumps(value: object, *, indent: int | None = 2) -> str:
     return json.dumps(unstructure(value), indent=indent, ensure_ascii=False, sort_keys=False)
 
 
-def loads(text: str, cls: type[T], *, source: str = "document") -> T:
-    """Build a ``cls`` from JSON text, or raise InvalidDocument."""
+_JSON_NAMES = {"list": "an array", "str": "a string", "int": "a number", "float": "a number"}
+
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+"""A JSON string (skipped whole, brackets and all) or a bracket that opens or closes a level."""
+
+
+def _check_depth(text: str, limits: InputLimits) -> None:
+    """Raise LimitExceeded when ``text``'s arrays and objects nest deeper than the limit.
+
+    One scan over the text, before parsing; in a malformed document an
+    unterminated string may count its brackets, which only refuses sooner.
+    """
+    depth = 0
+    for token in _STRUCTURE.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > limits.json_depth:
+                raise LimitExceeded("document", f"{depth}+ levels", "json_depth", limits.json_depth)
+        elif bracket in "]}":
+            depth -= 1
+
+
+def loads(
+    text: str | bytes,
+    cls: type[T],
+    *,
+    source: str = "document",
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> T:
+    """Build a ``cls`` from JSON text (UTF-8 bytes or a str), or raise InvalidDocument.
+
+    The size and the nesting depth are checked against ``limits`` before parsing.
+    """
+    try:
+        if len(text) > limits.document_bytes:
+            raise LimitExceeded("document", len(text), "document_bytes", limits.document_bytes)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits.document_bytes:
+            raise LimitExceeded("document", size, "document_bytes", limits.document_bytes)
+        _check_depth(text, limits)
+    except UnicodeDecodeError as exc:
+        problem = f"$: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise InvalidDocument(source, [problem]) from exc
+    except LimitExceeded as exc:
+        raise InvalidDocument(source, [f"$: {exc}"]) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -16,9 +16,10 @@ from typing import Any
 
 import attrs
 
+from mallcore._fields import non_negative_money, positive
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping._values import as_tuple, measure, not_negative, positive_int
+from mallcore.shipping._values import as_tuple, measure
 from mallcore.shipping.regions import Regions, lineage
 
 __all__ = ["Shipment", "ShipmentLine", "measure"]
@@ -38,13 +39,13 @@ class ShipmentLine:
     line_id: str
     sku_id: str
     product_id: str
-    quantity: int = attrs.field(validator=positive_int)
-    amount: Money = attrs.field(validator=not_negative)
-    amount_before_discounts: Money | None = attrs.field(default=None, validator=not_negative)
+    quantity: int = attrs.field(validator=positive)
+    amount: Money = attrs.field(validator=non_negative_money)
+    amount_before_discounts: Money | None = attrs.field(default=None, validator=non_negative_money)
     weight: Decimal = attrs.field(default=Decimal(0), converter=measure)
     volume: Decimal = attrs.field(default=Decimal(0), converter=measure)
     template_id: str | None = None
-    flat_postage: Money | None = attrs.field(default=None, validator=not_negative)
+    flat_postage: Money | None = attrs.field(default=None, validator=non_negative_money)
 
     def __attrs_post_init__(self) -> None:
         currency = self.amount.currency

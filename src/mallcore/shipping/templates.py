@@ -29,17 +29,10 @@ from typing import Final
 
 import attrs
 
+from mallcore._fields import non_negative_money, positive, positive_amount
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping._values import (
-    as_tuple,
-    codes,
-    measure,
-    not_negative,
-    optional_measure,
-    positive,
-    positive_int,
-)
+from mallcore.shipping._values import as_tuple, codes, measure, optional_measure
 from mallcore.shipping.shipment import ShipmentLine
 
 __all__ = [
@@ -99,10 +92,10 @@ class Rate:
     Money('22.00', 'CNY')
     """
 
-    first: Decimal = attrs.field(converter=measure, validator=positive)
-    first_fee: Money = attrs.field(validator=not_negative)
-    step: Decimal = attrs.field(converter=measure, validator=positive)
-    step_fee: Money = attrs.field(validator=not_negative)
+    first: Decimal = attrs.field(converter=measure, validator=positive_amount)
+    first_fee: Money = attrs.field(validator=non_negative_money)
+    step: Decimal = attrs.field(converter=measure, validator=positive_amount)
+    step_fee: Money = attrs.field(validator=non_negative_money)
 
     def __attrs_post_init__(self) -> None:
         if self.step_fee.currency != self.first_fee.currency:
@@ -149,7 +142,7 @@ class FreeCondition:
     min_quantity: int | None = None
     min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
     min_volume: Decimal | None = attrs.field(default=None, converter=optional_measure)
-    min_amount: Money | None = attrs.field(default=None, validator=not_negative)
+    min_amount: Money | None = attrs.field(default=None, validator=non_negative_money)
     match: Match = Match.ALL
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
 
@@ -213,9 +206,7 @@ class FreightTemplate:
     undeliverable: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
     free_conditions: tuple[FreeCondition, ...] = attrs.field(default=(), converter=as_tuple)
     min_chargeable: Decimal | None = attrs.field(default=None, converter=optional_measure)
-    volumetric_divisor: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(positive_int)
-    )
+    volumetric_divisor: int | None = attrs.field(default=None, validator=positive)
     _index: dict[str, Rate] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
