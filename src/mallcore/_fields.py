@@ -59,9 +59,11 @@ __all__ = [
     "non_negative_money",
     "percent",
     "positive",
-    "positive_amount",
+    "positive_decimal",
+    "positive_money",
     "span_days",
     "string",
+    "strings",
     "text",
     "time_zone",
     "time_zone_field",
@@ -230,12 +232,16 @@ def non_negative_money(instance: object, attribute: attrs.Attribute[Any], value:
         raise InvalidValue(attribute.name, value, "must not be negative")
 
 
-def positive_amount(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An attrs validator: an amount of Money, or a Decimal measure, above zero."""
-    if value is None:
-        return
-    number = value.amount if isinstance(value, Money) else decimal_number(attribute.name, value)
-    if number <= 0:
+def positive_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: an amount above zero."""
+    money(instance, attribute, value)
+    if value is not None and value.minor_units <= 0:  # type: ignore[attr-defined]
+        raise InvalidValue(attribute.name, value, "must be positive")
+
+
+def positive_decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a finite Decimal above zero."""
+    if value is not None and decimal_number(attribute.name, value) <= 0:
         raise InvalidValue(attribute.name, value, "must be positive")
 
 
@@ -337,3 +343,7 @@ def members(kind: type | tuple[type, ...], name: str) -> Callable[[object, Any, 
                 raise WrongType(f"{attribute.name}[]", member, name)
 
     return check
+
+
+strings: Final = members(str, "str")
+"""An attrs validator: a tuple or frozenset of strings."""

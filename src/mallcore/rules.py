@@ -15,7 +15,8 @@ from typing import Any
 
 import attrs
 
-from mallcore.errors import InvalidDocument, InvalidValue
+from mallcore.errors import InvalidDocument, InvalidValue, LimitExceeded
+from mallcore.limits import CEILINGS, DEFAULT_LIMITS, InputLimits
 from mallcore.loyalty import EarningPolicy, TierProgram
 from mallcore.money import Money, Rounding
 from mallcore.pricing import (
@@ -56,7 +57,16 @@ def _whole_number(value: object, minimum: int, field: str) -> int:
 
 
 def _quantity(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    _whole_number(value, 1, attribute.name)
+    _units(value, attribute.name)
+
+
+def _units(value: object, field: str) -> int:
+    """A cart item's quantity: a whole number from 1 up to the ceiling of ``units_per_line``."""
+    ceiling = CEILINGS["units_per_line"]
+    units = _whole_number(value, 1, field)
+    if units > ceiling:
+        raise LimitExceeded(field, value, "units_per_line", ceiling)
+    return units
 
 
 def _coupon_limit(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
@@ -140,14 +150,45 @@ class QuoteDocument:
     earning: EarningPolicy | None = None
     tiers: TierProgram | None = None
 
-    def problems(self) -> list[str]:
+    def limit_problems(self, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
+        """Where the document goes past ``limits``, each as ``"$.path: reason"``; empty when none.
+
+        Lines and units in the cart, promotions and coupons: what
+        :func:`~mallcore.pricing.quote` would refuse before pricing.
+        """
+        found = []
+        checks = [
+            ("$.cart", "lines_per_cart", len(self.cart)),
+            ("$.customer.wallet", "coupons_per_quote", len(self.customer.wallet)),
+            (
+                "$.promotions",
+                "rules_per_quote",
+                len(self.promotions) + len(self.customer.wallet),
+            ),
+            *(
+                (f"$.cart[{index}].quantity", "units_per_line", item.quantity)
+                for index, item in enumerate(self.cart)
+            ),
+            ("$.cart", "units_per_cart", sum(item.quantity for item in self.cart)),
+        ]
+        for path, limit, value in checks:
+            try:
+                limits.check(limit, limit, value)
+            except LimitExceeded as exc:
+                found.append(f"{path}: {exc.reason} (got {value})")
+        return found
+
+    def problems(self, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
         """What the engine would refuse, each as ``"$.path: reason"``; empty when none.
 
-        Prices in another currency than the document's or below zero, cart
-        items not in the catalog, two rules with one id, selected ids that
-        are not in the wallet, a customer tier the tier programme lacks.
+        First what goes past ``limits`` (:meth:`limit_problems`); then prices
+        in another currency than the document's or below zero, cart items not
+        in the catalog, two rules with one id, selected ids that are not in
+        the wallet, a customer tier the tier programme lacks.
         """
-        problems = []
+        problems = self.limit_problems(limits)
+        if problems:
+            return problems
         for index, entry in enumerate(self.catalog):
             for name, price in (("list_price", entry.list_price), ("sale_price", entry.sale_price)):
                 path = f"$.catalog[{index}].{name}"
@@ -197,9 +238,9 @@ class QuoteDocument:
                 problems.append(f"$.customer.tier: {tier!r} is not a tier of $.tiers {known}")
         return problems
 
-    def build_cart(self, *, source: str = "document") -> Cart:
+    def build_cart(self, *, source: str = "document", limits: InputLimits = DEFAULT_LIMITS) -> Cart:
         """The pricing cart: each item joined with its catalog entry (or InvalidDocument)."""
-        problems = self.problems()
+        problems = self.problems(limits)
         if problems:
             raise InvalidDocument(source, problems)
         entries = {entry.sku_id: entry for entry in self.catalog}
@@ -223,11 +264,11 @@ class QuoteDocument:
                     flat_postage=entry.flat_postage,
                 )
             )
-        return Cart(currency=self.currency, lines=lines, group_buy=self.group_buy)
+        return Cart(currency=self.currency, lines=lines, group_buy=self.group_buy, limits=limits)
 
-    def price(self, *, source: str = "document") -> Quote:
+    def price(self, *, source: str = "document", limits: InputLimits = DEFAULT_LIMITS) -> Quote:
         """Price the document's cart (bad values raise InvalidDocument naming the source)."""
-        cart = self.build_cart(source=source)
+        cart = self.build_cart(source=source, limits=limits)
         customer = Customer(
             id=self.customer.id,
             tier=self.customer.tier,
@@ -253,16 +294,27 @@ class QuoteDocument:
             points=self.points,
             earning=self.earning,
             tiers=self.tiers,
+            limits=limits,
         )
 
 
-def load_quote_document(text: str, *, source: str = "document") -> QuoteDocument:
-    """Read a rule file's JSON ``text``, or raise InvalidDocument naming each bad field."""
-    return loads(text, QuoteDocument, source=source)
+def load_quote_document(
+    text: str | bytes, *, source: str = "document", limits: InputLimits = DEFAULT_LIMITS
+) -> QuoteDocument:
+    """Read a rule file's JSON ``text``, or raise InvalidDocument naming each bad field.
+
+    The size and nesting depth are held to ``limits`` before parsing, the
+    lines, units and rules after (see :meth:`QuoteDocument.limit_problems`).
+    """
+    document = loads(text, QuoteDocument, source=source, limits=limits)
+    problems = document.limit_problems(limits)
+    if problems:
+        raise InvalidDocument(source, problems)
+    return document
 
 
 def _quantity_from_json(value: object, _: type) -> int:
-    return _whole_number(value, 1, "quantity")
+    return _units(value, "quantity")
 
 
 def _coupon_limit_from_json(value: object, _: type) -> int:

@@ -64,6 +64,18 @@ def _structure_decimal(value: object, _: type) -> Decimal:
     return decimal_number("decimal", value)
 
 
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue("integer", value, "must be a whole number written without quotes")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue("boolean", value, "must be true or false")
+    return value
+
+
 def _structure_money(value: object, _: type) -> Money:
     if not isinstance(value, Mapping) or set(value) != {"amount", "currency"}:
         raise InvalidValue("money", value, 'must be {"amount": "12.30", "currency": "CNY"}')
@@ -110,6 +122,8 @@ def _unstructure_tzinfo(zone: tzinfo) -> str:
 
 converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook(Decimal, _structure_decimal)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(bool, _structure_bool)
 converter.register_unstructure_hook(
     Money, lambda money: {"amount": str(money.amount), "currency": money.currency}
 )
@@ -200,10 +214,16 @@ def loads(
     except LimitExceeded as exc:
         raise InvalidDocument(source, [f"$: {exc}"]) from exc
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InvalidDocument(source, [f"line {exc.lineno} column {exc.colno}: {exc.msg}"]) from exc
+    except ValueError as exc:  # an integer of more than 4300 digits, NaN, Infinity
+        raise InvalidDocument(source, [f"$: not a JSON document ({exc})"]) from exc
     return structure(data, cls, source=source)
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _describe(exc: BaseException, expected: type | None) -> str:
@@ -331,8 +351,17 @@ def _tag_rule_class(cls: type, kind: str) -> None:
 
 
 def _register_pricing() -> None:
-    from mallcore.pricing import KINDS, Coupon, Promotion, Usage
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    from mallcore.pricing import KINDS, Cart, Coupon, Promotion, Usage
     from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, ShippingCoupon
+
+    # a cart's limits are the caller's, not part of the cart: not written, default when read
+    omitted = override(omit=True)
+    converter.register_unstructure_hook(
+        Cart, make_dict_unstructure_fn(Cart, converter, limits=omitted)
+    )
+    converter.register_structure_hook(Cart, make_dict_structure_fn(Cart, converter, limits=omitted))
 
     coupons = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
     register_tagged_union(Promotion, {cls: tag for cls, tag in KINDS.items() if cls not in coupons})

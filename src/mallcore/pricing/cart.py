@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 import attrs
 
-from mallcore._fields import flag, members, string, to_frozenset, to_tuple, whole_number
+from mallcore._fields import flag, members, string, strings, to_frozenset, to_tuple, whole_number
 from mallcore.errors import InvalidValue, LimitExceeded, WrongType
 from mallcore.limits import CEILINGS, DEFAULT_LIMITS, InputLimits
 from mallcore.money import Money
@@ -65,7 +65,7 @@ class CartLine:
     list_price: Money = attrs.field(validator=_price)
     sale_price: Money | None = attrs.field(default=None, validator=_price)
     category_ids: frozenset[str] = attrs.field(
-        factory=frozenset, converter=to_frozenset, validator=members(str, "str")
+        factory=frozenset, converter=to_frozenset, validator=strings
     )
     shop: str | None = attrs.field(default=None, validator=string)
     on_promotion: bool = attrs.field(default=False, validator=flag)

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import attrs
 
-from mallcore._fields import non_negative_money, positive_amount
+from mallcore._fields import non_negative_money, positive_money
 from mallcore.errors import InvalidValue
 from mallcore.money import Money, Rounding
 from mallcore.shipping._values import codes
@@ -94,7 +94,7 @@ class FreightBenefit:
     id: str
     name: str = ""
     kind: BenefitKind
-    threshold: Money | None = attrs.field(default=None, validator=positive_amount)
+    threshold: Money | None = attrs.field(default=None, validator=positive_money)
     percent_off: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     rounding: Rounding = Rounding.HALF_UP
 
@@ -135,7 +135,7 @@ class RemoteSurcharge:
     id: str
     name: str = ""
     regions: frozenset[str] = attrs.field(converter=codes)
-    amount: Money = attrs.field(validator=positive_amount)
+    amount: Money = attrs.field(validator=positive_money)
 
     def __attrs_post_init__(self) -> None:
         if not self.regions:
@@ -147,7 +147,7 @@ class FreightVoucher:
     """运费券 as freight sees it: ``amount_off`` the freight, or all of it when None."""
 
     id: str
-    amount_off: Money | None = attrs.field(default=None, validator=positive_amount)
+    amount_off: Money | None = attrs.field(default=None, validator=positive_money)
 
     def saving(self, freight: Money) -> Money:
         """What this voucher takes off ``freight`` (never more than it)."""

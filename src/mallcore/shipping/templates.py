@@ -29,7 +29,7 @@ from typing import Final
 
 import attrs
 
-from mallcore._fields import non_negative_money, positive, positive_amount
+from mallcore._fields import non_negative_money, positive, positive_decimal
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
 from mallcore.shipping._values import as_tuple, codes, measure, optional_measure
@@ -92,9 +92,9 @@ class Rate:
     Money('22.00', 'CNY')
     """
 
-    first: Decimal = attrs.field(converter=measure, validator=positive_amount)
+    first: Decimal = attrs.field(converter=measure, validator=positive_decimal)
     first_fee: Money = attrs.field(validator=non_negative_money)
-    step: Decimal = attrs.field(converter=measure, validator=positive_amount)
+    step: Decimal = attrs.field(converter=measure, validator=positive_decimal)
     step_fee: Money = attrs.field(validator=non_negative_money)
 
     def __attrs_post_init__(self) -> None:
