@@ -286,19 +286,19 @@ def test_repr_can_be_pasted_back() -> None:
         (lambda: Money("1.00", "CNY").multiply("1/0"), InvalidValue),
         (lambda: Money("1.00", "CNY").multiply("1e999999999"), InvalidValue),
         (lambda: Money("1.00", "CNY").multiply(Fraction(10**1000, 3)), InvalidValue),
-        (lambda: Money("1.00", "CNY").multiply(0.5), WrongType),
-        (lambda: Money("1.00", "CNY").multiply("0.5", rounding="up"), WrongType),
+        (lambda: Money("1.00", "CNY").multiply(0.5), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", "CNY").multiply("0.5", rounding="up"), WrongType),  # type: ignore[arg-type]
         (lambda: Money("1.00", "CNY").percentage(Decimal("-Infinity")), InvalidValue),
         (lambda: Money("1.00", "CNY").percentage(Decimal("NaN")), InvalidValue),
         (lambda: Money("1.00", "CNY").format("💥"), InvalidValue),
-        (lambda: Money("1.00", "CNY").format(5), WrongType),
+        (lambda: Money("1.00", "CNY").format(5), WrongType),  # type: ignore[arg-type]
         (lambda: Money("1.00", "CNY").split(2**31), LimitExceeded),
-        (lambda: Money("1.00", "CNY").split(2.0), WrongType),
+        (lambda: Money("1.00", "CNY").split(2.0), WrongType),  # type: ignore[arg-type]
         (lambda: Money("1.00", "CNY").allocate([1] * 10_001), LimitExceeded),
-        (lambda: Money("1.00", "CNY").allocate(5), WrongType),
-        (lambda: Money("1.00", "CNY").round_to("0.10"), WrongType),
-        (lambda: Money("1.00", ["CNY"]), WrongType),
-        (lambda: Money.from_minor(1.5, "CNY"), WrongType),
+        (lambda: Money("1.00", "CNY").allocate(5), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", "CNY").round_to("0.10"), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", ["CNY"]), WrongType),  # type: ignore[arg-type]
+        (lambda: Money.from_minor(1.5, "CNY"), WrongType),  # type: ignore[arg-type]
         (lambda: Money("1E+999999", "CNY"), InvalidValue),
     ],
 )

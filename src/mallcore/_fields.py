@@ -7,8 +7,9 @@ Python type raises :class:`~mallcore.errors.WrongType`, a wrong value
 :class:`~mallcore.errors.LimitExceeded` (:mod:`mallcore.limits`). Converters
 (``to_decimal``, ``to_tuple``, ``to_frozenset``) only normalise: what they
 cannot convert they pass on unchanged, for the field's validator to refuse
-by name. Validators let None pass, so one serves a required field (where the
-type rules None out) and its optional twin.
+by name. Validators refuse None (WrongType); an optional field wraps its
+validator in ``attrs.validators.optional``. (The id rule's ``id_field`` lets
+None pass, for optional ids.)
 
 The id rule (orders, SKUs, products, customers, coupons, templates, ...):
 an id is a ``str`` of 1 to :data:`ID_MAX_LENGTH` characters, with no control
@@ -30,7 +31,7 @@ from __future__ import annotations
 import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Final
@@ -61,6 +62,7 @@ __all__ = [
     "positive",
     "positive_decimal",
     "positive_money",
+    "span",
     "span_days",
     "string",
     "strings",
@@ -129,22 +131,37 @@ def whole_number(field: str, value: object, minimum: int) -> int:
     return value
 
 
-def non_negative(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+def non_negative(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a whole number, 0 or more."""
-    if value is not None:
-        whole_number(attribute.name, value, 0)
+    whole_number(attribute.name, value, 0)
 
 
-def positive(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+def positive(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a whole number, 1 or more."""
-    if value is not None:
-        whole_number(attribute.name, value, 1)
+    whole_number(attribute.name, value, 1)
 
 
-def span_days(instance: object, attribute: attrs.Attribute[Any], value: int | None) -> None:
+def span_days(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a number of days, 1 up to :data:`~mallcore.limits.SPAN_DAYS`."""
-    if value is not None and whole_number(attribute.name, value, 1) > SPAN_DAYS:
+    if whole_number(attribute.name, value, 1) > SPAN_DAYS:
         raise LimitExceeded(attribute.name, value, "span_days", SPAN_DAYS)
+
+
+def span(field: str, value: object) -> timedelta:
+    """``value`` if it is a positive timedelta of at most :data:`~mallcore.limits.SPAN_DAYS` days.
+
+    >>> span("hold", timedelta(days=10**6)).days
+    Traceback (most recent call last):
+    ...
+    mallcore.errors.LimitExceeded: hold: exceeds the limit span_days of 36600 (got ...)
+    """
+    if not isinstance(value, timedelta):
+        raise WrongType(field, value, "timedelta")
+    if value <= timedelta(0):
+        raise InvalidValue(field, value, "must be positive")
+    if value > timedelta(days=SPAN_DAYS):
+        raise LimitExceeded(field, value, "span_days", SPAN_DAYS)
+    return value
 
 
 # decimals ------------------------------------------------------------------------
@@ -200,19 +217,18 @@ def to_decimal(value: Decimal | int | str) -> Any:
 
 def decimal_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a finite Decimal within the limits (see :func:`decimal_number`)."""
-    if value is not None:
-        decimal_number(attribute.name, value)
+    decimal_number(attribute.name, value)
 
 
 def non_negative_decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a finite Decimal, 0 or more."""
-    if value is not None and decimal_number(attribute.name, value) < 0:
+    if decimal_number(attribute.name, value) < 0:
         raise InvalidValue(attribute.name, value, "must not be negative")
 
 
 def percent(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a percentage above 0, at most 100."""
-    if value is not None and not 0 < decimal_number(attribute.name, value) <= 100:
+    if not 0 < decimal_number(attribute.name, value) <= 100:
         raise InvalidValue(attribute.name, value, "must be a percentage in (0, 100]")
 
 
@@ -221,27 +237,29 @@ def percent(instance: object, attribute: attrs.Attribute[Any], value: object) ->
 
 def money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a :class:`~mallcore.money.Money`."""
-    if value is not None and not isinstance(value, Money):
+    if not isinstance(value, Money):
         raise WrongType(attribute.name, value, "Money")
 
 
 def non_negative_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: an amount of zero or more."""
-    money(instance, attribute, value)
-    if value is not None and value.minor_units < 0:  # type: ignore[attr-defined]
+    if not isinstance(value, Money):
+        raise WrongType(attribute.name, value, "Money")
+    if value.minor_units < 0:
         raise InvalidValue(attribute.name, value, "must not be negative")
 
 
 def positive_money(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: an amount above zero."""
-    money(instance, attribute, value)
-    if value is not None and value.minor_units <= 0:  # type: ignore[attr-defined]
+    if not isinstance(value, Money):
+        raise WrongType(attribute.name, value, "Money")
+    if value.minor_units <= 0:
         raise InvalidValue(attribute.name, value, "must be positive")
 
 
 def positive_decimal(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a finite Decimal above zero."""
-    if value is not None and decimal_number(attribute.name, value) <= 0:
+    if decimal_number(attribute.name, value) <= 0:
         raise InvalidValue(attribute.name, value, "must be positive")
 
 
@@ -249,8 +267,8 @@ def positive_decimal(instance: object, attribute: attrs.Attribute[Any], value: o
 
 
 def string(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    """An attrs validator: a ``str`` (None passes)."""
-    if value is not None and not isinstance(value, str):
+    """An attrs validator: a ``str``."""
+    if not isinstance(value, str):
         raise WrongType(attribute.name, value, "str")
 
 
@@ -260,10 +278,8 @@ def flag(instance: object, attribute: attrs.Attribute[Any], value: object) -> No
         raise WrongType(attribute.name, value, "bool")
 
 
-def text(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+def text(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a string that is not blank."""
-    if value is None:
-        return
     if not isinstance(value, str):
         raise WrongType(attribute.name, value, "str")
     if not value.strip():
@@ -279,10 +295,9 @@ def aware(field: str, moment: object) -> datetime:
     return moment
 
 
-def aware_field(instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
+def aware_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a timezone-aware datetime."""
-    if value is not None:
-        aware(attribute.name, value)
+    aware(attribute.name, value)
 
 
 ZONE_MAX_LENGTH: Final = 64
@@ -309,10 +324,9 @@ def time_zone(field: str, value: object) -> str:
     return value
 
 
-def time_zone_field(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+def time_zone_field(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: an IANA time zone name."""
-    if value is not None:
-        time_zone(attribute.name, value)
+    time_zone(attribute.name, value)
 
 
 # collections ---------------------------------------------------------------------

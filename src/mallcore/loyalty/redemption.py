@@ -32,15 +32,15 @@ from typing import Any
 
 import attrs
 
+from mallcore._fields import decimal_number, non_negative, positive, to_decimal
 from mallcore.errors import InvalidValue
-from mallcore.loyalty._fields import non_negative, positive, to_optional_decimal
 from mallcore.money import Money, Rounding, currency_exponent
 
 __all__ = ["OverCap", "Redemption", "RedemptionPolicy", "RedemptionStatus", "redeem"]
 
 
 def _optional_percent(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not Decimal(0) < value <= Decimal(100):
+    if value is not None and not 0 < decimal_number(attribute.name, value) <= 100:
         raise InvalidValue(attribute.name, value, "must be a percentage in (0, 100]")
 
 
@@ -78,7 +78,7 @@ class RedemptionPolicy:
     min_points: int = attrs.field(default=0, validator=non_negative)
     step: int = attrs.field(default=1, validator=positive)
     max_share: Decimal | None = attrs.field(
-        default=None, converter=to_optional_decimal, validator=_optional_percent
+        default=None, converter=attrs.converters.optional(to_decimal), validator=_optional_percent
     )
     """The largest percentage of the coverable amount points may pay (None: all of it)."""
     max_amount: Money | None = attrs.field(default=None, validator=_optional_positive_money)

@@ -67,11 +67,13 @@ class CartLine:
     category_ids: frozenset[str] = attrs.field(
         factory=frozenset, converter=to_frozenset, validator=strings
     )
-    shop: str | None = attrs.field(default=None, validator=string)
+    shop: str | None = attrs.field(default=None, validator=attrs.validators.optional(string))
     on_promotion: bool = attrs.field(default=False, validator=flag)
     weight: Decimal = attrs.field(default=Decimal(0), converter=measure)
     volume: Decimal = attrs.field(default=Decimal(0), converter=measure)
-    freight_template: str | None = attrs.field(default=None, validator=string)
+    freight_template: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(string)
+    )
     flat_postage: Money | None = attrs.field(default=None, validator=_price)
 
     def __attrs_post_init__(self) -> None:

@@ -112,8 +112,12 @@ def _optional_frozenset(values: Any) -> Any:
 class Window:
     """When a rule runs: from ``starts_at`` (inclusive) to ``ends_at`` (exclusive); open if None."""
 
-    starts_at: datetime | None = attrs.field(default=None, validator=aware_field)
-    ends_at: datetime | None = attrs.field(default=None, validator=aware_field)
+    starts_at: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
+    ends_at: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -163,8 +167,10 @@ class Audience:
 class Limits:
     """Usage limits; the quote compares them with the counts it is given (None: unlimited)."""
 
-    total: int | None = attrs.field(default=None, validator=positive)
-    per_customer: int | None = attrs.field(default=None, validator=positive)
+    total: int | None = attrs.field(default=None, validator=attrs.validators.optional(positive))
+    per_customer: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -199,9 +205,13 @@ class Tier:
     """One step of a tiered rule: from ``threshold`` on, ``amount_off`` or ``percent_off``."""
 
     threshold: Money = attrs.field(validator=non_negative_money)
-    amount_off: Money | None = attrs.field(default=None, validator=positive_money)
+    amount_off: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     percent_off: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(to_decimal), validator=percent
+        default=None,
+        converter=attrs.converters.optional(to_decimal),
+        validator=attrs.validators.optional(percent),
     )
 
     def __attrs_post_init__(self) -> None:
@@ -236,9 +246,13 @@ class UnitPrice(_Rule):
     ``group_buy_only`` limits it to group-buy orders (拼团价).
     """
 
-    price: Money | None = attrs.field(default=None, validator=positive_money)
+    price: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     percent_off: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(to_decimal), validator=percent
+        default=None,
+        converter=attrs.converters.optional(to_decimal),
+        validator=attrs.validators.optional(percent),
     )
     group_buy_only: bool = False
 
@@ -331,7 +345,9 @@ class RepeatingAmountOff(_Rule):
 
     every: Money = attrs.field(validator=positive_money)
     amount_off: Money = attrs.field(validator=positive_money)
-    cap: Money | None = attrs.field(default=None, validator=positive_money)
+    cap: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     base: Base = Base.AFTER_ITEM_DISCOUNTS
 
 
@@ -361,8 +377,12 @@ class _Coupon(_Rule):
 
     min_spend: Money | None = None
     shop: str | None = None
-    received_at: datetime | None = attrs.field(default=None, validator=aware_field)
-    valid_days: int | None = attrs.field(default=None, validator=span_days)
+    received_at: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
+    valid_days: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(span_days)
+    )
     time_zone: str = "Asia/Shanghai"
 
     def __attrs_post_init__(self) -> None:
@@ -394,14 +414,18 @@ class PercentOffCoupon(_Coupon):
     """折扣券: ``percent_off`` the lines in scope, at most ``max_discount``."""
 
     percent_off: Decimal = attrs.field(converter=to_decimal, validator=percent)
-    max_discount: Money | None = attrs.field(default=None, validator=positive_money)
+    max_discount: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
 
 
 @attrs.frozen(kw_only=True)
 class ShippingCoupon(_Coupon):
     """运费券: ``amount_off`` the freight (None: free shipping), handed to the freight stage."""
 
-    amount_off: Money | None = attrs.field(default=None, validator=positive_money)
+    amount_off: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
 
 
 Promotion = (

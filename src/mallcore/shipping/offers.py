@@ -94,7 +94,9 @@ class FreightBenefit:
     id: str
     name: str = ""
     kind: BenefitKind
-    threshold: Money | None = attrs.field(default=None, validator=positive_money)
+    threshold: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     percent_off: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     rounding: Rounding = Rounding.HALF_UP
 
@@ -147,7 +149,9 @@ class FreightVoucher:
     """运费券 as freight sees it: ``amount_off`` the freight, or all of it when None."""
 
     id: str
-    amount_off: Money | None = attrs.field(default=None, validator=positive_money)
+    amount_off: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
 
     def saving(self, freight: Money) -> Money:
         """What this voucher takes off ``freight`` (never more than it)."""

@@ -41,11 +41,15 @@ class ShipmentLine:
     product_id: str
     quantity: int = attrs.field(validator=positive)
     amount: Money = attrs.field(validator=non_negative_money)
-    amount_before_discounts: Money | None = attrs.field(default=None, validator=non_negative_money)
+    amount_before_discounts: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
     weight: Decimal = attrs.field(default=Decimal(0), converter=measure)
     volume: Decimal = attrs.field(default=Decimal(0), converter=measure)
     template_id: str | None = None
-    flat_postage: Money | None = attrs.field(default=None, validator=non_negative_money)
+    flat_postage: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
 
     def __attrs_post_init__(self) -> None:
         currency = self.amount.currency

@@ -142,7 +142,9 @@ class FreeCondition:
     min_quantity: int | None = None
     min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
     min_volume: Decimal | None = attrs.field(default=None, converter=optional_measure)
-    min_amount: Money | None = attrs.field(default=None, validator=non_negative_money)
+    min_amount: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
     match: Match = Match.ALL
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
 
@@ -206,7 +208,9 @@ class FreightTemplate:
     undeliverable: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
     free_conditions: tuple[FreeCondition, ...] = attrs.field(default=(), converter=as_tuple)
     min_chargeable: Decimal | None = attrs.field(default=None, converter=optional_measure)
-    volumetric_divisor: int | None = attrs.field(default=None, validator=positive)
+    volumetric_divisor: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive)
+    )
     _index: dict[str, Rate] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
