@@ -343,7 +343,12 @@ def to_tuple(values: Iterable[Any]) -> Any:
 
 def to_frozenset(values: Iterable[Any]) -> Any:
     """A converter: any iterable but a string, bytes or mapping as a frozenset; else unchanged."""
-    return frozenset(values) if _is_collection(values) else values
+    if not _is_collection(values):
+        return values
+    try:
+        return frozenset(values)
+    except TypeError:  # an unhashable member: the field's validator names it
+        return tuple(values)
 
 
 def members(kind: type | tuple[type, ...], name: str) -> Callable[[object, Any, object], None]:

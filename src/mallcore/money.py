@@ -65,13 +65,16 @@ def currency_exponent(currency: str) -> int:
     >>> currency_exponent("JPY")
     0
     """
-    if not isinstance(currency, str):
-        raise WrongType("currency", currency, "str")
-    return _exponent(currency)
+    try:
+        return _exponent(currency)
+    except TypeError:  # not hashable, or not a string: cheaper to find out here than to ask first
+        raise WrongType("currency", currency, "str") from None
 
 
 @cache
 def _exponent(currency: str) -> int:
+    if not isinstance(currency, str):
+        raise TypeError
     if len(currency) != 3 or not currency.isupper():
         raise InvalidValue("currency", currency, "must be a three-letter ISO 4217 code")
     if currency not in _KNOWN_CURRENCIES:

@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from mallcore._fields import members, strings, to_tuple
 from mallcore.errors import InvalidDocument, InvalidValue, LimitExceeded
 from mallcore.limits import CEILINGS, DEFAULT_LIMITS, InputLimits
 from mallcore.loyalty import EarningPolicy, TierProgram
@@ -31,6 +32,7 @@ from mallcore.pricing import (
     quote,
 )
 from mallcore.pricing.cart import as_usage
+from mallcore.pricing.rules import KINDS, AmountOffCoupon, PercentOffCoupon, ShippingCoupon
 from mallcore.serialization import converter, loads
 from mallcore.shipping import ShippingSetup
 
@@ -41,10 +43,6 @@ __all__ = [
     "QuoteDocument",
     "load_quote_document",
 ]
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
 
 
 def _whole_number(value: object, minimum: int, field: str) -> int:
@@ -73,6 +71,10 @@ def _coupon_limit(instance: object, attribute: attrs.Attribute[Any], value: int)
     _whole_number(value, 0, attribute.name)
 
 
+_COUPONS = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
+_PROMOTIONS = tuple(cls for cls in KINDS if cls not in _COUPONS)
+
+
 @attrs.frozen(kw_only=True)
 class CatalogEntry:
     """A SKU as pricing sees it: product, prices, categories (with ancestors), shop.
@@ -86,7 +88,7 @@ class CatalogEntry:
     name: str = ""
     list_price: Money
     sale_price: Money | None = None
-    category_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    category_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=strings)
     shop: str | None = None
     on_promotion: bool = False
     weight: Decimal = Decimal(0)
@@ -114,7 +116,9 @@ class CustomerDocument:
     region: str | None = None
     birthday: date | None = None
     usage: Usage = attrs.field(factory=Usage, converter=as_usage)
-    wallet: tuple[Coupon, ...] = attrs.field(default=(), converter=_tuple)
+    wallet: tuple[Coupon, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(_COUPONS, "Coupon")
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -133,10 +137,16 @@ class QuoteDocument:
 
     now: datetime
     currency: str
-    catalog: tuple[CatalogEntry, ...] = attrs.field(converter=_tuple)
-    promotions: tuple[Promotion, ...] = attrs.field(default=(), converter=_tuple)
+    catalog: tuple[CatalogEntry, ...] = attrs.field(
+        converter=to_tuple, validator=members(CatalogEntry, "CatalogEntry")
+    )
+    promotions: tuple[Promotion, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(_PROMOTIONS, "Promotion")
+    )
     customer: CustomerDocument = attrs.field(factory=lambda: CustomerDocument(id="guest"))
-    cart: tuple[CartItem, ...] = attrs.field(converter=_tuple)
+    cart: tuple[CartItem, ...] = attrs.field(
+        converter=to_tuple, validator=members(CartItem, "CartItem")
+    )
     group_buy: bool = False
     selected: tuple[str, ...] | None = None
     usage: Usage = attrs.field(factory=Usage, converter=as_usage)

@@ -14,14 +14,16 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from mallcore.errors import MallcoreError
 
 __all__ = [
     "HOSTILE_SCALARS",
+    "TALLIES",
     "Tally",
-    "examples",
+    "fuzz_settings",
     "hostile_values",
     "json_values",
     "mutated",
@@ -29,9 +31,20 @@ __all__ = [
 ]
 
 
-def examples(count: int) -> int:
-    """``count`` examples, or ``FUZZ_EXAMPLES`` of them in a long run (``make fuzz``)."""
-    return int(os.environ.get("FUZZ_EXAMPLES", count))
+def fuzz_settings(count: int) -> settings:
+    """``count`` examples, the same ones every run, not shrunk: a fixed cost in ``make test``.
+
+    A long run (``make fuzz`` sets ``FUZZ_EXAMPLES``) draws that many random
+    examples instead and shrinks what fails, to keep it as an ``@example``.
+    """
+    long_run = "FUZZ_EXAMPLES" in os.environ
+    return settings(
+        max_examples=int(os.environ.get("FUZZ_EXAMPLES", count)),
+        deadline=None,
+        derandomize=not long_run,
+        phases=tuple(Phase) if long_run else (Phase.explicit, Phase.generate),
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
 
 
 HOSTILE_SCALARS: tuple[Any, ...] = (
@@ -156,12 +169,17 @@ def _constant(new: Any) -> Callable[[Any], Any]:
     return lambda _: new
 
 
+TALLIES: list[Tally] = []
+"""Every target's tally, printed at the end of the run (tests/fuzz/conftest.py)."""
+
+
 class Tally:
     """How a target's inputs ended: accepted, or refused by the name of a mallcore error."""
 
     def __init__(self, target: str) -> None:
         self.target = target
         self.outcomes: Counter[str] = Counter()
+        TALLIES.append(self)
 
     def run(self, attempt: Callable[[], object]) -> None:
         """Run ``attempt``; count it accepted, or refused by name; let anything else escape."""

@@ -14,23 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from mallcore.errors import InvalidDocument
 from mallcore.rules import load_quote_document
 from mallcore.serialization import unstructure
 from mallcore.testing.strategies import quote_documents
-from tests.fuzz.hostile import Tally, examples, json_values, mutated, replace
+from tests.fuzz.hostile import Tally, fuzz_settings, json_values, mutated, replace
 
 DATA = Path(__file__).parent.parent / "pricing" / "data"
 SHIPPED = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in DATA.glob("*.json")}
 TALLY = Tally("rule-file loader")
-FUZZ = settings(
-    max_examples=examples(150),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+FUZZ = fuzz_settings(300)
 
 
 def _load_and_price(text: str | bytes) -> None:

@@ -14,7 +14,16 @@ from typing import Any, NoReturn
 
 import attrs
 
-from mallcore._fields import flag, members, string, strings, to_frozenset, to_tuple, whole_number
+from mallcore._fields import (
+    flag,
+    members,
+    non_negative_money,
+    string,
+    strings,
+    to_frozenset,
+    to_tuple,
+    whole_number,
+)
 from mallcore.errors import InvalidValue, LimitExceeded, WrongType
 from mallcore.limits import CEILINGS, DEFAULT_LIMITS, InputLimits
 from mallcore.money import Money
@@ -37,15 +46,6 @@ def _quantity(instance: object, attribute: attrs.Attribute[Any], value: int) -> 
         raise LimitExceeded(attribute.name, value, "units_per_line", _UNITS_CEILING)
 
 
-def _price(instance: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
-    if value is None:
-        return
-    if not isinstance(value, Money):
-        raise WrongType(attribute.name, value, "Money")
-    if value.minor_units < 0:
-        raise InvalidValue(attribute.name, value, "must not be negative")
-
-
 @attrs.frozen(kw_only=True)
 class CartLine:
     """One line of a cart: ``quantity`` units of one SKU at ``sale_price`` (else ``list_price``).
@@ -62,8 +62,10 @@ class CartLine:
     sku_id: str = attrs.field(validator=string)
     product_id: str = attrs.field(validator=string)
     quantity: int = attrs.field(validator=_quantity)
-    list_price: Money = attrs.field(validator=_price)
-    sale_price: Money | None = attrs.field(default=None, validator=_price)
+    list_price: Money = attrs.field(validator=non_negative_money)
+    sale_price: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
     category_ids: frozenset[str] = attrs.field(
         factory=frozenset, converter=to_frozenset, validator=strings
     )
@@ -74,7 +76,9 @@ class CartLine:
     freight_template: str | None = attrs.field(
         default=None, validator=attrs.validators.optional(string)
     )
-    flat_postage: Money | None = attrs.field(default=None, validator=_price)
+    flat_postage: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
 
     def __attrs_post_init__(self) -> None:
         currency = self.list_price.currency
@@ -147,7 +151,10 @@ class Usage(Mapping[str, int]):
     _counts: dict[str, int]
 
     def __init__(self, counts: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
-        checked = dict(counts)
+        try:
+            checked = dict(counts)
+        except (TypeError, ValueError):
+            raise WrongType("usage", counts, "mapping of rule ids to counts") from None
         for key, count in checked.items():
             if not isinstance(key, str):
                 raise InvalidValue("usage", key, "must be keyed by rule id")

@@ -652,7 +652,8 @@ def _check_arguments(
         raise WrongType("limits", limits, "InputLimits")
     if not isinstance(cart, Cart):
         raise WrongType("cart", cart, "Cart")
-    cart.check(limits)
+    if limits is not cart.limits:  # the cart kept to its own limits when it was built
+        cart.check(limits)
     if customer is not None and not isinstance(customer, Customer):
         raise WrongType("customer", customer, "Customer")
     aware("now", now)

@@ -19,6 +19,7 @@ from mallcore.testing.strategies._catalog import (
     stock_levels,
 )
 from mallcore.testing.strategies._ids import bad_ids, ids
+from mallcore.testing.strategies._limits import input_limits
 from mallcore.testing.strategies._loyalty import (
     account_policies,
     benefits,
@@ -70,6 +71,7 @@ __all__ = [
     "expiry_policies",
     "freight_templates",
     "ids",
+    "input_limits",
     "listings",
     "memberships",
     "order_lines",
