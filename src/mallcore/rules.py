@@ -209,6 +209,14 @@ class QuoteDocument:
                     problems.append(f"{path}: {reason} (got {price})")
                 elif price.is_negative():
                     problems.append(f"{path}: must not be negative (got {price})")
+        if self.shipping is not None and self.shipping.templates:
+            templates = {template.id for template in self.shipping.templates}
+            problems += [
+                f"$.catalog[{index}].freight_template: {entry.freight_template!r} "
+                f"is not a template of $.shipping.templates {sorted(templates)}"
+                for index, entry in enumerate(self.catalog)
+                if entry.freight_template is not None and entry.freight_template not in templates
+            ]
         skus = {entry.sku_id for entry in self.catalog}
         problems += [
             f"$.cart[{index}].sku_id: {item.sku_id!r} is not in the catalog"

@@ -70,6 +70,12 @@ def _structure_int(value: object, _: type) -> int:
     return value
 
 
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue("string", value, "must be a JSON string")
+    return value
+
+
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
         raise InvalidValue("boolean", value, "must be true or false")
@@ -124,6 +130,7 @@ converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook(Decimal, _structure_decimal)
 converter.register_structure_hook(int, _structure_int)
 converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(str, _structure_str)
 converter.register_unstructure_hook(
     Money, lambda money: {"amount": str(money.amount), "currency": money.currency}
 )

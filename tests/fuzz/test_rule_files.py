@@ -96,3 +96,10 @@ def test_an_input_that_once_escaped_is_refused_by_name(
 
 def _json_path(path: tuple[Any, ...]) -> str:
     return "$" + "".join(f"[{key}]" if isinstance(key, int) else f".{key}" for key in path)
+
+
+def test_a_catalog_entry_naming_no_template_of_the_shipping_set_up_is_refused_by_its_path() -> None:
+    document = replace(SHIPPED["freight.json"], ("catalog", 0, "freight_template"), lambda _: "x")
+
+    with pytest.raises(InvalidDocument, match=r"\$\.catalog\[0\]\.freight_template: 'x' is not"):
+        load_quote_document(json.dumps(document)).price()
