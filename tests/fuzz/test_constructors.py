@@ -55,18 +55,11 @@ HOSTILE_OF_RIGHT_TYPE: tuple[Any, ...] = (
 
 WITH_STRATEGY = {cls for cls, _ in TYPE_STRATEGIES}
 STILL_ESCAPING = {
-    "Attribute",
-    "Category",
-    "CategoryTree",
     "FreightTemplate",
     "Order",
     "OrderLine",
-    "Product",
-    "Purchase",
     "ShippingSetup",
-    "Shipment",
     "Stock",
-    "TierProgram",
 }
 """Types whose collections and nested values still let a raw TypeError or AttributeError out.
 

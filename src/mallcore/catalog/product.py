@@ -104,12 +104,24 @@ def _pairs(value: Mapping[str, str] | Iterable[Iterable[str]]) -> tuple[tuple[st
 
 def _sorted_strings(value: Iterable[str]) -> tuple[str, ...]:
     """Distinct strings, sorted, so equal sets compare and serialise equal."""
-    return tuple(sorted(set(value)))
+    strings = to_tuple(value)
+    if not isinstance(strings, tuple) or not all(isinstance(item, str) for item in strings):
+        raise WrongType("product.tags", value, "collection of str")
+    return tuple(sorted(set(strings)))
 
 
 def _sorted_combinations(value: Iterable[Iterable[str]]) -> tuple[SpecCombination, ...]:
     """Distinct combinations, sorted."""
-    return tuple(sorted({tuple(combination) for combination in value}))
+    combinations = to_tuple(value)
+    if not isinstance(combinations, tuple):
+        raise WrongType("product.disabled", value, "collection of combinations")
+    found = set()
+    for combination in combinations:
+        values = to_tuple(combination)
+        if not isinstance(values, tuple) or not all(isinstance(item, str) for item in values):
+            raise WrongType("product.disabled[]", combination, "tuple of str")
+        found.add(values)
+    return tuple(sorted(found))
 
 
 def _weight(value: Decimal | int | str) -> Decimal:

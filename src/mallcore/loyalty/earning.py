@@ -43,6 +43,8 @@ import attrs
 from mallcore._fields import (
     aware,
     decimal_number,
+    members,
+    money,
     non_negative,
     positive,
     text,
@@ -146,8 +148,12 @@ class Purchase:
     """What an order paid, for earning: lines, freight, the member's tier and birthday."""
 
     currency: str
-    lines: tuple[EarningLine, ...] = attrs.field(converter=to_tuple)
-    freight_paid: Money | None = None
+    lines: tuple[EarningLine, ...] = attrs.field(
+        converter=to_tuple, validator=members(EarningLine, "EarningLine")
+    )
+    freight_paid: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(money)
+    )
     tier_multiplier: Decimal = attrs.field(
         default=Decimal(1), converter=to_decimal, validator=_at_least_one
     )

@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -49,6 +48,7 @@ import attrs
 from mallcore._fields import (
     aware,
     decimal_field,
+    members,
     money,
     non_negative,
     non_negative_decimal,
@@ -167,7 +167,7 @@ class ReviewPolicy:
 class TierProgram:
     """The tiers, lowest first, and their review policy."""
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=to_tuple)
+    tiers: tuple[Tier, ...] = attrs.field(converter=to_tuple, validator=members(Tier, "Tier"))
     review: ReviewPolicy = attrs.Factory(ReviewPolicy)
 
     def __attrs_post_init__(self) -> None:
@@ -216,10 +216,6 @@ class TierChanged:
     reason: str
 
 
-def _history(values: Iterable[Growth]) -> tuple[Growth, ...]:
-    return tuple(values)
-
-
 @attrs.frozen(kw_only=True)
 class Membership:
     """A member's tier, counted growth and growth history, with a version for storage."""
@@ -228,7 +224,9 @@ class Membership:
     tier_id: str
     growth: int = attrs.field(default=0, validator=non_negative)
     """Growth counted towards tiers: lifetime, or since the last reset."""
-    history: tuple[Growth, ...] = attrs.field(default=(), converter=_history)
+    history: tuple[Growth, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(Growth, "Growth")
+    )
     period_start: datetime
     """When the current review period began (joining, then each review)."""
     version: int = attrs.field(default=0, validator=non_negative)

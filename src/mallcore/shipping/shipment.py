@@ -16,10 +16,10 @@ from typing import Any
 
 import attrs
 
-from mallcore._fields import non_negative_money, positive
+from mallcore._fields import members, non_negative_money, positive, strings, to_tuple
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping._values import as_tuple, measure
+from mallcore.shipping._values import measure
 from mallcore.shipping.regions import Regions, lineage
 
 __all__ = ["Shipment", "ShipmentLine", "measure"]
@@ -76,8 +76,12 @@ class Shipment:
     """Lines in one ``currency`` going to ``destination`` (a region code, then its ancestors)."""
 
     currency: str
-    destination: tuple[str, ...] = attrs.field(converter=as_tuple, validator=_destination)
-    lines: tuple[ShipmentLine, ...] = attrs.field(converter=as_tuple)
+    destination: tuple[str, ...] = attrs.field(
+        converter=to_tuple, validator=[strings, _destination]
+    )
+    lines: tuple[ShipmentLine, ...] = attrs.field(
+        converter=to_tuple, validator=members(ShipmentLine, "ShipmentLine")
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:
