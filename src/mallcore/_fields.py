@@ -52,6 +52,7 @@ __all__ = [
     "flag",
     "id_field",
     "identifier",
+    "instance_of",
     "is_identifier",
     "members",
     "money",
@@ -349,6 +350,16 @@ def to_frozenset(values: Iterable[Any]) -> Any:
         return frozenset(values)
     except TypeError:  # an unhashable member: the field's validator names it
         return tuple(values)
+
+
+def instance_of(kind: type, name: str) -> Callable[[Any, Any, Any], None]:
+    """An attrs validator: a ``kind`` (``name``), else WrongType (attrs' raises a TypeError)."""
+
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise WrongType(attribute.name, value, name)
+
+    return check
 
 
 def members(kind: type | tuple[type, ...], name: str) -> Callable[[object, Any, object], None]:

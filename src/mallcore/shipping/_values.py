@@ -10,7 +10,7 @@ from typing import Any
 import attrs
 
 from mallcore._fields import decimal_number
-from mallcore.errors import InvalidValue
+from mallcore.errors import InvalidValue, WrongType
 
 __all__ = [
     "as_mapping",
@@ -51,7 +51,10 @@ def as_tuple(values: Any) -> tuple[Any, ...]:
 
 def as_mapping(values: Any) -> Mapping[str, Any]:
     """Any mapping (or pairs) as a read-only copy, safe inside a frozen value."""
-    return MappingProxyType(dict(values))
+    try:
+        return MappingProxyType(dict(values))
+    except (TypeError, ValueError):
+        raise WrongType("mapping", values, "mapping or (key, value) pairs") from None
 
 
 def non_empty(instance: object, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:

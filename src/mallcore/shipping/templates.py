@@ -29,10 +29,19 @@ from typing import Final
 
 import attrs
 
-from mallcore._fields import non_negative_money, positive, positive_decimal
+from mallcore._fields import (
+    instance_of,
+    members,
+    non_negative_money,
+    positive,
+    positive_decimal,
+    strings,
+    to_frozenset,
+    to_tuple,
+)
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping._values import as_tuple, codes, measure, optional_measure
+from mallcore.shipping._values import codes, measure, optional_measure
 from mallcore.shipping.shipment import ShipmentLine
 
 __all__ = [
@@ -203,10 +212,16 @@ class FreightTemplate:
     id: str
     name: str = ""
     charge_by: ChargeBy
-    default: Rate
-    region_rates: tuple[RegionRate, ...] = attrs.field(default=(), converter=as_tuple)
-    undeliverable: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
-    free_conditions: tuple[FreeCondition, ...] = attrs.field(default=(), converter=as_tuple)
+    default: Rate = attrs.field(validator=instance_of(Rate, "Rate"))
+    region_rates: tuple[RegionRate, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(RegionRate, "RegionRate")
+    )
+    undeliverable: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
+    free_conditions: tuple[FreeCondition, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(FreeCondition, "FreeCondition")
+    )
     min_chargeable: Decimal | None = attrs.field(default=None, converter=optional_measure)
     volumetric_divisor: int | None = attrs.field(
         default=None, validator=attrs.validators.optional(positive)
