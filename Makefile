@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench diagrams reliability clean
+.PHONY: demo test lint typecheck pytest bench diagrams reliability fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ diagrams: $(STAMP)
 # Crashes and the outbox (docs/reliability.md): 20 SIGKILLs of a process placing orders on SQLite.
 reliability: $(STAMP)
 	$(PY) -m benchmarks.crash --kills 20 --seconds 60
+
+# long fuzz runs (not part of `make test`): FUZZ_EXAMPLES random examples per target,
+# failures shrunk; keep each one it finds as an @example in tests/fuzz/
+FUZZ_EXAMPLES ?= 5000
+fuzz: $(STAMP)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(PY) -m pytest tests/fuzz -q -s
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

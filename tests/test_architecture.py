@@ -68,8 +68,8 @@ def _imports(module: str, path: Path) -> set[str]:
 
 
 GRAPH = {module: _imports(module, path) for module, path in _modules()}
-BASE = ("money", "errors", "_fields")
-"""What every layer may import: money, the errors and the field validators."""
+BASE = ("money", "errors", "_fields", "limits")
+"""What every layer may import: money, the errors, the field validators and the limits."""
 DOMAIN_MODULES = [m for m in GRAPH if _area(m) in (*DOMAIN, *BASE)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mallcore.errors import CurrencyMismatch, InvalidValue
+from mallcore.errors import CurrencyMismatch, InvalidValue, LimitExceeded, WrongType
 from mallcore.money import Money, Rounding, allocate_minor, currency_exponent, total
 from mallcore.testing.strategies import amounts, currencies
 
@@ -277,3 +278,32 @@ def test_amounts_are_formatted_for_the_shoppers_locale(
 def test_repr_can_be_pasted_back() -> None:
     assert repr(Money("12.3", "CNY")) == "Money('12.30', 'CNY')"
     assert str(Money("12.3", "CNY")) == "12.30 CNY"
+
+
+@pytest.mark.parametrize(
+    ("operation", "refusal"),
+    [
+        (lambda: Money("1.00", "CNY").multiply("1/0"), InvalidValue),
+        (lambda: Money("1.00", "CNY").multiply("1e999999999"), InvalidValue),
+        (lambda: Money("1.00", "CNY").multiply(Fraction(10**1000, 3)), InvalidValue),
+        (lambda: Money("1.00", "CNY").multiply(0.5), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", "CNY").multiply("0.5", rounding="up"), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", "CNY").percentage(Decimal("-Infinity")), InvalidValue),
+        (lambda: Money("1.00", "CNY").percentage(Decimal("NaN")), InvalidValue),
+        (lambda: Money("1.00", "CNY").format("💥"), InvalidValue),
+        (lambda: Money("1.00", "CNY").format(5), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", "CNY").split(2**31), LimitExceeded),
+        (lambda: Money("1.00", "CNY").split(2.0), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", "CNY").allocate([1] * 10_001), LimitExceeded),
+        (lambda: Money("1.00", "CNY").allocate(5), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", "CNY").round_to("0.10"), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1.00", ["CNY"]), WrongType),  # type: ignore[arg-type]
+        (lambda: Money.from_minor(1.5, "CNY"), WrongType),  # type: ignore[arg-type]
+        (lambda: Money("1E+999999", "CNY"), InvalidValue),
+    ],
+)
+def test_a_hostile_operand_is_refused_by_name(
+    operation: Callable[[], object], refusal: type[InvalidValue]
+) -> None:
+    with pytest.raises(refusal):
+        operation()

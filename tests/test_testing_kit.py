@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mallcore.orders import Order
-from mallcore.testing._hypothesis import _STRATEGIES
+from mallcore.testing._hypothesis import TYPE_STRATEGIES
 
 
 def test_the_strategies_import_on_their_own_and_from_type_draws_from_them() -> None:
@@ -35,7 +35,7 @@ def test_the_strategies_import_on_their_own_and_from_type_draws_from_them() -> N
 def test_every_registered_type_names_a_strategy_of_the_kit() -> None:
     from mallcore.testing import strategies
 
-    assert [name for _, name in _STRATEGIES if name not in strategies.__all__] == []
+    assert [name for _, name in TYPE_STRATEGIES if name not in strategies.__all__] == []
 
 
 @given(st.from_type(Order))

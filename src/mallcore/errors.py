@@ -6,6 +6,7 @@
     ├── InvalidValue (ValueError)          bad input: names the field, the rule, the value
     │   ├── WrongType (TypeError)          a value of the wrong Python type
     │   ├── CurrencyMismatch               two currencies in one operation
+    │   ├── LimitExceeded                  more than a documented limit (InputLimits) allows
     │   └── InvalidDocument                a rule file or JSON document that does not load
     ├── NotFound (LookupError)             no such product, SKU, order, account ...
     ├── IllegalTransition                  a state change the lifecycle table forbids
@@ -38,6 +39,7 @@ __all__ = [
     "InvalidDocument",
     "InvalidSignature",
     "InvalidValue",
+    "LimitExceeded",
     "LimitReached",
     "MallcoreError",
     "NotEnoughPoints",
@@ -92,6 +94,19 @@ class CurrencyMismatch(InvalidValue):
         self.field = "currency"
         self.value = (left, right)
         self.reason = f"cannot {operation} different currencies"
+
+
+class LimitExceeded(InvalidValue):
+    """A value past a documented limit: ``field``, ``value``, the ``limit`` and its ``maximum``.
+
+    >>> str(LimitExceeded("quantity", 10**9, "units_per_line", 10_000))
+    'quantity: exceeds the limit units_per_line of 10000 (got 1000000000)'
+    """
+
+    def __init__(self, field: str, value: object, limit: str, maximum: int) -> None:
+        self.limit = limit
+        self.maximum = maximum
+        super().__init__(field, value, f"exceeds the limit {limit} of {maximum}")
 
 
 class InvalidDocument(InvalidValue):

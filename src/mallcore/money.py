@@ -6,7 +6,9 @@ Rules (docs/money.md says more):
   currency's minor units, as babel knows them: CNY and USD have 2 decimal
   places, JPY 0, BHD 3. ``Money("1.234", "CNY")`` is refused; ``Money("1.5",
   "CNY")`` is normalised to ``1.50``.
-- Floats are refused (:class:`TypeError`): they cannot hold 0.10 exactly.
+- Floats are refused (:class:`~mallcore.errors.WrongType`, also a
+  :class:`TypeError`): they cannot hold 0.10 exactly. NaN and the
+  infinities are refused too, as factors and percentages as well as amounts.
 - Adding, subtracting and comparing work within one currency; a mix raises
   :class:`~mallcore.errors.CurrencyMismatch`. Multiplying by a whole quantity
   is exact; anything that can make a fraction of a minor unit
@@ -29,11 +31,13 @@ from functools import cache
 from typing import Final
 
 import attrs
+import babel
 import babel.numbers
 
-from mallcore.errors import CurrencyMismatch, InvalidValue
+from mallcore.errors import CurrencyMismatch, InvalidValue, LimitExceeded, WrongType
 
 __all__ = [
+    "MAX_PARTS",
     "Money",
     "Rounding",
     "allocate_minor",
@@ -55,14 +59,23 @@ class Rounding(enum.Enum):
     """Any fraction rounds away from zero."""
 
 
-@cache
 def currency_exponent(currency: str) -> int:
     """The number of decimal places of ``currency``'s minor unit (CNY 2, JPY 0, BHD 3).
 
     >>> currency_exponent("JPY")
     0
     """
-    if not isinstance(currency, str) or len(currency) != 3 or not currency.isupper():
+    try:
+        return _exponent(currency)
+    except TypeError:  # not hashable, or not a string: cheaper to find out here than to ask first
+        raise WrongType("currency", currency, "str") from None
+
+
+@cache
+def _exponent(currency: str) -> int:
+    if not isinstance(currency, str):
+        raise TypeError
+    if len(currency) != 3 or not currency.isupper():
         raise InvalidValue("currency", currency, "must be a three-letter ISO 4217 code")
     if currency not in _KNOWN_CURRENCIES:
         raise InvalidValue("currency", currency, "is not an ISO 4217 currency babel knows")
@@ -77,14 +90,16 @@ def _quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-currency_exponent(currency))
 
 
+MAX_PARTS: Final = 10_000
+"""The most parts :meth:`Money.split` and :meth:`Money.allocate` make."""
+
+
 def _to_decimal(value: Decimal | int | str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise TypeError(
-            f"Money amount must be a Decimal, int or str, not {type(value).__name__} ({value!r})"
-        )
+        raise WrongType("Money.amount", value, "Decimal, int or str")
     try:
         amount = Decimal(value)
-    except InvalidOperation:
+    except (InvalidOperation, ValueError):
         raise InvalidValue("Money.amount", value, "is not a decimal number") from None
     if not amount.is_finite():
         raise InvalidValue("Money.amount", value, "must be finite")
@@ -111,11 +126,45 @@ def _round_fraction(value: Fraction, rounding: Rounding) -> int:
 
 def _to_fraction(factor: int | Decimal | Fraction | str, what: str) -> Fraction:
     if isinstance(factor, bool) or not isinstance(factor, int | Decimal | Fraction | str):
-        raise TypeError(f"{what} must be an int, Decimal, Fraction or str, not {factor!r}")
+        raise WrongType(what, factor, "int, Decimal, Fraction or str")
+    if isinstance(factor, str):
+        if len(factor) > _MAX_NUMBER_LENGTH:
+            raise InvalidValue(what, factor, f"must be at most {_MAX_NUMBER_LENGTH} characters")
+        if "/" not in factor:
+            # read as a Decimal first: Fraction("1e999999999") would build a huge integer
+            try:
+                factor = Decimal(factor)
+            except InvalidOperation:
+                raise InvalidValue(what, factor, "is not a finite number") from None
+    if isinstance(factor, Decimal) and (
+        not factor.is_finite() or abs(factor.adjusted()) > _MAX_EXPONENT
+    ):
+        raise InvalidValue(what, factor, "must be finite, between 1E-100 and 1E+100")
     try:
-        return Fraction(factor)
-    except (ValueError, InvalidOperation):
-        raise InvalidValue(what, factor, "is not a number") from None
+        number = Fraction(factor)
+    except (ValueError, ZeroDivisionError, InvalidOperation, OverflowError):
+        raise InvalidValue(what, factor, "is not a finite number") from None
+    if (
+        abs(number.numerator).bit_length() > _MAX_BITS
+        or number.denominator.bit_length() > _MAX_BITS
+    ):
+        raise InvalidValue(what, factor, "has more digits than money needs")
+    return number
+
+
+_MAX_NUMBER_LENGTH: Final = 100
+"""The longest numeric string a factor may be (``Fraction("1e999999999")`` is huge)."""
+
+_MAX_EXPONENT: Final = 100
+"""The largest power of ten a Decimal factor reaches either way."""
+
+_MAX_BITS: Final = 512
+"""The most bits of a factor's numerator or denominator (about 154 decimal digits)."""
+
+
+def _check_rounding(rounding: object) -> None:
+    if not isinstance(rounding, Rounding):
+        raise WrongType("rounding", rounding, "Rounding")
 
 
 def allocate_minor(total: int, weights: Sequence[int]) -> list[int]:
@@ -216,7 +265,7 @@ class Money:
         Money('12.34', 'CNY')
         """
         if isinstance(minor_units, bool) or not isinstance(minor_units, int):
-            raise TypeError(f"minor_units must be an int, not {minor_units!r}")
+            raise WrongType("minor_units", minor_units, "int")
         if not minor_units:
             return _trusted(_quantum(currency) * 0, currency, 0)
         amount = Decimal(minor_units).scaleb(-currency_exponent(currency))
@@ -262,10 +311,8 @@ class Money:
     def __mul__(self, quantity: int) -> Money:
         if isinstance(quantity, bool) or not isinstance(quantity, int):
             if isinstance(quantity, float | Decimal | Fraction):
-                raise TypeError(
-                    "Money can be multiplied by a whole quantity only; "
-                    "use Money.multiply(factor, rounding=...) for a rate"
-                )
+                # a rate needs a rounding: Money.multiply(factor, rounding=...)
+                raise WrongType("quantity", quantity, "whole-number int (use Money.multiply)")
             return NotImplemented
         return _trusted(self.amount * quantity, self.currency, self._minor * quantity)
 
@@ -279,6 +326,7 @@ class Money:
         >>> Money("19.99", "CNY").multiply("0.75")
         Money('14.99', 'CNY')
         """
+        _check_rounding(rounding)
         exact = Fraction(self.minor_units) * _to_fraction(factor, "factor")
         return Money.from_minor(_round_fraction(exact, rounding), self.currency)
 
@@ -298,6 +346,9 @@ class Money:
         >>> Money("12.37", "CNY").round_to(Money("0.10", "CNY"))
         Money('12.30', 'CNY')
         """
+        if not isinstance(increment, Money):
+            raise WrongType("increment", increment, "Money")
+        _check_rounding(rounding)
         self._same_currency(increment, "round")
         if increment.minor_units <= 0:
             raise InvalidValue("increment", increment, "must be positive")
@@ -310,6 +361,10 @@ class Money:
         >>> Money("49.00", "USD").allocate([Money("4.00", "USD"), Money("45.00", "USD")])
         (Money('4.00', 'USD'), Money('45.00', 'USD'))
         """
+        if not isinstance(weights, Sequence) or isinstance(weights, str):
+            raise WrongType("weights", weights, "sequence of int, Decimal or Money")
+        if len(weights) > MAX_PARTS:
+            raise LimitExceeded("weights", len(weights), "MAX_PARTS", MAX_PARTS)
         parts = allocate_minor(self.minor_units, _integer_weights(weights))
         return tuple(Money.from_minor(part, self.currency) for part in parts)
 
@@ -319,8 +374,12 @@ class Money:
         >>> Money("4.00", "GBP").split(3)
         (Money('1.33', 'GBP'), Money('1.33', 'GBP'), Money('1.34', 'GBP'))
         """
-        if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        if isinstance(parts, bool) or not isinstance(parts, int):
+            raise WrongType("parts", parts, "int")
+        if parts < 1:
             raise InvalidValue("parts", parts, "must be a whole number of at least 1")
+        if parts > MAX_PARTS:
+            raise LimitExceeded("parts", parts, "MAX_PARTS", MAX_PARTS)
         sign = -1 if self.amount < 0 else 1
         share, leftover = divmod(abs(self.minor_units), parts)
         return tuple(
@@ -360,7 +419,13 @@ class Money:
         >>> Money("1234.5", "CNY").format("zh_CN")
         '¥1,234.50'
         """
-        return str(babel.numbers.format_currency(self.amount, self.currency, locale=locale))
+        if not isinstance(locale, str):
+            raise WrongType("locale", locale, "str")
+        try:
+            known = babel.Locale.parse(locale)
+        except (ValueError, TypeError, babel.UnknownLocaleError):
+            raise InvalidValue("locale", locale, "is not a locale babel knows") from None
+        return str(babel.numbers.format_currency(self.amount, self.currency, locale=known))
 
     def __str__(self) -> str:
         return f"{self.amount} {self.currency}"

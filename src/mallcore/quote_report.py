@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from mallcore.errors import MallcoreError
+from mallcore.limits import DEFAULT_LIMITS
 from mallcore.money import Money
 from mallcore.pricing import Quote, RuleOutcome, Status
 from mallcore.rules import load_quote_document
@@ -132,11 +133,17 @@ def quote_main(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Run ``mallcore quote PATH [--json]``: 0 when priced, 2 for a bad or missing file."""
+    """Run ``mallcore quote PATH [--json]``: 0 when priced, 2 for a bad or missing file.
+
+    Whatever bytes the file holds, the outcome is one of the two: a bad file
+    is reported with the JSON path of each problem, never a traceback.
+    """
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as file:
+            # one byte past the limit is enough to refuse a file that is too large
+            text = file.read(DEFAULT_LIMITS.document_bytes + 1)
     except OSError as exc:
         err.write(f"mallcore quote: cannot read {path}: {exc.strerror or exc}\n")
         return 2

@@ -15,7 +15,9 @@ from typing import Any
 
 import attrs
 
-from mallcore.errors import InvalidDocument, InvalidValue
+from mallcore._fields import members, strings, to_tuple
+from mallcore.errors import InvalidDocument, InvalidValue, LimitExceeded
+from mallcore.limits import CEILINGS, DEFAULT_LIMITS, InputLimits
 from mallcore.loyalty import EarningPolicy, TierProgram
 from mallcore.money import Money, Rounding
 from mallcore.pricing import (
@@ -30,6 +32,7 @@ from mallcore.pricing import (
     quote,
 )
 from mallcore.pricing.cart import as_usage
+from mallcore.pricing.rules import KINDS, AmountOffCoupon, PercentOffCoupon, ShippingCoupon
 from mallcore.serialization import converter, loads
 from mallcore.shipping import ShippingSetup
 
@@ -42,10 +45,6 @@ __all__ = [
 ]
 
 
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
-
-
 def _whole_number(value: object, minimum: int, field: str) -> int:
     """``value`` if it is a whole number of at least ``minimum``, written as a JSON number."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -56,11 +55,24 @@ def _whole_number(value: object, minimum: int, field: str) -> int:
 
 
 def _quantity(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    _whole_number(value, 1, attribute.name)
+    _units(value, attribute.name)
+
+
+def _units(value: object, field: str) -> int:
+    """A cart item's quantity: a whole number from 1 up to the ceiling of ``units_per_line``."""
+    ceiling = CEILINGS["units_per_line"]
+    units = _whole_number(value, 1, field)
+    if units > ceiling:
+        raise LimitExceeded(field, value, "units_per_line", ceiling)
+    return units
 
 
 def _coupon_limit(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
     _whole_number(value, 0, attribute.name)
+
+
+_COUPONS = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
+_PROMOTIONS = tuple(cls for cls in KINDS if cls not in _COUPONS)
 
 
 @attrs.frozen(kw_only=True)
@@ -76,7 +88,7 @@ class CatalogEntry:
     name: str = ""
     list_price: Money
     sale_price: Money | None = None
-    category_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    category_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=strings)
     shop: str | None = None
     on_promotion: bool = False
     weight: Decimal = Decimal(0)
@@ -104,7 +116,9 @@ class CustomerDocument:
     region: str | None = None
     birthday: date | None = None
     usage: Usage = attrs.field(factory=Usage, converter=as_usage)
-    wallet: tuple[Coupon, ...] = attrs.field(default=(), converter=_tuple)
+    wallet: tuple[Coupon, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(_COUPONS, "Coupon")
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -123,10 +137,16 @@ class QuoteDocument:
 
     now: datetime
     currency: str
-    catalog: tuple[CatalogEntry, ...] = attrs.field(converter=_tuple)
-    promotions: tuple[Promotion, ...] = attrs.field(default=(), converter=_tuple)
+    catalog: tuple[CatalogEntry, ...] = attrs.field(
+        converter=to_tuple, validator=members(CatalogEntry, "CatalogEntry")
+    )
+    promotions: tuple[Promotion, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(_PROMOTIONS, "Promotion")
+    )
     customer: CustomerDocument = attrs.field(factory=lambda: CustomerDocument(id="guest"))
-    cart: tuple[CartItem, ...] = attrs.field(converter=_tuple)
+    cart: tuple[CartItem, ...] = attrs.field(
+        converter=to_tuple, validator=members(CartItem, "CartItem")
+    )
     group_buy: bool = False
     selected: tuple[str, ...] | None = None
     usage: Usage = attrs.field(factory=Usage, converter=as_usage)
@@ -140,14 +160,45 @@ class QuoteDocument:
     earning: EarningPolicy | None = None
     tiers: TierProgram | None = None
 
-    def problems(self) -> list[str]:
+    def limit_problems(self, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
+        """Where the document goes past ``limits``, each as ``"$.path: reason"``; empty when none.
+
+        Lines and units in the cart, promotions and coupons: what
+        :func:`~mallcore.pricing.quote` would refuse before pricing.
+        """
+        found = []
+        checks = [
+            ("$.cart", "lines_per_cart", len(self.cart)),
+            ("$.customer.wallet", "coupons_per_quote", len(self.customer.wallet)),
+            (
+                "$.promotions",
+                "rules_per_quote",
+                len(self.promotions) + len(self.customer.wallet),
+            ),
+            *(
+                (f"$.cart[{index}].quantity", "units_per_line", item.quantity)
+                for index, item in enumerate(self.cart)
+            ),
+            ("$.cart", "units_per_cart", sum(item.quantity for item in self.cart)),
+        ]
+        for path, limit, value in checks:
+            try:
+                limits.check(limit, limit, value)
+            except LimitExceeded as exc:
+                found.append(f"{path}: {exc.reason} (got {value})")
+        return found
+
+    def problems(self, limits: InputLimits = DEFAULT_LIMITS) -> list[str]:
         """What the engine would refuse, each as ``"$.path: reason"``; empty when none.
 
-        Prices in another currency than the document's or below zero, cart
-        items not in the catalog, two rules with one id, selected ids that
-        are not in the wallet, a customer tier the tier programme lacks.
+        First what goes past ``limits`` (:meth:`limit_problems`); then prices
+        in another currency than the document's or below zero, cart items not
+        in the catalog, two rules with one id, selected ids that are not in
+        the wallet, a customer tier the tier programme lacks.
         """
-        problems = []
+        problems = self.limit_problems(limits)
+        if problems:
+            return problems
         for index, entry in enumerate(self.catalog):
             for name, price in (("list_price", entry.list_price), ("sale_price", entry.sale_price)):
                 path = f"$.catalog[{index}].{name}"
@@ -158,6 +209,14 @@ class QuoteDocument:
                     problems.append(f"{path}: {reason} (got {price})")
                 elif price.is_negative():
                     problems.append(f"{path}: must not be negative (got {price})")
+        if self.shipping is not None and self.shipping.templates:
+            templates = {template.id for template in self.shipping.templates}
+            problems += [
+                f"$.catalog[{index}].freight_template: {entry.freight_template!r} "
+                f"is not a template of $.shipping.templates {sorted(templates)}"
+                for index, entry in enumerate(self.catalog)
+                if entry.freight_template is not None and entry.freight_template not in templates
+            ]
         skus = {entry.sku_id for entry in self.catalog}
         problems += [
             f"$.cart[{index}].sku_id: {item.sku_id!r} is not in the catalog"
@@ -197,9 +256,9 @@ class QuoteDocument:
                 problems.append(f"$.customer.tier: {tier!r} is not a tier of $.tiers {known}")
         return problems
 
-    def build_cart(self, *, source: str = "document") -> Cart:
+    def build_cart(self, *, source: str = "document", limits: InputLimits = DEFAULT_LIMITS) -> Cart:
         """The pricing cart: each item joined with its catalog entry (or InvalidDocument)."""
-        problems = self.problems()
+        problems = self.problems(limits)
         if problems:
             raise InvalidDocument(source, problems)
         entries = {entry.sku_id: entry for entry in self.catalog}
@@ -223,11 +282,11 @@ class QuoteDocument:
                     flat_postage=entry.flat_postage,
                 )
             )
-        return Cart(currency=self.currency, lines=lines, group_buy=self.group_buy)
+        return Cart(currency=self.currency, lines=lines, group_buy=self.group_buy, limits=limits)
 
-    def price(self, *, source: str = "document") -> Quote:
+    def price(self, *, source: str = "document", limits: InputLimits = DEFAULT_LIMITS) -> Quote:
         """Price the document's cart (bad values raise InvalidDocument naming the source)."""
-        cart = self.build_cart(source=source)
+        cart = self.build_cart(source=source, limits=limits)
         customer = Customer(
             id=self.customer.id,
             tier=self.customer.tier,
@@ -253,16 +312,27 @@ class QuoteDocument:
             points=self.points,
             earning=self.earning,
             tiers=self.tiers,
+            limits=limits,
         )
 
 
-def load_quote_document(text: str, *, source: str = "document") -> QuoteDocument:
-    """Read a rule file's JSON ``text``, or raise InvalidDocument naming each bad field."""
-    return loads(text, QuoteDocument, source=source)
+def load_quote_document(
+    text: str | bytes, *, source: str = "document", limits: InputLimits = DEFAULT_LIMITS
+) -> QuoteDocument:
+    """Read a rule file's JSON ``text``, or raise InvalidDocument naming each bad field.
+
+    The size and nesting depth are held to ``limits`` before parsing, the
+    lines, units and rules after (see :meth:`QuoteDocument.limit_problems`).
+    """
+    document = loads(text, QuoteDocument, source=source, limits=limits)
+    problems = document.limit_problems(limits)
+    if problems:
+        raise InvalidDocument(source, problems)
+    return document
 
 
 def _quantity_from_json(value: object, _: type) -> int:
-    return _whole_number(value, 1, "quantity")
+    return _units(value, "quantity")
 
 
 def _coupon_limit_from_json(value: object, _: type) -> int:

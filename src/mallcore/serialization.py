@@ -17,23 +17,31 @@ Conventions of the JSON form (docs/rules-format.md has the full format):
   with a ``"kind"`` key.
 
 A document that does not load raises :class:`~mallcore.errors.InvalidDocument`
-listing every bad field by its path (``$.promotions[2].threshold``).
+listing every bad field by its path (``$.promotions[2].threshold``). Before
+:func:`loads` parses anything it checks the document's size in UTF-8 bytes
+and how deep its arrays and objects nest against the
+:class:`~mallcore.limits.InputLimits` (1 MiB and 64 by default), so no input
+makes the parser or the converter run out of memory or stack.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 from cattrs.preconf.json import make_converter
 from cattrs.strategies import configure_tagged_union
 from dateutil import tz
 
-from mallcore.errors import InvalidDocument, InvalidValue, MallcoreError
+from mallcore._fields import decimal_number, time_zone
+from mallcore.errors import InvalidDocument, InvalidValue, LimitExceeded, MallcoreError
+from mallcore.limits import DEFAULT_LIMITS, InputLimits
 from mallcore.money import Money
 
 __all__ = [
@@ -57,7 +65,25 @@ converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
 def _structure_decimal(value: object, _: type) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise InvalidValue("decimal", value, "must be written as a string or an integer")
-    return Decimal(value)
+    return decimal_number("decimal", value)
+
+
+def _structure_int(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue("integer", value, "must be a whole number written without quotes")
+    return value
+
+
+def _structure_str(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue("string", value, "must be a JSON string")
+    return value
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidValue("boolean", value, "must be true or false")
+    return value
 
 
 def _structure_money(value: object, _: type) -> Money:
@@ -72,14 +98,17 @@ def _structure_money(value: object, _: type) -> Money:
 def _structure_datetime(value: object, _: type) -> datetime:
     if not isinstance(value, str):
         raise InvalidValue("datetime", value, "must be an ISO 8601 string")
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue("datetime", value, "must be an ISO 8601 string") from None
     if moment.tzinfo is None:
         raise InvalidValue("datetime", value, "must carry a UTC offset, e.g. +08:00")
     return moment
 
 
 def _structure_tzinfo(value: object, _: type) -> tzinfo:
-    zone = tz.gettz(value) if isinstance(value, str) else None
+    zone = tz.gettz(time_zone("time zone", value))
     if zone is None:
         raise InvalidValue("time zone", value, "is not an IANA time zone name")
     return zone
@@ -102,6 +131,15 @@ def _structure_timedelta(value: object, _: type) -> timedelta:
     return timedelta(microseconds=int(seconds * 10**6))
 
 
+def _structure_date(value: object, _: type) -> date:
+    if not isinstance(value, str):
+        raise InvalidValue("date", value, "must be a YYYY-MM-DD string")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue("date", value, "must be a YYYY-MM-DD string") from None
+
+
 def _unstructure_tzinfo(zone: tzinfo) -> str:
     name = getattr(zone, "_filename", None) or getattr(zone, "key", None)
     if not isinstance(name, str):
@@ -111,6 +149,9 @@ def _unstructure_tzinfo(zone: tzinfo) -> str:
 
 converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook(Decimal, _structure_decimal)
+converter.register_structure_hook(int, _structure_int)
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(str, _structure_str)
 converter.register_unstructure_hook(
     Money, lambda money: {"amount": str(money.amount), "currency": money.currency}
 )
@@ -118,7 +159,7 @@ converter.register_structure_hook(Money, _structure_money)
 converter.register_unstructure_hook(datetime, datetime.isoformat)
 converter.register_structure_hook(datetime, _structure_datetime)
 converter.register_unstructure_hook(date, date.isoformat)
-converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
+converter.register_structure_hook(date, _structure_date)
 converter.register_unstructure_hook(tzinfo, _unstructure_tzinfo)
 converter.register_structure_hook(tzinfo, _structure_tzinfo)
 converter.register_unstructure_hook(timedelta, _unstructure_timedelta)
@@ -138,6 +179,11 @@ def unstructure(value: object) -> Any:
 
 def structure(data: object, cls: type[T], *, source: str = "document") -> T:
     """Build a ``cls`` from JSON-able ``data``, or raise InvalidDocument naming every bad field."""
+    if attrs.has(cls) and not isinstance(data, Mapping):
+        kind = type(data).__name__
+        raise InvalidDocument(
+            source, [f"$: must be a JSON object, not {_JSON_NAMES.get(kind, kind)}"]
+        )
     try:
         return converter.structure(data, cls)
     except (
@@ -156,13 +202,65 @@ def dumps(value: object, *, indent: int | None = 2) -> str:
     return json.dumps(unstructure(value), indent=indent, ensure_ascii=False, sort_keys=False)
 
 
-def loads(text: str, cls: type[T], *, source: str = "document") -> T:
-    """Build a ``cls`` from JSON text, or raise InvalidDocument."""
+_JSON_NAMES = {"list": "an array", "str": "a string", "int": "a number", "float": "a number"}
+
+_STRUCTURE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+"""A JSON string (skipped whole, brackets and all) or a bracket that opens or closes a level."""
+
+
+def _check_depth(text: str, limits: InputLimits) -> None:
+    """Raise LimitExceeded when ``text``'s arrays and objects nest deeper than the limit.
+
+    One scan over the text, before parsing; in a malformed document an
+    unterminated string may count its brackets, which only refuses sooner.
+    """
+    depth = 0
+    for token in _STRUCTURE.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > limits.json_depth:
+                raise LimitExceeded("document", f"{depth}+ levels", "json_depth", limits.json_depth)
+        elif bracket in "]}":
+            depth -= 1
+
+
+def loads(
+    text: str | bytes,
+    cls: type[T],
+    *,
+    source: str = "document",
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> T:
+    """Build a ``cls`` from JSON text (UTF-8 bytes or a str), or raise InvalidDocument.
+
+    The size and the nesting depth are checked against ``limits`` before parsing.
+    """
     try:
-        data = json.loads(text)
+        if len(text) > limits.document_bytes:
+            raise LimitExceeded("document", len(text), "document_bytes", limits.document_bytes)
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > limits.document_bytes:
+            raise LimitExceeded("document", size, "document_bytes", limits.document_bytes)
+        _check_depth(text, limits)
+    except UnicodeDecodeError as exc:
+        problem = f"$: not UTF-8 text ({exc.reason} at byte {exc.start})"
+        raise InvalidDocument(source, [problem]) from exc
+    except LimitExceeded as exc:
+        raise InvalidDocument(source, [f"$: {exc}"]) from exc
+    try:
+        data = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InvalidDocument(source, [f"line {exc.lineno} column {exc.colno}: {exc.msg}"]) from exc
+    except ValueError as exc:  # an integer of more than 4300 digits, NaN, Infinity
+        raise InvalidDocument(source, [f"$: not a JSON document ({exc})"]) from exc
     return structure(data, cls, source=source)
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
 
 
 def _describe(exc: BaseException, expected: type | None) -> str:
@@ -367,8 +465,17 @@ def _tag_rule_class(cls: type, kind: str) -> None:
 
 
 def _register_pricing() -> None:
-    from mallcore.pricing import KINDS, Coupon, Promotion, Usage
+    from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+    from mallcore.pricing import KINDS, Cart, Coupon, Promotion, Usage
     from mallcore.pricing.rules import AmountOffCoupon, PercentOffCoupon, ShippingCoupon
+
+    # a cart's limits are the caller's, not part of the cart: not written, default when read
+    omitted = override(omit=True)
+    converter.register_unstructure_hook(
+        Cart, make_dict_unstructure_fn(Cart, converter, limits=omitted)
+    )
+    converter.register_structure_hook(Cart, make_dict_structure_fn(Cart, converter, limits=omitted))
 
     coupons = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
     register_tagged_union(Promotion, {cls: tag for cls, tag in KINDS.items() if cls not in coupons})

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from mallcore.errors import InvalidValue
+from mallcore.errors import InvalidValue, WrongType
 from mallcore.shipping import (
     AmountBase,
     ChargeBy,
@@ -168,7 +168,7 @@ def test_a_condition_with_no_threshold_is_refused() -> None:
 
 
 def test_a_float_weight_is_refused() -> None:
-    with pytest.raises(TypeError, match=r"not 1\.5"):
+    with pytest.raises(WrongType, match=r"not float \(got 1\.5\)"):
         ShipmentLine(
             line_id="1", sku_id="s", product_id="p", quantity=1, amount=cny(9),
             weight=1.5,  # type: ignore[arg-type]

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from mallcore._fields import members, strings, to_tuple
 from mallcore.errors import InvalidValue, NotFound
 
 if TYPE_CHECKING:
@@ -39,10 +40,6 @@ __all__ = [
 ]
 
 
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
 def _name(field: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(field, value, "must be a non-empty string")
@@ -53,7 +50,7 @@ class Attribute:
     """One attribute of a category's set: allowed values (empty: free text), required or not."""
 
     name: str
-    allowed_values: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    allowed_values: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=strings)
     required: bool = attrs.field(default=False, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
@@ -79,10 +76,6 @@ class Attribute:
         return value in self.allowed_values
 
 
-def _attributes(value: Iterable[Attribute]) -> tuple[Attribute, ...]:
-    return tuple(value)
-
-
 @attrs.frozen
 class Category:
     """A node of the category tree; ``parent_id`` None makes it a root."""
@@ -91,7 +84,9 @@ class Category:
     name: str
     parent_id: str | None = attrs.field(default=None, kw_only=True)
     sort_order: int = attrs.field(default=0, kw_only=True)
-    attributes: tuple[Attribute, ...] = attrs.field(default=(), converter=_attributes, kw_only=True)
+    attributes: tuple[Attribute, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(Attribute, "Attribute"), kw_only=True
+    )
 
     def __attrs_post_init__(self) -> None:
         _name("category.id", self.id)
@@ -110,15 +105,13 @@ class Category:
             )
 
 
-def _categories(value: Iterable[Category]) -> tuple[Category, ...]:
-    return tuple(value)
-
-
 @attrs.frozen
 class CategoryTree:
     """Every category of a shop, validated as one tree (a forest of roots)."""
 
-    categories: tuple[Category, ...] = attrs.field(converter=_categories)
+    categories: tuple[Category, ...] = attrs.field(
+        converter=to_tuple, validator=members(Category, "Category")
+    )
     _by_id: dict[str, Category] = attrs.field(
         init=False, repr=False, eq=False, hash=False, alias="_by_id"
     )

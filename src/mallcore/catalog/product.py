@@ -41,14 +41,14 @@ import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Final
 
 import attrs
 
-from mallcore._fields import id_field
+from mallcore._fields import decimal_number, id_field, members, string, strings, to_tuple
 from mallcore.catalog.listing import Listing, ListingStatus
-from mallcore.errors import InvalidValue, NotFound
+from mallcore.errors import InvalidValue, NotFound, WrongType
 from mallcore.money import Money
 
 __all__ = [
@@ -90,11 +90,13 @@ def is_valid_gtin(code: str) -> bool:
 
 def _pairs(value: Mapping[str, str] | Iterable[Iterable[str]]) -> tuple[tuple[str, str], ...]:
     """A mapping or an iterable of (key, value) pairs as a tuple of pairs, order kept."""
-    items = value.items() if isinstance(value, Mapping) else value
+    items = value.items() if isinstance(value, Mapping) else to_tuple(value)
+    if not isinstance(items, Iterable) or isinstance(items, str):
+        raise WrongType("pairs", value, "mapping or (name, value) pairs")
     result: list[tuple[str, str]] = []
     for item in items:
-        pair = tuple(item)
-        if len(pair) != 2:
+        pair = to_tuple(item)
+        if not isinstance(pair, tuple) or len(pair) != 2:
             raise InvalidValue("pairs", item, "must be (name, value) pairs")
         result.append((pair[0], pair[1]))
     return tuple(result)
@@ -102,46 +104,32 @@ def _pairs(value: Mapping[str, str] | Iterable[Iterable[str]]) -> tuple[tuple[st
 
 def _sorted_strings(value: Iterable[str]) -> tuple[str, ...]:
     """Distinct strings, sorted, so equal sets compare and serialise equal."""
-    return tuple(sorted(set(value)))
+    strings = to_tuple(value)
+    if not isinstance(strings, tuple) or not all(isinstance(item, str) for item in strings):
+        raise WrongType("product.tags", value, "collection of str")
+    return tuple(sorted(set(strings)))
 
 
 def _sorted_combinations(value: Iterable[Iterable[str]]) -> tuple[SpecCombination, ...]:
     """Distinct combinations, sorted."""
-    return tuple(sorted({tuple(combination) for combination in value}))
-
-
-def _strings(value: Iterable[str]) -> tuple[str, ...]:
-    return tuple(value)
-
-
-def _dimensions(value: Iterable[SpecDimension]) -> tuple[SpecDimension, ...]:
-    return tuple(value)
-
-
-def _skus(value: Iterable[Sku]) -> tuple[Sku, ...]:
-    return tuple(value)
-
-
-def _decimal(value: Decimal | int | str, field: str) -> Decimal:
-    if isinstance(value, float):
-        raise TypeError(f"{field}: use a Decimal or a string, not a float ({value!r})")
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | str):
-        raise InvalidValue(field, value, "must be a Decimal, an int or a numeric string")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise InvalidValue(field, value, "is not a number") from None
-    if not number.is_finite():
-        raise InvalidValue(field, value, "must be a finite number")
-    return number
+    combinations = to_tuple(value)
+    if not isinstance(combinations, tuple):
+        raise WrongType("product.disabled", value, "collection of combinations")
+    found = set()
+    for combination in combinations:
+        values = to_tuple(combination)
+        if not isinstance(values, tuple) or not all(isinstance(item, str) for item in values):
+            raise WrongType("product.disabled[]", combination, "tuple of str")
+        found.add(values)
+    return tuple(sorted(found))
 
 
 def _weight(value: Decimal | int | str) -> Decimal:
-    return _decimal(value, "sku.weight")
+    return decimal_number("sku.weight", value)
 
 
 def _volume(value: Decimal | int | str) -> Decimal:
-    return _decimal(value, "sku.volume")
+    return decimal_number("sku.volume", value)
 
 
 def _name(field: str, value: object) -> None:
@@ -154,7 +142,7 @@ class SpecDimension:
     """A spec dimension (规格维度) such as 颜色 or 尺码, with its ordered, distinct values."""
 
     name: str
-    values: tuple[str, ...] = attrs.field(converter=_strings)
+    values: tuple[str, ...] = attrs.field(converter=to_tuple, validator=strings)
 
     def __attrs_post_init__(self) -> None:
         _name("dimension.name", self.name)
@@ -185,7 +173,9 @@ class Sku:
     cost_price: Money | None = attrs.field(default=None, kw_only=True)
     stock: int = attrs.field(default=0, kw_only=True)
     warning_threshold: int = attrs.field(default=0, kw_only=True)
-    barcode: str | None = attrs.field(default=None, kw_only=True)
+    barcode: str | None = attrs.field(
+        default=None, kw_only=True, validator=attrs.validators.optional(string)
+    )
     weight: Decimal = attrs.field(default=Decimal(0), converter=_weight, kw_only=True)
     volume: Decimal = attrs.field(default=Decimal(0), converter=_volume, kw_only=True)
 
@@ -202,10 +192,10 @@ class Sku:
             ("sale_price", self.sale_price),
             ("cost_price", self.cost_price),
         ):
-            if price is None:
+            if price is None and field == "cost_price":
                 continue
             if not isinstance(price, Money):
-                raise InvalidValue(f"sku {self.id!r}.{field}", price, "must be Money")
+                raise WrongType(f"sku {self.id!r}.{field}", price, "Money")
             if price.is_negative():
                 raise InvalidValue(f"sku {self.id!r}.{field}", price, "must not be negative")
             if price.currency != self.list_price.currency:
@@ -216,7 +206,7 @@ class Sku:
                 )
         for field, count in (("stock", self.stock), ("warning_threshold", self.warning_threshold)):
             if isinstance(count, bool) or not isinstance(count, int):
-                raise InvalidValue(f"sku {self.id!r}.{field}", count, "must be a whole number")
+                raise WrongType(f"sku {self.id!r}.{field}", count, "int")
             if count < 0:
                 raise InvalidValue(f"sku {self.id!r}.{field}", count, "must not be negative")
         if self.barcode is not None and not is_valid_gtin(self.barcode):
@@ -256,8 +246,10 @@ class Product:
     id: str
     name: str
     category_id: str
-    dimensions: tuple[SpecDimension, ...] = attrs.field(converter=_dimensions)
-    skus: tuple[Sku, ...] = attrs.field(converter=_skus)
+    dimensions: tuple[SpecDimension, ...] = attrs.field(
+        converter=to_tuple, validator=members(SpecDimension, "SpecDimension")
+    )
+    skus: tuple[Sku, ...] = attrs.field(converter=to_tuple, validator=members(Sku, "Sku"))
     disabled: tuple[SpecCombination, ...] = attrs.field(
         default=(), converter=_sorted_combinations, kw_only=True
     )

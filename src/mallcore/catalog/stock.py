@@ -58,6 +58,7 @@ from typing import Final
 
 import attrs
 
+from mallcore._fields import span
 from mallcore.catalog.listing import require_aware
 from mallcore.catalog.product import Sku
 from mallcore.errors import IllegalTransition, InvalidValue, NotFound, OutOfStock
@@ -343,8 +344,7 @@ class Stock:
         _order_id(order_id)
         _positive("quantity", quantity)
         require_aware("now", now)
-        if not isinstance(hold, timedelta) or hold <= timedelta(0):
-            raise InvalidValue("hold", hold, "must be a positive timedelta")
+        span("hold", hold)
         current, events = self._without_lapsed(now)
         held = current.held_for(order_id)
         if held:

@@ -52,12 +52,11 @@ from typing import Any, Final
 
 import attrs
 
-from mallcore._fields import id_field
+from mallcore._fields import id_field, time_zone_field
 from mallcore.catalog.listing import require_aware
 from mallcore.coupons.codes import is_code, normalize_code
 from mallcore.coupons.instance import CouponClaimed, CouponEvent, CouponInstance, CouponRefusal
 from mallcore.errors import CouponUnavailable, InvalidValue, WrongType
-from mallcore.loyalty.expiry import check_time_zone
 from mallcore.money import Money
 from mallcore.pricing import (
     AmountOffCoupon,
@@ -193,7 +192,7 @@ class Validity:
     days: int | None = attrs.field(default=None, validator=_optional_span)
     hours: int | None = attrs.field(default=None, validator=_optional_span)
     calendar_days: bool = attrs.field(default=False, validator=_instance_of(bool, "bool"))
-    time_zone: str = attrs.field(default="Asia/Shanghai", validator=check_time_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", validator=time_zone_field)
 
     def __attrs_post_init__(self) -> None:
         relative = self.days is not None or self.hours is not None

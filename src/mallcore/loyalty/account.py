@@ -55,9 +55,8 @@ from datetime import datetime
 
 import attrs
 
-from mallcore.catalog.listing import require_aware
+from mallcore._fields import aware, aware_field, non_negative, text
 from mallcore.errors import InvalidValue, NotEnoughPoints, NotFound
-from mallcore.loyalty._fields import aware, non_negative, text
 from mallcore.loyalty._persistent import Map, Vector
 from mallcore.loyalty.expiry import ExpiryPolicy
 from mallcore.money import Money
@@ -143,9 +142,13 @@ class Lot:
     id: int = attrs.field(validator=non_negative)
     points: int = attrs.field(validator=non_negative)
     remaining: int = attrs.field(validator=non_negative)
-    earned_at: datetime = attrs.field(validator=aware)
-    expires_at: datetime | None = attrs.field(default=None, validator=aware)
-    locked_until: datetime | None = attrs.field(default=None, validator=aware)
+    earned_at: datetime = attrs.field(validator=aware_field)
+    expires_at: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
+    locked_until: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
     held: bool = False
     """Pending with no release time yet: locked until its order completes."""
     source: str = "purchase"
@@ -172,7 +175,7 @@ class Entry:
 
     key: str
     kind: EntryKind
-    at: datetime = attrs.field(validator=aware)
+    at: datetime = attrs.field(validator=aware_field)
     points: int
     """The change to the balance (negative for spending, clawback, expiry)."""
     pending: int = 0
@@ -494,7 +497,7 @@ class PointsAccount:
         """
         if at is None:
             return self._totals.balance
-        require_aware("at", at)
+        aware("at", at)
         if not len(self._ledger) or at >= self._ledger[-1].at:
             draft = _Draft(self, "balance", at)
             draft.settle()
@@ -553,7 +556,7 @@ class PointsAccount:
     def _draft(self, key: str, at: datetime) -> _Draft | None:
         """A draft for a new command, or None when ``key`` was applied before."""
         _key(key)
-        require_aware("at", at)
+        aware("at", at)
         if key in self._keys:
             return None
         if len(self._ledger):
@@ -583,7 +586,7 @@ class PointsAccount:
         from the new points first.
         """
         _points("points", points)
-        if locked_until is not None and require_aware("locked_until", locked_until) <= at:
+        if locked_until is not None and aware("locked_until", locked_until) <= at:
             raise InvalidValue("locked_until", locked_until, f"must be after at ({at})")
         if held and locked_until is not None:
             raise InvalidValue("held", held, "must not come with locked_until")
@@ -653,7 +656,7 @@ class PointsAccount:
         until then a refund still takes them from the lot. Points already
         available change nothing.
         """
-        if until is not None and require_aware("until", until) <= at:
+        if until is not None and aware("until", until) <= at:
             raise InvalidValue("until", until, f"must be after at ({at})")
         draft = self._draft(key, at)
         if draft is None:
@@ -780,7 +783,7 @@ class PointsAccount:
         its time, and its key is ``"expire:<now>"``. Nothing due: the same
         account, no entries.
         """
-        draft = self._draft(f"expire:{require_aware('now', now).isoformat()}", now)
+        draft = self._draft(f"expire:{aware('now', now).isoformat()}", now)
         if draft is None or not draft.entries:
             return self, ()
         return draft.finish()

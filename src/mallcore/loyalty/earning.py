@@ -40,17 +40,21 @@ from typing import Any
 
 import attrs
 
-from mallcore.catalog.listing import require_aware
-from mallcore.errors import InvalidValue
-from mallcore.loyalty._fields import (
+from mallcore._fields import (
+    aware,
+    decimal_number,
+    members,
+    money,
     non_negative,
     positive,
     text,
+    time_zone_field,
     to_decimal,
     to_frozenset,
     to_tuple,
 )
-from mallcore.loyalty.expiry import check_time_zone, local_midnight
+from mallcore.errors import InvalidValue
+from mallcore.loyalty.expiry import local_midnight
 from mallcore.money import Money, Rounding, allocate_minor, currency_exponent
 
 __all__ = [
@@ -70,12 +74,12 @@ __all__ = [
 
 
 def _non_negative_rate(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    if not value.is_finite() or value < 0:
+    if decimal_number(attribute.name, value) < 0:
         raise InvalidValue(attribute.name, value, "must be a number, not negative")
 
 
 def _at_least_one(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    if not value.is_finite() or value < 1:
+    if decimal_number(attribute.name, value) < 1:
         raise InvalidValue(attribute.name, value, "must be a multiplier of at least 1")
 
 
@@ -112,7 +116,7 @@ class EarningPolicy:
         default=Decimal(1), converter=to_decimal, validator=_at_least_one
     )
     birthday_rule: BirthdayRule = BirthdayRule.MONTH
-    time_zone: str = attrs.field(default="Asia/Shanghai", validator=check_time_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", validator=time_zone_field)
 
     def multiplier_of(self, line: EarningLine) -> tuple[str, Decimal]:
         """The product rule for ``line`` and its factor: SKU, else best category, else base."""
@@ -144,8 +148,12 @@ class Purchase:
     """What an order paid, for earning: lines, freight, the member's tier and birthday."""
 
     currency: str
-    lines: tuple[EarningLine, ...] = attrs.field(converter=to_tuple)
-    freight_paid: Money | None = None
+    lines: tuple[EarningLine, ...] = attrs.field(
+        converter=to_tuple, validator=members(EarningLine, "EarningLine")
+    )
+    freight_paid: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(money)
+    )
     tier_multiplier: Decimal = attrs.field(
         default=Decimal(1), converter=to_decimal, validator=_at_least_one
     )
@@ -154,7 +162,7 @@ class Purchase:
 
     def __attrs_post_init__(self) -> None:
         currency_exponent(self.currency)
-        require_aware("at", self.at)
+        aware("at", self.at)
         for amount in (
             *(line.paid for line in self.lines),
             *([self.freight_paid] if self.freight_paid else []),
@@ -256,12 +264,17 @@ class ActionRule:
 
     action: str = attrs.field(validator=text)
     points: int = attrs.field(validator=non_negative)
-    daily_cap: int | None = attrs.field(default=1, validator=non_negative)
+    daily_cap: int | None = attrs.field(
+        default=1,
+        validator=attrs.validators.optional(non_negative),  # type: ignore[arg-type]
+    )
     """Awards a day at most (None: no cap)."""
-    period_cap: int | None = attrs.field(default=None, validator=non_negative)
+    period_cap: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative)
+    )
     """Awards a calendar month at most (None: no cap)."""
     streak_bonuses: tuple[StreakBonus, ...] = attrs.field(default=(), converter=to_tuple)
-    time_zone: str = attrs.field(default="Asia/Shanghai", validator=check_time_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", validator=time_zone_field)
 
 
 @attrs.frozen

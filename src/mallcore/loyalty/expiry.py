@@ -30,10 +30,10 @@ import attrs
 from dateutil import tz
 from dateutil.relativedelta import relativedelta
 
-from mallcore.catalog.listing import require_aware
+from mallcore import _fields
 from mallcore.errors import InvalidValue
 
-__all__ = ["ExpiryPolicy", "ExpiryRule", "check_time_zone", "local_midnight"]
+__all__ = ["ExpiryPolicy", "ExpiryRule", "local_midnight"]
 
 
 class ExpiryRule(enum.Enum):
@@ -58,15 +58,9 @@ def local_midnight(moment: datetime, time_zone: str) -> datetime:
     >>> local_midnight(datetime(2026, 3, 1, 20, tzinfo=timezone.utc), "Asia/Shanghai").isoformat()
     '2026-03-02T00:00:00+08:00'
     """
-    zone = tz.gettz(time_zone)
-    local = require_aware("moment", moment).astimezone(zone)
+    zone = tz.gettz(_fields.time_zone("time_zone", time_zone))
+    local = _fields.aware("moment", moment).astimezone(zone)
     return datetime(local.year, local.month, local.day, tzinfo=zone)
-
-
-def check_time_zone(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    """attrs validator: ``value`` must be an IANA time zone name ("Asia/Shanghai")."""
-    if not isinstance(value, str) or tz.gettz(value) is None:
-        raise InvalidValue(attribute.name, value, "must be an IANA time zone name")
 
 
 @attrs.frozen(kw_only=True)
@@ -75,7 +69,7 @@ class ExpiryPolicy:
 
     rule: ExpiryRule = ExpiryRule.END_OF_NEXT_YEAR
     days: int | None = None
-    time_zone: str = attrs.field(default="Asia/Shanghai", validator=check_time_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", validator=_fields.time_zone_field)
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.rule, ExpiryRule):

@@ -14,10 +14,8 @@ from datetime import date, datetime
 
 import attrs
 
-from mallcore._fields import id_field
-from mallcore.catalog.listing import require_aware
+from mallcore._fields import aware, aware_field, id_field, non_negative
 from mallcore.errors import InvalidValue, WrongType
-from mallcore.loyalty._fields import aware, non_negative
 from mallcore.loyalty.tiers import Membership, TierChanged, TierProgram
 
 __all__ = ["Member", "MemberRegistered"]
@@ -41,7 +39,7 @@ class Member:
     """A registered customer: ``registered_at``, ``birthday`` and tier ``membership``."""
 
     customer_id: str = attrs.field(validator=id_field)
-    registered_at: datetime = attrs.field(validator=aware)
+    registered_at: datetime = attrs.field(validator=aware_field)
     birthday: date | None = attrs.field(default=None, validator=_birthday)
     membership: Membership | None = None
     version: int = attrs.field(default=0, validator=non_negative)
@@ -57,9 +55,7 @@ class Member:
         cls, customer_id: str, *, at: datetime, birthday: date | None = None
     ) -> tuple[Member, tuple[MemberRegistered, ...]]:
         """A new member, registered ``at``."""
-        member = cls(
-            customer_id=customer_id, registered_at=require_aware("at", at), birthday=birthday
-        )
+        member = cls(customer_id=customer_id, registered_at=aware("at", at), birthday=birthday)
         return member, (MemberRegistered(member.customer_id, at),)
 
     def tier_id(self) -> str | None:

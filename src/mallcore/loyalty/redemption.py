@@ -32,21 +32,16 @@ from typing import Any
 
 import attrs
 
+from mallcore._fields import decimal_number, non_negative, positive, positive_money, to_decimal
 from mallcore.errors import InvalidValue
-from mallcore.loyalty._fields import non_negative, positive, to_optional_decimal
 from mallcore.money import Money, Rounding, currency_exponent
 
 __all__ = ["OverCap", "Redemption", "RedemptionPolicy", "RedemptionStatus", "redeem"]
 
 
 def _optional_percent(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and not Decimal(0) < value <= Decimal(100):
+    if value is not None and not 0 < decimal_number(attribute.name, value) <= 100:
         raise InvalidValue(attribute.name, value, "must be a percentage in (0, 100]")
-
-
-def _optional_positive_money(instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if value is not None and value.minor_units <= 0:
-        raise InvalidValue(attribute.name, value, "must be positive")
 
 
 class OverCap(enum.Enum):
@@ -78,10 +73,12 @@ class RedemptionPolicy:
     min_points: int = attrs.field(default=0, validator=non_negative)
     step: int = attrs.field(default=1, validator=positive)
     max_share: Decimal | None = attrs.field(
-        default=None, converter=to_optional_decimal, validator=_optional_percent
+        default=None, converter=attrs.converters.optional(to_decimal), validator=_optional_percent
     )
     """The largest percentage of the coverable amount points may pay (None: all of it)."""
-    max_amount: Money | None = attrs.field(default=None, validator=_optional_positive_money)
+    max_amount: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     over_cap: OverCap = OverCap.CLIP
     covers_freight: bool = False
     with_coupons: bool = True

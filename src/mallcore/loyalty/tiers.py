@@ -40,22 +40,25 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 import attrs
 
-from mallcore.catalog.listing import require_aware
-from mallcore.errors import InvalidValue, NotFound
-from mallcore.loyalty._fields import (
+from mallcore._fields import (
+    aware,
+    decimal_field,
+    members,
+    money,
     non_negative,
+    non_negative_decimal,
     positive,
+    string,
     text,
     to_decimal,
-    to_optional_decimal,
     to_tuple,
 )
+from mallcore.errors import InvalidValue, NotFound
 from mallcore.money import Money
 
 __all__ = [
@@ -74,17 +77,27 @@ __all__ = [
 class Benefits:
     """What a tier grants: read by the pricing and shipping quote."""
 
-    percent_off: Decimal | None = attrs.field(default=None, converter=to_optional_decimal)
+    percent_off: Decimal | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(to_decimal),
+        validator=attrs.validators.optional(decimal_field),
+    )
     """The tier discount (会员折扣) on every unit: 5 is 5% off, 95折.
 
     A per-SKU member price (会员价) is a pricing ``UnitPrice`` whose audience
     names the tier; the quote weighs it against this discount unit by unit.
     """
-    free_shipping_threshold: Money | None = None
+    free_shipping_threshold: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(money)
+    )
     """Free shipping from this goods amount on (包邮门槛); zero is always free."""
-    points_multiplier: Decimal = attrs.field(default=Decimal(1), converter=to_decimal)
+    points_multiplier: Decimal = attrs.field(
+        default=Decimal(1), converter=to_decimal, validator=non_negative_decimal
+    )
     """What the points an order earns are multiplied by (the ``Purchase``'s tier multiplier)."""
-    birthday_coupon_id: str | None = None
+    birthday_coupon_id: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(string)
+    )
     """The coupon a member of the tier receives in their birthday month."""
 
     def __attrs_post_init__(self) -> None:
@@ -105,7 +118,9 @@ class Tier:
     id: str = attrs.field(validator=text)
     name: str = ""
     threshold: int = attrs.field(validator=non_negative)
-    retention: int | None = attrs.field(default=None, validator=non_negative)
+    retention: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative)
+    )
     """Growth per review period needed to keep the tier (PERIODIC); None: the threshold."""
     benefits: Benefits = attrs.Factory(Benefits)
 
@@ -131,8 +146,12 @@ class ReviewPolicy:
     """When and how tiers go down."""
 
     rule: ReviewRule = ReviewRule.NONE
-    window_days: int | None = attrs.field(default=None, validator=positive)
-    every_days: int | None = attrs.field(default=None, validator=positive)
+    window_days: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive)
+    )
+    every_days: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive)
+    )
     reset: bool = False
 
     def __attrs_post_init__(self) -> None:
@@ -148,7 +167,7 @@ class ReviewPolicy:
 class TierProgram:
     """The tiers, lowest first, and their review policy."""
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=to_tuple)
+    tiers: tuple[Tier, ...] = attrs.field(converter=to_tuple, validator=members(Tier, "Tier"))
     review: ReviewPolicy = attrs.Factory(ReviewPolicy)
 
     def __attrs_post_init__(self) -> None:
@@ -197,10 +216,6 @@ class TierChanged:
     reason: str
 
 
-def _history(values: Iterable[Growth]) -> tuple[Growth, ...]:
-    return tuple(values)
-
-
 @attrs.frozen(kw_only=True)
 class Membership:
     """A member's tier, counted growth and growth history, with a version for storage."""
@@ -209,7 +224,9 @@ class Membership:
     tier_id: str
     growth: int = attrs.field(default=0, validator=non_negative)
     """Growth counted towards tiers: lifetime, or since the last reset."""
-    history: tuple[Growth, ...] = attrs.field(default=(), converter=_history)
+    history: tuple[Growth, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(Growth, "Growth")
+    )
     period_start: datetime
     """When the current review period began (joining, then each review)."""
     version: int = attrs.field(default=0, validator=non_negative)
@@ -220,7 +237,7 @@ class Membership:
         return cls(
             member_id=member_id,
             tier_id=program.tiers[0].id,
-            period_start=require_aware("at", at),
+            period_start=aware("at", at),
         )
 
     def counted(self, program: TierProgram, at: datetime) -> int:
@@ -241,7 +258,7 @@ class Membership:
         """Add growth; move up at once when a higher threshold is reached. A key applies once."""
         if isinstance(points, bool) or not isinstance(points, int) or points < 1:
             raise InvalidValue("points", points, "must be a whole number of at least 1")
-        require_aware("at", at)
+        aware("at", at)
         if any(g.key == key for g in self.history):
             return self, ()
         grown = attrs.evolve(
@@ -268,7 +285,7 @@ class Membership:
         """
         if isinstance(points, bool) or not isinstance(points, int) or points < 1:
             raise InvalidValue("points", points, "must be a whole number of at least 1")
-        require_aware("at", at)
+        aware("at", at)
         program.tier(self.tier_id)
         taken = min(points, self.growth)
         if not taken or any(g.key == key for g in self.history):
@@ -285,7 +302,7 @@ class Membership:
         self, now: datetime, program: TierProgram
     ) -> tuple[Membership, tuple[TierChanged, ...]]:
         """Apply the programme's review policy at ``now``; a review not due changes nothing."""
-        require_aware("now", now)
+        aware("now", now)
         policy = program.review
         if policy.rule is ReviewRule.ROLLING:
             reached = program.tier_for(self.counted(program, now))

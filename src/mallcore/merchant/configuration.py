@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import attrs
-from dateutil import tz
 
+from mallcore._fields import time_zone_field
 from mallcore.catalog import CategoryTree
 from mallcore.errors import InvalidValue, WrongType
 from mallcore.loyalty import EarningPolicy, RedemptionPolicy, TierProgram
@@ -40,13 +40,6 @@ def _positive_span(instance: object, attribute: attrs.Attribute[Any], value: obj
     _span(instance, attribute, value)
     if value == timedelta(0):
         raise InvalidValue(attribute.name, value, "must be positive")
-
-
-def _zone(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, str):
-        raise WrongType(attribute.name, value, "str")
-    if value.startswith(("/", ".")) or not value or tz.gettz(value) is None:
-        raise InvalidValue(attribute.name, value, "must be an IANA time zone name")
 
 
 def _count(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -83,7 +76,7 @@ class Settings:
     max_platform_coupons: int = attrs.field(default=1, validator=_count)
     max_shop_coupons: int = attrs.field(default=1, validator=_count)
     rounding: Rounding = Rounding.HALF_UP
-    time_zone: str = attrs.field(default="Asia/Shanghai", validator=_zone)
+    time_zone: str = attrs.field(default="Asia/Shanghai", validator=time_zone_field)
 
 
 def _promotions(values: Iterable[Promotion]) -> tuple[Promotion, ...]:

@@ -36,6 +36,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from mallcore._fields import span
 from mallcore.catalog.listing import require_aware
 from mallcore.errors import IllegalTransition, InvalidValue, PaymentMismatch
 from mallcore.money import Money, total
@@ -422,8 +423,7 @@ class Order:
         ``after_sales_window``).
         """
         require_aware("placed_at", placed_at)
-        if not isinstance(pay_within, timedelta) or pay_within <= timedelta(0):
-            raise InvalidValue("pay_within", pay_within, "must be a positive timedelta")
+        span("pay_within", pay_within)
         known = items or {}
         lines = tuple(
             OrderLine(

@@ -14,7 +14,18 @@ from typing import Any, NoReturn
 
 import attrs
 
-from mallcore.errors import InvalidValue
+from mallcore._fields import (
+    flag,
+    members,
+    non_negative_money,
+    string,
+    strings,
+    to_frozenset,
+    to_tuple,
+    whole_number,
+)
+from mallcore.errors import InvalidValue, LimitExceeded, WrongType
+from mallcore.limits import CEILINGS, DEFAULT_LIMITS, InputLimits
 from mallcore.money import Money
 from mallcore.shipping.shipment import measure
 
@@ -27,22 +38,12 @@ __all__ = [
 ]
 
 
-def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "must be a whole number of at least 1")
+_UNITS_CEILING = CEILINGS["units_per_line"]
 
 
-def _frozenset(values: Any) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
-
-
-def _price(instance: object, attribute: attrs.Attribute[Any], value: Money) -> None:
-    if value.minor_units < 0:
-        raise InvalidValue(attribute.name, value, "must not be negative")
+def _quantity(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
+    if whole_number(attribute.name, value, 1) > _UNITS_CEILING:
+        raise LimitExceeded(attribute.name, value, "units_per_line", _UNITS_CEILING)
 
 
 @attrs.frozen(kw_only=True)
@@ -57,33 +58,34 @@ class CartLine:
     how the line is charged (docs/shipping.md).
     """
 
-    line_id: str
-    sku_id: str
-    product_id: str
-    quantity: int = attrs.field(validator=_positive_int)
-    list_price: Money = attrs.field(validator=_price)
-    sale_price: Money | None = None
-    category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    shop: str | None = None
-    on_promotion: bool = False
+    line_id: str = attrs.field(validator=string)
+    sku_id: str = attrs.field(validator=string)
+    product_id: str = attrs.field(validator=string)
+    quantity: int = attrs.field(validator=_quantity)
+    list_price: Money = attrs.field(validator=non_negative_money)
+    sale_price: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
+    category_ids: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
+    shop: str | None = attrs.field(default=None, validator=attrs.validators.optional(string))
+    on_promotion: bool = attrs.field(default=False, validator=flag)
     weight: Decimal = attrs.field(default=Decimal(0), converter=measure)
     volume: Decimal = attrs.field(default=Decimal(0), converter=measure)
-    freight_template: str | None = None
-    flat_postage: Money | None = None
+    freight_template: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(string)
+    )
+    flat_postage: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
 
     def __attrs_post_init__(self) -> None:
-        if self.flat_postage is not None and (
-            self.flat_postage.currency != self.list_price.currency
-            or self.flat_postage.is_negative()
-        ):
-            raise InvalidValue(
-                "flat_postage", self.flat_postage, "must be in the list currency, not negative"
-            )
-        if self.sale_price is not None:
-            if self.sale_price.currency != self.list_price.currency:
-                raise InvalidValue("sale_price", self.sale_price, "must be in the list currency")
-            if self.sale_price.minor_units < 0:
-                raise InvalidValue("sale_price", self.sale_price, "must not be negative")
+        currency = self.list_price.currency
+        if self.flat_postage is not None and self.flat_postage.currency != currency:
+            raise InvalidValue("flat_postage", self.flat_postage, "must be in the list currency")
+        if self.sale_price is not None and self.sale_price.currency != currency:
+            raise InvalidValue("sale_price", self.sale_price, "must be in the list currency")
 
     @property
     def price(self) -> Money:
@@ -93,15 +95,34 @@ class CartLine:
 
 @attrs.frozen(kw_only=True)
 class Cart:
-    """What is being priced: lines in one ``currency``; ``group_buy`` for a 拼团 order."""
+    """What is being priced: lines in one ``currency``; ``group_buy`` for a 拼团 order.
+
+    The cart keeps to ``limits`` (lines, units per line and in all; not part
+    of its value: two carts with the same lines are equal).
+    """
 
     currency: str
-    lines: tuple[CartLine, ...] = attrs.field(converter=_tuple)
-    group_buy: bool = False
+    lines: tuple[CartLine, ...] = attrs.field(
+        converter=to_tuple, validator=members(CartLine, "CartLine")
+    )
+    group_buy: bool = attrs.field(default=False, validator=flag)
+    limits: InputLimits = attrs.field(default=DEFAULT_LIMITS, eq=False, repr=False)
+
+    def check(self, limits: InputLimits) -> None:
+        """Raise LimitExceeded when the cart has more lines or units than ``limits`` allow."""
+        limits.check("lines_per_cart", "lines", len(self.lines))
+        units = 0
+        for index, line in enumerate(self.lines):
+            limits.check("units_per_line", f"lines[{index}].quantity", line.quantity)
+            units += line.quantity
+        limits.check("units_per_cart", "lines[].quantity", units)
 
     def __attrs_post_init__(self) -> None:
+        if not isinstance(self.limits, InputLimits):
+            raise WrongType("limits", self.limits, "InputLimits")
         if not self.lines:
             raise InvalidValue("lines", self.lines, "a cart needs at least one line")
+        self.check(self.limits)
         seen: set[str] = set()
         for line in self.lines:
             if line.list_price.currency != self.currency:
@@ -130,7 +151,10 @@ class Usage(Mapping[str, int]):
     _counts: dict[str, int]
 
     def __init__(self, counts: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
-        checked = dict(counts)
+        try:
+            checked = dict(counts)
+        except (TypeError, ValueError):
+            raise WrongType("usage", counts, "mapping of rule ids to counts") from None
         for key, count in checked.items():
             if not isinstance(key, str):
                 raise InvalidValue("usage", key, "must be keyed by rule id")

@@ -45,7 +45,9 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
-from mallcore.errors import InvalidValue
+from mallcore._fields import aware
+from mallcore.errors import InvalidValue, LimitExceeded, WrongType
+from mallcore.limits import DEFAULT_LIMITS, InputLimits
 from mallcore.loyalty import Earning, Redemption
 from mallcore.money import Money, Rounding, allocate_minor
 from mallcore.pricing._pipeline import (
@@ -621,6 +623,47 @@ def coupon_order(coupon: Coupon) -> tuple[bool, int, str]:
     return (coupon.shop is None, -coupon.priority, coupon.id)
 
 
+_COUPONS: Final = (AmountOffCoupon, PercentOffCoupon, ShippingCoupon)
+_PROMOTIONS: Final = tuple(cls for cls in KINDS if cls not in _COUPONS)
+
+
+def _count_rules(field: str, rules: object, kinds: tuple[type, ...], kind: str, limit: int) -> int:
+    """How many ``rules`` there are: a sequence of ``kinds`` no longer than ``limit``."""
+    if not isinstance(rules, Sequence) or isinstance(rules, str):
+        raise WrongType(field, rules, f"sequence of {kind}s")
+    if len(rules) > limit:
+        raise LimitExceeded(field, len(rules), "rules_per_quote", limit)
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, kinds):
+            raise WrongType(f"{field}[{index}]", rule, kind)
+    return len(rules)
+
+
+def _check_arguments(
+    cart: object,
+    promotions: object,
+    coupons: object,
+    customer: object,
+    now: object,
+    limits: object,
+) -> None:
+    """WrongType for an argument of a wrong type, LimitExceeded past ``limits``: before pricing."""
+    if not isinstance(limits, InputLimits):
+        raise WrongType("limits", limits, "InputLimits")
+    if not isinstance(cart, Cart):
+        raise WrongType("cart", cart, "Cart")
+    if limits is not cart.limits:  # the cart kept to its own limits when it was built
+        cart.check(limits)
+    if customer is not None and not isinstance(customer, Customer):
+        raise WrongType("customer", customer, "Customer")
+    aware("now", now)
+    rules = limits.rules_per_quote
+    wallet = _count_rules("coupons", coupons, _COUPONS, "Coupon", rules)
+    limits.check("coupons_per_quote", "coupons", wallet)
+    total = wallet + _count_rules("promotions", promotions, _PROMOTIONS, "Promotion", rules)
+    limits.check("rules_per_quote", "promotions and coupons", total)
+
+
 def quote(
     cart: Cart,
     *,
@@ -641,6 +684,7 @@ def quote(
     points: PointsOffer | None = None,
     earning: EarningPolicy | None = None,
     tiers: TierProgram | None = None,
+    limits: InputLimits = DEFAULT_LIMITS,
 ) -> Quote:
     """Price ``cart`` at ``now`` with the automatic ``promotions`` and the wallet ``coupons``.
 
@@ -674,10 +718,13 @@ def quote(
     With a member ``tiers`` program, the benefits of ``customer.tier`` apply:
     its discount as the unit price ``"tier:<id>"``, its free shipping, its
     points multiplier (:mod:`mallcore.pricing.membership`).
+
+    Before any pricing, the cart's lines and units and the number of rules and
+    coupons are held to ``limits`` (LimitExceeded), and the arguments' types
+    checked (WrongType).
     """
 
-    if now.tzinfo is None or now.utcoffset() is None:
-        raise InvalidValue("now", now, "must be a timezone-aware datetime")
+    _check_arguments(cart, promotions, coupons, customer, now, limits)
     customer = customer if customer is not None else _GUEST
     usage = as_usage(usage) if usage is not None else _NO_USAGE
     tier = customer_tier(tiers, customer) if tiers is not None else None

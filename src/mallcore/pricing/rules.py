@@ -36,6 +36,18 @@ from typing import Any, Final
 import attrs
 from dateutil import tz
 
+from mallcore._fields import (
+    aware_field,
+    non_negative_money,
+    percent,
+    positive,
+    positive_money,
+    span_days,
+    strings,
+    to_decimal,
+    to_frozenset,
+    to_tuple,
+)
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
 from mallcore.pricing.calendar import end_of_calendar_days
@@ -70,51 +82,6 @@ __all__ = [
 # validators -------------------------------------------------------------------
 
 
-def _aware(instance: object, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        raise InvalidValue(attribute.name, value, "must be a timezone-aware datetime")
-
-
-def _positive_money(instance: object, attribute: attrs.Attribute[Any], value: Money) -> None:
-    if value.minor_units <= 0:
-        raise InvalidValue(attribute.name, value, "must be positive")
-
-
-def _non_negative_money(instance: object, attribute: attrs.Attribute[Any], value: Money) -> None:
-    if value.minor_units < 0:
-        raise InvalidValue(attribute.name, value, "must not be negative")
-
-
-def _optional_positive_money(
-    instance: object, attribute: attrs.Attribute[Any], value: Money | None
-) -> None:
-    if value is not None:
-        _positive_money(instance, attribute, value)
-
-
-def _percent(instance: object, attribute: attrs.Attribute[Any], value: Decimal) -> None:
-    if not Decimal(0) < value <= Decimal(100):
-        raise InvalidValue(attribute.name, value, "must be a percentage in (0, 100]")
-
-
-def _to_decimal(value: Decimal | int | str) -> Decimal:
-    if isinstance(value, float | bool):
-        raise TypeError(f"a percentage must be a Decimal, int or str, not {value!r}")
-    return Decimal(value)
-
-
-def _positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "must be a whole number of at least 1")
-
-
-def _optional_positive_int(
-    instance: object, attribute: attrs.Attribute[Any], value: int | None
-) -> None:
-    if value is not None:
-        _positive_int(instance, attribute, value)
-
-
 def _amount_tiers(
     instance: object, attribute: attrs.Attribute[Any], value: tuple[Tier, ...]
 ) -> None:
@@ -135,16 +102,8 @@ def _tiers_of(tiers: tuple[Tier, ...], field: str, kind: str) -> None:
             raise InvalidValue(f"tiers[{index}]", tier, f"a {kind} tier needs {field}")
 
 
-def _frozenset(values: Any) -> frozenset[str]:
-    return frozenset(values)
-
-
-def _optional_frozenset(values: Any) -> frozenset[str] | None:
-    return None if values is None else frozenset(values)
-
-
-def _tuple(values: Any) -> tuple[Any, ...]:
-    return tuple(values)
+def _optional_frozenset(values: Any) -> Any:
+    return None if values is None else to_frozenset(values)
 
 
 # shared conditions --------------------------------------------------------------
@@ -154,8 +113,12 @@ def _tuple(values: Any) -> tuple[Any, ...]:
 class Window:
     """When a rule runs: from ``starts_at`` (inclusive) to ``ends_at`` (exclusive); open if None."""
 
-    starts_at: datetime | None = attrs.field(default=None, validator=_aware)
-    ends_at: datetime | None = attrs.field(default=None, validator=_aware)
+    starts_at: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
+    ends_at: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
@@ -172,11 +135,19 @@ class Scope:
     narrows to one shop's lines (shop coupons).
     """
 
-    categories: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    products: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    skus: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    excluded_products: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    excluded_skus: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    categories: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
+    products: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
+    skus: frozenset[str] = attrs.field(factory=frozenset, converter=to_frozenset, validator=strings)
+    excluded_products: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
+    excluded_skus: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
     shop: str | None = None
 
 
@@ -185,16 +156,22 @@ class Audience:
     """Who may use a rule: new customers only, some tiers, some regions (empty means all)."""
 
     new_customers_only: bool = False
-    tiers: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
-    regions: frozenset[str] = attrs.field(factory=frozenset, converter=_frozenset)
+    tiers: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
+    regions: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
 
 
 @attrs.frozen(kw_only=True)
 class Limits:
     """Usage limits; the quote compares them with the counts it is given (None: unlimited)."""
 
-    total: int | None = attrs.field(default=None, validator=_optional_positive_int)
-    per_customer: int | None = attrs.field(default=None, validator=_optional_positive_int)
+    total: int | None = attrs.field(default=None, validator=attrs.validators.optional(positive))
+    per_customer: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive)
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -228,10 +205,14 @@ class Base(enum.Enum):
 class Tier:
     """One step of a tiered rule: from ``threshold`` on, ``amount_off`` or ``percent_off``."""
 
-    threshold: Money = attrs.field(validator=_non_negative_money)
-    amount_off: Money | None = attrs.field(default=None, validator=_optional_positive_money)
+    threshold: Money = attrs.field(validator=non_negative_money)
+    amount_off: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     percent_off: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_decimal)
+        default=None,
+        converter=attrs.converters.optional(to_decimal),
+        validator=attrs.validators.optional(percent),
     )
 
     def __attrs_post_init__(self) -> None:
@@ -266,9 +247,13 @@ class UnitPrice(_Rule):
     ``group_buy_only`` limits it to group-buy orders (拼团价).
     """
 
-    price: Money | None = attrs.field(default=None, validator=_optional_positive_money)
+    price: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     percent_off: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(_to_decimal)
+        default=None,
+        converter=attrs.converters.optional(to_decimal),
+        validator=attrs.validators.optional(percent),
     )
     group_buy_only: bool = False
 
@@ -289,9 +274,9 @@ class FlashSale(_Rule):
     the quote's ``usage`` for all customers, the customer's ``usage`` for them.
     """
 
-    price: Money = attrs.field(validator=_positive_money)
-    allotment: int = attrs.field(validator=_positive_int)
-    per_customer: int = attrs.field(validator=_positive_int)
+    price: Money = attrs.field(validator=positive_money)
+    allotment: int = attrs.field(validator=positive)
+    per_customer: int = attrs.field(validator=positive)
 
     @property
     def units_key(self) -> str:
@@ -310,23 +295,23 @@ class FlashSale(_Rule):
 class QuantityPercentOff(_Rule):
     """N件M折: with at least ``min_quantity`` units in scope, ``percent_off`` those units."""
 
-    min_quantity: int = attrs.field(validator=_positive_int)
-    percent_off: Decimal = attrs.field(converter=_to_decimal, validator=_percent)
+    min_quantity: int = attrs.field(validator=positive)
+    percent_off: Decimal = attrs.field(converter=to_decimal, validator=percent)
 
 
 @attrs.frozen(kw_only=True)
 class NthUnitPercentOff(_Rule):
     """第二件半价: on each line in scope, every ``nth`` unit is ``percent_off``."""
 
-    nth: int = attrs.field(default=2, validator=_positive_int)
-    percent_off: Decimal = attrs.field(converter=_to_decimal, validator=_percent)
+    nth: int = attrs.field(default=2, validator=positive)
+    percent_off: Decimal = attrs.field(converter=to_decimal, validator=percent)
 
 
 @attrs.frozen(kw_only=True)
 class CheapestFree(_Rule):
     """Buy ``buy`` units in scope, the cheapest of them free (repeats for every ``buy`` units)."""
 
-    buy: int = attrs.field(validator=_positive_int)
+    buy: int = attrs.field(validator=positive)
 
 
 @attrs.frozen(kw_only=True)
@@ -335,10 +320,10 @@ class Gift(_Rule):
 
     gift_sku_id: str
     gift_name: str
-    gift_value: Money = attrs.field(validator=_non_negative_money)
+    gift_value: Money = attrs.field(validator=non_negative_money)
     min_spend: Money | None = None
-    min_quantity: int = attrs.field(default=1, validator=_positive_int)
-    quantity: int = attrs.field(default=1, validator=_positive_int)
+    min_quantity: int = attrs.field(default=1, validator=positive)
+    quantity: int = attrs.field(default=1, validator=positive)
 
 
 # stage 3: order promotions -------------------------------------------------------------
@@ -351,7 +336,7 @@ class TieredAmountOff(_Rule):
     Every tier has an ``amount_off`` (a percentage tier is a :class:`TieredPercentOff`).
     """
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tuple, validator=_amount_tiers)
+    tiers: tuple[Tier, ...] = attrs.field(converter=to_tuple, validator=_amount_tiers)
     base: Base = Base.AFTER_ITEM_DISCOUNTS
 
 
@@ -359,9 +344,11 @@ class TieredAmountOff(_Rule):
 class RepeatingAmountOff(_Rule):
     """每满X减Y: ``amount_off`` for every full ``every`` spent, at most ``cap`` in all."""
 
-    every: Money = attrs.field(validator=_positive_money)
-    amount_off: Money = attrs.field(validator=_positive_money)
-    cap: Money | None = attrs.field(default=None, validator=_optional_positive_money)
+    every: Money = attrs.field(validator=positive_money)
+    amount_off: Money = attrs.field(validator=positive_money)
+    cap: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     base: Base = Base.AFTER_ITEM_DISCOUNTS
 
 
@@ -372,7 +359,7 @@ class TieredPercentOff(_Rule):
     Every tier has a ``percent_off`` (an amount tier is a :class:`TieredAmountOff`).
     """
 
-    tiers: tuple[Tier, ...] = attrs.field(converter=_tuple, validator=_percent_tiers)
+    tiers: tuple[Tier, ...] = attrs.field(converter=to_tuple, validator=_percent_tiers)
     base: Base = Base.AFTER_ITEM_DISCOUNTS
 
 
@@ -391,8 +378,12 @@ class _Coupon(_Rule):
 
     min_spend: Money | None = None
     shop: str | None = None
-    received_at: datetime | None = attrs.field(default=None, validator=_aware)
-    valid_days: int | None = attrs.field(default=None, validator=_optional_positive_int)
+    received_at: datetime | None = attrs.field(
+        default=None, validator=attrs.validators.optional(aware_field)
+    )
+    valid_days: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(span_days)
+    )
     time_zone: str = "Asia/Shanghai"
 
     def __attrs_post_init__(self) -> None:
@@ -413,22 +404,26 @@ class _Coupon(_Rule):
 class AmountOffCoupon(_Coupon):
     """``amount_off`` the lines in scope: 满减券 with ``min_spend``, 无门槛券 without."""
 
-    amount_off: Money = attrs.field(validator=_positive_money)
+    amount_off: Money = attrs.field(validator=positive_money)
 
 
 @attrs.frozen(kw_only=True)
 class PercentOffCoupon(_Coupon):
     """折扣券: ``percent_off`` the lines in scope, at most ``max_discount``."""
 
-    percent_off: Decimal = attrs.field(converter=_to_decimal, validator=_percent)
-    max_discount: Money | None = attrs.field(default=None, validator=_optional_positive_money)
+    percent_off: Decimal = attrs.field(converter=to_decimal, validator=percent)
+    max_discount: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
 
 
 @attrs.frozen(kw_only=True)
 class ShippingCoupon(_Coupon):
     """运费券: ``amount_off`` the freight (None: free shipping), handed to the freight stage."""
 
-    amount_off: Money | None = attrs.field(default=None, validator=_optional_positive_money)
+    amount_off: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
 
 
 Promotion = (

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from mallcore.errors import InvalidValue
-from mallcore.money import Money
+from mallcore._fields import decimal_number
+from mallcore.errors import InvalidValue, WrongType
 
 __all__ = [
     "as_mapping",
@@ -18,10 +18,7 @@ __all__ = [
     "codes",
     "measure",
     "non_empty",
-    "not_negative",
     "optional_measure",
-    "positive",
-    "positive_int",
 ]
 
 
@@ -31,13 +28,8 @@ def measure(value: Decimal | int | str) -> Decimal:
     >>> measure("2.3")
     Decimal('2.3')
     """
-    if isinstance(value, float | bool) or not isinstance(value, Decimal | int | str):
-        raise TypeError(f"a measure must be a Decimal, int or str, not {value!r}")
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        raise InvalidValue("measure", value, "is not a decimal number") from None
-    if not number.is_finite() or number < 0:
+    number = decimal_number("measure", value)
+    if number < 0:
         raise InvalidValue("measure", value, "must be a finite number, not negative")
     return number
 
@@ -59,30 +51,10 @@ def as_tuple(values: Any) -> tuple[Any, ...]:
 
 def as_mapping(values: Any) -> Mapping[str, Any]:
     """Any mapping (or pairs) as a read-only copy, safe inside a frozen value."""
-    return MappingProxyType(dict(values))
-
-
-def positive_int(instance: object, attribute: attrs.Attribute[Any], value: int) -> None:
-    """Refuse anything but a whole number of at least 1."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InvalidValue(attribute.name, value, "must be a whole number of at least 1")
-
-
-def not_negative(instance: object, attribute: attrs.Attribute[Any], value: Money | None) -> None:
-    """Refuse an amount below zero (None passes)."""
-    if value is not None and value.is_negative():
-        raise InvalidValue(attribute.name, value, "must not be negative")
-
-
-def positive(
-    instance: object, attribute: attrs.Attribute[Any], value: Money | Decimal | None
-) -> None:
-    """Refuse an amount or measure of zero or less (None passes)."""
-    if value is None:
-        return
-    number = value.amount if isinstance(value, Money) else value
-    if number <= 0:
-        raise InvalidValue(attribute.name, value, "must be positive")
+    try:
+        return MappingProxyType(dict(values))
+    except (TypeError, ValueError):
+        raise WrongType("mapping", values, "mapping or (key, value) pairs") from None
 
 
 def non_empty(instance: object, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:

@@ -17,9 +17,10 @@ from decimal import Decimal
 
 import attrs
 
+from mallcore._fields import non_negative_money
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping._values import as_tuple, codes, non_empty, not_negative, optional_measure
+from mallcore.shipping._values import as_tuple, codes, non_empty, optional_measure
 from mallcore.shipping.freight import (
     DeliveryEstimate,
     FreightNote,
@@ -53,7 +54,7 @@ class ShippingMethod:
     id: str
     name: str = ""
     zones: frozenset[str] = attrs.field(converter=codes, validator=non_empty)
-    price: Money = attrs.field(validator=not_negative)
+    price: Money = attrs.field(validator=non_negative_money)
     min_amount: Money | None = None
     max_amount: Money | None = None
     min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)

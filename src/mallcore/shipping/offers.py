@@ -20,9 +20,10 @@ from decimal import Decimal
 
 import attrs
 
+from mallcore._fields import non_negative_money, positive_money
 from mallcore.errors import InvalidValue
 from mallcore.money import Money, Rounding
-from mallcore.shipping._values import codes, not_negative, positive
+from mallcore.shipping._values import codes
 from mallcore.shipping.templates import AmountBase
 
 __all__ = [
@@ -55,7 +56,7 @@ class FreeShippingOver:
 
     id: str
     name: str = ""
-    threshold: Money = attrs.field(validator=not_negative)
+    threshold: Money = attrs.field(validator=non_negative_money)
     regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
     excluded_regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
@@ -93,7 +94,9 @@ class FreightBenefit:
     id: str
     name: str = ""
     kind: BenefitKind
-    threshold: Money | None = attrs.field(default=None, validator=positive)
+    threshold: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
     percent_off: Decimal | None = attrs.field(default=None, converter=_optional_decimal)
     rounding: Rounding = Rounding.HALF_UP
 
@@ -134,7 +137,7 @@ class RemoteSurcharge:
     id: str
     name: str = ""
     regions: frozenset[str] = attrs.field(converter=codes)
-    amount: Money = attrs.field(validator=positive)
+    amount: Money = attrs.field(validator=positive_money)
 
     def __attrs_post_init__(self) -> None:
         if not self.regions:
@@ -146,7 +149,9 @@ class FreightVoucher:
     """运费券 as freight sees it: ``amount_off`` the freight, or all of it when None."""
 
     id: str
-    amount_off: Money | None = attrs.field(default=None, validator=positive)
+    amount_off: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive_money)
+    )
 
     def saving(self, freight: Money) -> Money:
         """What this voucher takes off ``freight`` (never more than it)."""

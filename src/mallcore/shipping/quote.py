@@ -23,12 +23,14 @@ The goods amounts that free-shipping thresholds read are the lines'
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
-from mallcore.errors import InvalidValue
+from mallcore._fields import members, string, to_tuple
+from mallcore.errors import InvalidValue, WrongType
 from mallcore.money import Money, allocate_minor
-from mallcore.shipping._values import as_mapping, as_tuple
+from mallcore.shipping._values import as_mapping
 from mallcore.shipping.calculator import TemplateCalculator
 from mallcore.shipping.freight import (
     FreightCalculator,
@@ -54,6 +56,14 @@ from mallcore.shipping.templates import AmountBase, FreightTemplate
 __all__ = ["ShippingSetup", "quote_freight"]
 
 
+def _benefits(instance: object, attribute: attrs.Attribute[Any], value: Mapping[str, Any]) -> None:
+    for tier, benefit in value.items():
+        if not isinstance(tier, str):
+            raise WrongType(f"{attribute.name}[]", tier, "str")
+        if not isinstance(benefit, FreightBenefit):
+            raise WrongType(f"{attribute.name}[{tier!r}]", benefit, "FreightBenefit")
+
+
 @attrs.frozen(kw_only=True)
 class ShippingSetup:
     """A merchant's shipping configuration: everything :func:`quote_freight` reads.
@@ -65,15 +75,27 @@ class ShippingSetup:
     """
 
     regions: RegionHierarchy = attrs.field(factory=ChinaDivisions)
-    templates: tuple[FreightTemplate, ...] = attrs.field(default=(), converter=as_tuple)
+    templates: tuple[FreightTemplate, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(FreightTemplate, "FreightTemplate")
+    )
     merge_policy: MergePolicy = MergePolicy.LARGEST_FIRST_FEE
-    default_template: str | None = None
-    zones: tuple[Zone, ...] = attrs.field(default=(), converter=as_tuple)
-    methods: tuple[ShippingMethod, ...] = attrs.field(default=(), converter=as_tuple)
-    free_over: tuple[FreeShippingOver, ...] = attrs.field(default=(), converter=as_tuple)
-    surcharges: tuple[RemoteSurcharge, ...] = attrs.field(default=(), converter=as_tuple)
+    default_template: str | None = attrs.field(
+        default=None, validator=attrs.validators.optional(string)
+    )
+    zones: tuple[Zone, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(Zone, "Zone")
+    )
+    methods: tuple[ShippingMethod, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(ShippingMethod, "ShippingMethod")
+    )
+    free_over: tuple[FreeShippingOver, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(FreeShippingOver, "FreeShippingOver")
+    )
+    surcharges: tuple[RemoteSurcharge, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(RemoteSurcharge, "RemoteSurcharge")
+    )
     tier_benefits: Mapping[str, FreightBenefit] = attrs.field(
-        factory=dict, converter=as_mapping, hash=False
+        factory=dict, converter=as_mapping, hash=False, validator=_benefits
     )
     _calculators: tuple[FreightCalculator, ...] = attrs.field(
         init=False, repr=False, eq=False, hash=False

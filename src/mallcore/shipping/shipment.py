@@ -16,9 +16,10 @@ from typing import Any
 
 import attrs
 
+from mallcore._fields import members, non_negative_money, positive, strings, to_tuple
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping._values import as_tuple, measure, not_negative, positive_int
+from mallcore.shipping._values import measure
 from mallcore.shipping.regions import Regions, lineage
 
 __all__ = ["Shipment", "ShipmentLine", "measure"]
@@ -38,13 +39,17 @@ class ShipmentLine:
     line_id: str
     sku_id: str
     product_id: str
-    quantity: int = attrs.field(validator=positive_int)
-    amount: Money = attrs.field(validator=not_negative)
-    amount_before_discounts: Money | None = attrs.field(default=None, validator=not_negative)
+    quantity: int = attrs.field(validator=positive)
+    amount: Money = attrs.field(validator=non_negative_money)
+    amount_before_discounts: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
     weight: Decimal = attrs.field(default=Decimal(0), converter=measure)
     volume: Decimal = attrs.field(default=Decimal(0), converter=measure)
     template_id: str | None = None
-    flat_postage: Money | None = attrs.field(default=None, validator=not_negative)
+    flat_postage: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
 
     def __attrs_post_init__(self) -> None:
         currency = self.amount.currency
@@ -71,8 +76,12 @@ class Shipment:
     """Lines in one ``currency`` going to ``destination`` (a region code, then its ancestors)."""
 
     currency: str
-    destination: tuple[str, ...] = attrs.field(converter=as_tuple, validator=_destination)
-    lines: tuple[ShipmentLine, ...] = attrs.field(converter=as_tuple)
+    destination: tuple[str, ...] = attrs.field(
+        converter=to_tuple, validator=[strings, _destination]
+    )
+    lines: tuple[ShipmentLine, ...] = attrs.field(
+        converter=to_tuple, validator=members(ShipmentLine, "ShipmentLine")
+    )
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:

@@ -29,17 +29,19 @@ from typing import Final
 
 import attrs
 
+from mallcore._fields import (
+    instance_of,
+    members,
+    non_negative_money,
+    positive,
+    positive_decimal,
+    strings,
+    to_frozenset,
+    to_tuple,
+)
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
-from mallcore.shipping._values import (
-    as_tuple,
-    codes,
-    measure,
-    not_negative,
-    optional_measure,
-    positive,
-    positive_int,
-)
+from mallcore.shipping._values import codes, measure, optional_measure
 from mallcore.shipping.shipment import ShipmentLine
 
 __all__ = [
@@ -99,10 +101,10 @@ class Rate:
     Money('22.00', 'CNY')
     """
 
-    first: Decimal = attrs.field(converter=measure, validator=positive)
-    first_fee: Money = attrs.field(validator=not_negative)
-    step: Decimal = attrs.field(converter=measure, validator=positive)
-    step_fee: Money = attrs.field(validator=not_negative)
+    first: Decimal = attrs.field(converter=measure, validator=positive_decimal)
+    first_fee: Money = attrs.field(validator=non_negative_money)
+    step: Decimal = attrs.field(converter=measure, validator=positive_decimal)
+    step_fee: Money = attrs.field(validator=non_negative_money)
 
     def __attrs_post_init__(self) -> None:
         if self.step_fee.currency != self.first_fee.currency:
@@ -149,7 +151,9 @@ class FreeCondition:
     min_quantity: int | None = None
     min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
     min_volume: Decimal | None = attrs.field(default=None, converter=optional_measure)
-    min_amount: Money | None = attrs.field(default=None, validator=not_negative)
+    min_amount: Money | None = attrs.field(
+        default=None, validator=attrs.validators.optional(non_negative_money)
+    )
     match: Match = Match.ALL
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
 
@@ -208,13 +212,19 @@ class FreightTemplate:
     id: str
     name: str = ""
     charge_by: ChargeBy
-    default: Rate
-    region_rates: tuple[RegionRate, ...] = attrs.field(default=(), converter=as_tuple)
-    undeliverable: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
-    free_conditions: tuple[FreeCondition, ...] = attrs.field(default=(), converter=as_tuple)
+    default: Rate = attrs.field(validator=instance_of(Rate, "Rate"))
+    region_rates: tuple[RegionRate, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(RegionRate, "RegionRate")
+    )
+    undeliverable: frozenset[str] = attrs.field(
+        factory=frozenset, converter=to_frozenset, validator=strings
+    )
+    free_conditions: tuple[FreeCondition, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(FreeCondition, "FreeCondition")
+    )
     min_chargeable: Decimal | None = attrs.field(default=None, converter=optional_measure)
     volumetric_divisor: int | None = attrs.field(
-        default=None, validator=attrs.validators.optional(positive_int)
+        default=None, validator=attrs.validators.optional(positive)
     )
     _index: dict[str, Rate] = attrs.field(init=False, repr=False, eq=False, hash=False)
 

@@ -24,6 +24,7 @@ from mallcore.coupons import (
     Validity,
     Wallet,
 )
+from mallcore.limits import InputLimits
 from mallcore.loyalty import (
     AccountPolicy,
     Benefits,
@@ -42,11 +43,12 @@ from mallcore.reconciliation import RecordedMovement, StatementEntry
 from mallcore.rules import QuoteDocument
 from mallcore.shipping import FreightTemplate, Rate, Shipment, ShipmentLine, ShippingSetup
 
-__all__ = ["register_types"]
+__all__ = ["TYPE_STRATEGIES", "register_types"]
 
 
-_STRATEGIES: tuple[tuple[type, str], ...] = (
+TYPE_STRATEGIES: tuple[tuple[type, str], ...] = (
     (Money, "amounts"),
+    (InputLimits, "input_limits"),
     (Cart, "carts"),
     (CartLine, "cart_lines"),
     (Customer, "customers"),
@@ -107,5 +109,5 @@ def _kit_strategy(name: str) -> st.SearchStrategy[object]:
 
 def register_types() -> None:
     """Make ``st.from_type(T)`` draw from mallcore's own strategy for each domain type ``T``."""
-    for cls, name in _STRATEGIES:
+    for cls, name in TYPE_STRATEGIES:
         st.register_type_strategy(cls, _kit_strategy(name))

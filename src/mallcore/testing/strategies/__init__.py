@@ -29,6 +29,7 @@ from mallcore.testing.strategies._coupons import (
     validities,
 )
 from mallcore.testing.strategies._ids import bad_ids, ids
+from mallcore.testing.strategies._limits import input_limits
 from mallcore.testing.strategies._loyalty import (
     account_policies,
     benefits,
@@ -85,6 +86,7 @@ __all__ = [
     "expiry_policies",
     "freight_templates",
     "ids",
+    "input_limits",
     "issue_limits",
     "listings",
     "memberships",
