@@ -141,7 +141,12 @@ def _structure_date(value: object, _: type) -> date:
 
 
 def _unstructure_tzinfo(zone: tzinfo) -> str:
-    name = getattr(zone, "_filename", None) or getattr(zone, "key", None)
+    name = getattr(zone, "key", None)
+    if name is None:
+        # dateutil's zones know their file; the IANA name is its path under zoneinfo/
+        filename = getattr(zone, "_filename", None)
+        if isinstance(filename, str):
+            name = filename.rpartition("zoneinfo/")[2]
     if not isinstance(name, str):
         raise InvalidValue("time zone", zone, "has no IANA name to write")
     return name

@@ -18,6 +18,9 @@ PUBLIC_PACKAGES = (
     "mallcore.shipping",
     "mallcore.loyalty",
     "mallcore.orders",
+    "mallcore.coupons",
+    "mallcore.merchant",
+    "mallcore.reconciliation",
     "mallcore.ports",
     "mallcore.services",
 )
