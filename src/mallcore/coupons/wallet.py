@@ -55,6 +55,8 @@ def _by_expiry(instance: CouponInstance) -> tuple[datetime, str]:
 
 
 def _sorted_instances(values: Iterable[CouponInstance]) -> tuple[CouponInstance, ...]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise WrongType("instances", values, "collection of CouponInstance")
     instances = tuple(values)
     for instance in instances:
         if not isinstance(instance, CouponInstance):
