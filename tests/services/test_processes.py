@@ -160,6 +160,9 @@ def test_eight_relays_in_processes_publish_every_event_once_each_aggregates_in_o
         mall.place_order(f"O-{n}", checkout)
 
     relayed = pool.starmap(_workers.relay, [(where, str(lines))] * 8)
+    # On PostgreSQL a relay that finds every envelope held by the others gets none and
+    # stops; the host's next scheduled run hands on what is left.
+    relayed.append(_workers.relay(where, str(lines)))
 
     published = [line.split() for line in lines.read_text(encoding="utf-8").splitlines()]
     sequences: dict[str, list[int]] = {}

@@ -285,7 +285,10 @@ class Mall:
         out of order. A publisher that raises leaves the batch unpublished
         (the report carries its error) for the next relay. Envelopes
         published more than the Mall's ``retention`` ago are purged. A host
-        runs this in a loop or a scheduled job until ``published`` is 0.
+        runs this in a loop or a scheduled job until ``published`` is 0. On
+        PostgreSQL relays claim side by side (``FOR UPDATE SKIP LOCKED``): one
+        that finds every envelope held by the others publishes 0 while events
+        remain, so keep the job scheduled rather than counting on one run.
         """
         now = self._clock.now()
         with self._storage() as uow:
