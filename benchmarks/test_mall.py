@@ -10,17 +10,21 @@ Run with ``.venv/bin/python benchmarks/test_mall.py`` (interleaved blocks, media
 ratios) or ``.venv/bin/python -m pytest benchmarks/test_mall.py --benchmark-only -q``.
 The baseline's conditional updates of the stock row find a newer version than
 the captured one and change nothing, so it is a little cheaper than the real
-statements: the ratio errs on the Mall's side. Between blocks (untimed) the
+statements: the ratio errs on the Mall's side. Its outbox rows get fresh
+event ids, and a stock event whose sequence the captured run took is not
+inserted again (``INSERT OR IGNORE``). Between blocks (untimed) the
 Mall's orders are cancelled, so that live holds do not pile up on the stock.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import sqlite3
 import statistics
 import tempfile
 import timeit
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,12 +111,30 @@ class Bench:
         self.mall.cancel_order(MARK)
         replay = sqlite3.connect(self.path, timeout=30, isolation_level=None)
 
+        replayable = [_replayable(statement) for statement in captured]
+
         def run() -> None:
             order_id = f"H-{next(self._ids):0{len(MARK) - 2}d}"
-            for statement in captured:
-                replay.execute(statement.replace(MARK, order_id))
+            for statement in replayable:
+                replay.execute(_EVENT_ID.sub(_fresh_id, statement.replace(MARK, order_id)))
 
         return run
+
+
+_EVENT_ID = re.compile(r"'[0-9a-f]{32}'")
+"""An outbox event id (a uuid4 in hex) in a captured statement."""
+
+
+def _fresh_id(match: re.Match[str]) -> str:
+    return f"'{uuid.uuid4().hex}'"
+
+
+def _replayable(statement: str) -> str:
+    """``statement`` with its outbox rows inserted only if their aggregate's sequence is free.
+
+    The stock's events are numbered on: replayed as captured, their numbers are taken.
+    """
+    return statement.replace("INSERT INTO outbox", "INSERT OR IGNORE INTO outbox")
 
 
 def interleaved(lines: int, blocks: int = 15, calls: int = 20) -> tuple[float, float]:
