@@ -1,8 +1,9 @@
-"""A threaded server: one Mall driven from a pool of 16 threads on one SQLite file.
+"""A threaded server: one Mall driven from a pool of 16 threads on one database.
 
-The two set-ups of docs/adapters.md ("Threads"): a unit of work per command
-from the path (each opens its own connection), and a factory that gives each
-thread its own connection.
+The set-ups of docs/adapters.md ("Threads"): on SQLite, a unit of work per
+command from the path (each opens its own connection), and a factory that
+gives each thread its own connection; on PostgreSQL, one pool shared by the
+threads, a unit of work per command borrowing a connection.
 """
 
 from __future__ import annotations
@@ -26,22 +27,32 @@ from mallcore.coupons import IssueLimits
 from mallcore.errors import MallcoreError
 from mallcore.money import Money
 from mallcore.orders import OrderPlaced
+from mallcore.ports import UnitOfWork
 from mallcore.testing.fakes import FakeClock
 from tests.services._workers import HOME, OPENING
 from tests.services.conftest import on_sale
 from tests.services.test_wallet import TEN_OFF_100
 
 THREADS = 16
-Storage = Callable[[], SqliteUnitOfWork]
+Storage = Callable[[], UnitOfWork]
 
 
 @contextlib.contextmanager
-def _from_path(path: Path) -> Iterator[Storage]:
+def _from_path(request: pytest.FixtureRequest, path: Path) -> Iterator[Storage]:
     yield lambda: SqliteUnitOfWork(path, timeout=30)
 
 
 @contextlib.contextmanager
-def _connection_per_thread(path: Path) -> Iterator[Storage]:
+def _postgres_pool(request: pytest.FixtureRequest, path: Path) -> Iterator[Storage]:
+    from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+
+    dsn = request.getfixturevalue("postgres_dsn")
+    with PostgresDatabase(dsn, min_size=THREADS, max_size=THREADS, statement_timeout=30) as db:
+        yield lambda: PostgresUnitOfWork(db)
+
+
+@contextlib.contextmanager
+def _connection_per_thread(request: pytest.FixtureRequest, path: Path) -> Iterator[Storage]:
     mine = threading.local()
     opened: list[sqlite3.Connection] = []
 
@@ -59,7 +70,11 @@ def _connection_per_thread(path: Path) -> Iterator[Storage]:
             each.close()
 
 
-SETUPS = {"from a path": _from_path, "a connection per thread": _connection_per_thread}
+SETUPS = {
+    "sqlite, from a path": _from_path,
+    "sqlite, a connection per thread": _connection_per_thread,
+    "postgres, one pool": _postgres_pool,
+}
 
 
 def _outcome(call: Callable[[], object]) -> str:
@@ -72,11 +87,11 @@ def _outcome(call: Callable[[], object]) -> str:
 
 @pytest.mark.parametrize("setup", sorted(SETUPS))
 def test_sixteen_threads_sharing_one_mall_keep_every_limit_and_lose_no_event(
-    tmp_path: Path, setup: str
+    request: pytest.FixtureRequest, tmp_path: Path, setup: str
 ) -> None:
     events = InMemoryEventLog()
     ten_claims = attrs.evolve(TEN_OFF_100, issue=IssueLimits(total=10))
-    with SETUPS[setup](tmp_path / "shop.sqlite3") as storage:
+    with SETUPS[setup](request, tmp_path / "shop.sqlite3") as storage:
         mall = Mall(
             storage=storage,
             clock=FakeClock(OPENING),
@@ -99,7 +114,7 @@ def test_sixteen_threads_sharing_one_mall_keep_every_limit_and_lose_no_event(
         with ThreadPoolExecutor(THREADS) as pool:
             outcomes = Counter(o for result in pool.map(customer, range(THREADS)) for o in result)
         while mall.relay_events(limit=100).published:
-            pass
+            pass  # the threads' relays have stopped: what is left is one run's
         stock = mall.stock("cup")
 
     placed = [e.order_id for e in events.events if isinstance(e, OrderPlaced)]
