@@ -152,16 +152,25 @@ def postgres_server() -> Iterator[str]:
         yield dsn
 
 
-@pytest.fixture
-def postgres_dsn(postgres_server: str) -> Iterator[str]:
-    """The DSN of a new, empty schema on the server (first in its search_path), dropped after.
+@contextlib.contextmanager
+def fresh_schema(server: str) -> Iterator[str]:
+    """The DSN of a new, empty schema on ``server`` (first in its search_path), dropped after.
 
     A schema, not a database: PostgreSQL creates one in well under a millisecond,
     a database in most of a second.
     """
     schema = f"mallcore_test_{os.getpid()}_{next(_schemas)}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
+    with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
-    yield make_conninfo(postgres_server, options=f"-csearch_path={schema}")
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+    try:
+        yield make_conninfo(server, options=f"-csearch_path={schema}")
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture
+def postgres_dsn(postgres_server: str) -> Iterator[str]:
+    """The DSN of a new, empty schema on the session's server, dropped after the test."""
+    with fresh_schema(postgres_server) as dsn:
+        yield dsn

@@ -1,7 +1,7 @@
 """The storage adapters agree: the same random commands give the same answers and state.
 
 A Hypothesis state machine runs one shop per adapter of :data:`ADAPTERS`
-side by side: customers claim coupons, place orders (spending points, with
+side by side (in memory, SQLite, PostgreSQL): customers claim coupons, place orders (spending points, with
 or without a coupon), pay, cancel, let orders time out, and a relay hands
 the outbox on. After every step each shop must have answered alike (the
 same value, or the same error) and hold the same orders, stock, wallets,
@@ -11,11 +11,12 @@ points, outbox and published events. A new adapter is one more entry.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
 
 import attrs
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -27,6 +28,7 @@ from mallcore.errors import MallcoreError
 from mallcore.loyalty import EarningPolicy
 from mallcore.orders import Order
 from mallcore.ports import UnitOfWork
+from tests.postgres_server import fresh_schema
 from tests.services.conftest import TEN_PERCENT, Shop, give_points, open_shop
 from tests.services.test_wallet import TEN_OFF_100
 
@@ -48,9 +50,29 @@ def _sqlite(stack: contextlib.ExitStack) -> Storage:
     return lambda: SqliteUnitOfWork(database)
 
 
+SERVER: list[str] = []
+"""The session's PostgreSQL server, set by the module's fixture (a state machine has none)."""
+
+
+def _postgres(stack: contextlib.ExitStack) -> Storage:
+    from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+
+    dsn = stack.enter_context(fresh_schema(SERVER[0]))
+    database = stack.enter_context(PostgresDatabase(dsn, min_size=1, max_size=1))
+    return lambda: PostgresUnitOfWork(database)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _server(postgres_server: str) -> Iterator[None]:
+    SERVER.append(postgres_server)
+    yield
+    SERVER.clear()
+
+
 ADAPTERS: dict[str, Callable[[contextlib.ExitStack], Storage]] = {
     "memory": _memory,
     "sqlite": _sqlite,
+    "postgres": _postgres,
 }
 """Each adapter under comparison: a unit-of-work factory over a new, empty store."""
 
