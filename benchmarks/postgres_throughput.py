@@ -1,0 +1,158 @@
+"""Hot-SKU checkout throughput on PostgreSQL: the Mall against hand-written SQL, side by side.
+
+``.venv/bin/python -m benchmarks.postgres_throughput`` starts a throwaway
+PostgreSQL cluster (tests/postgres_server.py; or uses
+``MALLCORE_TEST_POSTGRES_DSN``) and runs rounds in turns. In each round
+``--processes`` spawned processes each place orders of one unit of one SKU
+(stock that never runs out) for ``--seconds``, on a new schema:
+
+- **Mall**: ``Mall.place_order`` over a ``PostgresDatabase`` (price the cart,
+  hold the stock under its row lock, save the order, the outbox);
+- **SQL by hand**: the same reserve and insert at the same isolation level
+  (``READ COMMITTED``): ``SELECT value FROM stocks ... FOR UPDATE``, the hold
+  added to the stock's JSON, ``UPDATE stocks``, ``INSERT INTO orders``,
+  ``COMMIT``.
+
+Every order is placed by a different customer and left unpaid, on both
+sides, so the stock's live holds grow alike. It prints the orders per
+second of each side per round, their medians and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import multiprocessing
+import os
+import statistics
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+from tests.postgres_server import (
+    DSN_VARIABLE,
+    find_server_programs,
+    fresh_schema,
+    throwaway_cluster,
+)
+
+from mallcore import Checkout, Mall
+from mallcore.adapters import InMemoryEventLog, SimulatedCourier, SimulatedGateway
+from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from mallcore.catalog import Listing, ListingStatus, Product, Sku
+from mallcore.money import Money
+from mallcore.orders import Consignee
+from mallcore.testing.fakes import FakeClock
+
+NOW = datetime(2026, 11, 11, 12, tzinfo=UTC)
+HOME = Consignee(name="Alice", phone="13800000000", region="330106", address="文三路 90 号")
+SKU = "hot-tea"
+
+
+def _mall(dsn: str) -> tuple[Mall, PostgresDatabase]:
+    database = PostgresDatabase(dsn, min_size=1, max_size=1, statement_timeout=30)
+    mall = Mall(
+        storage=lambda: PostgresUnitOfWork(database),
+        clock=FakeClock(NOW),
+        events=InMemoryEventLog(),
+        gateway=SimulatedGateway(secret=b"bench", prefix="b"),
+        courier=SimulatedCourier(carrier="SF", prefix=""),
+    )
+    return mall, database
+
+
+def _set_up(dsn: str) -> None:
+    mall, database = _mall(dsn)
+    price = Money("30.00", "CNY")
+    sku = Sku(SKU, {}, price, price, stock=10**9)
+    product = Product.single(SKU, "tea", "tea", sku, listing=Listing(ListingStatus.ON_SHELF))
+    mall.save_product(product, stock={SKU: 10**9})
+    database.close()
+
+
+def mall_worker(dsn: str, worker: int, seconds: float) -> int:
+    """Place orders through the Mall for ``seconds``; how many."""
+    mall, database = _mall(dsn)
+    placed, deadline = 0, time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        checkout = Checkout(customer_id=f"w{worker}-{placed}", items={SKU: 1}, consignee=HOME)
+        mall.place_order(f"M{worker}-{placed}", checkout)
+        placed += 1
+    database.close()
+    return placed
+
+
+def sql_worker(dsn: str, worker: int, seconds: float) -> int:
+    """Reserve one unit and insert an order by hand for ``seconds``; how many."""
+    expires = int((NOW + timedelta(minutes=30) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
+    placed, deadline = 0, time.monotonic() + seconds
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            order_id = f"H{worker}-{placed}"
+            connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+            (value,) = connection.execute(
+                "SELECT value FROM stocks WHERE sku_id = %s FOR UPDATE", (SKU,)
+            ).fetchone()  # type: ignore[misc]
+            stock = json.loads(value)
+            stock["reservations"].append([order_id, 1, expires * 10**6])
+            stock["version"] += 1
+            connection.execute(
+                "UPDATE stocks SET value = %s, version = version + 1 WHERE sku_id = %s",
+                (json.dumps(stock), SKU),
+            )
+            order = {"id": order_id, "customer_id": f"h{worker}", "lines": [[SKU, 1, "30.00"]]}
+            connection.execute(
+                "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us,"
+                " value) VALUES (%s, 0, 'awaiting_payment', 0, %s, 0, %s)",
+                (order_id, f"h{worker}", json.dumps(order)),
+            )
+            connection.execute("COMMIT")
+            placed += 1
+    return placed
+
+
+def _round(server: str, side: str, processes: int, seconds: float) -> float:
+    work = mall_worker if side == "mall" else sql_worker
+    with fresh_schema(server) as dsn:
+        _set_up(dsn)
+        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+            counts = pool.starmap(work, [(dsn, n, seconds) for n in range(processes)])
+    return sum(counts) / seconds
+
+
+@contextlib.contextmanager
+def _server() -> Iterator[str]:
+    given = os.environ.get(DSN_VARIABLE)
+    if given:
+        yield given
+        return
+    bindir = find_server_programs()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL server programs: install postgresql or set " + DSN_VARIABLE)
+    with throwaway_cluster(bindir) as dsn:
+        yield dsn
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--processes", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    arguments = parser.parse_args()
+    rates: dict[str, list[float]] = {"sql": [], "mall": []}
+    with _server() as server:
+        for number in range(1, arguments.rounds + 1):
+            for side in ("sql", "mall"):
+                rates[side].append(_round(server, side, arguments.processes, arguments.seconds))
+            sql_rate, mall_rate = rates["sql"][-1], rates["mall"][-1]
+            print(f"round {number}: SQL by hand {sql_rate:.0f}/s, Mall {mall_rate:.0f}/s")
+    sql, mall = statistics.median(rates["sql"]), statistics.median(rates["mall"])
+    print(
+        f"medians: SQL by hand {sql:.0f} orders/s, Mall {mall:.0f} orders/s, ratio {mall / sql:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
