@@ -26,7 +26,7 @@ from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports.outbox import OutboxEvent
-from mallcore.ports.storage import MAX_PAGE
+from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event
 
 __all__ = [
@@ -82,10 +82,7 @@ class OutboxRow:
 
 def page(values: Iterable[V], *, limit: int, offset: int) -> list[V]:
     """``limit`` values from ``offset`` on, after checking both (the listing queries' bounds)."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidValue("limit", limit, f"must be a whole number from 1 to {MAX_PAGE}")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidValue("offset", offset, "must be a whole number, 0 or more")
+    limit, offset = page_bounds(limit, offset)
     return list(values)[offset : offset + limit]
 
 

@@ -100,7 +100,7 @@ from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports.outbox import OutboxEvent
-from mallcore.ports.storage import MAX_PAGE
+from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event, dumps, load_event, loads
 
 __all__ = [
@@ -147,15 +147,6 @@ def _translated() -> Iterator[None]:
         raise StaleVersion("row lock", "deadlock", -1, -1) from exc
     except psycopg.Error as exc:
         raise Unavailable(_SERVICE, f"{type(exc).__name__}: {exc}".strip()) from exc
-
-
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    """``limit`` and ``offset`` checked against the listing rules of the storage port."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidValue("limit", limit, f"must be a whole number from 1 to {MAX_PAGE}")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidValue("offset", offset, "must be a whole number, not negative")
-    return limit, offset
 
 
 def _in_transaction(connection: Connection) -> bool:
@@ -498,7 +489,7 @@ class PostgresProducts(PostgresDocuments[Product]):
         offset: int = 0,
     ) -> Sequence[Product]:
         """Products of ``category_id`` (in ``status``), by id."""
-        limit, offset = _page(limit, offset)
+        limit, offset = page_bounds(limit, offset)
         return self._load_all(
             sql.SQL(
                 "SELECT value FROM products WHERE category_id = %s"
@@ -553,7 +544,7 @@ class PostgresOrders(PostgresDocuments[Order]):
 
     def of_customer(self, customer_id: str, *, limit: int, offset: int = 0) -> Sequence[Order]:
         """The orders of ``customer_id``, newest first."""
-        limit, offset = _page(limit, offset)
+        limit, offset = page_bounds(limit, offset)
         return self._load_all(
             sql.SQL(
                 "SELECT value FROM orders WHERE customer_id = %s"
@@ -564,7 +555,7 @@ class PostgresOrders(PostgresDocuments[Order]):
 
     def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
         """The orders in ``status``, oldest first."""
-        limit, offset = _page(limit, offset)
+        limit, offset = page_bounds(limit, offset)
         return self._load_all(
             sql.SQL(
                 "SELECT value FROM orders WHERE status = %s"
@@ -888,7 +879,7 @@ class PostgresOutbox:
         envelope is handed out: one whose predecessor another relay holds
         stays locked here, unpublished, for a later claim.
         """
-        limit, _ = _page(limit, 0)
+        limit, _ = page_bounds(limit, 0)
         self._uow.lock()
         done = list(self.published)
 

@@ -95,7 +95,7 @@ from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
 from mallcore.ports.outbox import OutboxEvent
-from mallcore.ports.storage import MAX_PAGE
+from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event, dumps, load_event, loads
 
 __all__ = [
@@ -321,15 +321,6 @@ def memory_database(*, timeout: float = 5.0) -> ConnectionFactory:
     """
     connection = _configure(sqlite3.connect(":memory:"), timeout=timeout)
     return lambda: connection
-
-
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    """``limit`` and ``offset`` checked against the listing rules of the storage port."""
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidValue("limit", limit, f"must be a whole number from 1 to {MAX_PAGE}")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise InvalidValue("offset", offset, "must be a whole number, not negative")
-    return limit, offset
 
 
 @attrs.frozen
@@ -603,7 +594,7 @@ class SqliteProducts(_Repository[Product]):
         offset: int = 0,
     ) -> Sequence[Product]:
         """A page of the products in ``category_id`` (and ``status``), by id."""
-        limit, offset = _page(limit, offset)
+        limit, offset = page_bounds(limit, offset)
         where, parameters = "category_id = ?", [category_id]
         if status is not None:
             where, parameters = f"{where} AND status = ?", [category_id, status.value]
@@ -655,7 +646,7 @@ class SqliteOrders(_Repository[Order]):
 
     def of_customer(self, customer_id: str, *, limit: int, offset: int = 0) -> Sequence[Order]:
         """A page of ``customer_id``'s orders, newest ``placed_at`` first (then id, descending)."""
-        limit, offset = _page(limit, offset)
+        limit, offset = page_bounds(limit, offset)
         return self._load_all(
             "SELECT value FROM orders WHERE customer_id = ?"
             " ORDER BY placed_at_us DESC, id DESC LIMIT ? OFFSET ?",
@@ -664,7 +655,7 @@ class SqliteOrders(_Repository[Order]):
 
     def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
         """A page of the orders in ``status``, oldest ``placed_at`` first (then id)."""
-        limit, offset = _page(limit, offset)
+        limit, offset = page_bounds(limit, offset)
         return self._load_all(
             "SELECT value FROM orders WHERE status = ? ORDER BY placed_at_us, id LIMIT ? OFFSET ?",
             (status.value, limit, offset),
@@ -927,7 +918,7 @@ class SqliteOutbox:
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:
         """The oldest unpublished envelopes, after taking the write lock."""
-        limit, _ = _page(limit, 0)
+        limit, _ = page_bounds(limit, 0)
         self._uow.lock()
         rows = self._uow._in_connection(
             lambda connection: connection.execute(

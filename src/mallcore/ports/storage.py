@@ -33,6 +33,7 @@ from typing import Final, Protocol, Self
 
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
+from mallcore.errors import InvalidValue
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import Order, OrderStatus
@@ -51,10 +52,20 @@ __all__ = [
     "StockMovementRepository",
     "StockRepository",
     "UnitOfWork",
+    "page_bounds",
 ]
 
 MAX_PAGE: Final = 500
 """The most values one listing query returns."""
+
+
+def page_bounds(limit: object, offset: object) -> tuple[int, int]:
+    """``limit`` (1 to :data:`MAX_PAGE`) and ``offset`` (0 or more), else InvalidValue."""
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidValue("limit", limit, f"must be a whole number from 1 to {MAX_PAGE}")
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise InvalidValue("offset", offset, "must be a whole number, not negative")
+    return limit, offset
 
 
 class ProductRepository(Protocol):
