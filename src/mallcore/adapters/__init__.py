@@ -8,6 +8,7 @@ from mallcore.adapters.clock import SystemClock
 from mallcore.adapters.memory import (
     InMemoryEventLog,
     InMemoryOrders,
+    InMemoryPayments,
     InMemoryPoints,
     InMemoryProducts,
     InMemoryStocks,
@@ -20,6 +21,7 @@ from mallcore.adapters.sqlite import SqliteUnitOfWork
 __all__ = [
     "InMemoryEventLog",
     "InMemoryOrders",
+    "InMemoryPayments",
     "InMemoryPoints",
     "InMemoryProducts",
     "InMemoryStocks",

@@ -22,7 +22,7 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import Order, OrderStatus, Payment
 from mallcore.ports.storage import MAX_PAGE
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "InMemoryEventLog",
     "InMemoryMembers",
     "InMemoryOrders",
+    "InMemoryPayments",
     "InMemoryPoints",
     "InMemoryProducts",
     "InMemoryStockMovements",
@@ -53,6 +54,7 @@ class InMemoryStore:
         self.products: dict[str, Product] = {}
         self.stocks: dict[str, Stock] = {}
         self.orders: dict[str, Order] = {}
+        self.payments: dict[str, Payment] = {}
         self.points: dict[str, PointsAccount] = {}
         self.configurations: dict[str, Configuration] = {}
         self.counters: dict[str, int] = {}
@@ -206,6 +208,24 @@ class InMemoryOrders(_Table[Order]):
         found = [order for order in self.rows.values() if order.status is status]
         found.sort(key=lambda order: (order.placed_at, order.id))
         return page(found, limit=limit, offset=offset)
+
+
+class InMemoryPayments(_Table[Payment]):
+    """Payment records by provider id (see :class:`~mallcore.ports.PaymentRepository`)."""
+
+    def __init__(self, committed: dict[str, Payment]) -> None:
+        super().__init__(
+            committed,
+            kind="payment",
+            key=lambda payment: payment.id,
+            version=lambda payment: payment.version,
+        )
+
+    def of_order(self, order_id: str) -> Sequence[Payment]:
+        """The payments of ``order_id``, by first record time, then id."""
+        found = [p for p in self.rows.values() if p.order_id == order_id]
+        found.sort(key=lambda p: (p.started_at or p.received_at, p.id))
+        return found
 
 
 class InMemoryPoints(_Table[PointsAccount]):
@@ -408,6 +428,7 @@ class InMemoryUnitOfWork:
             self.products = InMemoryProducts(store.products)
             self.stocks = InMemoryStocks(store.stocks)
             self.orders = InMemoryOrders(store.orders)
+            self.payments = InMemoryPayments(store.payments)
             self.points = InMemoryPoints(store.points)
             self.configuration = InMemoryConfiguration(store.configurations)
             self.counters = InMemoryCounters(store.counters)
@@ -424,6 +445,7 @@ class InMemoryUnitOfWork:
             self.products,
             self.stocks,
             self.orders,
+            self.payments,
             self.points,
             self.configuration,
             self.members,

@@ -1,8 +1,9 @@
 """A simulated payment provider and courier, with the faults real ones have.
 
 - :class:`SimulatedGateway` signs its notifications with HMAC-SHA256 (as
-  微信支付 and 支付宝 sign theirs), declines payments above a limit, and can be
-  switched off (``available = False``) to raise Unavailable.
+  微信支付 and 支付宝 sign theirs), declines payments above a limit and
+  payments it closed, and can be switched off (``available = False``) to
+  raise Unavailable.
 - :class:`SimulatedCourier` numbers waybills, and produces the tracking scans
   a package would get, twice and out of order when asked.
 
@@ -43,6 +44,7 @@ class SimulatedGateway:
         self.decline_above = decline_above
         self.available = True
         self._payments: dict[str, PaymentRequest] = {}
+        self._closed: set[str] = set()
         self._paid: dict[str, Money] = {}
         self._refunds: dict[str, Refund] = {}
 
@@ -73,6 +75,7 @@ class SimulatedGateway:
         if request is None:
             raise NotFound("payment", reference)
         declined = self.decline_above is not None and request.amount > self.decline_above
+        declined = declined or reference in self._closed
         result = PaymentResult.DECLINED if declined else PaymentResult.SUCCEEDED
         if not declined:
             self._paid[reference] = request.amount
@@ -105,6 +108,16 @@ class SimulatedGateway:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidValue("notification", body, "is not a payment notification") from exc
+
+    def close_payment(self, *, payment_id: str) -> None:
+        """Close an unpaid payment: paying it later is declined."""
+        self._check_up()
+        if payment_id in self._payments and payment_id not in self._paid:
+            self._closed.add(payment_id)
+
+    def closed(self) -> frozenset[str]:
+        """The payments closed so far."""
+        return frozenset(self._closed)
 
     def refund(self, *, refund_id: str, payment_id: str, amount: Money) -> Refund:
         """Return ``amount`` of a payment; a refund id seen before returns the first refund."""

@@ -20,6 +20,11 @@ write transaction, so processes starting at once upgrade it once):
 4. ``coupon_templates(id, version, code, value)`` indexed on the shared
    ``code``; ``coupon_codes(code, template_id)`` for generated codes;
    ``coupons(id, version, customer_id, value)`` indexed on the customer.
+5. ``payments(id, version, order_id, first_us, value)`` indexed on
+   ``(order_id, first_us, id)`` for ``of_order`` (``first_us``: when the
+   payment was first recorded, started or received). Order documents gained
+   per-package ``delivered_at`` and ``after_sales_until``; documents written
+   before are upgraded as they are read (:mod:`mallcore.serialization`).
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
 the other columns are copies of the few fields the queries filter on. Times
@@ -82,7 +87,7 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, Unavailable
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import Order, OrderStatus, Payment
 from mallcore.ports.storage import MAX_PAGE
 from mallcore.serialization import dumps, loads
 
@@ -96,6 +101,7 @@ __all__ = [
     "SqliteCoupons",
     "SqliteMembers",
     "SqliteOrders",
+    "SqlitePayments",
     "SqlitePoints",
     "SqliteProducts",
     "SqliteStockMovements",
@@ -214,15 +220,21 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         " customer_id TEXT NOT NULL, value TEXT NOT NULL)",
         "CREATE INDEX coupons_by_customer ON coupons (customer_id, id)",
     ),
+    _statements(
+        "CREATE TABLE payments (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " order_id TEXT NOT NULL, first_us INTEGER NOT NULL, value TEXT NOT NULL)",
+        "CREATE INDEX payments_by_order ON payments (order_id, first_us, id)",
+    ),
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
 Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
 run together in one transaction, so a database is never left between them);
-schema 4 (coupon templates, codes and wallets) is step 7.
+schema 4 (coupon templates, codes and wallets) is step 7; schema 5 (payments)
+is step 8.
 """
 
-_RELEASES: Final = (1, 2, 6, 7)
+_RELEASES: Final = (1, 2, 6, 7, 8)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -501,6 +513,27 @@ _ORDERS = _Layout[Order](
         lambda order: [shipment.waybill for shipment in order.shipments],
     ),
 )
+
+
+def _first_recorded(payment: Payment) -> datetime:
+    first = payment.started_at or payment.received_at
+    if first is None:
+        raise InvalidValue(f"payment {payment.id!r}", None, "must be started or received")
+    return first
+
+
+_PAYMENTS = _Layout[Payment](
+    kind="payment",
+    table="payments",
+    key_column="id",
+    cls=Payment,
+    key=lambda payment: payment.id,
+    version=lambda payment: payment.version,
+    columns=lambda payment: {
+        "order_id": payment.order_id,
+        "first_us": _microseconds(_first_recorded(payment)),
+    },
+)
 _POINTS = _Layout[PointsAccount](
     kind="points account",
     table="points_accounts",
@@ -644,6 +677,19 @@ class SqliteOrders(_Repository[Order]):
         return self._load_all(
             "SELECT value FROM orders WHERE status = ? ORDER BY placed_at_us, id LIMIT ? OFFSET ?",
             (status.value, limit, offset),
+        )
+
+
+class SqlitePayments(_Repository[Payment]):
+    """Payment records by provider id (see :class:`~mallcore.ports.PaymentRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _PAYMENTS)
+
+    def of_order(self, order_id: str) -> Sequence[Payment]:
+        """The payments of ``order_id``, by first record time, then id."""
+        return self._load_all(
+            "SELECT value FROM payments WHERE order_id = ? ORDER BY first_us, id", (order_id,)
         )
 
 
@@ -936,6 +982,7 @@ class SqliteUnitOfWork:
         self.stocks = SqliteStocks(self)
         self.stock_movements = SqliteStockMovements(self)
         self.orders = SqliteOrders(self)
+        self.payments = SqlitePayments(self)
         self.points = SqlitePoints(self)
         self.configuration = SqliteConfigurations(self)
         self.counters = SqliteCounters(self)
@@ -958,6 +1005,7 @@ class SqliteUnitOfWork:
             self.stocks,
             self.stock_movements,
             self.orders,
+            self.payments,
             self.points,
             self.configuration,
             self.members,

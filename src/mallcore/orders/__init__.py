@@ -11,9 +11,25 @@ See docs/orders.md. The main names:
   unit, and the packages sent.
 - :class:`OrderRefund`, :class:`RefundedUnits`: an after-sales refund, the
   units it returned and what each had cost.
+- :class:`PaymentState`, :class:`FulfilmentState` (the order's axes, each
+  with its table), :func:`order_status` (the status they make),
+  :class:`OrderMove` and :class:`Actor` (its history).
+- :class:`Payment`, :class:`PaymentStatus` and :data:`PAYMENT_TRANSITIONS`:
+  the record of every payment attempt and notification, and its own table.
 """
 
+from mallcore.orders.axes import (
+    FULFILMENT_AXIS,
+    PAYMENT_AXIS,
+    Actor,
+    AxisMoved,
+    FulfilmentState,
+    OrderMove,
+    PaymentState,
+    order_status,
+)
 from mallcore.orders.order import (
+    DEFAULT_AFTER_SALES_WINDOW,
     DEFAULT_PAYMENT_WINDOW,
     Charge,
     Consignee,
@@ -30,24 +46,53 @@ from mallcore.orders.order import (
     RefundedUnits,
     Shipment,
 )
+from mallcore.orders.payment import (
+    MAX_REFUNDS,
+    PAYMENT_TRANSITIONS,
+    REFUND_PERIOD,
+    Payment,
+    PaymentEvent,
+    PaymentRefund,
+    PaymentRefunded,
+    PaymentStatus,
+    PaymentStatusChanged,
+)
 from mallcore.orders.status import TRANSITIONS, OrderStatus
 
 __all__ = [
+    "Actor",
+    "AxisMoved",
     "Charge",
     "Consignee",
+    "DEFAULT_AFTER_SALES_WINDOW",
     "DEFAULT_PAYMENT_WINDOW",
+    "FULFILMENT_AXIS",
+    "FulfilmentState",
     "ItemSnapshot",
+    "MAX_REFUNDS",
     "Order",
     "OrderCoupon",
     "OrderEvent",
     "OrderLine",
+    "OrderMove",
     "OrderPlaced",
     "OrderRefund",
     "OrderRefunded",
     "OrderStatus",
     "OrderStatusChanged",
+    "PAYMENT_AXIS",
+    "PAYMENT_TRANSITIONS",
     "PackageShipped",
+    "Payment",
+    "PaymentEvent",
+    "PaymentRefund",
+    "PaymentRefunded",
+    "PaymentState",
+    "PaymentStatus",
+    "PaymentStatusChanged",
+    "REFUND_PERIOD",
     "RefundedUnits",
     "Shipment",
     "TRANSITIONS",
+    "order_status",
 ]

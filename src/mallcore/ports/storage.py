@@ -35,7 +35,7 @@ from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import Order, OrderStatus, Payment
 
 __all__ = [
     "ConfigurationRepository",
@@ -45,6 +45,7 @@ __all__ = [
     "MAX_PAGE",
     "MemberRepository",
     "OrderRepository",
+    "PaymentRepository",
     "PointsRepository",
     "ProductRepository",
     "StockMovementRepository",
@@ -169,6 +170,30 @@ class OrderRepository(Protocol):
 
     def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
         """The orders in ``status``, oldest first."""
+        ...
+
+
+class PaymentRepository(Protocol):
+    """Port: payment records, one per provider payment id (attempts and notifications).
+
+    - ``get`` returns the payment last saved under that id, or raises NotFound.
+    - ``save`` follows the versioning contract (StaleVersion otherwise).
+    - ``of_order`` returns every payment recorded for ``order_id`` (an id no
+      order has included: a payment for an unknown order is recorded under
+      the order id it names), in the order they were first saved: by
+      ``started_at`` or else ``received_at``, then by id.
+    """
+
+    def get(self, payment_id: str) -> Payment:
+        """The payment ``payment_id``."""
+        ...
+
+    def save(self, payment: Payment) -> None:
+        """Store ``payment`` at its version."""
+        ...
+
+    def of_order(self, order_id: str) -> Sequence[Payment]:
+        """The payments recorded for ``order_id``, oldest first."""
         ...
 
 
@@ -352,6 +377,11 @@ class UnitOfWork(Protocol):
     @property
     def orders(self) -> OrderRepository:
         """The orders, as this transaction sees them."""
+        ...
+
+    @property
+    def payments(self) -> PaymentRepository:
+        """The payment records, as this transaction sees them."""
         ...
 
     @property

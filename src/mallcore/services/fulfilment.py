@@ -1,7 +1,8 @@
 """Fulfilment: ship in packages, apply tracking scans, confirm receipt.
 
-Couriers send scans late, twice and out of order: only a DELIVERED scan of
-the order's last package delivers it, and a repeat changes nothing. A
+Couriers send scans late, twice and out of order: a DELIVERED scan marks its
+package delivered, the order is delivered once every package is, and a
+repeat changes nothing. A
 package is booked with the courier only after the order has accepted it
 (checked without changing anything), under the package id
 ``<order id>-<n>``: a retried command books the same package again and gets
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from mallcore.errors import InvalidValue
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import Order
 from mallcore.ports import Courier, TrackingEvent, TrackingStatus, UnitOfWork
 from mallcore.services._points import release_order_points
 from mallcore.services.members import credit_growth
@@ -52,17 +53,17 @@ def ship_order(
 
 
 def handle_tracking_event(uow: UnitOfWork, event: TrackingEvent) -> tuple[Order, list[object]]:
-    """Deliver the order at the DELIVERED scan of its last package; other scans change nothing."""
+    """Record a DELIVERED scan on its package; the order is delivered once every package is.
+
+    Other scans, and a package's delivery scanned again, change nothing.
+    """
     order = uow.orders.get_by_waybill(event.waybill)
-    if (
-        event.status is not TrackingStatus.DELIVERED
-        or event.waybill != order.shipments[-1].waybill
-        or order.status is not OrderStatus.SHIPPED
-    ):
+    if event.status is not TrackingStatus.DELIVERED:
         return order, []
-    delivered, changes = order.deliver(at=event.at)
-    uow.orders.save(delivered)
-    uow.commit()
+    delivered, changes = order.deliver_package(event.waybill, at=event.at)
+    if delivered is not order:
+        uow.orders.save(delivered)
+        uow.commit()
     return delivered, list(changes)
 
 

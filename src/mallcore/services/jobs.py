@@ -2,9 +2,10 @@
 
 A job lists its items in one read, then handles each in its own
 transaction (the Mall retries conflicts per item). An item that fails is
-reported in the :class:`JobReport` and skipped: it never blocks the items
-after it. Every step is idempotent, so several workers may run a job at once:
-an item another worker handled first changes nothing the second time.
+reported in the :class:`JobReport` and as a :class:`JobItemFailed` event, and
+skipped: it never blocks the items after it. Every step is idempotent, so
+several workers may run a job at once: an item another worker handled first
+changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from mallcore.ports import UnitOfWork
 from mallcore.services.fulfilment import complete
 from mallcore.services.payments import undo_placement
 
-__all__ = ["JobReport", "cancel_overdue_order", "complete_due_order"]
+__all__ = ["JobItemFailed", "JobReport", "cancel_overdue_order", "complete_due_order"]
+
+
+@attrs.frozen
+class JobItemFailed:
+    """A job could not handle ``item`` at ``at`` (``error``: what was raised); it moved on."""
+
+    job: str
+    item: str
+    error: str
+    at: datetime
 
 
 @attrs.frozen(kw_only=True)

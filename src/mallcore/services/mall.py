@@ -59,7 +59,7 @@ from mallcore.errors import (
 from mallcore.loyalty import Entry, Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.money import Money
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import Order, OrderStatus, Payment
 from mallcore.ports import (
     Clock,
     Courier,
@@ -75,10 +75,17 @@ from mallcore.services import members
 from mallcore.services.after_sales import refund_order
 from mallcore.services.checkout import Checkout, configuration, place, price
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
-from mallcore.services.jobs import JobReport, cancel_overdue_order, complete_due_order
+from mallcore.services.jobs import (
+    JobItemFailed,
+    JobReport,
+    cancel_overdue_order,
+    complete_due_order,
+)
 from mallcore.services.payments import (
     PaymentHandled,
     apply_notification,
+    record_notification,
+    return_flagged_payment,
     start_payment,
     undo_placement,
 )
@@ -347,18 +354,39 @@ class Mall:
     # payment, fulfilment, after-sales -----------------------------------------------
 
     def start_payment(self, order_id: str) -> PaymentRequest:
-        """Register the payment of an order awaiting payment with the gateway."""
+        """Register an attempt to pay an order awaiting payment; older attempts are closed."""
         identifier("order_id", order_id)
-        return self._read(lambda uow: start_payment(uow, self._gateway, order_id))
+        return self._run(
+            "start_payment",
+            lambda uow, now: start_payment(uow, self._gateway, order_id, now=now),
+        )
 
     def handle_payment_notification(
         self, body: bytes, headers: Mapping[str, str]
     ) -> PaymentHandled:
-        """Verify a provider's notification and apply it once (docs/orders.md)."""
+        """Verify a provider's notification, record it, then apply it once (docs/orders.md).
+
+        The payment is recorded in its own transaction before anything is
+        decided; a verified notification never raises for a wrong amount,
+        an unknown order or a late payment: the outcome says what was done.
+        """
         notification = self._gateway.parse_notification(body, headers)
+        at = self._clock.now()
+        recorded = self._run(
+            "record_payment", lambda uow, now: record_notification(uow, notification), now=at
+        )
         return self._run(
             "handle_payment_notification",
-            lambda uow, now: apply_notification(uow, self._gateway, notification, now=now),
+            lambda uow, now: apply_notification(uow, self._gateway, recorded.id, now=now),
+            now=at,
+        )
+
+    def return_flagged_payment(self, payment_id: str) -> Payment:
+        """Return a payment held for review (FLAGGED) in full, through the gateway; once."""
+        identifier("payment_id", payment_id)
+        return self._run(
+            "return_flagged_payment",
+            lambda uow, now: return_flagged_payment(uow, self._gateway, payment_id, now=now),
         )
 
     def ship_order(self, order_id: str, *, items: Mapping[str, int] | None = None) -> Order:
@@ -423,6 +451,7 @@ class Mall:
                 result = self._run(command, work(item), now=now)
             except MallcoreError as error:
                 failed.append((item, error))
+                self._events.publish([JobItemFailed(command, item, str(error), now)])
                 continue
             if result is not None:
                 done.append(item)
@@ -496,6 +525,15 @@ class Mall:
         """The order ``order_id`` (NotFound)."""
         identifier("order_id", order_id)
         return self._read(lambda uow: uow.orders.get(order_id))
+
+    def payments(self, order_id: str) -> list[Payment]:
+        """Every payment recorded for ``order_id``: attempts, applied, returned, held; oldest first.
+
+        A payment returned because the order was cancelled or already paid is
+        here too: the trace of money that reached the shop for the order.
+        """
+        identifier("order_id", order_id)
+        return self._read(lambda uow: list(uow.payments.of_order(order_id)))
 
     def orders_of(self, customer_id: str, *, limit: int = 20, offset: int = 0) -> list[Order]:
         """A customer's orders, newest first, a page at a time."""

@@ -31,7 +31,7 @@ from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration, Settings
 from mallcore.money import Money
-from mallcore.orders import Order, OrderLine, OrderStatus
+from mallcore.orders import Order, OrderLine, OrderStatus, Payment
 from mallcore.ports import UnitOfWork
 from mallcore.ports.storage import MAX_PAGE
 from mallcore.testing.strategies import (
@@ -128,6 +128,50 @@ class UnitOfWorkContract:
     def test_a_missing_order_is_not_found(self, new_uow: NewUnitOfWork) -> None:
         with new_uow() as uow, pytest.raises(NotFound):
             uow.orders.get("O-missing")
+
+    def test_a_payment_reads_back_and_saves_by_version(self, new_uow: NewUnitOfWork) -> None:
+        run = _run()
+        started, _ = Payment.start(
+            f"{run}P-1", order_id=f"{run}O-1", amount=Money("30.00", "CNY"), at=_MOMENT
+        )
+        received, _ = started.receive(amount=started.amount, at=_MOMENT)
+        with new_uow() as uow:
+            uow.payments.save(started)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.payments.get(started.id) == started
+            uow.payments.save(received)
+            with pytest.raises(StaleVersion):
+                uow.payments.save(started)
+            uow.commit()
+        with new_uow() as uow:
+            assert uow.payments.get(started.id) == received
+            with pytest.raises(NotFound):
+                uow.payments.get(f"{run}P-missing")
+
+    def test_an_orders_payments_are_listed_oldest_first_with_unsaved_ones(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        run = _run()
+        amount = Money("30.00", "CNY")
+        later, _ = Payment.received(
+            f"{run}P-a", order_id=f"{run}O-1", amount=amount, at=_MOMENT + timedelta(minutes=1)
+        )
+        first, _ = Payment.start(f"{run}P-b", order_id=f"{run}O-1", amount=amount, at=_MOMENT)
+        other, _ = Payment.start(f"{run}P-c", order_id=f"{run}O-2", amount=amount, at=_MOMENT)
+        with new_uow() as uow:
+            uow.payments.save(later)
+            uow.payments.save(other)
+            uow.commit()
+
+        with new_uow() as uow:
+            uow.payments.save(first)
+            listed = [p.id for p in uow.payments.of_order(f"{run}O-1")]
+
+        assert listed == [first.id, later.id]
+        with new_uow() as uow:
+            assert [p.id for p in uow.payments.of_order(f"{run}O-1")] == [later.id]
 
     @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
     @given(stock=stock_levels())
@@ -498,8 +542,8 @@ class UnitOfWorkContract:
         end = start + timedelta(hours=span)
 
         with new_uow() as uow:
-            mine = [m.customer_id for m in uow.members.registered_between(start, end)]
-            mine = [customer_id for customer_id in mine if customer_id.startswith(run)]
+            found = uow.members.registered_between(start, end)
+            mine = [customer_id for customer_id in found if customer_id.startswith(run)]
             born = [c for c in uow.members.born_on(11, 11) if c.startswith(run)]
 
         assert mine == [
