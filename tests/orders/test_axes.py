@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import timedelta
 from enum import Enum
+from typing import TypeVar
 
 import pytest
 from hypothesis import given
@@ -27,7 +28,10 @@ from tests.orders.conftest import PLACED, cny, tea_order
 AT = PLACED + timedelta(minutes=3)
 
 
-def _reachable(table: Mapping[Enum, frozenset[Enum]], start: Enum) -> set[Enum]:
+E = TypeVar("E", bound=Enum)
+
+
+def _reachable(table: Mapping[E, frozenset[E]], start: E) -> set[E]:
     seen = {start}
     frontier = [start]
     while frontier:
