@@ -11,6 +11,8 @@ PINNED = {
     "mallcore.orders": [
         "Actor",
         "AxisMoved",
+        "CancellationAsked",
+        "CancellationRequest",
         "Charge",
         "Consignee",
         "DEFAULT_AFTER_SALES_WINDOW",

@@ -323,6 +323,7 @@ def _upgrade_order(document: dict[str, Any]) -> dict[str, Any]:
 def _register_orders() -> None:
     from mallcore.orders import (
         AxisMoved,
+        CancellationAsked,
         Order,
         OrderEvent,
         OrderPlaced,
@@ -345,6 +346,7 @@ def _register_orders() -> None:
             OrderPlaced: "order_placed",
             OrderStatusChanged: "order_status_changed",
             AxisMoved: "axis_moved",
+            CancellationAsked: "cancellation_asked",
             PackageShipped: "package_shipped",
             OrderRefunded: "order_refunded",
         },

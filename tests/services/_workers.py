@@ -19,17 +19,17 @@ from mallcore.errors import MallcoreError
 from mallcore.orders import Consignee
 from mallcore.testing.fakes import FakeClock
 
-__all__ = ["HOME", "OPENING", "buy", "claim", "place_with_coupon", "shop_on"]
+__all__ = ["HOME", "OPENING", "buy", "cancel_overdue", "claim", "place_with_coupon", "shop_on"]
 
 OPENING = datetime(2026, 11, 11, 0, 5, tzinfo=UTC)
 HOME = Consignee(name="张三", phone="13800000000", region="330106", address="文三路 90 号")
 
 
-def shop_on(path: Path) -> Mall:
-    """A Mall over the SQLite file ``path``, its clock standing at the opening."""
+def shop_on(path: Path, *, at: datetime = OPENING) -> Mall:
+    """A Mall over the SQLite file ``path``, its clock standing at ``at`` (the opening)."""
     return Mall(
         storage=lambda: SqliteUnitOfWork(path, timeout=30),
-        clock=FakeClock(OPENING),
+        clock=FakeClock(at),
         events=InMemoryEventLog(),
         gateway=SimulatedGateway(secret=b"test-secret"),
         courier=SimulatedCourier(carrier="SF"),
@@ -76,3 +76,8 @@ def buy(path: str, worker: int, times: int) -> list[str]:
             continue
         outcomes.append("placed")
     return outcomes
+
+
+def cancel_overdue(path: str, at: str) -> list[str]:
+    """Run the unpaid-order job once with the clock at ``at`` (ISO 8601); the ids it cancelled."""
+    return list(shop_on(Path(path), at=datetime.fromisoformat(at)).cancel_overdue_orders().done)

@@ -5,16 +5,19 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from multiprocessing.pool import Pool
 from pathlib import Path
 
 import attrs
 import pytest
 
+from mallcore import Checkout
 from mallcore.catalog import Sku
 from mallcore.coupons import CouponTemplate, IssueLimits, UseLimits
 from mallcore.money import Money
 from tests.services import _workers
+from tests.services._workers import HOME, OPENING
 from tests.services.conftest import on_sale
 from tests.services.test_wallet import TEN_OFF_100
 
@@ -97,3 +100,21 @@ def test_eight_processes_buying_a_hundred_cups_sell_exactly_a_hundred(
     assert outcomes == {"placed": 100, "OutOfStock": 140}
     stock = _workers.shop_on(path).stock("cup")
     assert (stock.on_hand, stock.available) == (100, 0)
+
+
+def test_three_workers_running_the_unpaid_order_job_at_once_cancel_each_order_once(
+    pool: Pool, tmp_path: Path
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    _shop(path, TEN_OFF_100)
+    mall = _workers.shop_on(path)
+    placed = [f"O-{n:02d}" for n in range(30)]
+    for order_id in placed:
+        mall.place_order(order_id, Checkout(customer_id="alice", items={"tea": 1}, consignee=HOME))
+    due = (OPENING + timedelta(hours=1)).isoformat()
+
+    per_worker = pool.starmap(_workers.cancel_overdue, [(str(path), due)] * 3)
+
+    cancelled = [order_id for done in per_worker for order_id in done]
+    assert sorted(cancelled) == placed
+    assert _workers.shop_on(path).stock("tea").available == 100

@@ -82,6 +82,9 @@ class Settings:
       refunds (its ``after_sales_until``), and the points it earned stay held
       (a refund in that time takes them back unspent);
     - ``unapplied_payments``: what money that cannot pay its order does;
+    - ``approve_cancellations_while_preparing``: whether a customer's
+      cancellation of a paid order the merchant is preparing (备货中) waits
+      for the merchant (False) or is granted at once like any other (True);
     - ``gift_policy``: what an out-of-stock gift does to the order;
     - ``wallet_candidates``: at most this many of a customer's coupons go into
       the best-combination search when none is selected (a big wallet never
@@ -95,6 +98,7 @@ class Settings:
     confirmation_window: timedelta = attrs.field(default=timedelta(days=7), validator=_span)
     after_sales_window: timedelta = attrs.field(default=timedelta(days=7), validator=_span)
     unapplied_payments: UnappliedPaymentPolicy = UnappliedPaymentPolicy.REFUND
+    approve_cancellations_while_preparing: bool = False
     gift_policy: GiftPolicy = GiftPolicy.DROP
     wallet_candidates: int = attrs.field(default=12, validator=_count)
     max_platform_coupons: int = attrs.field(default=1, validator=_count)

@@ -31,6 +31,8 @@ from mallcore.orders.axes import (
 from mallcore.orders.order import (
     DEFAULT_AFTER_SALES_WINDOW,
     DEFAULT_PAYMENT_WINDOW,
+    CancellationAsked,
+    CancellationRequest,
     Charge,
     Consignee,
     ItemSnapshot,
@@ -62,6 +64,8 @@ from mallcore.orders.status import TRANSITIONS, OrderStatus
 __all__ = [
     "Actor",
     "AxisMoved",
+    "CancellationAsked",
+    "CancellationRequest",
     "Charge",
     "Consignee",
     "DEFAULT_AFTER_SALES_WINDOW",

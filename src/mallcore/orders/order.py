@@ -58,6 +58,8 @@ from mallcore.orders.status import TRANSITIONS, OrderStatus
 from mallcore.pricing import Quote
 
 __all__ = [
+    "CancellationAsked",
+    "CancellationRequest",
     "Charge",
     "Consignee",
     "DEFAULT_AFTER_SALES_WINDOW",
@@ -136,6 +138,14 @@ class Consignee:
                 raise InvalidValue(
                     f"consignee.{field}", value, "must be a non-blank string of at most 200"
                 )
+
+
+@attrs.frozen(kw_only=True)
+class CancellationRequest:
+    """A customer asked at ``at`` to cancel a paid order the merchant is preparing, and why."""
+
+    at: datetime
+    reason: str
 
 
 @attrs.frozen(kw_only=True)
@@ -305,6 +315,17 @@ class OrderStatusChanged:
 
 
 @attrs.frozen
+class CancellationAsked:
+    """A customer's cancellation request waits for the merchant (``granted`` None), or was
+    rejected (False, ``reason`` the merchant's)."""
+
+    order_id: str
+    at: datetime
+    reason: str
+    granted: bool | None
+
+
+@attrs.frozen
 class PackageShipped:
     """A package of the order left with a courier."""
 
@@ -321,7 +342,12 @@ class OrderRefunded:
 
 
 OrderEvent: TypeAlias = (
-    OrderPlaced | OrderStatusChanged | AxisMoved | PackageShipped | OrderRefunded
+    OrderPlaced
+    | OrderStatusChanged
+    | AxisMoved
+    | PackageShipped
+    | OrderRefunded
+    | CancellationAsked
 )
 """What an order command reports."""
 
@@ -369,6 +395,8 @@ class Order:
     """When the merchant started picking and packing (备货中), if they did."""
     history: tuple[OrderMove, ...] = attrs.field(default=(), converter=_tuple)
     """Every move after placing: what, when, by whom, why (the order's 操作记录)."""
+    cancellation: CancellationRequest | None = None
+    """A customer's request to cancel, waiting for the merchant (or granted: the order closed)."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -678,6 +706,36 @@ class Order:
         if self.status is not OrderStatus.PAID:
             raise IllegalTransition("order", self.id, self.status.value, "preparing")
         return self._changed(at, OrderMove(what="preparing", at=at, by=by), preparing_at=at)
+
+    def request_cancellation(
+        self, *, reason: str, at: datetime, by: Actor = Actor.CUSTOMER
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Record a customer's request to cancel a paid, unshipped order, for the merchant.
+
+        A request already waiting changes nothing; a shipped or unpaid order
+        raises IllegalTransition (after-sales, or a plain cancel, instead).
+        """
+        _text("reason", reason)
+        if self.cancellation is not None:
+            return self, ()
+        if self.status is not OrderStatus.PAID or self.shipments:
+            raise IllegalTransition("order", self.id, self.status.value, "cancellation requested")
+        move = OrderMove(what="cancellation requested", at=at, by=by, why=reason)
+        asked: tuple[OrderEvent, ...] = (CancellationAsked(self.id, at, reason, granted=None),)
+        return self._changed(
+            at, move, asked, cancellation=CancellationRequest(at=at, reason=reason)
+        )
+
+    def reject_cancellation(
+        self, *, reason: str, at: datetime, by: Actor = Actor.MERCHANT
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """The merchant turns a waiting cancellation request down, saying why; none: nothing."""
+        _text("reason", reason)
+        if self.cancellation is None or self.status is not OrderStatus.PAID:
+            return self, ()
+        move = OrderMove(what="cancellation rejected", at=at, by=by, why=reason)
+        rejected: tuple[OrderEvent, ...] = (CancellationAsked(self.id, at, reason, granted=False),)
+        return self._changed(at, move, rejected, cancellation=None)
 
     def ship(
         self,

@@ -35,7 +35,7 @@ from datetime import datetime
 
 from mallcore.errors import NotFound
 from mallcore.money import Money
-from mallcore.orders import Order, Payment, PaymentRefund, PaymentStatus
+from mallcore.orders import Actor, Order, Payment, PaymentRefund, PaymentStatus
 from mallcore.ports import PaymentGateway, UnitOfWork
 from mallcore.services._points import refund_order_points
 from mallcore.services._stock import restock_refund
@@ -56,6 +56,7 @@ def refund_order(
     freight: Money | None,
     restock: bool,
     now: datetime,
+    by: Actor = Actor.MERCHANT,
 ) -> tuple[Order, list[object]]:
     """Refund ``units`` (line id -> count) and ``freight`` of an order; the order after it.
 
@@ -64,7 +65,9 @@ def refund_order(
     gateway Unavailable; each changes nothing.
     """
     order = uow.orders.get(order_id)
-    refunded, changes = order.refund(refund_id, units=units, at=now, reason=reason, freight=freight)
+    refunded, changes = order.refund(
+        refund_id, units=units, at=now, reason=reason, freight=freight, by=by
+    )
     if not changes:
         return refunded, []
     refund = refunded.refunds[-1]

@@ -73,6 +73,11 @@ from mallcore.pricing import Quote
 from mallcore.services import coupons as wallet
 from mallcore.services import members
 from mallcore.services.after_sales import refund_order
+from mallcore.services.cancellations import (
+    cancel_paid_order,
+    reject_cancellation,
+    request_cancellation,
+)
 from mallcore.services.checkout import Checkout, configuration, place, price
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
 from mallcore.services.jobs import (
@@ -350,6 +355,53 @@ class Mall:
             return order, [*changes, *undone]
 
         return self._run("cancel_order", work)
+
+    def request_cancellation(self, order_id: str, *, reason: str) -> Order:
+        """The customer asks to cancel: unpaid, cancelled; paid and unshipped, refunded in full.
+
+        While the merchant prepares it (备货中) the request waits for them
+        (``Order.cancellation``), unless
+        ``Settings.approve_cancellations_while_preparing``; a shipped order
+        raises IllegalTransition (after-sales instead). docs/orders.md.
+        """
+        identifier("order_id", order_id)
+        return self._run(
+            "request_cancellation",
+            lambda uow, now: request_cancellation(
+                uow, self._gateway, order_id, reason=reason, now=now
+            ),
+        )
+
+    def cancel_paid_order(self, order_id: str, *, reason: str) -> Order:
+        """The merchant cancels a paid, unshipped order with a reason: refunded in full, closed."""
+        identifier("order_id", order_id)
+        return self._run(
+            "cancel_paid_order",
+            lambda uow, now: cancel_paid_order(
+                uow, self._gateway, order_id, reason=reason, now=now
+            ),
+        )
+
+    def reject_cancellation(self, order_id: str, *, reason: str) -> Order:
+        """The merchant turns a customer's waiting cancellation request down, saying why."""
+        identifier("order_id", order_id)
+        return self._run(
+            "reject_cancellation",
+            lambda uow, now: reject_cancellation(uow, order_id, reason=reason, now=now),
+        )
+
+    def start_fulfilment(self, order_id: str) -> Order:
+        """The merchant starts preparing a paid order (备货中); again changes nothing."""
+        identifier("order_id", order_id)
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[Order, list[object]]:
+            order, changes = uow.orders.get(order_id).start_fulfilment(at=now)
+            if changes:
+                uow.orders.save(order)
+                uow.commit()
+            return order, list(changes)
+
+        return self._run("start_fulfilment", work)
 
     # payment, fulfilment, after-sales -----------------------------------------------
 
