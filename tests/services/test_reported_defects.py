@@ -11,12 +11,13 @@ from datetime import timedelta
 import pytest
 
 from mallcore import Checkout
-from mallcore.errors import IllegalTransition, RefundRefused
+from mallcore.adapters import InMemoryStore, InMemoryUnitOfWork
+from mallcore.errors import IllegalTransition, RefundRefused, Unavailable
 from mallcore.loyalty import PointsAccount
 from mallcore.merchant import Settings
 from mallcore.orders import OrderStatus
 from mallcore.services import JobItemFailed
-from tests.services.conftest import HOME, OPENING, TEN_PERCENT, Shop, give_points
+from tests.services.conftest import HOME, OPENING, TEN_PERCENT, Shop, give_points, open_shop
 
 
 def _paid(shop: Shop, items: dict[str, int]) -> None:
@@ -89,3 +90,32 @@ def test_an_overdue_order_that_fails_is_reported_and_never_blocks_the_next(shop:
     failures = [e for e in shop.events.events if isinstance(e, JobItemFailed)]
     assert [(f.job, f.item) for f in failures] == [("cancel_overdue_orders", "O-1")]
     assert "ledger entry" in failures[0].error
+
+
+class _FailingCommits(InMemoryUnitOfWork):
+    """An in-memory unit of work whose commits fail (the database went away) while told."""
+
+    failing = False
+
+    def commit(self) -> None:
+        if _FailingCommits.failing:
+            self.rollback()
+            raise Unavailable("database", "gone for a moment")
+        super().commit()
+
+
+def test_a_booking_the_order_could_not_record_is_cancelled_with_the_courier() -> None:
+    store = InMemoryStore()
+    shop = open_shop(lambda: _FailingCommits(store))
+    _paid(shop, {"tea": 1})
+    _FailingCommits.failing = True
+
+    try:
+        with pytest.raises(Unavailable):
+            shop.ship()
+    finally:
+        _FailingCommits.failing = False
+
+    assert [w.number for w in shop.courier.cancelled] == ["SF0000000001"]
+    assert shop.order().shipments == ()
+    assert shop.ship().shipments[0].waybill == "SF0000000002"

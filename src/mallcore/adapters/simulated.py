@@ -154,6 +154,9 @@ class SimulatedCourier:
         self.reverse = reverse
         self.available = True
         self._waybills: dict[str, Waybill] = {}
+        self._booked = 0
+        self.cancelled: list[Waybill] = []
+        """The bookings cancelled, in order."""
 
     def create_shipment(
         self, *, package_id: str, order_id: str, items: Mapping[str, int], destination: str
@@ -162,9 +165,18 @@ class SimulatedCourier:
         if not self.available:
             raise Unavailable(f"simulated courier {self.carrier}", "switched off")
         if package_id not in self._waybills:
-            number = f"{self.carrier}{len(self._waybills) + 1:010d}"
+            self._booked += 1
+            number = f"{self.carrier}{self._booked:010d}"
             self._waybills[package_id] = Waybill(carrier=self.carrier, number=number)
         return self._waybills[package_id]
+
+    def cancel_shipment(self, *, package_id: str) -> None:
+        """Cancel a booking: the package id books anew next time."""
+        if not self.available:
+            raise Unavailable(f"simulated courier {self.carrier}", "switched off")
+        waybill = self._waybills.pop(package_id, None)
+        if waybill is not None:
+            self.cancelled.append(waybill)
 
     def scans(
         self, waybill: str, *, picked_up_at: datetime, transit: timedelta = timedelta(days=2)

@@ -6,7 +6,9 @@ repeat changes nothing. A
 package is booked with the courier only after the order has accepted it
 (checked without changing anything), under the package id
 ``<order id>-<n>``: a retried command books the same package again and gets
-the same waybill.
+the same waybill. A booking the order could not record (a concurrent
+writer, the database unavailable) is cancelled through the courier
+(``cancel_shipment``) before the error goes on; the retry books anew.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from mallcore.errors import InvalidValue
+from mallcore.errors import InvalidValue, MallcoreError
 from mallcore.orders import Order
 from mallcore.ports import Courier, TrackingEvent, TrackingStatus, UnitOfWork
 from mallcore.services._points import release_order_points
@@ -37,8 +39,9 @@ def ship_order(
         raise InvalidValue("order.consignee", None, f"order {order_id!r} has no address to ship to")
     wanted = dict(items) if items is not None else order.unshipped_quantities()
     order.ship(waybill="to-be-booked", carrier="to-be-booked", at=now, items=wanted)
+    package_id = f"{order.id}-{len(order.shipments) + 1}"
     waybill = courier.create_shipment(
-        package_id=f"{order.id}-{len(order.shipments) + 1}",
+        package_id=package_id,
         order_id=order.id,
         items=wanted,
         destination=order.consignee.region,
@@ -46,9 +49,14 @@ def ship_order(
     shipped, changes = order.ship(
         waybill=waybill.number, carrier=waybill.carrier, at=now, items=wanted
     )
-    if changes:
+    if not changes:
+        return shipped, []
+    try:
         uow.orders.save(shipped)
         uow.commit()
+    except MallcoreError:
+        courier.cancel_shipment(package_id=package_id)
+        raise
     return shipped, list(changes)
 
 
