@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mallcore.errors import IllegalTransition, InvalidValue, RefundRefused
 from mallcore.money import Money
@@ -86,3 +88,23 @@ def test_each_move_bumps_the_version_by_one() -> None:
 
     assert (started.version, received.version) == (0, 1)
     assert (again, events) == (received, ())
+
+
+@given(st.lists(st.integers(1, 5_000), max_size=60), st.integers(1, 100_000))
+def test_the_refunds_of_a_payment_never_exceed_it_and_each_id_counts_once(
+    asked: list[int], paid_minor: int
+) -> None:
+    payment = _applied(str(Money.from_minor(paid_minor, "CNY").amount))
+    for n, minor in enumerate(asked):
+        refund_id = f"R{n // 2}"
+        try:
+            payment, _ = payment.refund(
+                refund_id, amount=Money.from_minor(minor, "CNY"), at=PAID_AT, reason="x"
+            )
+        except (InvalidValue, RefundRefused):
+            continue
+
+    assert payment.refunded <= payment.amount
+    assert len(payment.refunds) <= MAX_REFUNDS
+    ids = [refund.refund_id for refund in payment.refunds]
+    assert len(ids) == len(set(ids))

@@ -95,3 +95,14 @@ def test_a_customer_cancelling_an_unpaid_order_gets_its_stock_back(shop: Shop) -
 
     assert order.status is OrderStatus.CANCELLED
     assert shop.stock("tea").available == 10
+
+
+def test_a_paid_partly_shipped_order_refunds_its_unshipped_units(shop: Shop) -> None:
+    _paid(shop)
+    shop.ship(items={"tea": 1})
+
+    order = shop.mall.refund_order("O-1", "R-1", {"tea": 1}, reason="out of stock")
+
+    assert order.status is OrderStatus.SHIPPED
+    assert order.refunds[0].before_shipping
+    assert [r.amount for r in shop.gateway.refunds()] == [Money("60.00", "CNY")]
