@@ -1,13 +1,16 @@
 """An order's whole lifecycle through the Mall, against the same steps on plain dicts.
 
-One lifecycle: place, start the payment, the payment's notification, start
-fulfilment (备货中), ship, the courier's delivery scan, one after-sales
-refund of one unit (through the gateway, its payment record and points),
-confirm receipt. It runs on the in-memory store with 1 line and with 20
-lines. The baseline does the same bookkeeping on dicts in the same run
-(an order dict with a status string, its lines, a payments dict, a packages
-list, a refunds list, a history list): the difference is what the domain
-adds (pricing, validation, the axes' tables, events, the unit of work).
+One lifecycle: place (two units on the first line, one on each other),
+start the payment, the payment's notification, start fulfilment (备货中),
+ship, the courier's delivery scan, one after-sales refund of one unit
+(through the gateway, its payment record and points), confirm receipt. It
+runs on the in-memory store with 1 line and with 20 lines. The baseline
+does the same bookkeeping on dicts in the same run (an order dict with a
+status string, its lines, a payments dict, a packages list, a refunds list,
+a history list): the difference is what the domain adds (pricing,
+validation, the axes' tables, events, the unit of work). A third figure
+times the Order aggregate's own commands of the lifecycle alone, with 1 and
+20 lines: how the commands grow with the lines.
 
 Run with ``.venv/bin/python benchmarks/test_order_lifecycle.py`` (interleaved
 blocks, medians and the ratio) or ``.venv/bin/python -m pytest
@@ -70,9 +73,8 @@ class Shop:
 
     def lifecycle(self, lines: int) -> Callable[[], object]:
         """One whole lifecycle of a ``lines``-line order per call, each under a new id."""
-        checkout = Checkout(
-            customer_id="alice", items={f"sku-{n}": 1 for n in range(lines)}, consignee=HOME
-        )
+        items = {f"sku-{n}": 2 if n == 0 else 1 for n in range(lines)}
+        checkout = Checkout(customer_id="alice", items=items, consignee=HOME)
         mall = self.mall
 
         def run() -> object:
@@ -138,6 +140,25 @@ def by_dicts(lines: int) -> Callable[[], object]:
     return run
 
 
+def commands(lines: int) -> Callable[[], object]:
+    """The Order aggregate's own commands of the same lifecycle, on one placed order."""
+    shop = Shop()
+    items = {f"sku-{n}": 2 if n == 0 else 1 for n in range(lines)}
+    placed = shop.mall.place_order(
+        "O-commands", Checkout(customer_id="alice", items=items, consignee=HOME)
+    )
+
+    def run() -> object:
+        order, _ = placed.pay(payment_id="P-1", amount=placed.payable, at=NOW)
+        order, _ = order.start_fulfilment(at=NOW)
+        order, _ = order.ship(waybill="SF1", carrier="SF", at=NOW)
+        order, _ = order.deliver_package("SF1", at=NOW)
+        order, _ = order.refund("R-1", units={"sku-0": 1}, at=NOW, reason="dented")
+        return order.complete(at=NOW)
+
+    return run
+
+
 def interleaved(lines: int, blocks: int = 9, calls: int = 10) -> tuple[float, float]:
     """Median µs per lifecycle of the dicts and of the Mall, timed in turns."""
     shop = Shop()
@@ -166,6 +187,11 @@ def test_the_same_lifecycle_on_dicts(benchmark: BenchmarkFixture, lines: int) ->
     benchmark(by_dicts(lines))
 
 
+@pytest.mark.parametrize("lines", [1, 20])
+def test_the_order_aggregates_commands_alone(benchmark: BenchmarkFixture, lines: int) -> None:
+    benchmark(commands(lines))
+
+
 if __name__ == "__main__":
     for size in (1, 20):
         dict_median, mall_median = interleaved(size)
@@ -173,3 +199,13 @@ if __name__ == "__main__":
             f"{size:>2} lines: dicts {dict_median:,.1f} µs, Mall {mall_median:,.0f} µs,"
             f" ratio {mall_median / dict_median:,.0f}"
         )
+    alone = {size: commands(size) for size in (1, 20)}
+    times: dict[int, list[float]] = {1: [], 20: []}
+    for _ in range(9):
+        for size, run in alone.items():
+            times[size].append(timeit.timeit(run, number=20) / 20 * 1e6)
+    one, twenty = (statistics.median(times[size]) for size in (1, 20))
+    print(
+        f"Order commands alone (pay, prepare, ship, deliver, refund, complete):"
+        f" 1 line {one:,.0f} µs, 20 lines {twenty:,.0f} µs, ratio {twenty / one:.1f}"
+    )
