@@ -10,9 +10,15 @@ import pytest
 PINNED = {
     "mallcore.orders": [
         "Actor",
+        "AfterSalesCase",
+        "AfterSalesEvent",
         "AxisMoved",
+        "CASE_TRANSITIONS",
         "CancellationAsked",
         "CancellationRequest",
+        "CaseKind",
+        "CaseMoved",
+        "CaseStatus",
         "Charge",
         "Consignee",
         "DEFAULT_AFTER_SALES_WINDOW",
@@ -21,6 +27,8 @@ PINNED = {
         "FulfilmentState",
         "ItemSnapshot",
         "MAX_REFUNDS",
+        "MAX_REQUESTS_PER_LINE",
+        "OPEN_CASES",
         "Order",
         "OrderCoupon",
         "OrderEvent",
@@ -48,6 +56,7 @@ PINNED = {
         "order_status",
     ],
     "mallcore.ports": [
+        "AfterSalesRepository",
         "Clock",
         "ConfigurationRepository",
         "CounterRepository",

@@ -22,10 +22,11 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus, Payment
+from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.storage import MAX_PAGE
 
 __all__ = [
+    "InMemoryAfterSales",
     "InMemoryConfiguration",
     "InMemoryCounters",
     "InMemoryCouponTemplates",
@@ -55,6 +56,7 @@ class InMemoryStore:
         self.stocks: dict[str, Stock] = {}
         self.orders: dict[str, Order] = {}
         self.payments: dict[str, Payment] = {}
+        self.after_sales: dict[str, AfterSalesCase] = {}
         self.points: dict[str, PointsAccount] = {}
         self.configurations: dict[str, Configuration] = {}
         self.counters: dict[str, int] = {}
@@ -208,6 +210,28 @@ class InMemoryOrders(_Table[Order]):
         found = [order for order in self.rows.values() if order.status is status]
         found.sort(key=lambda order: (order.placed_at, order.id))
         return page(found, limit=limit, offset=offset)
+
+
+class InMemoryAfterSales(_Table[AfterSalesCase]):
+    """After-sales cases by id (see :class:`~mallcore.ports.AfterSalesRepository`)."""
+
+    def __init__(self, committed: dict[str, AfterSalesCase]) -> None:
+        super().__init__(
+            committed,
+            kind="after-sales case",
+            key=lambda case: case.id,
+            version=lambda c: c.version,
+        )
+
+    def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
+        """The cases of ``order_id``, by request time, then id."""
+        found = [case for case in self.rows.values() if case.order_id == order_id]
+        found.sort(key=lambda case: (case.requested_at, case.id))
+        return found
+
+    def open_cases(self) -> Sequence[str]:
+        """Ids of the open cases, sorted."""
+        return sorted(case.id for case in self.rows.values() if case.status in OPEN_CASES)
 
 
 class InMemoryPayments(_Table[Payment]):
@@ -429,6 +453,7 @@ class InMemoryUnitOfWork:
             self.stocks = InMemoryStocks(store.stocks)
             self.orders = InMemoryOrders(store.orders)
             self.payments = InMemoryPayments(store.payments)
+            self.after_sales = InMemoryAfterSales(store.after_sales)
             self.points = InMemoryPoints(store.points)
             self.configuration = InMemoryConfiguration(store.configurations)
             self.counters = InMemoryCounters(store.counters)
@@ -446,6 +471,7 @@ class InMemoryUnitOfWork:
             self.stocks,
             self.orders,
             self.payments,
+            self.after_sales,
             self.points,
             self.configuration,
             self.members,

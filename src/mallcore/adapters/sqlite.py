@@ -25,6 +25,8 @@ write transaction, so processes starting at once upgrade it once):
    payment was first recorded, started or received). Order documents gained
    per-package ``delivered_at`` and ``after_sales_until``; documents written
    before are upgraded as they are read (:mod:`mallcore.serialization`).
+6. ``after_sales_cases(id, version, order_id, status, requested_us, value)``
+   indexed on ``(order_id, requested_us, id)`` and ``(status, id)``.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
 the other columns are copies of the few fields the queries filter on. Times
@@ -87,13 +89,14 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, Unavailable
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus, Payment
+from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.storage import MAX_PAGE
 from mallcore.serialization import dumps, loads
 
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "SqliteAfterSales",
     "SqliteConfigurations",
     "SqliteCounters",
     "SqliteCouponCodes",
@@ -225,16 +228,23 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         " order_id TEXT NOT NULL, first_us INTEGER NOT NULL, value TEXT NOT NULL)",
         "CREATE INDEX payments_by_order ON payments (order_id, first_us, id)",
     ),
+    _statements(
+        "CREATE TABLE after_sales_cases (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " order_id TEXT NOT NULL, status TEXT NOT NULL, requested_us INTEGER NOT NULL,"
+        " value TEXT NOT NULL)",
+        "CREATE INDEX after_sales_by_order ON after_sales_cases (order_id, requested_us, id)",
+        "CREATE INDEX after_sales_by_status ON after_sales_cases (status, id)",
+    ),
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
 Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
 run together in one transaction, so a database is never left between them);
 schema 4 (coupon templates, codes and wallets) is step 7; schema 5 (payments)
-is step 8.
+is step 8; schema 6 (after-sales cases) is step 9.
 """
 
-_RELEASES: Final = (1, 2, 6, 7, 8)
+_RELEASES: Final = (1, 2, 6, 7, 8, 9)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -534,6 +544,19 @@ _PAYMENTS = _Layout[Payment](
         "first_us": _microseconds(_first_recorded(payment)),
     },
 )
+_AFTER_SALES = _Layout[AfterSalesCase](
+    kind="after-sales case",
+    table="after_sales_cases",
+    key_column="id",
+    cls=AfterSalesCase,
+    key=lambda case: case.id,
+    version=lambda case: case.version,
+    columns=lambda case: {
+        "order_id": case.order_id,
+        "status": case.status.value,
+        "requested_us": _microseconds(case.requested_at),
+    },
+)
 _POINTS = _Layout[PointsAccount](
     kind="points account",
     table="points_accounts",
@@ -691,6 +714,29 @@ class SqlitePayments(_Repository[Payment]):
         return self._load_all(
             "SELECT value FROM payments WHERE order_id = ? ORDER BY first_us, id", (order_id,)
         )
+
+
+class SqliteAfterSales(_Repository[AfterSalesCase]):
+    """After-sales cases by id (see :class:`~mallcore.ports.AfterSalesRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, _AFTER_SALES)
+
+    def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
+        """The cases of ``order_id``, by request time, then id."""
+        return self._load_all(
+            "SELECT value FROM after_sales_cases WHERE order_id = ? ORDER BY requested_us, id",
+            (order_id,),
+        )
+
+    def open_cases(self) -> Sequence[str]:
+        """Ids of the open cases, sorted."""
+        statuses = sorted(status.value for status in OPEN_CASES)
+        slots = ", ".join("?" for _ in statuses)
+        rows = self._uow._query(
+            f"SELECT id FROM after_sales_cases WHERE status IN ({slots}) ORDER BY id", statuses
+        )
+        return [row[0] for row in rows]
 
 
 class SqlitePoints(_Repository[PointsAccount]):
@@ -983,6 +1029,7 @@ class SqliteUnitOfWork:
         self.stock_movements = SqliteStockMovements(self)
         self.orders = SqliteOrders(self)
         self.payments = SqlitePayments(self)
+        self.after_sales = SqliteAfterSales(self)
         self.points = SqlitePoints(self)
         self.configuration = SqliteConfigurations(self)
         self.counters = SqliteCounters(self)
@@ -1006,6 +1053,7 @@ class SqliteUnitOfWork:
             self.stock_movements,
             self.orders,
             self.payments,
+            self.after_sales,
             self.points,
             self.configuration,
             self.members,

@@ -82,6 +82,13 @@ class Settings:
       refunds (its ``after_sales_until``), and the points it earned stay held
       (a refund in that time takes them back unspent);
     - ``unapplied_payments``: what money that cannot pay its order does;
+    - ``after_sales_response``: the merchant handles an after-sales request
+      this long after it (on timeout it is approved); ``return_shipment``:
+      the customer ships a return this long after approval (on timeout the
+      case closes); ``return_receipt``: the merchant confirms the returned
+      goods this long after they were sent (on timeout the refund goes);
+    - ``return_address``: where returns go when a request is approved by the
+      timeout (the merchant gives one when approving by hand);
     - ``approve_cancellations_while_preparing``: whether a customer's
       cancellation of a paid order the merchant is preparing (备货中) waits
       for the merchant (False) or is granted at once like any other (True);
@@ -99,6 +106,12 @@ class Settings:
     after_sales_window: timedelta = attrs.field(default=timedelta(days=7), validator=_span)
     unapplied_payments: UnappliedPaymentPolicy = UnappliedPaymentPolicy.REFUND
     approve_cancellations_while_preparing: bool = False
+    after_sales_response: timedelta = attrs.field(
+        default=timedelta(hours=48), validator=_positive_span
+    )
+    return_shipment: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_span)
+    return_receipt: timedelta = attrs.field(default=timedelta(days=10), validator=_positive_span)
+    return_address: str = ""
     gift_policy: GiftPolicy = GiftPolicy.DROP
     wallet_candidates: int = attrs.field(default=12, validator=_count)
     max_platform_coupons: int = attrs.field(default=1, validator=_count)

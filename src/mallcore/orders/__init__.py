@@ -14,10 +14,22 @@ See docs/orders.md. The main names:
 - :class:`PaymentState`, :class:`FulfilmentState` (the order's axes, each
   with its table), :func:`order_status` (the status they make),
   :class:`OrderMove` and :class:`Actor` (its history).
+- :class:`AfterSalesCase`, :class:`CaseKind`, :class:`CaseStatus` and
+  :data:`CASE_TRANSITIONS`: an after-sales case (售后单) and its table.
 - :class:`Payment`, :class:`PaymentStatus` and :data:`PAYMENT_TRANSITIONS`:
   the record of every payment attempt and notification, and its own table.
 """
 
+from mallcore.orders.after_sales import (
+    CASE_TRANSITIONS,
+    MAX_REQUESTS_PER_LINE,
+    OPEN_CASES,
+    AfterSalesCase,
+    AfterSalesEvent,
+    CaseKind,
+    CaseMoved,
+    CaseStatus,
+)
 from mallcore.orders.axes import (
     FULFILMENT_AXIS,
     PAYMENT_AXIS,
@@ -63,9 +75,15 @@ from mallcore.orders.status import TRANSITIONS, OrderStatus
 
 __all__ = [
     "Actor",
+    "AfterSalesCase",
+    "AfterSalesEvent",
     "AxisMoved",
+    "CASE_TRANSITIONS",
     "CancellationAsked",
     "CancellationRequest",
+    "CaseKind",
+    "CaseMoved",
+    "CaseStatus",
     "Charge",
     "Consignee",
     "DEFAULT_AFTER_SALES_WINDOW",
@@ -74,6 +92,8 @@ __all__ = [
     "FulfilmentState",
     "ItemSnapshot",
     "MAX_REFUNDS",
+    "MAX_REQUESTS_PER_LINE",
+    "OPEN_CASES",
     "Order",
     "OrderCoupon",
     "OrderEvent",

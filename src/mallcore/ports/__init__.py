@@ -25,6 +25,7 @@ from mallcore.ports.payment import (
 from mallcore.ports.runtime import Clock, EventPublisher
 from mallcore.ports.storage import (
     MAX_PAGE,
+    AfterSalesRepository,
     ConfigurationRepository,
     CounterRepository,
     CouponRepository,
@@ -40,6 +41,7 @@ from mallcore.ports.storage import (
 )
 
 __all__ = [
+    "AfterSalesRepository",
     "Clock",
     "ConfigurationRepository",
     "CounterRepository",

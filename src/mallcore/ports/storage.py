@@ -35,9 +35,10 @@ from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus, Payment
+from mallcore.orders import AfterSalesCase, Order, OrderStatus, Payment
 
 __all__ = [
+    "AfterSalesRepository",
     "ConfigurationRepository",
     "CounterRepository",
     "CouponRepository",
@@ -170,6 +171,33 @@ class OrderRepository(Protocol):
 
     def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
         """The orders in ``status``, oldest first."""
+        ...
+
+
+class AfterSalesRepository(Protocol):
+    """Port: after-sales cases (售后单), by case id.
+
+    - ``get`` returns the case last saved under that id, or raises NotFound.
+    - ``save`` follows the versioning contract (StaleVersion otherwise).
+    - ``of_order`` returns every case of ``order_id``, by request time, then id.
+    - ``open_cases`` returns the ids of the cases still open (requested,
+      approved, returning, received), by id: the after-sales job's items.
+    """
+
+    def get(self, case_id: str) -> AfterSalesCase:
+        """The case ``case_id``."""
+        ...
+
+    def save(self, case: AfterSalesCase) -> None:
+        """Store ``case`` at its version."""
+        ...
+
+    def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
+        """The cases of ``order_id``, oldest first."""
+        ...
+
+    def open_cases(self) -> Sequence[str]:
+        """Ids of the open cases, sorted."""
         ...
 
 
@@ -377,6 +405,11 @@ class UnitOfWork(Protocol):
     @property
     def orders(self) -> OrderRepository:
         """The orders, as this transaction sees them."""
+        ...
+
+    @property
+    def after_sales(self) -> AfterSalesRepository:
+        """The after-sales cases, as this transaction sees them."""
         ...
 
     @property

@@ -16,10 +16,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from mallcore.errors import InvalidValue, MallcoreError
+from mallcore.errors import IllegalTransition, InvalidValue, MallcoreError
 from mallcore.orders import Order
 from mallcore.ports import Courier, TrackingEvent, TrackingStatus, UnitOfWork
 from mallcore.services._points import release_order_points
+from mallcore.services.cases import has_open_case
 from mallcore.services.members import credit_growth
 
 __all__ = ["confirm_receipt", "handle_tracking_event", "ship_order"]
@@ -88,11 +89,18 @@ def complete(uow: UnitOfWork, order: Order, *, now: datetime) -> list[object]:
 
 
 def confirm_receipt(uow: UnitOfWork, order_id: str, *, now: datetime) -> tuple[Order, list[object]]:
-    """The customer confirms receipt (确认收货): the order is completed, its points released."""
+    """The customer confirms receipt (确认收货): the order is completed, its points released.
+
+    Refused (IllegalTransition) while an after-sales case of the order is open.
+    """
     order = uow.orders.get(order_id)
     completed, changes = order.complete(at=now)
     if not changes:
         return completed, []
+    if has_open_case(uow, order_id):
+        raise IllegalTransition(
+            "order", order_id, order.status.value, "completed while an after-sales case is open"
+        )
     moved = complete(uow, completed, now=now)
     uow.orders.save(completed)
     uow.commit()

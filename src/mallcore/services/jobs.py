@@ -17,6 +17,7 @@ import attrs
 from mallcore.errors import MallcoreError
 from mallcore.orders import Order
 from mallcore.ports import UnitOfWork
+from mallcore.services.cases import has_open_case
 from mallcore.services.fulfilment import complete
 from mallcore.services.payments import undo_placement
 
@@ -57,9 +58,12 @@ def cancel_overdue_order(
 def complete_due_order(
     uow: UnitOfWork, order_id: str, *, now: datetime, after: timedelta
 ) -> tuple[Order | None, list[object]]:
-    """Complete ``order_id`` if its confirmation window (``after`` its delivery) is over."""
+    """Complete ``order_id`` if its confirmation window (``after`` its delivery) is over.
+
+    An order with an open after-sales case waits (it completes after the case).
+    """
     order, changes = uow.orders.get(order_id).complete_if_due(now=now, after=after)
-    if not changes:
+    if not changes or has_open_case(uow, order_id):
         return None, []
     moved = complete(uow, order, now=now)
     uow.orders.save(order)

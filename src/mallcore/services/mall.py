@@ -59,7 +59,7 @@ from mallcore.errors import (
 from mallcore.loyalty import Entry, Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.money import Money
-from mallcore.orders import Order, OrderStatus, Payment
+from mallcore.orders import AfterSalesCase, CaseKind, Order, OrderStatus, Payment
 from mallcore.ports import (
     Clock,
     Courier,
@@ -77,6 +77,14 @@ from mallcore.services.cancellations import (
     cancel_paid_order,
     reject_cancellation,
     request_cancellation,
+)
+from mallcore.services.cases import (
+    approve_case,
+    handle_due_case,
+    receive_return,
+    reject_case,
+    request_case,
+    send_back,
 )
 from mallcore.services.checkout import Checkout, configuration, place, price
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
@@ -490,7 +498,88 @@ class Mall:
             ),
         )
 
+    # after-sales cases (售后单) ---------------------------------------------------------
+
+    def request_after_sales(
+        self,
+        order_id: str,
+        case_id: str,
+        *,
+        kind: CaseKind,
+        units: Mapping[str, int],
+        reason: str,
+        evidence: tuple[str, ...] = (),
+    ) -> AfterSalesCase:
+        """The customer opens case ``case_id`` about ``units`` of an order (docs/orders.md).
+
+        The same case id again returns the case. Units the order would not
+        refund now, a return of an unshipped order, units in another open
+        case, a line asked about 5 times: a named refusal, nothing changes.
+        """
+        identifier("order_id", order_id)
+        identifier("case_id", case_id)
+        return self._run(
+            "request_after_sales",
+            lambda uow, now: request_case(
+                uow,
+                order_id,
+                case_id,
+                kind=kind,
+                units=units,
+                reason=reason,
+                evidence=evidence,
+                now=now,
+            ),
+        )
+
+    def approve_after_sales(self, case_id: str, *, return_address: str = "") -> AfterSalesCase:
+        """The merchant approves: refund only, refunded now; a return, to ``return_address``."""
+        identifier("case_id", case_id)
+        return self._run(
+            "approve_after_sales",
+            lambda uow, now: approve_case(
+                uow, self._gateway, case_id, return_address=return_address, now=now
+            ),
+        )
+
+    def reject_after_sales(self, case_id: str, *, reason: str) -> AfterSalesCase:
+        """The merchant rejects a request, saying why."""
+        identifier("case_id", case_id)
+        return self._run(
+            "reject_after_sales",
+            lambda uow, now: reject_case(uow, case_id, reason=reason, now=now),
+        )
+
+    def send_back(self, case_id: str, *, waybill: str) -> AfterSalesCase:
+        """The customer ships an approved return back under ``waybill``."""
+        identifier("case_id", case_id)
+        return self._run(
+            "send_back", lambda uow, now: send_back(uow, case_id, waybill=waybill, now=now)
+        )
+
+    def receive_return(self, case_id: str, *, restock: bool) -> AfterSalesCase:
+        """The merchant confirms and inspects the returned goods (``restock``); the refund goes."""
+        identifier("case_id", case_id)
+        return self._run(
+            "receive_return",
+            lambda uow, now: receive_return(uow, self._gateway, case_id, restock=restock, now=now),
+        )
+
+    def after_sales_cases(self, order_id: str) -> list[AfterSalesCase]:
+        """The after-sales cases of an order, oldest first."""
+        identifier("order_id", order_id)
+        return self._read(lambda uow: list(uow.after_sales.of_order(order_id)))
+
     # scheduled jobs -------------------------------------------------------------------
+
+    def handle_due_after_sales(self) -> JobReport:
+        """The after-sales timeouts and pending refunds, each open case once (docs/orders.md)."""
+        due = self._read(lambda uow: list(uow.after_sales.open_cases()))
+        return self._job(
+            "handle_due_after_sales",
+            due,
+            lambda case_id: lambda uow, at: handle_due_case(uow, self._gateway, case_id, now=at),
+        )
 
     def _job(
         self, command: str, ids: list[str], work: Callable[[str], Work[T | None]]

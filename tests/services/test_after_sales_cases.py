@@ -1,0 +1,143 @@
+"""After-sales cases (售后单) through the Mall: request, decide, return, refund, time out."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from mallcore.errors import IllegalTransition, InvalidValue, Unavailable
+from mallcore.merchant import Settings
+from mallcore.money import Money
+from mallcore.orders import CaseKind, CaseStatus, OrderStatus
+from tests.services.conftest import Shop
+
+TIN = Money("60.00", "CNY")
+
+
+def _delivered(shop: Shop) -> None:
+    shop.place({"tea": 2})
+    shop.notify(*shop.payment())
+    shipped = shop.ship()
+    for scan in shop.courier.scans(shipped.shipments[0].waybill, picked_up_at=shop.clock.now()):
+        shop.mall.handle_tracking_event(scan)
+
+
+def _return_one(shop: Shop, case_id: str = "AS-1") -> None:
+    shop.mall.request_after_sales(
+        "O-1", case_id, kind=CaseKind.RETURN_AND_REFUND, units={"tea": 1}, reason="七天无理由"
+    )
+
+
+def test_a_return_goes_back_and_is_refunded_after_the_merchant_receives_it(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+
+    approved = shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    returning = shop.mall.send_back("AS-1", waybill="YT123")
+    received = shop.mall.receive_return("AS-1", restock=True)
+
+    assert [approved.status, returning.status, received.status] == [
+        CaseStatus.APPROVED,
+        CaseStatus.RETURNING,
+        CaseStatus.REFUNDED,
+    ]
+    assert received.amount == TIN
+    assert [(r.refund_id, r.amount) for r in shop.gateway.refunds()] == [("O-1-AS-1", TIN)]
+    assert shop.stock("tea").on_hand == 9
+
+
+def test_a_refund_only_case_before_shipping_is_refunded_on_approval(shop: Shop) -> None:
+    shop.place({"tea": 2})
+    shop.notify(*shop.payment())
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.REFUND_ONLY, units={"tea": 1}, reason="ordered one too many"
+    )
+
+    case = shop.mall.approve_after_sales("AS-1")
+
+    assert case.status is CaseStatus.REFUNDED
+    assert shop.order().refunded == TIN
+
+
+def test_a_return_of_an_unshipped_order_is_refused_and_changes_nothing(shop: Shop) -> None:
+    shop.place({"tea": 2})
+    shop.notify(*shop.payment())
+    before = shop.dump()
+
+    with pytest.raises(IllegalTransition, match="from paid to returned"):
+        _return_one(shop)
+
+    assert shop.dump() == before
+
+
+def test_receipt_cannot_be_confirmed_while_a_case_is_open(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+
+    with pytest.raises(IllegalTransition, match="while an after-sales case is open"):
+        shop.mall.confirm_receipt("O-1")
+
+    shop.clock.advance(timedelta(days=30))
+    assert "O-1" not in shop.mall.complete_due_orders().done
+
+
+def test_a_line_takes_five_requests_at_most(shop: Shop) -> None:
+    _delivered(shop)
+    for n in range(5):
+        _return_one(shop, f"AS-{n}")
+        shop.mall.reject_after_sales(f"AS-{n}", reason="no photo of the damage")
+
+    with pytest.raises(InvalidValue, match="asked about 5 times"):
+        _return_one(shop, "AS-5")
+
+
+def test_units_in_an_open_case_cannot_be_asked_about_again(shop: Shop) -> None:
+    _delivered(shop)
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.RETURN_AND_REFUND, units={"tea": 2}, reason="both dented"
+    )
+
+    with pytest.raises(InvalidValue, match="in an open case already"):
+        _return_one(shop, "AS-2")
+
+
+def test_the_timeouts_approve_close_and_refund_as_the_settings_say(shop: Shop) -> None:
+    shop.configure(settings=Settings(return_address="杭州 仓库"))
+    _delivered(shop)
+    _return_one(shop, "AS-1")
+    shop.clock.advance(timedelta(hours=48))
+
+    assert shop.mall.handle_due_after_sales().done == ("AS-1",)
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.APPROVED
+    shop.clock.advance(timedelta(days=7))
+    shop.mall.handle_due_after_sales()
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.CLOSED
+
+    _return_one(shop, "AS-2")
+    shop.mall.approve_after_sales("AS-2", return_address="杭州 仓库")
+    shop.mall.send_back("AS-2", waybill="YT9")
+    shop.clock.advance(timedelta(days=10))
+    shop.mall.handle_due_after_sales()
+    assert shop.mall.after_sales_cases("O-1")[1].status is CaseStatus.REFUNDED
+    assert shop.mall.handle_due_after_sales().done == ()
+
+
+def test_a_refund_the_gateway_cannot_make_stays_pending_and_the_job_retries_it(
+    shop: Shop,
+) -> None:
+    _delivered(shop)
+    _return_one(shop)
+    shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    shop.mall.send_back("AS-1", waybill="YT123")
+    shop.gateway.available = False
+
+    with pytest.raises(Unavailable):
+        shop.mall.receive_return("AS-1", restock=True)
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.RETURNING
+
+    shop.gateway.available = True
+    shop.mall.receive_return("AS-1", restock=True)
+    assert shop.mall.handle_due_after_sales().done == ()
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN]
+    assert shop.order().status is OrderStatus.DELIVERED
