@@ -141,3 +141,23 @@ def test_a_refund_the_gateway_cannot_make_stays_pending_and_the_job_retries_it(
     assert shop.mall.handle_due_after_sales().done == ()
     assert [r.amount for r in shop.gateway.refunds()] == [TIN]
     assert shop.order().status is OrderStatus.DELIVERED
+
+
+def test_a_case_whose_units_were_refunded_otherwise_closes_when_it_comes_due(
+    shop: Shop,
+) -> None:
+    shop.place({"tea": 1})
+    shop.notify(*shop.payment())
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.REFUND_ONLY, units={"tea": 1}, reason="too slow"
+    )
+    shop.mall.request_cancellation("O-1", reason="too slow")
+    shop.clock.advance(timedelta(hours=48))
+
+    report = shop.mall.handle_due_after_sales()
+
+    (case,) = shop.mall.after_sales_cases("O-1")
+    assert (report.done, report.failed) == (("AS-1",), ())
+    assert case.status is CaseStatus.CLOSED
+    assert "no longer refunds" in case.decision
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN]

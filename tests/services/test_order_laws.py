@@ -3,7 +3,7 @@
 A Hypothesis state machine drives one shop through the Mall on the in-memory
 store: placing, paying (the right amount, a wrong one, a notification twice),
 preparing, shipping in packages, courier scans, refunds, cancellations,
-receipt, and the clock with the jobs. After every step:
+after-sales cases, receipt, and the clock with the jobs. After every step:
 
 - no order, and no payment, ever returns more than was paid;
 - every unit is refunded at most once;
@@ -14,6 +14,7 @@ receipt, and the clock with the jobs. After every step:
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from datetime import timedelta
 
@@ -25,11 +26,12 @@ from mallcore.adapters import InMemoryStore, InMemoryUnitOfWork
 from mallcore.errors import (
     IllegalTransition,
     InvalidValue,
+    NotFound,
     OutOfStock,
     RefundRefused,
 )
 from mallcore.money import Money
-from mallcore.orders import Order
+from mallcore.orders import CaseKind, CaseStatus, Order
 from mallcore.ports import TrackingStatus
 from tests.services.conftest import open_shop
 
@@ -43,6 +45,7 @@ class OrderMachine(RuleBasedStateMachine):
         self.store = InMemoryStore()
         self.shop = open_shop(lambda: InMemoryUnitOfWork(self.store))
         self.placed: list[str] = []
+        self.cases: list[str] = []
         self.refunds = 0
 
     def _dump(self) -> object:
@@ -137,6 +140,32 @@ class OrderMachine(RuleBasedStateMachine):
             self._refusable(lambda: mall.request_cancellation(order_id, reason="changed my mind"))
 
     @precondition(lambda self: self.placed)
+    @rule(data=st.data(), tins=st.integers(1, 2), kind=st.sampled_from(CaseKind))
+    def request_after_sales(self, data: st.DataObject, tins: int, kind: CaseKind) -> None:
+        order_id = data.draw(st.sampled_from(self.placed))
+        self.cases.append(f"AS-{len(self.cases) + 1}")
+        self._refusable(
+            lambda: self.shop.mall.request_after_sales(
+                order_id, self.cases[-1], kind=kind, units={"tea": tins}, reason="dented"
+            )
+        )
+
+    @precondition(lambda self: self.cases)
+    @rule(data=st.data(), step=st.sampled_from(["approve", "reject", "send", "receive"]))
+    def handle_after_sales(self, data: st.DataObject, step: str) -> None:
+        case_id = data.draw(st.sampled_from(self.cases))
+        mall = self.shop.mall
+        restock = data.draw(st.booleans())
+        commands = {
+            "approve": lambda: mall.approve_after_sales(case_id, return_address="仓库"),
+            "reject": lambda: mall.reject_after_sales(case_id, reason="no photo"),
+            "send": lambda: mall.send_back(case_id, waybill=f"YT-{case_id}"),
+            "receive": lambda: mall.receive_return(case_id, restock=restock),
+        }
+        with contextlib.suppress(NotFound):
+            self._refusable(commands[step])
+
+    @precondition(lambda self: self.placed)
     @rule(data=st.data())
     def confirm(self, data: st.DataObject) -> None:
         order_id = data.draw(st.sampled_from(self.placed))
@@ -148,6 +177,7 @@ class OrderMachine(RuleBasedStateMachine):
         for report in (
             self.shop.mall.cancel_overdue_orders(),
             self.shop.mall.complete_due_orders(),
+            self.shop.mall.handle_due_after_sales(),
         ):
             assert all(not isinstance(error, REFUSALS) for _, error in report.failed), report
 
@@ -176,6 +206,16 @@ class OrderMachine(RuleBasedStateMachine):
         for order in self._orders():
             assert order.status is order.derived_status()
             assert len(order.history) == order.version
+
+    @invariant()
+    def a_refunded_case_is_on_its_order_and_open_cases_never_overlap(self) -> None:
+        for order in self._orders():
+            cases = self.shop.mall.after_sales_cases(order.id)
+            refund_ids = {refund.id for refund in order.refunds}
+            for case in cases:
+                assert (case.status is CaseStatus.REFUNDED) == (case.id in refund_ids)
+            held = sum(dict(case.units).get("tea", 0) for case in cases if case.is_open())
+            assert held <= order.line("tea").quantity
 
 
 TestOrderMachine = OrderMachine.TestCase

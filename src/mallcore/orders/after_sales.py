@@ -21,6 +21,8 @@
   Mall's ``refund_order`` under the case id). A refund the gateway cannot
   make now leaves the case APPROVED (refund only) or RECEIVED: the refund is
   pending, and the after-sales job tries it again.
+- A case whose units the order no longer refunds (refunded otherwise, or
+  the order cancelled in full meanwhile) closes when its refund comes due.
 - REJECTED, REFUNDED, CLOSED are final. A rejected line may be asked about
   again, at most :data:`MAX_REQUESTS_PER_LINE` times.
 
@@ -98,7 +100,7 @@ CASE_TRANSITIONS: Final = MappingProxyType(
             {CaseStatus.RETURNING, CaseStatus.REFUNDED, CaseStatus.CLOSED}
         ),
         CaseStatus.RETURNING: frozenset({CaseStatus.RECEIVED}),
-        CaseStatus.RECEIVED: frozenset({CaseStatus.REFUNDED}),
+        CaseStatus.RECEIVED: frozenset({CaseStatus.REFUNDED, CaseStatus.CLOSED}),
         CaseStatus.REFUNDED: frozenset[CaseStatus](),
         CaseStatus.REJECTED: frozenset[CaseStatus](),
         CaseStatus.CLOSED: frozenset[CaseStatus](),

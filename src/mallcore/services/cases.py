@@ -19,7 +19,9 @@ Each function runs inside the unit of work the Mall opens and commits it:
   case id: money through the gateway (idempotent by that id), points and
   growth taken back, coupons by their template's rule, stock as inspected.
   If the gateway cannot make it, the case stays where it is (APPROVED or
-  RECEIVED, the refund pending) and :func:`handle_due_case` retries it.
+  RECEIVED, the refund pending) and :func:`handle_due_case` retries it. If
+  the order no longer refunds its units (refunded otherwise, or cancelled
+  in full meanwhile), the case closes, saying why.
 - :func:`handle_due_case` (the after-sales job, one case): a request
   unanswered past its deadline is approved (a return to
   ``Settings.return_address``; none set: the item fails, reported); a return not shipped in time
@@ -213,6 +215,14 @@ def _refund_if_due(
     if not _refund_pending(case):
         uow.commit()
         return case, events
+    order = uow.orders.get(case.order_id)
+    try:
+        order.refund(case.id, units=dict(case.units), at=now, reason=case.reason)
+    except (IllegalTransition, InvalidValue) as gone:
+        closed, moved = case.close(reason=f"the order no longer refunds it: {gone}", at=now)
+        uow.after_sales.save(closed)
+        uow.commit()
+        return closed, [*events, *moved]
     done, moved = case.refunded(at=now)
     uow.after_sales.save(done)
     _, refunded = refund_order(
