@@ -41,6 +41,7 @@ PINNED = {
         "OrderStatusChanged",
         "PAYMENT_AXIS",
         "PAYMENT_TRANSITIONS",
+        "PackageScan",
         "PackageShipped",
         "Payment",
         "PaymentEvent",

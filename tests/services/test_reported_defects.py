@@ -119,3 +119,18 @@ def test_a_booking_the_order_could_not_record_is_cancelled_with_the_courier() ->
     assert [w.number for w in shop.courier.cancelled] == ["SF0000000001"]
     assert shop.order().shipments == ()
     assert shop.ship().shipments[0].waybill == "SF0000000002"
+
+
+def test_a_packages_scans_are_kept_once_each_in_time_order_however_they_arrive(
+    shop: Shop,
+) -> None:
+    _paid(shop, {"tea": 1})
+    waybill = shop.ship().shipments[0].waybill
+    shop.courier.duplicates = shop.courier.reverse = True
+
+    for scan in shop.courier.scans(waybill, picked_up_at=shop.clock.now()):
+        shop.mall.handle_tracking_event(scan)
+
+    (package,) = shop.order().shipments
+    assert [scan.status for scan in package.scans] == ["picked_up", "in_transit", "delivered"]
+    assert shop.order().status is OrderStatus.DELIVERED

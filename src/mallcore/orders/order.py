@@ -73,6 +73,7 @@ __all__ = [
     "OrderRefund",
     "OrderRefunded",
     "OrderStatusChanged",
+    "PackageScan",
     "PackageShipped",
     "RefundedUnits",
     "Shipment",
@@ -213,15 +214,31 @@ class OrderLine:
         return total(self.unit_payables, self.unit_payables[0].currency)
 
 
+@attrs.frozen
+class PackageScan:
+    """One courier scan of a package (物流轨迹): its status ("delivered" ...) and its time."""
+
+    status: str
+    at: datetime
+
+
+def _scans(values: Iterable[PackageScan]) -> tuple[PackageScan, ...]:
+    return tuple(sorted(values, key=lambda scan: (scan.at, scan.status)))
+
+
 @attrs.frozen(kw_only=True)
 class Shipment:
-    """One package handed to a courier: its waybill, the units in it per line, its delivery."""
+    """One package handed to a courier: its waybill, the units in it per line, its scans.
+
+    ``scans`` are kept in time order, each once, whatever order they came in.
+    """
 
     waybill: str
     carrier: str
     items: tuple[tuple[str, int], ...] = attrs.field(converter=_items)
     shipped_at: datetime
     delivered_at: datetime | None = None
+    scans: tuple[PackageScan, ...] = attrs.field(default=(), converter=_scans)
 
     def __attrs_post_init__(self) -> None:
         _text("shipment.waybill", self.waybill)
@@ -780,6 +797,36 @@ class Order:
         self._require(OrderStatus.DELIVERED)
         return self._changed(at, OrderMove(what="delivered", at=at, by=by), delivered_at=at)
 
+    def track_package(
+        self, waybill: str, *, status: str, at: datetime, by: Actor = Actor.COURIER
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Record a courier's scan of package ``waybill``: once, in time order, late or not.
+
+        A "delivered" scan delivers the package (:meth:`deliver_package`);
+        the same scan again changes nothing; an unknown waybill raises
+        InvalidValue.
+        """
+        require_aware("at", at)
+        _text("status", status)
+        index = self._package(waybill)
+        package = self.shipments[index]
+        scan = PackageScan(status, at)
+        if scan in package.scans:
+            return self, ()
+        shipments = list(self.shipments)
+        shipments[index] = attrs.evolve(package, scans=(*package.scans, scan))
+        if status == "delivered" and package.delivered_at is None:
+            return attrs.evolve(self, shipments=shipments).deliver_package(waybill, at=at, by=by)
+        move = OrderMove(what=f"package {waybill} {status}", at=at, by=by)
+        return self._changed(at, move, shipments=shipments)
+
+    def _package(self, waybill: str) -> int:
+        """The index of package ``waybill``, or InvalidValue."""
+        for index, shipment in enumerate(self.shipments):
+            if shipment.waybill == waybill:
+                return index
+        raise InvalidValue("waybill", waybill, f"is no package of order {self.id!r}")
+
     def deliver_package(
         self, waybill: str, *, at: datetime, by: Actor = Actor.COURIER
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
@@ -790,9 +837,7 @@ class Order:
         changes nothing. An unknown waybill raises InvalidValue.
         """
         require_aware("at", at)
-        index = next((i for i, s in enumerate(self.shipments) if s.waybill == waybill), None)
-        if index is None:
-            raise InvalidValue("waybill", waybill, f"is no package of order {self.id!r}")
+        index = self._package(waybill)
         if self.shipments[index].delivered_at is not None:
             return self, ()
         shipments = list(self.shipments)

@@ -1,6 +1,7 @@
 """Fulfilment: ship in packages, apply tracking scans, confirm receipt.
 
-Couriers send scans late, twice and out of order: a DELIVERED scan marks its
+Couriers send scans late, twice and out of order: each scan is kept on its
+package once, in time order (``Shipment.scans``); a DELIVERED scan marks its
 package delivered, the order is delivered once every package is, and a
 repeat changes nothing. A
 package is booked with the courier only after the order has accepted it
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from mallcore.errors import IllegalTransition, InvalidValue, MallcoreError
 from mallcore.orders import Order
-from mallcore.ports import Courier, TrackingEvent, TrackingStatus, UnitOfWork
+from mallcore.ports import Courier, TrackingEvent, UnitOfWork
 from mallcore.services._points import release_order_points
 from mallcore.services.cases import has_open_case
 from mallcore.services.members import credit_growth
@@ -62,18 +63,17 @@ def ship_order(
 
 
 def handle_tracking_event(uow: UnitOfWork, event: TrackingEvent) -> tuple[Order, list[object]]:
-    """Record a DELIVERED scan on its package; the order is delivered once every package is.
+    """Record a scan on its package, once; the order is delivered once every package is.
 
-    Other scans, and a package's delivery scanned again, change nothing.
+    The same scan again changes nothing; scans late or out of order are kept
+    in time order.
     """
     order = uow.orders.get_by_waybill(event.waybill)
-    if event.status is not TrackingStatus.DELIVERED:
-        return order, []
-    delivered, changes = order.deliver_package(event.waybill, at=event.at)
-    if delivered is not order:
-        uow.orders.save(delivered)
+    tracked, changes = order.track_package(event.waybill, status=event.status.value, at=event.at)
+    if tracked is not order:
+        uow.orders.save(tracked)
         uow.commit()
-    return delivered, list(changes)
+    return tracked, list(changes)
 
 
 def complete(uow: UnitOfWork, order: Order, *, now: datetime) -> list[object]:
