@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
+import attrs
 import pytest
+from dateutil import tz
 
-from mallcore.errors import IllegalTransition, InvalidValue, Unavailable
+from mallcore.catalog import Sku
+from mallcore.errors import IllegalTransition, InvalidValue, RefundRefused, Unavailable
 from mallcore.merchant import Settings
 from mallcore.money import Money
 from mallcore.orders import CaseKind, CaseStatus, OrderStatus
-from tests.services.conftest import Shop
+from tests.services.conftest import Shop, on_sale
 
 TIN = Money("60.00", "CNY")
 
@@ -161,3 +164,55 @@ def test_a_case_whose_units_were_refunded_otherwise_closes_when_it_comes_due(
     assert case.status is CaseStatus.CLOSED
     assert "no longer refunds" in case.decision
     assert [r.amount for r in shop.gateway.refunds()] == [TIN]
+
+
+def _no_reason(shop: Shop, case_id: str = "NR-1") -> None:
+    shop.mall.request_after_sales(
+        "O-1",
+        case_id,
+        kind=CaseKind.RETURN_AND_REFUND,
+        units={"tea": 1},
+        reason="不想要了",
+        no_reason=True,
+    )
+
+
+def test_a_no_reason_return_counts_seven_days_from_the_day_after_delivery(shop: Shop) -> None:
+    _delivered(shop)
+    delivered_at = shop.order().delivered_at
+    assert delivered_at is not None
+    local = delivered_at.astimezone(tz.gettz("Asia/Shanghai"))
+    last_moment = datetime.combine(
+        local.date() + timedelta(days=8), time(), tzinfo=local.tzinfo
+    ) - timedelta(microseconds=1)
+    shop.clock.advance(last_moment - shop.clock.now())
+
+    _no_reason(shop)
+
+    (case,) = shop.mall.after_sales_cases("O-1")
+    assert (case.no_reason, case.return_freight_payer) == (True, "customer")
+    shop.clock.advance(timedelta(microseconds=1))
+    shop.mall.reject_after_sales("NR-1", reason="no photo")
+    with pytest.raises(RefundRefused, match="7-day no-reason window closed"):
+        _no_reason(shop, "NR-2")
+
+
+def test_goods_excluded_from_no_reason_returns_refuse_one(shop: Shop) -> None:
+    price = Money("20.00", "CNY")
+    cake = Sku("cake", {}, price, price, stock=5)
+    shop.mall.save_product(attrs.evolve(on_sale(cake), no_reason_returns=False), stock={"cake": 5})
+    shop.place({"tea": 1, "cake": 1})
+    shop.notify(*shop.payment())
+    waybill = shop.ship().shipments[0].waybill
+    for scan in shop.courier.scans(waybill, picked_up_at=shop.clock.now()):
+        shop.mall.handle_tracking_event(scan)
+
+    with pytest.raises(RefundRefused, match="takes no no-reason returns"):
+        shop.mall.request_after_sales(
+            "O-1",
+            "NR-1",
+            kind=CaseKind.RETURN_AND_REFUND,
+            units={"cake": 1},
+            reason="x",
+            no_reason=True,
+        )

@@ -163,6 +163,9 @@ class AfterSalesCase:
     return_address: str = ""
     return_waybill: str = ""
     restock: bool = False
+    no_reason: bool = False
+    """A 七日无理由 return: the customer pays the return freight; else (a quality
+    problem) the merchant does."""
     decision: str = ""
     """The merchant's reason for a rejection, or why the case closed."""
     version: int = 0
@@ -192,6 +195,7 @@ class AfterSalesCase:
         at: datetime,
         due_at: datetime,
         evidence: Iterable[str] = (),
+        no_reason: bool = False,
     ) -> tuple[AfterSalesCase, tuple[AfterSalesEvent, ...]]:
         """A new case the merchant must handle by ``due_at``."""
         case = cls(
@@ -204,8 +208,14 @@ class AfterSalesCase:
             amount=amount,
             requested_at=at,
             due_at=due_at,
+            no_reason=no_reason,
         )
         return case, (CaseMoved(case_id, order_id, None, CaseStatus.REQUESTED, at, reason),)
+
+    @property
+    def return_freight_payer(self) -> str:
+        """Who pays the return freight: "customer" for a no-reason return, else "merchant"."""
+        return "customer" if self.no_reason else "merchant"
 
     def is_open(self) -> bool:
         """Whether the case still waits for someone (it keeps its order from completing)."""

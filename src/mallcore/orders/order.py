@@ -178,6 +178,8 @@ class ItemSnapshot:
     product_name: str
     spec: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     shop_id: str | None = None
+    no_reason_returns: bool = True
+    """Whether the goods take 七日无理由 returns (the product's flag when it was sold)."""
 
 
 @attrs.frozen(kw_only=True)

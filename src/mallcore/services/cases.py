@@ -34,14 +34,17 @@ Each function runs inside the unit of work the Mall opens and commits it:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
-from mallcore.errors import IllegalTransition, InvalidValue, NotFound
+from dateutil import tz
+
+from mallcore.errors import IllegalTransition, InvalidValue, NotFound, RefundRefused
 from mallcore.orders import (
     MAX_REQUESTS_PER_LINE,
     AfterSalesCase,
     CaseKind,
     CaseStatus,
+    Order,
     OrderStatus,
 )
 from mallcore.ports import PaymentGateway, UnitOfWork
@@ -52,6 +55,7 @@ __all__ = [
     "approve_case",
     "handle_due_case",
     "has_open_case",
+    "no_reason_deadline",
     "receive_return",
     "reject_case",
     "request_case",
@@ -76,6 +80,7 @@ def request_case(
     reason: str,
     evidence: Iterable[str],
     now: datetime,
+    no_reason: bool = False,
 ) -> tuple[AfterSalesCase, list[object]]:
     """The customer opens a case (see the module docstring); committed."""
     try:
@@ -85,6 +90,9 @@ def request_case(
     order = uow.orders.get(order_id)
     if kind is CaseKind.RETURN_AND_REFUND and order.status not in _SHIPPED:
         raise IllegalTransition("order", order_id, order.status.value, "returned")
+    settings = configuration(uow).settings
+    if no_reason:
+        _check_no_reason(order, units, now=now, zone=settings.time_zone)
     cases = uow.after_sales.of_order(order_id)
     for line_id in units:
         asked = sum(1 for case in cases if line_id in dict(case.units))
@@ -101,7 +109,7 @@ def request_case(
             )
     trial, _ = order.refund(case_id, units=units, at=now, reason=reason, freight=None)
     amount = trial.refunds[-1].amount
-    due = now + configuration(uow).settings.after_sales_response
+    due = now + settings.after_sales_response
     case, events = AfterSalesCase.request(
         case_id,
         order_id=order_id,
@@ -112,10 +120,37 @@ def request_case(
         at=now,
         due_at=due,
         evidence=evidence,
+        no_reason=no_reason,
     )
     uow.after_sales.save(case)
     uow.commit()
     return case, list(events)
+
+
+def no_reason_deadline(delivered_at: datetime, zone: str) -> datetime:
+    """When 七日无理由 closes: seven whole days counted from the day after delivery.
+
+    Delivered on 11-11 (the shop's time zone), the customer may ask until
+    the end of 11-18.
+    """
+    local = tz.gettz(zone)
+    day = delivered_at.astimezone(local).date() + timedelta(days=8)
+    return datetime.combine(day, time(), tzinfo=local)
+
+
+def _check_no_reason(order: Order, units: Mapping[str, int], *, now: datetime, zone: str) -> None:
+    what = f"order {order.id!r}"
+    if order.delivered_at is None:
+        raise RefundRefused(what, "a no-reason return counts from delivery: not delivered yet")
+    deadline = no_reason_deadline(order.delivered_at, zone)
+    if now >= deadline:
+        raise RefundRefused(what, f"its 7-day no-reason window closed at {deadline.isoformat()}")
+    for line_id in units:
+        item = order.line(line_id).item
+        if item is not None and not item.no_reason_returns:
+            raise RefundRefused(
+                what, f"{item.product_name!r} (line {line_id!r}) takes no no-reason returns"
+            )
 
 
 def approve_case(

@@ -509,8 +509,13 @@ class Mall:
         units: Mapping[str, int],
         reason: str,
         evidence: tuple[str, ...] = (),
+        no_reason: bool = False,
     ) -> AfterSalesCase:
         """The customer opens case ``case_id`` about ``units`` of an order (docs/orders.md).
+
+        ``no_reason``: a 七日无理由 return, within seven days from the day
+        after delivery, of goods not excluded (RefundRefused otherwise); the
+        customer pays its return freight.
 
         The same case id again returns the case. Units the order would not
         refund now, a return of an unshipped order, units in another open
@@ -529,6 +534,7 @@ class Mall:
                 reason=reason,
                 evidence=evidence,
                 now=now,
+                no_reason=no_reason,
             ),
         )
 
