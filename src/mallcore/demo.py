@@ -6,9 +6,9 @@ registers and claims the coupon into her wallet; she prices her cart (the
 Mall picks her best coupon), places the order (stock held, the coupon
 locked, the points it earns fixed), pays through the simulated gateway (the
 notification arrives twice; the coupon is used and cannot be used again;
-the points wait, pending), the shop ships in two packages, she confirms
-(the points are released); she returns a tin through after-sales (its
-money, points and stock come back); then a second order spends points, is
+the points wait, pending), the shop ships in two packages, she returns a
+tin through after-sales (its money, points and stock come back), she
+confirms (the points are released); then a second order spends points, is
 left unpaid and is cancelled at its deadline, its stock and points given
 back. Everything runs through :class:`~mallcore.Mall` on a SQLite file with a
 clock that moves only when told, so the story prints the same every time.
@@ -259,22 +259,16 @@ def _tell(story: _Story) -> Order:
     story.clock.advance(timedelta(hours=1))
     shipped = mall.ship_order(order.id)
     story.happened()
-    last = shipped.shipments[-1]
-    for scan in story.courier.scans(last.waybill, picked_up_at=story.clock.now()):
-        mall.handle_tracking_event(scan)
+    for package in shipped.shipments:
+        for scan in story.courier.scans(package.waybill, picked_up_at=story.clock.now()):
+            mall.handle_tracking_event(scan)
     story.clock.advance(timedelta(days=2))
     story.happened()
 
-    story.say("\n== 7. Alice confirms receipt: the pending points are released")
+    story.say("\n== 7. After-sales: she returns one tin (七天无理由); it goes back on sale")
     story.clock.advance(timedelta(hours=5))
-    completed = mall.confirm_receipt(order.id)
-    story.happened()
-    story.say(f"  {story.points()}")
-
-    story.say("\n== 8. After-sales: she returns one tin (七天无理由); it goes back on sale")
-    story.clock.advance(timedelta(days=1))
-    completed = mall.refund_order(
-        completed.id, "RMA-1", {"longjing-250g": 1}, reason="七天无理由退货", restock=True
+    mall.refund_order(
+        order.id, "RMA-1", {"longjing-250g": 1}, reason="七天无理由退货", restock=True
     )
     story.happened()
     (paid_back,) = story.gateway.refunds()
@@ -283,9 +277,16 @@ def _tell(story: _Story) -> Order:
         f" what the tin cost after every discount"
     )
     story.say(
-        f"  the points it earned are taken back; {story.points()};"
+        f"  the points the tin would earn are taken back; {story.points()};"
         f" longjing-250g: {mall.stock('longjing-250g').on_hand} on hand"
     )
+
+    story.say("\n== 8. Alice confirms receipt: the pending points are released")
+    story.say("  (this shop's after-sales window is zero: no refund after completion)")
+    story.clock.advance(timedelta(days=1))
+    completed = mall.confirm_receipt(order.id)
+    story.happened()
+    story.say(f"  {story.points()}")
 
     story.say("\n== 9. Alice orders a cup with 100 of her points (100 points = ¥1) and never pays")
     pending = mall.place_order(

@@ -15,6 +15,7 @@
     ├── NotEnoughPoints                    a points spend larger than the balance
     ├── CouponUnavailable                  a coupon that cannot be used (spent, expired, not owned)
     ├── PaymentMismatch                    a payment whose amount or order does not match
+    ├── RefundRefused                      a refund past the after-sales window or a provider limit
     ├── InvalidSignature                   a payment notification that fails verification
     ├── PriceChanged                       the payable is not what the shopper was shown
     ├── DuplicateOrder                     an order id that is already taken
@@ -47,6 +48,7 @@ __all__ = [
     "OutOfStock",
     "PaymentMismatch",
     "PriceChanged",
+    "RefundRefused",
     "StaleVersion",
     "Unavailable",
     "WrongType",
@@ -198,6 +200,15 @@ class PaymentMismatch(MallcoreError):
         super().__init__(
             f"order {order_id!r}: payment of {received} does not match the payable {expected}"
         )
+
+
+class RefundRefused(MallcoreError):
+    """A refund the rules refuse: the after-sales window has closed, or a provider limit."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        self.what = what
+        self.reason = reason
+        super().__init__(f"{what}: refund refused: {reason}")
 
 
 class PriceChanged(MallcoreError):

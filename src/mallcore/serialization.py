@@ -497,8 +497,36 @@ _register_pricing()
 
 
 # orders: order events are a tagged union ("kind": "order_placed", ...)
+def _upgrade_order(document: dict[str, Any]) -> dict[str, Any]:
+    """An order document as written before per-package delivery and the after-sales deadline.
+
+    Such a document has no ``after_sales_until``: a completed order gets its
+    completion plus its window (the deadline it would have been given); and
+    its packages carry no ``delivered_at``: a delivered order's packages all
+    count as delivered when it was. A current document is returned as it is.
+    """
+    if "after_sales_until" in document:
+        return document
+    upgraded = dict(document)
+    completed_at, window = document.get("completed_at"), document.get("after_sales_window")
+    upgraded["after_sales_until"] = None
+    if completed_at is not None and window is not None:
+        deadline = _structure_datetime(completed_at, datetime) + _structure_timedelta(
+            window, timedelta
+        )
+        upgraded["after_sales_until"] = deadline.isoformat()
+    delivered_at = document.get("delivered_at")
+    upgraded["shipments"] = [
+        {"delivered_at": delivered_at, **shipment} for shipment in document.get("shipments", [])
+    ]
+    return upgraded
+
+
 def _register_orders() -> None:
     from mallcore.orders import (
+        AxisMoved,
+        CancellationAsked,
+        Order,
         OrderEvent,
         OrderPlaced,
         OrderRefunded,
@@ -506,11 +534,21 @@ def _register_orders() -> None:
         PackageShipped,
     )
 
+    structure_order = converter.gen_structure_attrs_fromdict(Order)
+    converter.register_structure_hook(
+        Order,
+        lambda value, _: structure_order(
+            _upgrade_order(value) if isinstance(value, dict) else value, Order
+        ),
+    )
+
     register_tagged_union(
         OrderEvent,
         {
             OrderPlaced: "order_placed",
             OrderStatusChanged: "order_status_changed",
+            AxisMoved: "axis_moved",
+            CancellationAsked: "cancellation_asked",
             PackageShipped: "package_shipped",
             OrderRefunded: "order_refunded",
         },
@@ -649,7 +687,19 @@ def _register_events() -> None:
         CouponVoided,
     )
     from mallcore.loyalty import MemberRegistered, PointsRecorded, TierChanged
-    from mallcore.orders import OrderPlaced, OrderRefunded, OrderStatusChanged, PackageShipped
+    from mallcore.orders import (
+        AxisMoved,
+        CancellationAsked,
+        CaseMoved,
+        OrderPlaced,
+        OrderRefunded,
+        OrderStatusChanged,
+        PackageShipped,
+        PaymentRefunded,
+        PaymentStatusChanged,
+    )
+    from mallcore.services.jobs import JobItemFailed
+    from mallcore.services.payments import PaymentFlagged
 
     EVENT_KINDS.update(
         {
@@ -671,6 +721,13 @@ def _register_events() -> None:
             "points_recorded": PointsRecorded,
             "member_registered": MemberRegistered,
             "tier_changed": TierChanged,
+            "axis_moved": AxisMoved,
+            "cancellation_asked": CancellationAsked,
+            "after_sales_case_moved": CaseMoved,
+            "payment_status_changed": PaymentStatusChanged,
+            "payment_refunded": PaymentRefunded,
+            "payment_flagged": PaymentFlagged,
+            "job_item_failed": JobItemFailed,
         }
     )
 

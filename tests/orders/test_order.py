@@ -9,6 +9,7 @@ import pytest
 from mallcore.errors import IllegalTransition, InvalidValue, PaymentMismatch
 from mallcore.money import Money
 from mallcore.orders import (
+    AxisMoved,
     Order,
     OrderPlaced,
     OrderStatus,
@@ -62,6 +63,7 @@ def test_paying_the_payable_moves_the_order_to_paid() -> None:
     assert paid.paid_at == at
     assert events == (
         OrderStatusChanged("O-1", OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, at),
+        AxisMoved("O-1", "payment", "unpaid", "paid", at),
     )
 
 
@@ -100,10 +102,10 @@ def test_an_order_ships_in_two_packages_and_is_shipped_when_the_last_unit_leaves
 
     assert part.status is OrderStatus.PAID
     assert part.unshipped_quantities() == {"cup": 1}
-    assert [type(e) for e in first_events] == [PackageShipped]
+    assert [type(e) for e in first_events] == [PackageShipped, AxisMoved]
     assert whole.status is OrderStatus.SHIPPED
     assert whole.unshipped_quantities() == {}
-    assert [type(e) for e in second_events] == [PackageShipped, OrderStatusChanged]
+    assert [type(e) for e in second_events] == [PackageShipped, OrderStatusChanged, AxisMoved]
     assert whole.version == paid.version + 2
 
 

@@ -8,7 +8,14 @@ import pytest
 
 from mallcore.errors import IllegalTransition, InvalidValue
 from mallcore.money import Money
-from mallcore.orders import Order, OrderLine, OrderRefunded, OrderStatus, OrderStatusChanged
+from mallcore.orders import (
+    AxisMoved,
+    Order,
+    OrderLine,
+    OrderRefunded,
+    OrderStatus,
+    OrderStatusChanged,
+)
 from mallcore.pricing import Cart, CartLine, quote
 from tests.orders.conftest import PLACED, cny, tea_order
 
@@ -37,7 +44,10 @@ def test_a_returned_tin_gets_back_what_was_paid_for_it() -> None:
     assert refunded.refunded == cny("56.00")
     assert refunded.status is OrderStatus.COMPLETED
     assert refunded.version == order.version + 1
-    assert events == (OrderRefunded("O-1", refund),)
+    assert events == (
+        OrderRefunded("O-1", refund),
+        AxisMoved("O-1", "payment", "paid", "partially_refunded", LATER),
+    )
 
 
 def test_the_last_units_of_a_line_are_refunded_first() -> None:
@@ -117,7 +127,12 @@ def test_a_paid_order_whose_unshipped_units_are_refunded_is_shipped() -> None:
     shipped, events = part.refund("R1", units={"tea": 2}, at=LATER, reason="out of stock")
 
     assert shipped.status is OrderStatus.SHIPPED
-    assert [type(event) for event in events] == [OrderRefunded, OrderStatusChanged]
+    assert [type(event) for event in events] == [
+        OrderRefunded,
+        OrderStatusChanged,
+        AxisMoved,
+        AxisMoved,
+    ]
     assert shipped.refunds[0].freight == cny("0")
 
 

@@ -43,7 +43,10 @@ COMMANDS: dict[OrderStatus, Callable[[Order], Order]] = {
     OrderStatus.COMPLETED: lambda o: o.complete(at=AT)[0],
     OrderStatus.CANCELLED: lambda o: o.cancel(reason="customer asked", at=AT)[0],
     OrderStatus.CLOSED: lambda o: o.refund(
-        "R-all", units=o.refundable_quantities(), at=AT, reason="refunded in full"
+        "R-all",
+        units=o.refundable_quantities(),
+        at=o.after_sales_until or AT,
+        reason="refunded in full",
     )[0],
 }
 """The command that leads to each state (nothing leads back to awaiting payment).

@@ -26,6 +26,7 @@ __all__ = [
     "OPENING",
     "LinePublisher",
     "buy",
+    "cancel_overdue",
     "claim",
     "notify",
     "place_with_coupon",
@@ -83,11 +84,12 @@ def shop_on(
     *,
     gateway: SimulatedGateway | None = None,
     events: EventPublisher | None = None,
+    at: datetime = OPENING,
 ) -> Mall:
-    """A Mall over ``where`` ("sqlite:<path>" or "postgres:<dsn>"), its clock standing still."""
+    """A Mall over ``where`` ("sqlite:<path>" or "postgres:<dsn>"), its clock standing at ``at``."""
     return Mall(
         storage=_storage(where),
-        clock=FakeClock(OPENING),
+        clock=FakeClock(at),
         events=events or InMemoryEventLog(),
         gateway=gateway or SimulatedGateway(secret=b"test-secret"),
         courier=SimulatedCourier(carrier="SF"),
@@ -151,3 +153,8 @@ def relay(where: str, lines: str) -> int:
     while published := mall.relay_events(limit=5).published:
         relayed += published
     return relayed
+
+
+def cancel_overdue(where: str, at: str) -> list[str]:
+    """Run the unpaid-order job once with the clock at ``at`` (ISO 8601); the ids it cancelled."""
+    return list(shop_on(where, at=datetime.fromisoformat(at)).cancel_overdue_orders().done)

@@ -200,7 +200,7 @@ class _CountingClock(FakeClock):
         return super().now()
 
 
-def test_placing_and_paying_an_order_read_the_clock_once_each() -> None:
+def test_placing_starting_and_paying_an_order_read_the_clock_once_each() -> None:
     store = InMemoryStore()
     shop = open_shop(lambda: InMemoryUnitOfWork(store))
     clock = _CountingClock(OPENING)
@@ -211,7 +211,7 @@ def test_placing_and_paying_an_order_read_the_clock_once_each() -> None:
     request = mall.start_payment("O-1")
     mall.handle_payment_notification(*shop.gateway.pay(request.reference, at=OPENING))
 
-    assert (placing, clock.reads) == (1, 2)
+    assert (placing, clock.reads) == (1, 3)
 
 
 # the order record and the queries --------------------------------------------------------

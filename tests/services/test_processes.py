@@ -8,6 +8,7 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from multiprocessing.pool import Pool
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from mallcore.loyalty import EarningPolicy
 from mallcore.money import Money
 from mallcore.orders import OrderStatus, OrderStatusChanged
 from tests.services import _workers
+from tests.services._workers import HOME, OPENING
 from tests.services.conftest import give_points, on_sale
 from tests.services.test_wallet import TEN_OFF_100
 
@@ -171,3 +173,20 @@ def test_eight_relays_in_processes_publish_every_event_once_each_aggregates_in_o
     assert sum(relayed) == len(published) == len({event_id for event_id, _, _ in published})
     assert len(sequences) == 30 + 2
     assert all(numbers == list(range(1, len(numbers) + 1)) for numbers in sequences.values())
+
+
+def test_three_workers_running_the_unpaid_order_job_at_once_cancel_each_order_once(
+    pool: Pool, where: str
+) -> None:
+    _shop(where, TEN_OFF_100)
+    mall = _workers.shop_on(where)
+    placed = [f"O-{n:02d}" for n in range(30)]
+    for order_id in placed:
+        mall.place_order(order_id, Checkout(customer_id="alice", items={"tea": 1}, consignee=HOME))
+    due = (OPENING + timedelta(hours=1)).isoformat()
+
+    per_worker = pool.starmap(_workers.cancel_overdue, [(where, due)] * 3)
+
+    cancelled = [order_id for done in per_worker for order_id in done]
+    assert sorted(cancelled) == placed
+    assert _workers.shop_on(where).stock("tea").available == 100

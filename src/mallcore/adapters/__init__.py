@@ -11,6 +11,7 @@ from mallcore.adapters.clock import SystemClock
 from mallcore.adapters.memory import (
     InMemoryEventLog,
     InMemoryOrders,
+    InMemoryPayments,
     InMemoryPoints,
     InMemoryProducts,
     InMemoryStocks,
@@ -25,6 +26,7 @@ __all__ = [
     "CanonicalCsvReader",
     "InMemoryEventLog",
     "InMemoryOrders",
+    "InMemoryPayments",
     "InMemoryPoints",
     "InMemoryProducts",
     "InMemoryStocks",

@@ -21,16 +21,19 @@ import attrs
 
 from mallcore.catalog import Product, Stock
 from mallcore.coupons import CouponInstance, CouponTemplate
+from mallcore.errors import InvalidValue
 from mallcore.loyalty import Member, PointsAccount
-from mallcore.orders import Order
+from mallcore.orders import AfterSalesCase, Order, Payment
 from mallcore.serialization import dumps
 
 __all__ = [
+    "AFTER_SALES",
     "COUPONS",
     "COUPON_TEMPLATES",
     "Layout",
     "MEMBERS",
     "ORDERS",
+    "PAYMENTS",
     "POINTS",
     "PRODUCTS",
     "STOCKS",
@@ -173,4 +176,38 @@ COUPONS: Final = Layout[CouponInstance](
     key=lambda coupon: coupon.id,
     version=lambda coupon: coupon.version,
     columns=lambda coupon: {"customer_id": coupon.customer_id},
+)
+
+
+def _first_recorded(payment: Payment) -> datetime:
+    first = payment.started_at or payment.received_at
+    if first is None:
+        raise InvalidValue(f"payment {payment.id!r}", None, "must be started or received")
+    return first
+
+
+PAYMENTS: Final = Layout[Payment](
+    kind="payment",
+    table="payments",
+    key_column="id",
+    cls=Payment,
+    key=lambda payment: payment.id,
+    version=lambda payment: payment.version,
+    columns=lambda payment: {
+        "order_id": payment.order_id,
+        "first_us": microseconds(_first_recorded(payment)),
+    },
+)
+AFTER_SALES: Final = Layout[AfterSalesCase](
+    kind="after-sales case",
+    table="after_sales_cases",
+    key_column="id",
+    cls=AfterSalesCase,
+    key=lambda case: case.id,
+    version=lambda case: case.version,
+    columns=lambda case: {
+        "order_id": case.order_id,
+        "status": case.status.value,
+        "requested_us": microseconds(case.requested_at),
+    },
 )

@@ -121,6 +121,24 @@ MIGRATIONS: Final = (
             " PRIMARY KEY (aggregate_kind, aggregate_id))",
         ),
     ),
+    Migration(
+        6,
+        "payment records and after-sales cases",
+        (
+            document_table("payments", "id", "order_id TEXT NOT NULL", "first_us BIGINT NOT NULL"),
+            "CREATE INDEX IF NOT EXISTS payments_by_order ON payments (order_id, first_us, id)",
+            document_table(
+                "after_sales_cases",
+                "id",
+                "order_id TEXT NOT NULL",
+                "status TEXT NOT NULL",
+                "requested_us BIGINT NOT NULL",
+            ),
+            "CREATE INDEX IF NOT EXISTS after_sales_by_order"
+            " ON after_sales_cases (order_id, requested_us, id)",
+            "CREATE INDEX IF NOT EXISTS after_sales_by_status ON after_sales_cases (status, id)",
+        ),
+    ),
 )
 """Every migration, in order."""
 
@@ -132,6 +150,6 @@ def pending(applied: int) -> tuple[Migration, ...]:
     """The migrations a database at ``applied`` still needs, in order.
 
     >>> [migration.number for migration in pending(1)]
-    [2, 3, 4, 5]
+    [2, 3, 4, 5, 6]
     """
     return tuple(migration for migration in MIGRATIONS if migration.number > applied)

@@ -24,12 +24,13 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event
 
 __all__ = [
+    "InMemoryAfterSales",
     "InMemoryConfiguration",
     "InMemoryCounters",
     "InMemoryCouponTemplates",
@@ -38,6 +39,7 @@ __all__ = [
     "InMemoryMembers",
     "InMemoryOrders",
     "InMemoryOutbox",
+    "InMemoryPayments",
     "InMemoryPoints",
     "InMemoryProducts",
     "InMemoryStockMovements",
@@ -58,6 +60,8 @@ class InMemoryStore:
         self.products: dict[str, Product] = {}
         self.stocks: dict[str, Stock] = {}
         self.orders: dict[str, Order] = {}
+        self.payments: dict[str, Payment] = {}
+        self.after_sales: dict[str, AfterSalesCase] = {}
         self.points: dict[str, PointsAccount] = {}
         self.configurations: dict[str, Configuration] = {}
         self.counters: dict[str, int] = {}
@@ -220,6 +224,46 @@ class InMemoryOrders(_Table[Order]):
         found = [order for order in self.rows.values() if order.status is status]
         found.sort(key=lambda order: (order.placed_at, order.id))
         return page(found, limit=limit, offset=offset)
+
+
+class InMemoryAfterSales(_Table[AfterSalesCase]):
+    """After-sales cases by id (see :class:`~mallcore.ports.AfterSalesRepository`)."""
+
+    def __init__(self, committed: dict[str, AfterSalesCase]) -> None:
+        super().__init__(
+            committed,
+            kind="after-sales case",
+            key=lambda case: case.id,
+            version=lambda c: c.version,
+        )
+
+    def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
+        """The cases of ``order_id``, by request time, then id."""
+        found = [case for case in self.rows.values() if case.order_id == order_id]
+        found.sort(key=lambda case: (case.requested_at, case.id))
+        return found
+
+    def open_cases(self) -> Sequence[str]:
+        """Ids of the open cases, sorted."""
+        return sorted(case.id for case in self.rows.values() if case.status in OPEN_CASES)
+
+
+class InMemoryPayments(_Table[Payment]):
+    """Payment records by provider id (see :class:`~mallcore.ports.PaymentRepository`)."""
+
+    def __init__(self, committed: dict[str, Payment]) -> None:
+        super().__init__(
+            committed,
+            kind="payment",
+            key=lambda payment: payment.id,
+            version=lambda payment: payment.version,
+        )
+
+    def of_order(self, order_id: str) -> Sequence[Payment]:
+        """The payments of ``order_id``, by first record time, then id."""
+        found = [p for p in self.rows.values() if p.order_id == order_id]
+        found.sort(key=lambda p: (p.started_at or p.received_at, p.id))
+        return found
 
 
 class InMemoryPoints(_Table[PointsAccount]):
@@ -521,6 +565,8 @@ class InMemoryUnitOfWork:
             self.products = InMemoryProducts(store.products)
             self.stocks = InMemoryStocks(store.stocks)
             self.orders = InMemoryOrders(store.orders)
+            self.payments = InMemoryPayments(store.payments)
+            self.after_sales = InMemoryAfterSales(store.after_sales)
             self.points = InMemoryPoints(store.points)
             self.configuration = InMemoryConfiguration(store.configurations)
             self.counters = InMemoryCounters(store.counters)
@@ -538,6 +584,8 @@ class InMemoryUnitOfWork:
             self.products,
             self.stocks,
             self.orders,
+            self.payments,
+            self.after_sales,
             self.points,
             self.configuration,
             self.members,

@@ -75,10 +75,12 @@ from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
 from mallcore.adapters._layouts import (
+    AFTER_SALES,
     COUPON_TEMPLATES,
     COUPONS,
     MEMBERS,
     ORDERS,
+    PAYMENTS,
     POINTS,
     PRODUCTS,
     STOCKS,
@@ -98,7 +100,7 @@ from mallcore.errors import (
 )
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event, dumps, load_event, loads
@@ -113,9 +115,11 @@ __all__ = [
     "PostgresCoupons",
     "PostgresDatabase",
     "PostgresDocuments",
+    "PostgresAfterSales",
     "PostgresMembers",
     "PostgresOrders",
     "PostgresOutbox",
+    "PostgresPayments",
     "PostgresProducts",
     "PostgresStockMovements",
     "PostgresUnitOfWork",
@@ -563,6 +567,49 @@ class PostgresOrders(PostgresDocuments[Order]):
             ),
             (status.value, limit, offset),
         )
+
+
+class PostgresPayments(PostgresDocuments[Payment]):
+    """Payment records by provider id (see :class:`~mallcore.ports.PaymentRepository`)."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        super().__init__(uow, PAYMENTS)
+
+    def of_order(self, order_id: str) -> Sequence[Payment]:
+        """The payments of ``order_id``, by first record time, then id."""
+        return self._load_all(
+            sql.SQL(
+                'SELECT value FROM payments WHERE order_id = %s ORDER BY first_us, id COLLATE "C"'
+            ),
+            (order_id,),
+        )
+
+
+class PostgresAfterSales(PostgresDocuments[AfterSalesCase]):
+    """After-sales cases by id (see :class:`~mallcore.ports.AfterSalesRepository`)."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        super().__init__(uow, AFTER_SALES)
+
+    def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
+        """The cases of ``order_id``, by request time, then id."""
+        return self._load_all(
+            sql.SQL(
+                "SELECT value FROM after_sales_cases WHERE order_id = %s"
+                ' ORDER BY requested_us, id COLLATE "C"'
+            ),
+            (order_id,),
+        )
+
+    def open_cases(self) -> Sequence[str]:
+        """Ids of the open cases, sorted."""
+        rows = self._uow._query(
+            sql.SQL(
+                'SELECT id FROM after_sales_cases WHERE status = ANY(%s) ORDER BY id COLLATE "C"'
+            ),
+            (sorted(status.value for status in OPEN_CASES),),
+        )
+        return [row[0] for row in rows]
 
 
 class PostgresMembers(PostgresDocuments[Member]):
@@ -1026,6 +1073,8 @@ class PostgresUnitOfWork:
         self.coupons = PostgresCoupons(self)
         self.counters = PostgresCounters(self)
         self.outbox = PostgresOutbox(self)
+        self.payments = PostgresPayments(self)
+        self.after_sales = PostgresAfterSales(self)
         self._repositories: tuple[_Part, ...] = (
             self.products,
             self.stocks,
@@ -1037,6 +1086,8 @@ class PostgresUnitOfWork:
             self.coupon_templates,
             self.coupon_templates.codes,
             self.coupons,
+            self.payments,
+            self.after_sales,
             self.counters,
             self.outbox,
         )

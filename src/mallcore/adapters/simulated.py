@@ -1,8 +1,9 @@
 """A simulated payment provider and courier, with the faults real ones have.
 
 - :class:`SimulatedGateway` signs its notifications with HMAC-SHA256 (as
-  微信支付 and 支付宝 sign theirs), declines payments above a limit, and can be
-  switched off (``available = False``) to raise Unavailable.
+  微信支付 and 支付宝 sign theirs), declines payments above a limit and
+  payments it closed, and can be switched off (``available = False``) to
+  raise Unavailable.
 - :class:`SimulatedCourier` numbers waybills, and produces the tracking scans
   a package would get, twice and out of order when asked.
 
@@ -66,6 +67,7 @@ class SimulatedGateway:
         self.decline_above = decline_above
         self.available = True
         self._payments: dict[str, PaymentRequest] = {}
+        self._closed: set[str] = set()
         self._paid: dict[str, Money] = {}
         self._refunds: dict[str, Refund] = {}
 
@@ -100,6 +102,7 @@ class SimulatedGateway:
         if request is None:
             raise NotFound("payment", reference)
         declined = self.decline_above is not None and request.amount > self.decline_above
+        declined = declined or reference in self._closed
         result = PaymentResult.DECLINED if declined else PaymentResult.SUCCEEDED
         if not declined:
             self._paid[reference] = request.amount
@@ -132,6 +135,16 @@ class SimulatedGateway:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise InvalidValue("notification", body, "is not a payment notification") from exc
+
+    def close_payment(self, *, payment_id: str) -> None:
+        """Close an unpaid payment: paying it later is declined."""
+        self._check_up()
+        if payment_id in self._payments and payment_id not in self._paid:
+            self._closed.add(payment_id)
+
+    def closed(self) -> frozenset[str]:
+        """The payments closed so far."""
+        return frozenset(self._closed)
 
     def refund(self, *, refund_id: str, payment_id: str, amount: Money) -> Refund:
         """Return ``amount`` of a payment; a refund id seen before returns the first refund."""
@@ -179,6 +192,9 @@ class SimulatedCourier:
         self.reverse = reverse
         self.available = True
         self._waybills: dict[str, Waybill] = {}
+        self._booked = 0
+        self.cancelled: list[Waybill] = []
+        """The bookings cancelled, in order."""
 
     def create_shipment(
         self, *, package_id: str, order_id: str, items: Mapping[str, int], destination: str
@@ -187,9 +203,18 @@ class SimulatedCourier:
         if not self.available:
             raise Unavailable(f"simulated courier {self.carrier}", "switched off")
         if package_id not in self._waybills:
-            number = f"{self._prefix}{len(self._waybills) + 1:06d}"
+            self._booked += 1
+            number = f"{self._prefix}{self._booked:06d}"
             self._waybills[package_id] = Waybill(carrier=self.carrier, number=number)
         return self._waybills[package_id]
+
+    def cancel_shipment(self, *, package_id: str) -> None:
+        """Cancel a booking: the package id books anew next time."""
+        if not self.available:
+            raise Unavailable(f"simulated courier {self.carrier}", "switched off")
+        waybill = self._waybills.pop(package_id, None)
+        if waybill is not None:
+            self.cancelled.append(waybill)
 
     def scans(
         self, waybill: str, *, picked_up_at: datetime, transit: timedelta = timedelta(days=2)

@@ -28,6 +28,13 @@ write transaction, so processes starting at once upgrade it once):
    aggregate_id, sequence)``, the last sequence of each aggregate, kept when
    its envelopes are purged. ``payload`` is the event as
    :func:`mallcore.serialization.dump_event` writes it, ``kind`` its tag.
+6. ``payments(id, version, order_id, first_us, value)`` indexed on
+   ``(order_id, first_us, id)`` for ``of_order`` (``first_us``: when the
+   payment was first recorded, started or received). Order documents gained
+   per-package ``delivered_at`` and ``after_sales_until``; documents written
+   before are upgraded as they are read (:mod:`mallcore.serialization`).
+7. ``after_sales_cases(id, version, order_id, status, requested_us, value)``
+   indexed on ``(order_id, requested_us, id)`` and ``(status, id)``.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
 the other columns are copies of the few fields the queries filter on. Times
@@ -81,19 +88,32 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar
 
 import attrs
 
+from mallcore.adapters._layouts import (
+    AFTER_SALES,
+    COUPON_TEMPLATES,
+    COUPONS,
+    MEMBERS,
+    ORDERS,
+    PAYMENTS,
+    POINTS,
+    PRODUCTS,
+    STOCKS,
+    Layout,
+    microseconds,
+)
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, Unavailable
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event, dumps, load_event, loads
@@ -101,6 +121,7 @@ from mallcore.serialization import dump_event, dumps, load_event, loads
 __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
+    "SqliteAfterSales",
     "SqliteConfigurations",
     "SqliteCounters",
     "SqliteCouponCodes",
@@ -109,6 +130,7 @@ __all__ = [
     "SqliteMembers",
     "SqliteOrders",
     "SqliteOutbox",
+    "SqlitePayments",
     "SqlitePoints",
     "SqliteProducts",
     "SqliteStockMovements",
@@ -117,16 +139,10 @@ __all__ = [
     "memory_database",
 ]
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 V = TypeVar("V")
 ConnectionFactory = Callable[[], sqlite3.Connection]
 Migration = Callable[[sqlite3.Connection], None]
-
-
-def _microseconds(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MICROSECOND
 
 
 def _statements(*sql: str) -> Migration:
@@ -152,7 +168,7 @@ def _copy_columns_from_documents(connection: sqlite3.Connection) -> None:
         placed_at = datetime.fromisoformat(document["placed_at"])
         connection.execute(
             "UPDATE orders SET customer_id = ?, placed_at_us = ? WHERE id = ?",
-            (document["customer_id"], _microseconds(placed_at), order_id),
+            (document["customer_id"], microseconds(placed_at), order_id),
         )
 
 
@@ -237,16 +253,29 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         " aggregate_id TEXT NOT NULL, sequence INTEGER NOT NULL,"
         " PRIMARY KEY (aggregate_kind, aggregate_id)) WITHOUT ROWID",
     ),
+    _statements(
+        "CREATE TABLE payments (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " order_id TEXT NOT NULL, first_us INTEGER NOT NULL, value TEXT NOT NULL)",
+        "CREATE INDEX payments_by_order ON payments (order_id, first_us, id)",
+    ),
+    _statements(
+        "CREATE TABLE after_sales_cases (id TEXT PRIMARY KEY, version INTEGER NOT NULL,"
+        " order_id TEXT NOT NULL, status TEXT NOT NULL, requested_us INTEGER NOT NULL,"
+        " value TEXT NOT NULL)",
+        "CREATE INDEX after_sales_by_order ON after_sales_cases (order_id, requested_us, id)",
+        "CREATE INDEX after_sales_by_status ON after_sales_cases (status, id)",
+    ),
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
 Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
 run together in one transaction, so a database is never left between them);
 schema 4 (coupon templates, codes and wallets) is step 7; schema 5 (the
-outbox) is step 8.
+outbox) is step 8; schema 6 (payments) is step 9; schema 7 (after-sales
+cases) is step 10.
 """
 
-_RELEASES: Final = (1, 2, 6, 7, 8)
+_RELEASES: Final = (1, 2, 6, 7, 8, 9, 10)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -323,59 +352,31 @@ def memory_database(*, timeout: float = 5.0) -> ConnectionFactory:
     return lambda: connection
 
 
-@attrs.frozen
-class _SideTable(Generic[V]):
-    """A lookup table from secondary keys (SKU ids, waybills) to the aggregate's key."""
-
-    table: str
-    column: str
-    owner: str
-    keys: Callable[[V], Iterable[str]]
+def _insert(layout: Layout[V], row: dict[str, object], *, verb: str) -> str:
+    """``verb`` (INSERT, INSERT OR REPLACE) of ``row`` as named parameters."""
+    names = ", ".join(row)
+    slots = ", ".join(f":{name}" for name in row)
+    return f"{verb} INTO {layout.table} ({names}) VALUES ({slots})"
 
 
-@attrs.frozen
-class _Layout(Generic[V]):
-    """How one aggregate maps to its table: the key, the version, the copied columns."""
+def _update(layout: Layout[V], row: dict[str, object]) -> str:
+    """An UPDATE of ``row`` that changes nothing unless the stored version is ``:expected``."""
+    changes = ", ".join(f"{name} = :{name}" for name in row if name != layout.key_column)
+    return (
+        f"UPDATE {layout.table} SET {changes}"
+        f" WHERE {layout.key_column} = :{layout.key_column} AND version = :expected"
+    )
 
-    kind: str
-    table: str
-    key_column: str
-    cls: type[V]
-    key: Callable[[V], str]
-    version: Callable[[V], int] | None
-    columns: Callable[[V], dict[str, object]]
-    side: _SideTable[V] | None = None
 
-    def row(self, value: V) -> dict[str, object]:
-        """The named parameters of ``value``'s row."""
-        row: dict[str, object] = {self.key_column: self.key(value)}
-        if self.version is not None:
-            row["version"] = self.version(value)
-        return {**row, **self.columns(value), "value": dumps(value, indent=None)}
-
-    def insert(self, row: dict[str, object], *, verb: str) -> str:
-        """``verb`` (INSERT, INSERT OR REPLACE) of ``row`` as named parameters."""
-        names = ", ".join(row)
-        slots = ", ".join(f":{name}" for name in row)
-        return f"{verb} INTO {self.table} ({names}) VALUES ({slots})"
-
-    def update(self, row: dict[str, object]) -> str:
-        """An UPDATE of ``row`` that changes nothing unless the stored version is ``:expected``."""
-        changes = ", ".join(f"{name} = :{name}" for name in row if name != self.key_column)
-        return (
-            f"UPDATE {self.table} SET {changes}"
-            f" WHERE {self.key_column} = :{self.key_column} AND version = :expected"
-        )
-
-    def select(self, column: str) -> str:
-        """A SELECT of ``column`` from the row under one key."""
-        return f"SELECT {column} FROM {self.table} WHERE {self.key_column} = ?"
+def _select(layout: Layout[V], column: str) -> str:
+    """A SELECT of ``column`` from the row under one key."""
+    return f"SELECT {column} FROM {layout.table} WHERE {layout.key_column} = ?"
 
 
 class _Repository(Generic[V]):
     """One aggregate's table as a unit of work sees it: committed rows under pending saves."""
 
-    def __init__(self, uow: SqliteUnitOfWork, layout: _Layout[V]) -> None:
+    def __init__(self, uow: SqliteUnitOfWork, layout: Layout[V]) -> None:
         self._uow = uow
         self._layout = layout
         self.pending: dict[str, V] = {}
@@ -392,7 +393,7 @@ class _Repository(Generic[V]):
             return self.pending[key]
         layout = self._layout
         rows = self._uow._in_connection(
-            lambda connection: connection.execute(layout.select("value"), (key,)).fetchall()
+            lambda connection: connection.execute(_select(layout, "value"), (key,)).fetchall()
         )
         if not rows:
             raise NotFound(layout.kind, key)
@@ -422,7 +423,7 @@ class _Repository(Generic[V]):
         return self._uow._in_connection(lambda connection: self._stored_version(connection, key))
 
     def _stored_version(self, connection: sqlite3.Connection, key: str) -> int:
-        row = connection.execute(self._layout.select("version"), (key,)).fetchone()
+        row = connection.execute(_select(self._layout, "version"), (key,)).fetchone()
         return -1 if row is None else int(row[0])
 
     def _load(self, sql: str, parameters: Sequence[object], kind: str, key: str) -> V:
@@ -447,7 +448,7 @@ class _Repository(Generic[V]):
             if checked and layout.version is not None:
                 self._write_checked(connection, key, row, expected=self._based_on[key])
             else:
-                connection.execute(layout.insert(row, verb="INSERT OR REPLACE"), row)
+                connection.execute(_insert(layout, row, verb="INSERT OR REPLACE"), row)
             side = layout.side
             if side is not None:
                 connection.execute(f"DELETE FROM {side.table} WHERE {side.owner} = ?", (key,))
@@ -463,116 +464,23 @@ class _Repository(Generic[V]):
         layout = self._layout
         try:
             if expected < 0:
-                connection.execute(layout.insert(row, verb="INSERT"), row)
+                connection.execute(_insert(layout, row, verb="INSERT"), row)
                 return
-            if connection.execute(layout.update(row), {**row, "expected": expected}).rowcount == 1:
+            if (
+                connection.execute(_update(layout, row), {**row, "expected": expected}).rowcount
+                == 1
+            ):
                 return
         except sqlite3.IntegrityError:
             pass
         raise StaleVersion(layout.kind, key, expected, self._stored_version(connection, key))
 
 
-_PRODUCTS = _Layout[Product](
-    kind="product",
-    table="products",
-    key_column="id",
-    cls=Product,
-    key=lambda product: product.id,
-    version=None,
-    columns=lambda product: {
-        "category_id": product.category_id,
-        "status": product.listing.status.value,
-    },
-    side=_SideTable(
-        "product_skus", "sku_id", "product_id", lambda product: [sku.id for sku in product.skus]
-    ),
-)
-_STOCKS = _Layout[Stock](
-    kind="stock",
-    table="stocks",
-    key_column="sku_id",
-    cls=Stock,
-    key=lambda stock: stock.sku_id,
-    version=lambda stock: stock.version,
-    columns=lambda stock: {},
-)
-_ORDERS = _Layout[Order](
-    kind="order",
-    table="orders",
-    key_column="id",
-    cls=Order,
-    key=lambda order: order.id,
-    version=lambda order: order.version,
-    columns=lambda order: {
-        "status": order.status.value,
-        "pay_by_us": _microseconds(order.pay_by),
-        "customer_id": order.customer_id,
-        "placed_at_us": _microseconds(order.placed_at),
-    },
-    side=_SideTable(
-        "order_waybills",
-        "waybill",
-        "order_id",
-        lambda order: [shipment.waybill for shipment in order.shipments],
-    ),
-)
-_POINTS = _Layout[PointsAccount](
-    kind="points account",
-    table="points_accounts",
-    key_column="account_id",
-    cls=PointsAccount,
-    key=lambda account: account.account_id,
-    version=lambda account: account.version,
-    columns=lambda account: {},
-)
-
-
-def _birthday(birthday: date | None) -> dict[str, object]:
-    return {
-        "birth_month": None if birthday is None else birthday.month,
-        "birth_day": None if birthday is None else birthday.day,
-    }
-
-
-_MEMBERS = _Layout[Member](
-    kind="member",
-    table="members",
-    key_column="customer_id",
-    cls=Member,
-    key=lambda member: member.customer_id,
-    version=lambda member: member.version,
-    columns=lambda member: {
-        **_birthday(member.birthday),
-        "registered_us": _microseconds(member.registered_at),
-    },
-)
-
-
-_COUPON_TEMPLATES = _Layout[CouponTemplate](
-    kind="coupon template",
-    table="coupon_templates",
-    key_column="id",
-    cls=CouponTemplate,
-    key=lambda template: template.id,
-    version=lambda template: template.version,
-    columns=lambda template: {"code": template.code},
-)
-_COUPONS = _Layout[CouponInstance](
-    kind="coupon",
-    table="coupons",
-    key_column="id",
-    cls=CouponInstance,
-    key=lambda coupon: coupon.id,
-    version=lambda coupon: coupon.version,
-    columns=lambda coupon: {"customer_id": coupon.customer_id},
-)
-
-
 class SqliteProducts(_Repository[Product]):
     """Products by id, found by SKU id too (see :class:`~mallcore.ports.ProductRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, _PRODUCTS)
+        super().__init__(uow, PRODUCTS)
 
     def get_by_sku(self, sku_id: str) -> Product:
         """The product holding SKU ``sku_id``, or NotFound."""
@@ -608,20 +516,20 @@ class SqliteStocks(_Repository[Stock]):
     """Stock by SKU id (see :class:`~mallcore.ports.StockRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, _STOCKS)
+        super().__init__(uow, STOCKS)
 
 
 class SqliteOrders(_Repository[Order]):
     """Orders by id (see :class:`~mallcore.ports.OrderRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, _ORDERS)
+        super().__init__(uow, ORDERS)
 
     def awaiting_payment(self, *, due_by: datetime) -> Sequence[str]:
         """Ids of unpaid orders whose deadline is at or before ``due_by``, oldest first."""
         rows = self._uow._query(
             "SELECT id FROM orders WHERE status = ? AND pay_by_us <= ? ORDER BY pay_by_us, id",
-            (OrderStatus.AWAITING_PAYMENT.value, _microseconds(due_by)),
+            (OrderStatus.AWAITING_PAYMENT.value, microseconds(due_by)),
         )
         return [row[0] for row in rows]
 
@@ -662,18 +570,54 @@ class SqliteOrders(_Repository[Order]):
         )
 
 
+class SqlitePayments(_Repository[Payment]):
+    """Payment records by provider id (see :class:`~mallcore.ports.PaymentRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, PAYMENTS)
+
+    def of_order(self, order_id: str) -> Sequence[Payment]:
+        """The payments of ``order_id``, by first record time, then id."""
+        return self._load_all(
+            "SELECT value FROM payments WHERE order_id = ? ORDER BY first_us, id", (order_id,)
+        )
+
+
+class SqliteAfterSales(_Repository[AfterSalesCase]):
+    """After-sales cases by id (see :class:`~mallcore.ports.AfterSalesRepository`)."""
+
+    def __init__(self, uow: SqliteUnitOfWork) -> None:
+        super().__init__(uow, AFTER_SALES)
+
+    def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
+        """The cases of ``order_id``, by request time, then id."""
+        return self._load_all(
+            "SELECT value FROM after_sales_cases WHERE order_id = ? ORDER BY requested_us, id",
+            (order_id,),
+        )
+
+    def open_cases(self) -> Sequence[str]:
+        """Ids of the open cases, sorted."""
+        statuses = sorted(status.value for status in OPEN_CASES)
+        slots = ", ".join("?" for _ in statuses)
+        rows = self._uow._query(
+            f"SELECT id FROM after_sales_cases WHERE status IN ({slots}) ORDER BY id", statuses
+        )
+        return [row[0] for row in rows]
+
+
 class SqlitePoints(_Repository[PointsAccount]):
     """Points accounts by id (see :class:`~mallcore.ports.PointsRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, _POINTS)
+        super().__init__(uow, POINTS)
 
 
 class SqliteMembers(_Repository[Member]):
     """Members by customer id (see :class:`~mallcore.ports.MemberRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, _MEMBERS)
+        super().__init__(uow, MEMBERS)
 
     def born_on(self, month: int, day: int) -> Sequence[str]:
         """Ids of members whose birthday is ``month``/``day``, sorted."""
@@ -689,7 +633,7 @@ class SqliteMembers(_Repository[Member]):
         rows = self._uow._query(
             "SELECT customer_id FROM members WHERE registered_us >= ? AND registered_us < ?"
             " ORDER BY registered_us, customer_id",
-            (_microseconds(start), _microseconds(end)),
+            (microseconds(start), microseconds(end)),
         )
         return [row[0] for row in rows]
 
@@ -720,7 +664,7 @@ class SqliteCouponTemplates(_Repository[CouponTemplate]):
     """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, _COUPON_TEMPLATES)
+        super().__init__(uow, COUPON_TEMPLATES)
         self.codes = SqliteCouponCodes()
 
     def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
@@ -743,7 +687,7 @@ class SqliteCoupons(_Repository[CouponInstance]):
     """Coupons in wallets (see :class:`~mallcore.ports.CouponRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, _COUPONS)
+        super().__init__(uow, COUPONS)
 
     def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
         """``customer_id``'s coupons, by id."""
@@ -936,13 +880,13 @@ class SqliteOutbox:
     def purge(self, *, before: datetime) -> int:
         """Delete, at commit, the envelopes published before ``before``; how many."""
         self.purge_before = before if self.purge_before is None else max(before, self.purge_before)
-        cutoff = _microseconds(self.purge_before)
+        cutoff = microseconds(self.purge_before)
         ((stored,),) = self._uow._in_connection(
             lambda connection: connection.execute(
                 "SELECT COUNT(*) FROM outbox WHERE published_us < ?", (cutoff,)
             ).fetchall()
         )
-        marked = sum(1 for at in self.published.values() if _microseconds(at) < cutoff)
+        marked = sum(1 for at in self.published.values() if microseconds(at) < cutoff)
         return int(stored) + marked
 
     def of_aggregate(self, aggregate_kind: str, aggregate_id: str) -> Sequence[OutboxEvent]:
@@ -974,11 +918,11 @@ class SqliteOutbox:
             self._append(connection, event)
         connection.executemany(
             "UPDATE outbox SET published_us = ? WHERE id = ? AND published_us IS NULL",
-            [(_microseconds(at), event_id) for event_id, at in self.published.items()],
+            [(microseconds(at), event_id) for event_id, at in self.published.items()],
         )
         if self.purge_before is not None:
             connection.execute(
-                "DELETE FROM outbox WHERE published_us < ?", (_microseconds(self.purge_before),)
+                "DELETE FROM outbox WHERE published_us < ?", (microseconds(self.purge_before),)
             )
 
     def _append(self, connection: sqlite3.Connection, event: OutboxEvent) -> None:
@@ -1109,6 +1053,8 @@ class SqliteUnitOfWork:
         self.stocks = SqliteStocks(self)
         self.stock_movements = SqliteStockMovements(self)
         self.orders = SqliteOrders(self)
+        self.payments = SqlitePayments(self)
+        self.after_sales = SqliteAfterSales(self)
         self.points = SqlitePoints(self)
         self.configuration = SqliteConfigurations(self)
         self.counters = SqliteCounters(self)
@@ -1133,6 +1079,8 @@ class SqliteUnitOfWork:
             self.stocks,
             self.stock_movements,
             self.orders,
+            self.payments,
+            self.after_sales,
             self.points,
             self.configuration,
             self.members,

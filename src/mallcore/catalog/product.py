@@ -263,6 +263,8 @@ class Product:
     """The seller (shop coupons, several shops in one cart); None is the platform itself."""
     freight_template_id: str | None = attrs.field(default=None, kw_only=True, validator=id_field)
     """The freight template that charges this product (else the shipping set-up's default)."""
+    no_reason_returns: bool = attrs.field(default=True, kw_only=True)
+    """False for goods excluded from 七日无理由退货 (custom-made, fresh, unsealed digital goods)."""
     _by_cell: dict[SpecCombination, Sku] = attrs.field(
         init=False, repr=False, eq=False, hash=False, alias="_by_cell"
     )

@@ -10,6 +10,11 @@ with, and the later steps of an order read what they need from the order
 itself, never from a configuration edited since.
 """
 
-from mallcore.merchant.configuration import Configuration, GiftPolicy, Settings
+from mallcore.merchant.configuration import (
+    Configuration,
+    GiftPolicy,
+    Settings,
+    UnappliedPaymentPolicy,
+)
 
-__all__ = ["Configuration", "GiftPolicy", "Settings"]
+__all__ = ["Configuration", "GiftPolicy", "Settings", "UnappliedPaymentPolicy"]

@@ -17,7 +17,7 @@ from mallcore.money import Rounding
 from mallcore.pricing import Gift, Promotion
 from mallcore.shipping import ShippingSetup
 
-__all__ = ["Configuration", "GiftPolicy", "Settings"]
+__all__ = ["Configuration", "GiftPolicy", "Settings", "UnappliedPaymentPolicy"]
 
 
 class GiftPolicy(enum.Enum):
@@ -27,6 +27,20 @@ class GiftPolicy(enum.Enum):
     """赠完即止: the order is placed without the gift."""
     REFUSE = "refuse"
     """The order is refused with OutOfStock for the gift's SKU."""
+
+
+class UnappliedPaymentPolicy(enum.Enum):
+    """What the shop does with money that cannot pay its order.
+
+    A payment of the wrong amount, for an unknown order, or after the order
+    was cancelled. (A second payment of an order already paid is always
+    returned, and reported for a person to look at.)
+    """
+
+    REFUND = "refund"
+    """Return it in full through the gateway at once."""
+    FLAG = "flag"
+    """Hold it for a person to decide (``Mall.return_flagged_payment``)."""
 
 
 def _span(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -57,8 +71,20 @@ class Settings:
       placed (its stock, coupons and points come back);
     - ``confirmation_window``: a shipped order confirms itself this long after
       its delivery (or its last package, never scanned);
-    - ``after_sales_window``: after completion, how long the points an order
-      earned stay held (a refund in that time takes them back unspent);
+    - ``after_sales_window``: after completion, how long the order takes
+      refunds (its ``after_sales_until``), and the points it earned stay held
+      (a refund in that time takes them back unspent);
+    - ``unapplied_payments``: what money that cannot pay its order does;
+    - ``after_sales_response``: the merchant handles an after-sales request
+      this long after it (on timeout it is approved); ``return_shipment``:
+      the customer ships a return this long after approval (on timeout the
+      case closes); ``return_receipt``: the merchant confirms the returned
+      goods this long after they were sent (on timeout the refund goes);
+    - ``return_address``: where returns go when a request is approved by the
+      timeout (the merchant gives one when approving by hand);
+    - ``approve_cancellations_while_preparing``: whether a customer's
+      cancellation of a paid order the merchant is preparing (备货中) waits
+      for the merchant (False) or is granted at once like any other (True);
     - ``gift_policy``: what an out-of-stock gift does to the order;
     - ``wallet_candidates``: at most this many of a customer's coupons go into
       the best-combination search when none is selected (a big wallet never
@@ -71,6 +97,14 @@ class Settings:
     payment_window: timedelta = attrs.field(default=timedelta(minutes=30), validator=_positive_span)
     confirmation_window: timedelta = attrs.field(default=timedelta(days=7), validator=_span)
     after_sales_window: timedelta = attrs.field(default=timedelta(days=7), validator=_span)
+    unapplied_payments: UnappliedPaymentPolicy = UnappliedPaymentPolicy.REFUND
+    approve_cancellations_while_preparing: bool = False
+    after_sales_response: timedelta = attrs.field(
+        default=timedelta(hours=48), validator=_positive_span
+    )
+    return_shipment: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_span)
+    return_receipt: timedelta = attrs.field(default=timedelta(days=10), validator=_positive_span)
+    return_address: str = ""
     gift_policy: GiftPolicy = GiftPolicy.DROP
     wallet_candidates: int = attrs.field(default=12, validator=_count)
     max_platform_coupons: int = attrs.field(default=1, validator=_count)

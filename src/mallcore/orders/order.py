@@ -15,7 +15,11 @@ Theory of operation:
 - Moves are checked against :data:`~mallcore.orders.TRANSITIONS` only.
 - Shipping may be partial: each :meth:`Order.ship` sends some units in one
   package (a :class:`Shipment` with its waybill); the order is SHIPPED once
-  every unit has left.
+  every unit has left, and DELIVERED once every package is delivered
+  (:meth:`Order.deliver_package`): one package's scan never delivers the rest.
+- Completing the order sets its after-sales deadline (``after_sales_until``:
+  completion plus ``after_sales_window``); :meth:`Order.refund` refuses
+  after it (RefundRefused).
 - After-sales refunds (:meth:`Order.refund`, 售后退款) return units of lines
   and part of the freight. Each refunded unit returns exactly what was paid
   for it, **the last units of a line first**: the pricing engine leaves a
@@ -38,14 +42,28 @@ import attrs
 
 from mallcore._fields import span
 from mallcore.catalog.listing import require_aware
-from mallcore.errors import IllegalTransition, InvalidValue, PaymentMismatch
+from mallcore.errors import IllegalTransition, InvalidValue, PaymentMismatch, RefundRefused
 from mallcore.money import Money, total
+from mallcore.orders.axes import (
+    FULFILMENT_AXIS,
+    PAYMENT_AXIS,
+    Actor,
+    AxisMoved,
+    FulfilmentState,
+    OrderMove,
+    PaymentState,
+    axis_move,
+    order_status,
+)
 from mallcore.orders.status import TRANSITIONS, OrderStatus
 from mallcore.pricing import Quote
 
 __all__ = [
+    "CancellationAsked",
+    "CancellationRequest",
     "Charge",
     "Consignee",
+    "DEFAULT_AFTER_SALES_WINDOW",
     "DEFAULT_PAYMENT_WINDOW",
     "ItemSnapshot",
     "Order",
@@ -56,6 +74,7 @@ __all__ = [
     "OrderRefund",
     "OrderRefunded",
     "OrderStatusChanged",
+    "PackageScan",
     "PackageShipped",
     "RefundedUnits",
     "Shipment",
@@ -63,6 +82,9 @@ __all__ = [
 
 DEFAULT_PAYMENT_WINDOW: Final = timedelta(minutes=30)
 """How long an order waits for payment unless told (a usual 待付款 limit)."""
+
+DEFAULT_AFTER_SALES_WINDOW: Final = timedelta(days=7)
+"""How long after completion an order takes refunds unless told (Taobao's and JD's 7 days)."""
 
 PAYMENT_TIMEOUT: Final = "payment timeout"
 
@@ -97,6 +119,11 @@ def _items(values: Iterable[tuple[str, int]] | Mapping[str, int]) -> tuple[tuple
     return tuple((line_id, quantity) for line_id, quantity in pairs)
 
 
+def _optional_aware(field: str, value: datetime | None) -> None:
+    if value is not None:
+        require_aware(field, value)
+
+
 @attrs.frozen(kw_only=True)
 class Consignee:
     """Who receives the goods and where (收货人): ``region`` is the division code freight reads."""
@@ -113,6 +140,14 @@ class Consignee:
                 raise InvalidValue(
                     f"consignee.{field}", value, "must be a non-blank string of at most 200"
                 )
+
+
+@attrs.frozen(kw_only=True)
+class CancellationRequest:
+    """A customer asked at ``at`` to cancel a paid order the merchant is preparing, and why."""
+
+    at: datetime
+    reason: str
 
 
 @attrs.frozen(kw_only=True)
@@ -144,6 +179,8 @@ class ItemSnapshot:
     product_name: str
     spec: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
     shop_id: str | None = None
+    no_reason_returns: bool = True
+    """Whether the goods take 七日无理由 returns (the product's flag when it was sold)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -180,19 +217,37 @@ class OrderLine:
         return total(self.unit_payables, self.unit_payables[0].currency)
 
 
+@attrs.frozen
+class PackageScan:
+    """One courier scan of a package (物流轨迹): its status ("delivered" ...) and its time."""
+
+    status: str
+    at: datetime
+
+
+def _scans(values: Iterable[PackageScan]) -> tuple[PackageScan, ...]:
+    return tuple(sorted(values, key=lambda scan: (scan.at, scan.status)))
+
+
 @attrs.frozen(kw_only=True)
 class Shipment:
-    """One package handed to a courier: its waybill and the units in it per line."""
+    """One package handed to a courier: its waybill, the units in it per line, its scans.
+
+    ``scans`` are kept in time order, each once, whatever order they came in.
+    """
 
     waybill: str
     carrier: str
     items: tuple[tuple[str, int], ...] = attrs.field(converter=_items)
     shipped_at: datetime
+    delivered_at: datetime | None = None
+    scans: tuple[PackageScan, ...] = attrs.field(default=(), converter=_scans)
 
     def __attrs_post_init__(self) -> None:
         _text("shipment.waybill", self.waybill)
         _text("shipment.carrier", self.carrier)
         require_aware("shipment.shipped_at", self.shipped_at)
+        _optional_aware("shipment.delivered_at", self.delivered_at)
         if not self.items:
             raise InvalidValue("shipment.items", self.items, "must hold at least one line")
         for line_id, quantity in self.items:
@@ -280,6 +335,17 @@ class OrderStatusChanged:
 
 
 @attrs.frozen
+class CancellationAsked:
+    """A customer's cancellation request waits for the merchant (``granted`` None), or was
+    rejected (False, ``reason`` the merchant's)."""
+
+    order_id: str
+    at: datetime
+    reason: str
+    granted: bool | None
+
+
+@attrs.frozen
 class PackageShipped:
     """A package of the order left with a courier."""
 
@@ -295,13 +361,15 @@ class OrderRefunded:
     refund: OrderRefund
 
 
-OrderEvent: TypeAlias = OrderPlaced | OrderStatusChanged | PackageShipped | OrderRefunded
+OrderEvent: TypeAlias = (
+    OrderPlaced
+    | OrderStatusChanged
+    | AxisMoved
+    | PackageShipped
+    | OrderRefunded
+    | CancellationAsked
+)
 """What an order command reports."""
-
-
-def _optional_aware(field: str, value: datetime | None) -> None:
-    if value is not None:
-        require_aware(field, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -339,8 +407,16 @@ class Order:
     """Usage counted when the order was placed (coupon uses, budget, flash-sale units)."""
     configuration_version: int = 0
     """The version of the merchant's configuration the order was priced with."""
-    after_sales_window: timedelta = timedelta(0)
-    """How long after completion the points it earned stay held (refunds take them back)."""
+    after_sales_window: timedelta = DEFAULT_AFTER_SALES_WINDOW
+    """How long after completion refunds are taken, and the points it earned stay held."""
+    after_sales_until: datetime | None = None
+    """Set at completion: the last moment :meth:`refund` takes a refund."""
+    preparing_at: datetime | None = None
+    """When the merchant started picking and packing (备货中), if they did."""
+    history: tuple[OrderMove, ...] = attrs.field(default=(), converter=_tuple)
+    """Every move after placing: what, when, by whom, why (the order's 操作记录)."""
+    cancellation: CancellationRequest | None = None
+    """A customer's request to cancel, waiting for the merchant (or granted: the order closed)."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -366,7 +442,14 @@ class Order:
         require_aware(f"{where}.pay_by", self.pay_by)
         if self.pay_by < self.placed_at:
             raise InvalidValue(f"{where}.pay_by", self.pay_by, "must not be before placed_at")
-        for name in ("paid_at", "delivered_at", "completed_at", "ended_at"):
+        for name in (
+            "paid_at",
+            "delivered_at",
+            "completed_at",
+            "ended_at",
+            "after_sales_until",
+            "preparing_at",
+        ):
             _optional_aware(f"{where}.{name}", getattr(self, name))
         quantities = {line.line_id: line.quantity for line in self.lines}
         for line_id, shipped in self.shipped_quantities().items():
@@ -520,23 +603,97 @@ class Order:
         """What the refunds returned so far, units and freight: never above :attr:`payable`."""
         return total((refund.amount for refund in self.refunds), self.currency)
 
+    @property
+    def payment_state(self) -> PaymentState:
+        """Where the order's money is (its payment axis, docs/orders.md)."""
+        if self.paid_at is None:
+            return PaymentState.UNPAID
+        if not self.refunds:
+            return PaymentState.PAID
+        sold = {line.line_id: line.quantity for line in self.lines}
+        if self.refunded_quantities() == sold:
+            return PaymentState.REFUNDED
+        return PaymentState.PARTIALLY_REFUNDED
+
+    @property
+    def fulfilment_state(self) -> FulfilmentState:
+        """Where the order's goods are (its fulfilment axis, docs/orders.md)."""
+        if self.delivered_at is not None:
+            return FulfilmentState.DELIVERED
+        if self.shipments:
+            if self.unshipped_quantities():
+                return FulfilmentState.PARTIALLY_SHIPPED
+            return FulfilmentState.SHIPPED
+        if self.preparing_at is not None:
+            return FulfilmentState.PREPARING
+        return FulfilmentState.UNSHIPPED
+
+    def derived_status(self) -> OrderStatus:
+        """The status the axes make (:func:`~mallcore.orders.axes.order_status`)."""
+        return order_status(
+            self.payment_state,
+            self.fulfilment_state,
+            completed=self.completed_at is not None,
+            ended=self.ended_at is not None,
+        )
+
     def is_final(self) -> bool:
         """Whether the status can move no more (a completed order may still be refunded)."""
         return not TRANSITIONS[self.status]
 
     # commands --------------------------------------------------------------------
 
-    def _move(
-        self, target: OrderStatus, at: datetime, reason: str = "", **changes: Any
-    ) -> tuple[Order, tuple[OrderEvent, ...]]:
-        require_aware("at", at)
+    def _require(self, target: OrderStatus) -> None:
+        """Refuse a command whose move to ``target`` the status table does not allow."""
         if target not in TRANSITIONS[self.status]:
             raise IllegalTransition("order", self.id, self.status.value, target.value)
-        new = attrs.evolve(self, status=target, version=self.version + 1, **changes)
-        return new, (OrderStatusChanged(self.id, self.status, target, at, reason),)
+
+    def _changed(
+        self,
+        at: datetime,
+        move: OrderMove,
+        events: tuple[OrderEvent, ...] = (),
+        *,
+        reason: str = "",
+        **changes: Any,
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """The order with ``changes``, one version on, ``move`` in its history.
+
+        ``events`` come first in what it returns, then the status change (with
+        ``reason``: a cancel's, a refund's), then each axis's move.
+
+        Each axis moves as its table allows (IllegalTransition otherwise), and
+        the status is the one :func:`~mallcore.orders.axes.order_status` makes
+        of them, moved as :data:`~mallcore.orders.TRANSITIONS` allows.
+        """
+        require_aware("at", at)
+        new = attrs.evolve(self, version=self.version + 1, **changes)
+        axes = (
+            axis_move(self.id, "payment", PAYMENT_AXIS, self.payment_state, new.payment_state, at),
+            axis_move(
+                self.id,
+                "fulfilment",
+                FULFILMENT_AXIS,
+                self.fulfilment_state,
+                new.fulfilment_state,
+                at,
+            ),
+        )
+        moved: list[OrderEvent] = [event for event in axes if event is not None]
+        status = new.derived_status()
+        if status is not self.status:
+            self._require(status)
+            moved.insert(0, OrderStatusChanged(self.id, self.status, status, at, reason))
+        final = attrs.evolve(new, status=status, history=(*self.history, move))
+        return final, (*events, *moved)
 
     def pay(
-        self, *, payment_id: str, amount: Money, at: datetime
+        self,
+        *,
+        payment_id: str,
+        amount: Money,
+        at: datetime,
+        by: Actor = Actor.PAYMENT_PROVIDER,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Record the payment ``payment_id`` of ``amount`` (待付款 -> 已付款).
 
@@ -547,9 +704,57 @@ class Order:
         _text("payment_id", payment_id)
         if self.payment_id == payment_id:
             return self, ()
-        if self.status is OrderStatus.AWAITING_PAYMENT and amount != self.payable:
+        self._require(OrderStatus.PAID)
+        if amount != self.payable:
             raise PaymentMismatch(self.id, self.payable, amount)
-        return self._move(OrderStatus.PAID, at, payment_id=payment_id, paid_at=at)
+        move = OrderMove(what="paid", at=at, by=by, why=f"payment {payment_id}")
+        return self._changed(at, move, payment_id=payment_id, paid_at=at)
+
+    def start_fulfilment(
+        self, *, at: datetime, by: Actor = Actor.MERCHANT
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """The merchant starts picking and packing a paid order (备货中).
+
+        From then on a customer's cancellation waits for the merchant. Once
+        preparing or shipping, again changes nothing; an unpaid or ended
+        order raises IllegalTransition.
+        """
+        require_aware("at", at)
+        if self.preparing_at is not None or self.shipments:
+            return self, ()
+        if self.status is not OrderStatus.PAID:
+            raise IllegalTransition("order", self.id, self.status.value, "preparing")
+        return self._changed(at, OrderMove(what="preparing", at=at, by=by), preparing_at=at)
+
+    def request_cancellation(
+        self, *, reason: str, at: datetime, by: Actor = Actor.CUSTOMER
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Record a customer's request to cancel a paid, unshipped order, for the merchant.
+
+        A request already waiting changes nothing; a shipped or unpaid order
+        raises IllegalTransition (after-sales, or a plain cancel, instead).
+        """
+        _text("reason", reason)
+        if self.cancellation is not None:
+            return self, ()
+        if self.status is not OrderStatus.PAID or self.shipments:
+            raise IllegalTransition("order", self.id, self.status.value, "cancellation requested")
+        move = OrderMove(what="cancellation requested", at=at, by=by, why=reason)
+        asked: tuple[OrderEvent, ...] = (CancellationAsked(self.id, at, reason, granted=None),)
+        return self._changed(
+            at, move, asked, cancellation=CancellationRequest(at=at, reason=reason)
+        )
+
+    def reject_cancellation(
+        self, *, reason: str, at: datetime, by: Actor = Actor.MERCHANT
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """The merchant turns a waiting cancellation request down, saying why; none: nothing."""
+        _text("reason", reason)
+        if self.cancellation is None or self.status is not OrderStatus.PAID:
+            return self, ()
+        move = OrderMove(what="cancellation rejected", at=at, by=by, why=reason)
+        rejected: tuple[OrderEvent, ...] = (CancellationAsked(self.id, at, reason, granted=False),)
+        return self._changed(at, move, rejected, cancellation=None)
 
     def ship(
         self,
@@ -558,6 +763,7 @@ class Order:
         carrier: str,
         at: datetime,
         items: Mapping[str, int] | None = None,
+        by: Actor = Actor.MERCHANT,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Send ``items`` (line id -> units; all that is left when None) in one package.
 
@@ -580,24 +786,80 @@ class Order:
                     f"must not exceed the {left.get(line_id, 0)} unshipped",
                 )
         shipment = Shipment(waybill=waybill, carrier=carrier, items=wanted, shipped_at=at)
+        move = OrderMove(what=f"package {waybill} shipped", at=at, by=by, why=carrier)
         shipped: tuple[OrderEvent, ...] = (PackageShipped(self.id, shipment),)
-        shipments = (*self.shipments, shipment)
-        if any(left[line_id] > wanted.get(line_id, 0) for line_id in left):
-            return attrs.evolve(self, shipments=shipments, version=self.version + 1), shipped
-        new, moved = self._move(OrderStatus.SHIPPED, at, shipments=shipments)
-        return new, (*shipped, *moved)
+        return self._changed(at, move, shipped, shipments=(*self.shipments, shipment))
 
-    def deliver(self, *, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+    def deliver(
+        self, *, at: datetime, by: Actor = Actor.COURIER
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """The courier reports the order delivered (已签收); again changes nothing."""
         if self.status is OrderStatus.DELIVERED:
             return self, ()
-        return self._move(OrderStatus.DELIVERED, at, delivered_at=at)
+        self._require(OrderStatus.DELIVERED)
+        return self._changed(at, OrderMove(what="delivered", at=at, by=by), delivered_at=at)
 
-    def complete(self, *, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+    def track_package(
+        self, waybill: str, *, status: str, at: datetime, by: Actor = Actor.COURIER
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Record a courier's scan of package ``waybill``: once, in time order, late or not.
+
+        A "delivered" scan delivers the package (:meth:`deliver_package`);
+        the same scan again changes nothing; an unknown waybill raises
+        InvalidValue.
+        """
+        require_aware("at", at)
+        _text("status", status)
+        index = self._package(waybill)
+        package = self.shipments[index]
+        scan = PackageScan(status, at)
+        if scan in package.scans:
+            return self, ()
+        shipments = list(self.shipments)
+        shipments[index] = attrs.evolve(package, scans=(*package.scans, scan))
+        if status == "delivered" and package.delivered_at is None:
+            return attrs.evolve(self, shipments=shipments).deliver_package(waybill, at=at, by=by)
+        move = OrderMove(what=f"package {waybill} {status}", at=at, by=by)
+        return self._changed(at, move, shipments=shipments)
+
+    def _package(self, waybill: str) -> int:
+        """The index of package ``waybill``, or InvalidValue."""
+        for index, shipment in enumerate(self.shipments):
+            if shipment.waybill == waybill:
+                return index
+        raise InvalidValue("waybill", waybill, f"is no package of order {self.id!r}")
+
+    def deliver_package(
+        self, waybill: str, *, at: datetime, by: Actor = Actor.COURIER
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """The courier reports the package ``waybill`` delivered at ``at``.
+
+        The order is delivered (at its last package's delivery) once every
+        package is, and only once it is shipped; a package delivered before
+        changes nothing. An unknown waybill raises InvalidValue.
+        """
+        require_aware("at", at)
+        index = self._package(waybill)
+        if self.shipments[index].delivered_at is not None:
+            return self, ()
+        shipments = list(self.shipments)
+        shipments[index] = attrs.evolve(shipments[index], delivered_at=at)
+        moments = [s.delivered_at for s in shipments if s.delivered_at is not None]
+        move = OrderMove(what=f"package {waybill} delivered", at=at, by=by)
+        if self.status is not OrderStatus.SHIPPED or len(moments) < len(shipments):
+            return self._changed(at, move, shipments=shipments)
+        return self._changed(at, move, shipments=shipments, delivered_at=max(moments))
+
+    def complete(
+        self, *, at: datetime, by: Actor = Actor.CUSTOMER, why: str = "receipt confirmed"
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """The customer confirms receipt (确认收货): completed; again changes nothing."""
         if self.status is OrderStatus.COMPLETED:
             return self, ()
-        return self._move(OrderStatus.COMPLETED, at, completed_at=at)
+        self._require(OrderStatus.COMPLETED)
+        move = OrderMove(what="completed", at=at, by=by, why=why)
+        until = at + self.after_sales_window
+        return self._changed(at, move, completed_at=at, after_sales_until=until)
 
     def complete_if_due(
         self, *, now: datetime, after: timedelta
@@ -612,21 +874,25 @@ class Order:
         since = self.delivered_at or max(s.shipped_at for s in self.shipments)
         if now < since + after:
             return self, ()
-        return self.complete(at=now)
+        return self.complete(at=now, by=Actor.SYSTEM, why="confirmation window over")
 
-    def cancel(self, *, reason: str, at: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
+    def cancel(
+        self, *, reason: str, at: datetime, by: Actor = Actor.CUSTOMER
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Cancel an unpaid order (已取消); a cancelled order changes nothing."""
         _text("reason", reason)
         if self.status is OrderStatus.CANCELLED:
             return self, ()
-        return self._move(OrderStatus.CANCELLED, at, reason, ended_at=at, end_reason=reason)
+        self._require(OrderStatus.CANCELLED)
+        move = OrderMove(what="cancelled", at=at, by=by, why=reason)
+        return self._changed(at, move, reason=reason, ended_at=at, end_reason=reason)
 
     def expire(self, *, now: datetime) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Cancel the order if it is still unpaid at its deadline ``pay_by``; else nothing."""
         require_aware("now", now)
         if self.status is not OrderStatus.AWAITING_PAYMENT or now < self.pay_by:
             return self, ()
-        return self.cancel(reason=PAYMENT_TIMEOUT, at=now)
+        return self.cancel(reason=PAYMENT_TIMEOUT, at=now, by=Actor.SYSTEM)
 
     def refund(
         self,
@@ -636,6 +902,7 @@ class Order:
         at: datetime,
         reason: str,
         freight: Money | None = None,
+        by: Actor = Actor.MERCHANT,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Refund ``units`` (line id -> count) and ``freight``: what was paid for each, once.
 
@@ -655,6 +922,12 @@ class Order:
         require_aware("at", at)
         if self.status not in _REFUNDABLE:
             raise IllegalTransition("order", self.id, self.status.value, "refunded")
+        deadline = self.after_sales_until
+        if deadline is not None and at > deadline:
+            raise RefundRefused(
+                f"order {self.id!r}",
+                f"its after-sales window closed at {deadline.isoformat()}, before {at.isoformat()}",
+            )
         before_shipping = self.status is OrderStatus.PAID
         parts = self._refund_units(units, before_shipping=before_shipping)
         refunded = {part.line_id: part.quantity for part in parts}
@@ -672,18 +945,19 @@ class Order:
         )
         if not parts and refund.freight.is_zero():
             raise InvalidValue("units", dict(units), "must name a unit, or freight, to refund")
-        new = attrs.evolve(self, refunds=(*self.refunds, refund))
         done: tuple[OrderEvent, ...] = (OrderRefunded(self.id, refund),)
+        move = OrderMove(what=f"refund {refund_id}", at=at, by=by, why=reason)
+        refunds = (*self.refunds, refund)
         sold = {line.line_id: line.quantity for line in self.lines}
-        if self.status is not OrderStatus.COMPLETED and new.refunded_quantities() == sold:
-            closed, moved = new._move(
-                OrderStatus.CLOSED, at, reason, ended_at=at, end_reason=reason
+        counts = self.refunded_quantities()
+        for line_id, quantity in refunded.items():
+            counts[line_id] = counts.get(line_id, 0) + quantity
+        everything = counts == sold
+        if self.status is not OrderStatus.COMPLETED and everything:
+            return self._changed(
+                at, move, done, reason=reason, refunds=refunds, ended_at=at, end_reason=reason
             )
-            return closed, (*done, *moved)
-        if before_shipping and nothing_to_ship:
-            shipped, moved = new._move(OrderStatus.SHIPPED, at, reason)
-            return shipped, (*done, *moved)
-        return attrs.evolve(new, version=self.version + 1), done
+        return self._changed(at, move, done, reason=reason, refunds=refunds)
 
     def _refund_units(
         self, units: Mapping[str, int], *, before_shipping: bool

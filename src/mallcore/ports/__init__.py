@@ -29,12 +29,14 @@ from mallcore.ports.runtime import Clock, EventPublisher
 from mallcore.ports.statements import StatementReader
 from mallcore.ports.storage import (
     MAX_PAGE,
+    AfterSalesRepository,
     ConfigurationRepository,
     CounterRepository,
     CouponRepository,
     CouponTemplateRepository,
     MemberRepository,
     OrderRepository,
+    PaymentRepository,
     PointsRepository,
     ProductRepository,
     StockMovementRepository,
@@ -43,6 +45,7 @@ from mallcore.ports.storage import (
 )
 
 __all__ = [
+    "AfterSalesRepository",
     "Clock",
     "ConfigurationRepository",
     "CounterRepository",
@@ -57,6 +60,7 @@ __all__ = [
     "OutboxRepository",
     "PaymentGateway",
     "PaymentNotification",
+    "PaymentRepository",
     "PaymentRequest",
     "PaymentResult",
     "PointsRepository",

@@ -44,10 +44,18 @@ class Courier(Protocol):
       ``order_id`` to ``destination`` (a region code) and returns its waybill;
       the same ``package_id`` again returns the same waybill; raises
       Unavailable when the courier cannot be reached.
+    - ``cancel_shipment`` cancels the booking of ``package_id`` (one that
+      could not be recorded); a package never booked, or cancelled before,
+      is left as it is; booking the id again makes a new booking; raises
+      Unavailable when the courier cannot be reached.
     """
 
     def create_shipment(
         self, *, package_id: str, order_id: str, items: Mapping[str, int], destination: str
     ) -> Waybill:
         """Book a package and return its waybill."""
+        ...
+
+    def cancel_shipment(self, *, package_id: str) -> None:
+        """Cancel the booking of ``package_id``."""
         ...

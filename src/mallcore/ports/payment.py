@@ -73,6 +73,10 @@ class PaymentGateway(Protocol):
       it; raises InvalidSignature when it does not verify (nothing is read
       from an unverified body) and InvalidValue when a verified body is not a
       notification.
+    - ``close_payment`` closes payment ``payment_id`` (created, not paid) so
+      the payer can no longer pay it (关闭订单); closing it again, or a
+      payment the provider does not know, does nothing; raises Unavailable
+      when the provider cannot be reached.
     - ``refund`` returns ``amount`` of payment ``payment_id``; the same
       ``refund_id`` again returns the first refund and moves no money;
       refunding more than what is left of the payment raises InvalidValue;
@@ -87,6 +91,10 @@ class PaymentGateway(Protocol):
 
     def parse_notification(self, body: bytes, headers: Mapping[str, str]) -> PaymentNotification:
         """Verify and read a notification as the provider sent it."""
+        ...
+
+    def close_payment(self, *, payment_id: str) -> None:
+        """Close an unpaid payment: the payer can no longer pay it."""
         ...
 
     def refund(self, *, refund_id: str, payment_id: str, amount: Money) -> Refund:

@@ -36,10 +36,11 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxRepository
 
 __all__ = [
+    "AfterSalesRepository",
     "ConfigurationRepository",
     "CounterRepository",
     "CouponRepository",
@@ -47,6 +48,7 @@ __all__ = [
     "MAX_PAGE",
     "MemberRepository",
     "OrderRepository",
+    "PaymentRepository",
     "PointsRepository",
     "ProductRepository",
     "StockMovementRepository",
@@ -181,6 +183,57 @@ class OrderRepository(Protocol):
 
     def with_status(self, status: OrderStatus, *, limit: int, offset: int = 0) -> Sequence[Order]:
         """The orders in ``status``, oldest first."""
+        ...
+
+
+class AfterSalesRepository(Protocol):
+    """Port: after-sales cases (售后单), by case id.
+
+    - ``get`` returns the case last saved under that id, or raises NotFound.
+    - ``save`` follows the versioning contract (StaleVersion otherwise).
+    - ``of_order`` returns every case of ``order_id``, by request time, then id.
+    - ``open_cases`` returns the ids of the cases still open (requested,
+      approved, returning, received), by id: the after-sales job's items.
+    """
+
+    def get(self, case_id: str) -> AfterSalesCase:
+        """The case ``case_id``."""
+        ...
+
+    def save(self, case: AfterSalesCase) -> None:
+        """Store ``case`` at its version."""
+        ...
+
+    def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
+        """The cases of ``order_id``, oldest first."""
+        ...
+
+    def open_cases(self) -> Sequence[str]:
+        """Ids of the open cases, sorted."""
+        ...
+
+
+class PaymentRepository(Protocol):
+    """Port: payment records, one per provider payment id (attempts and notifications).
+
+    - ``get`` returns the payment last saved under that id, or raises NotFound.
+    - ``save`` follows the versioning contract (StaleVersion otherwise).
+    - ``of_order`` returns every payment recorded for ``order_id`` (an id no
+      order has included: a payment for an unknown order is recorded under
+      the order id it names), in the order they were first saved: by
+      ``started_at`` or else ``received_at``, then by id.
+    """
+
+    def get(self, payment_id: str) -> Payment:
+        """The payment ``payment_id``."""
+        ...
+
+    def save(self, payment: Payment) -> None:
+        """Store ``payment`` at its version."""
+        ...
+
+    def of_order(self, order_id: str) -> Sequence[Payment]:
+        """The payments recorded for ``order_id``, oldest first."""
         ...
 
 
@@ -364,6 +417,16 @@ class UnitOfWork(Protocol):
     @property
     def orders(self) -> OrderRepository:
         """The orders, as this transaction sees them."""
+        ...
+
+    @property
+    def after_sales(self) -> AfterSalesRepository:
+        """The after-sales cases, as this transaction sees them."""
+        ...
+
+    @property
+    def payments(self) -> PaymentRepository:
+        """The payment records, as this transaction sees them."""
         ...
 
     @property

@@ -14,17 +14,19 @@ function running inside the unit of work the Mall opens:
 """
 
 from mallcore.services.checkout import Checkout
-from mallcore.services.jobs import JobReport
+from mallcore.services.jobs import JobItemFailed, JobReport
 from mallcore.services.mall import DEFAULT_RETENTION, DEFAULT_RETRIES, Mall
 from mallcore.services.outbox import RelayReport
-from mallcore.services.payments import PaymentHandled, PaymentOutcome
+from mallcore.services.payments import PaymentFlagged, PaymentHandled, PaymentOutcome
 
 __all__ = [
     "Checkout",
     "DEFAULT_RETENTION",
     "DEFAULT_RETRIES",
+    "JobItemFailed",
     "JobReport",
     "Mall",
+    "PaymentFlagged",
     "PaymentHandled",
     "PaymentOutcome",
     "RelayReport",

@@ -9,10 +9,13 @@ in one transaction:
 - the order records the refund (:meth:`~mallcore.orders.Order.refund`):
   each unit returns exactly what was paid for it, never twice; the last
   unit closes an order not yet completed;
-- the money goes back through the :class:`~mallcore.ports.PaymentGateway`
-  under the refund id ``<order id>-<refund id>``, before the commit: a
-  retry asks the gateway again under the same id, which returns the first
-  refund and moves no money;
+- the money goes back out of the order's payment record
+  (:meth:`~mallcore.orders.Payment.refund`: never more than was paid, at
+  most 50 refunds, within a year of the payment, RefundRefused otherwise)
+  and through the :class:`~mallcore.ports.PaymentGateway` under the refund
+  id ``<order id>-<refund id>``, before the commit: a retry asks the
+  gateway again under the same id, which returns the first refund and
+  moves no money;
 - the points follow the goods refunded (docs/loyalty.md): what the order
   earned is taken back in proportion (from its pending lot first), what it
   spent is given back, under the key ``refund:<order id>:<refund id>``;
@@ -30,8 +33,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from mallcore.errors import NotFound
 from mallcore.money import Money
-from mallcore.orders import Order
+from mallcore.orders import Actor, Order, Payment, PaymentRefund, PaymentStatus
 from mallcore.ports import PaymentGateway, UnitOfWork
 from mallcore.services._points import refund_order_points
 from mallcore.services._stock import restock_refund
@@ -52,6 +56,7 @@ def refund_order(
     freight: Money | None,
     restock: bool,
     now: datetime,
+    by: Actor = Actor.MERCHANT,
 ) -> tuple[Order, list[object]]:
     """Refund ``units`` (line id -> count) and ``freight`` of an order; the order after it.
 
@@ -60,7 +65,9 @@ def refund_order(
     gateway Unavailable; each changes nothing.
     """
     order = uow.orders.get(order_id)
-    refunded, changes = order.refund(refund_id, units=units, at=now, reason=reason, freight=freight)
+    refunded, changes = order.refund(
+        refund_id, units=units, at=now, reason=reason, freight=freight, by=by
+    )
     if not changes:
         return refunded, []
     refund = refunded.refunds[-1]
@@ -73,8 +80,39 @@ def refund_order(
         moved.extend(release_order_coupons(uow, refunded, at=now, refunded=True))
     uow.orders.save(refunded)
     if not refund.amount.is_zero() and order.payment_id is not None:
-        gateway.refund(
-            refund_id=f"{order.id}-{refund.id}", payment_id=order.payment_id, amount=refund.amount
+        refund_id = f"{order.id}-{refund.id}"
+        payment, charged = _payment_of(uow, order, order.payment_id).refund(
+            refund_id, amount=refund.amount, at=now, reason=reason
         )
+        uow.payments.save(payment)
+        moved.extend(charged)
+        gateway.refund(refund_id=refund_id, payment_id=payment.id, amount=refund.amount)
     uow.commit()
     return refunded, [*changes, *moved]
+
+
+def _payment_of(uow: UnitOfWork, order: Order, payment_id: str) -> Payment:
+    """The payment ``payment_id`` that paid ``order``, as recorded.
+
+    An order paid before payments were recorded has none: its record is
+    rebuilt from the order (amount, time, the refunds it made) and saved.
+    """
+    try:
+        return uow.payments.get(payment_id)
+    except NotFound:
+        pass
+    made = [
+        PaymentRefund(refund_id=f"{order.id}-{r.id}", amount=r.amount, at=r.at, reason=r.reason)
+        for r in order.refunds
+        if not r.amount.is_zero()
+    ]
+    rebuilt = Payment(
+        id=payment_id,
+        order_id=order.id,
+        amount=order.payable,
+        status=PaymentStatus.APPLIED,
+        received_at=order.paid_at or order.placed_at,
+        refunds=made,
+    )
+    uow.payments.save(rebuilt)
+    return rebuilt

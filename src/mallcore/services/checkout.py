@@ -285,6 +285,7 @@ def _snapshots(products: Mapping[str, Product]) -> dict[str, ItemSnapshot]:
             product_name=product.name,
             spec=product.sku(sku_id).spec,
             shop_id=product.shop_id,
+            no_reason_returns=product.no_reason_returns,
         )
         for sku_id, product in products.items()
     }

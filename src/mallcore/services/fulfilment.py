@@ -1,11 +1,15 @@
 """Fulfilment: ship in packages, apply tracking scans, confirm receipt.
 
-Couriers send scans late, twice and out of order: only a DELIVERED scan of
-the order's last package delivers it, and a repeat changes nothing. A
+Couriers send scans late, twice and out of order: each scan is kept on its
+package once, in time order (``Shipment.scans``); a DELIVERED scan marks its
+package delivered, the order is delivered once every package is, and a
+repeat changes nothing. A
 package is booked with the courier only after the order has accepted it
 (checked without changing anything), under the package id
 ``<order id>-<n>``: a retried command books the same package again and gets
-the same waybill.
+the same waybill. A booking the order could not record (a concurrent
+writer, the database unavailable) is cancelled through the courier
+(``cancel_shipment``) before the error goes on; the retry books anew.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from mallcore.errors import InvalidValue
-from mallcore.orders import Order, OrderStatus
-from mallcore.ports import Courier, TrackingEvent, TrackingStatus, UnitOfWork
+from mallcore.errors import IllegalTransition, InvalidValue, MallcoreError
+from mallcore.orders import Order
+from mallcore.ports import Courier, TrackingEvent, UnitOfWork
 from mallcore.services._points import release_order_points
+from mallcore.services.cases import has_open_case
 from mallcore.services.members import credit_growth
 
 __all__ = ["confirm_receipt", "handle_tracking_event", "ship_order"]
@@ -36,8 +41,9 @@ def ship_order(
         raise InvalidValue("order.consignee", None, f"order {order_id!r} has no address to ship to")
     wanted = dict(items) if items is not None else order.unshipped_quantities()
     order.ship(waybill="to-be-booked", carrier="to-be-booked", at=now, items=wanted)
+    package_id = f"{order.id}-{len(order.shipments) + 1}"
     waybill = courier.create_shipment(
-        package_id=f"{order.id}-{len(order.shipments) + 1}",
+        package_id=package_id,
         order_id=order.id,
         items=wanted,
         destination=order.consignee.region,
@@ -45,25 +51,29 @@ def ship_order(
     shipped, changes = order.ship(
         waybill=waybill.number, carrier=waybill.carrier, at=now, items=wanted
     )
-    if changes:
+    if not changes:
+        return shipped, []
+    try:
         uow.orders.save(shipped)
         uow.commit()
+    except MallcoreError:
+        courier.cancel_shipment(package_id=package_id)
+        raise
     return shipped, list(changes)
 
 
 def handle_tracking_event(uow: UnitOfWork, event: TrackingEvent) -> tuple[Order, list[object]]:
-    """Deliver the order at the DELIVERED scan of its last package; other scans change nothing."""
+    """Record a scan on its package, once; the order is delivered once every package is.
+
+    The same scan again changes nothing; scans late or out of order are kept
+    in time order.
+    """
     order = uow.orders.get_by_waybill(event.waybill)
-    if (
-        event.status is not TrackingStatus.DELIVERED
-        or event.waybill != order.shipments[-1].waybill
-        or order.status is not OrderStatus.SHIPPED
-    ):
-        return order, []
-    delivered, changes = order.deliver(at=event.at)
-    uow.orders.save(delivered)
-    uow.commit()
-    return delivered, list(changes)
+    tracked, changes = order.track_package(event.waybill, status=event.status.value, at=event.at)
+    if tracked is not order:
+        uow.orders.save(tracked)
+        uow.commit()
+    return tracked, list(changes)
 
 
 def complete(uow: UnitOfWork, order: Order, *, now: datetime) -> list[object]:
@@ -79,11 +89,18 @@ def complete(uow: UnitOfWork, order: Order, *, now: datetime) -> list[object]:
 
 
 def confirm_receipt(uow: UnitOfWork, order_id: str, *, now: datetime) -> tuple[Order, list[object]]:
-    """The customer confirms receipt (确认收货): the order is completed, its points released."""
+    """The customer confirms receipt (确认收货): the order is completed, its points released.
+
+    Refused (IllegalTransition) while an after-sales case of the order is open.
+    """
     order = uow.orders.get(order_id)
     completed, changes = order.complete(at=now)
     if not changes:
         return completed, []
+    if has_open_case(uow, order_id):
+        raise IllegalTransition(
+            "order", order_id, order.status.value, "completed while an after-sales case is open"
+        )
     moved = complete(uow, completed, now=now)
     uow.orders.save(completed)
     uow.commit()

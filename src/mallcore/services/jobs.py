@@ -2,9 +2,10 @@
 
 A job lists its items in one read, then handles each in its own
 transaction (the Mall retries conflicts per item). An item that fails is
-reported in the :class:`JobReport` and skipped: it never blocks the items
-after it. Every step is idempotent, so several workers may run a job at once:
-an item another worker handled first changes nothing the second time.
+reported in the :class:`JobReport` and as a :class:`JobItemFailed` event, and
+skipped: it never blocks the items after it. Every step is idempotent, so
+several workers may run a job at once: an item another worker handled first
+changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -16,10 +17,21 @@ import attrs
 from mallcore.errors import MallcoreError
 from mallcore.orders import Order
 from mallcore.ports import UnitOfWork
+from mallcore.services.cases import has_open_case
 from mallcore.services.fulfilment import complete
 from mallcore.services.payments import undo_placement
 
-__all__ = ["JobReport", "cancel_overdue_order", "complete_due_order"]
+__all__ = ["JobItemFailed", "JobReport", "cancel_overdue_order", "complete_due_order"]
+
+
+@attrs.frozen
+class JobItemFailed:
+    """A job could not handle ``item`` at ``at`` (``error``: what was raised); it moved on."""
+
+    job: str
+    item: str
+    error: str
+    at: datetime
 
 
 @attrs.frozen(kw_only=True)
@@ -46,9 +58,12 @@ def cancel_overdue_order(
 def complete_due_order(
     uow: UnitOfWork, order_id: str, *, now: datetime, after: timedelta
 ) -> tuple[Order | None, list[object]]:
-    """Complete ``order_id`` if its confirmation window (``after`` its delivery) is over."""
+    """Complete ``order_id`` if its confirmation window (``after`` its delivery) is over.
+
+    An order with an open after-sales case waits (it completes after the case).
+    """
     order, changes = uow.orders.get(order_id).complete_if_due(now=now, after=after)
-    if not changes:
+    if not changes or has_open_case(uow, order_id):
         return None, []
     moved = complete(uow, order, now=now)
     uow.orders.save(order)

@@ -64,7 +64,7 @@ from mallcore.errors import (
 from mallcore.loyalty import Entry, Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.money import Money
-from mallcore.orders import Order, OrderStatus
+from mallcore.orders import AfterSalesCase, CaseKind, Order, OrderStatus, Payment
 from mallcore.ports import (
     Clock,
     Courier,
@@ -76,12 +76,14 @@ from mallcore.ports import (
 )
 from mallcore.ports.outbox import OutboxRepository
 from mallcore.ports.storage import (
+    AfterSalesRepository,
     ConfigurationRepository,
     CounterRepository,
     CouponRepository,
     CouponTemplateRepository,
     MemberRepository,
     OrderRepository,
+    PaymentRepository,
     PointsRepository,
     ProductRepository,
     StockMovementRepository,
@@ -91,13 +93,33 @@ from mallcore.pricing import Quote
 from mallcore.services import coupons as wallet
 from mallcore.services import members
 from mallcore.services.after_sales import refund_order
+from mallcore.services.cancellations import (
+    cancel_paid_order,
+    reject_cancellation,
+    request_cancellation,
+)
+from mallcore.services.cases import (
+    approve_case,
+    handle_due_case,
+    receive_return,
+    reject_case,
+    request_case,
+    send_back,
+)
 from mallcore.services.checkout import Checkout, configuration, place, price
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
-from mallcore.services.jobs import JobReport, cancel_overdue_order, complete_due_order
+from mallcore.services.jobs import (
+    JobItemFailed,
+    JobReport,
+    cancel_overdue_order,
+    complete_due_order,
+)
 from mallcore.services.outbox import RelayReport, append_events
 from mallcore.services.payments import (
     PaymentHandled,
     apply_notification,
+    record_notification,
+    return_flagged_payment,
     start_payment,
     undo_placement,
 )
@@ -174,6 +196,14 @@ class _Staged:
     @property
     def outbox(self) -> OutboxRepository:
         return self.uow.outbox
+
+    @property
+    def payments(self) -> PaymentRepository:
+        return self.uow.payments
+
+    @property
+    def after_sales(self) -> AfterSalesRepository:
+        return self.uow.after_sales
 
     def lock(self) -> None:
         self.uow.lock()
@@ -484,21 +514,89 @@ class Mall:
 
         return self._run("cancel_order", work)
 
+    def request_cancellation(self, order_id: str, *, reason: str) -> Order:
+        """The customer asks to cancel: unpaid, cancelled; paid and unshipped, refunded in full.
+
+        While the merchant prepares it (备货中) the request waits for them
+        (``Order.cancellation``), unless
+        ``Settings.approve_cancellations_while_preparing``; a shipped order
+        raises IllegalTransition (after-sales instead). docs/orders.md.
+        """
+        identifier("order_id", order_id)
+        return self._run(
+            "request_cancellation",
+            lambda uow, now: request_cancellation(
+                uow, self._gateway, order_id, reason=reason, now=now
+            ),
+        )
+
+    def cancel_paid_order(self, order_id: str, *, reason: str) -> Order:
+        """The merchant cancels a paid, unshipped order with a reason: refunded in full, closed."""
+        identifier("order_id", order_id)
+        return self._run(
+            "cancel_paid_order",
+            lambda uow, now: cancel_paid_order(
+                uow, self._gateway, order_id, reason=reason, now=now
+            ),
+        )
+
+    def reject_cancellation(self, order_id: str, *, reason: str) -> Order:
+        """The merchant turns a customer's waiting cancellation request down, saying why."""
+        identifier("order_id", order_id)
+        return self._run(
+            "reject_cancellation",
+            lambda uow, now: reject_cancellation(uow, order_id, reason=reason, now=now),
+        )
+
+    def start_fulfilment(self, order_id: str) -> Order:
+        """The merchant starts preparing a paid order (备货中); again changes nothing."""
+        identifier("order_id", order_id)
+
+        def work(uow: UnitOfWork, now: datetime) -> tuple[Order, list[object]]:
+            order, changes = uow.orders.get(order_id).start_fulfilment(at=now)
+            if changes:
+                uow.orders.save(order)
+                uow.commit()
+            return order, list(changes)
+
+        return self._run("start_fulfilment", work)
+
     # payment, fulfilment, after-sales -----------------------------------------------
 
     def start_payment(self, order_id: str) -> PaymentRequest:
-        """Register the payment of an order awaiting payment with the gateway."""
+        """Register an attempt to pay an order awaiting payment; older attempts are closed."""
         identifier("order_id", order_id)
-        return self._read(lambda uow: start_payment(uow, self._gateway, order_id))
+        return self._run(
+            "start_payment",
+            lambda uow, now: start_payment(uow, self._gateway, order_id, now=now),
+        )
 
     def handle_payment_notification(
         self, body: bytes, headers: Mapping[str, str]
     ) -> PaymentHandled:
-        """Verify a provider's notification and apply it once (docs/orders.md)."""
+        """Verify a provider's notification, record it, then apply it once (docs/orders.md).
+
+        The payment is recorded in its own transaction before anything is
+        decided; a verified notification never raises for a wrong amount,
+        an unknown order or a late payment: the outcome says what was done.
+        """
         notification = self._gateway.parse_notification(body, headers)
+        at = self._clock.now()
+        recorded = self._run(
+            "record_payment", lambda uow, now: record_notification(uow, notification), now=at
+        )
         return self._run(
             "handle_payment_notification",
-            lambda uow, now: apply_notification(uow, self._gateway, notification, now=now),
+            lambda uow, now: apply_notification(uow, self._gateway, recorded.id, now=now),
+            now=at,
+        )
+
+    def return_flagged_payment(self, payment_id: str) -> Payment:
+        """Return a payment held for review (FLAGGED) in full, through the gateway; once."""
+        identifier("payment_id", payment_id)
+        return self._run(
+            "return_flagged_payment",
+            lambda uow, now: return_flagged_payment(uow, self._gateway, payment_id, now=now),
         )
 
     def ship_order(self, order_id: str, *, items: Mapping[str, int] | None = None) -> Order:
@@ -550,7 +648,94 @@ class Mall:
             ),
         )
 
+    # after-sales cases (售后单) ---------------------------------------------------------
+
+    def request_after_sales(
+        self,
+        order_id: str,
+        case_id: str,
+        *,
+        kind: CaseKind,
+        units: Mapping[str, int],
+        reason: str,
+        evidence: tuple[str, ...] = (),
+        no_reason: bool = False,
+    ) -> AfterSalesCase:
+        """The customer opens case ``case_id`` about ``units`` of an order (docs/orders.md).
+
+        ``no_reason``: a 七日无理由 return, within seven days from the day
+        after delivery, of goods not excluded (RefundRefused otherwise); the
+        customer pays its return freight.
+
+        The same case id again returns the case. Units the order would not
+        refund now, a return of an unshipped order, units in another open
+        case, a line asked about 5 times: a named refusal, nothing changes.
+        """
+        identifier("order_id", order_id)
+        identifier("case_id", case_id)
+        return self._run(
+            "request_after_sales",
+            lambda uow, now: request_case(
+                uow,
+                order_id,
+                case_id,
+                kind=kind,
+                units=units,
+                reason=reason,
+                evidence=evidence,
+                now=now,
+                no_reason=no_reason,
+            ),
+        )
+
+    def approve_after_sales(self, case_id: str, *, return_address: str = "") -> AfterSalesCase:
+        """The merchant approves: refund only, refunded now; a return, to ``return_address``."""
+        identifier("case_id", case_id)
+        return self._run(
+            "approve_after_sales",
+            lambda uow, now: approve_case(
+                uow, self._gateway, case_id, return_address=return_address, now=now
+            ),
+        )
+
+    def reject_after_sales(self, case_id: str, *, reason: str) -> AfterSalesCase:
+        """The merchant rejects a request, saying why."""
+        identifier("case_id", case_id)
+        return self._run(
+            "reject_after_sales",
+            lambda uow, now: reject_case(uow, case_id, reason=reason, now=now),
+        )
+
+    def send_back(self, case_id: str, *, waybill: str) -> AfterSalesCase:
+        """The customer ships an approved return back under ``waybill``."""
+        identifier("case_id", case_id)
+        return self._run(
+            "send_back", lambda uow, now: send_back(uow, case_id, waybill=waybill, now=now)
+        )
+
+    def receive_return(self, case_id: str, *, restock: bool) -> AfterSalesCase:
+        """The merchant confirms and inspects the returned goods (``restock``); the refund goes."""
+        identifier("case_id", case_id)
+        return self._run(
+            "receive_return",
+            lambda uow, now: receive_return(uow, self._gateway, case_id, restock=restock, now=now),
+        )
+
+    def after_sales_cases(self, order_id: str) -> list[AfterSalesCase]:
+        """The after-sales cases of an order, oldest first."""
+        identifier("order_id", order_id)
+        return self._read(lambda uow: list(uow.after_sales.of_order(order_id)))
+
     # scheduled jobs -------------------------------------------------------------------
+
+    def handle_due_after_sales(self) -> JobReport:
+        """The after-sales timeouts and pending refunds, each open case once (docs/orders.md)."""
+        due = self._read(lambda uow: list(uow.after_sales.open_cases()))
+        return self._job(
+            "handle_due_after_sales",
+            due,
+            lambda case_id: lambda uow, at: handle_due_case(uow, self._gateway, case_id, now=at),
+        )
 
     def _job(
         self, command: str, ids: list[str], work: Callable[[str], Work[T | None]]
@@ -563,10 +748,18 @@ class Mall:
                 result = self._run(command, work(item), now=now)
             except MallcoreError as error:
                 failed.append((item, error))
+                self._record_failure(JobItemFailed(command, item, str(error), now), now)
                 continue
             if result is not None:
                 done.append(item)
         return JobReport(done=tuple(done), failed=tuple(failed))
+
+    def _record_failure(self, failed: JobItemFailed, now: datetime) -> None:
+        """Put a job item's failure in the outbox, in a transaction of its own."""
+        with self._storage() as uow:
+            uow.lock()
+            append_events(uow, [failed], at=now)
+            uow.commit()
 
     def cancel_overdue_orders(self) -> JobReport:
         """Cancel every order unpaid at its deadline, giving back what it held."""
@@ -636,6 +829,15 @@ class Mall:
         """The order ``order_id`` (NotFound)."""
         identifier("order_id", order_id)
         return self._read(lambda uow: uow.orders.get(order_id))
+
+    def payments(self, order_id: str) -> list[Payment]:
+        """Every payment recorded for ``order_id``: attempts, applied, returned, held; oldest first.
+
+        A payment returned because the order was cancelled or already paid is
+        here too: the trace of money that reached the shop for the order.
+        """
+        identifier("order_id", order_id)
+        return self._read(lambda uow: list(uow.payments.of_order(order_id)))
 
     def orders_of(self, customer_id: str, *, limit: int = 20, offset: int = 0) -> list[Order]:
         """A customer's orders, newest first, a page at a time."""

@@ -36,12 +36,32 @@ from mallcore.catalog import (
 from mallcore.coupons import CouponClaimed, CouponLocked, CouponReleased, CouponUsed, CouponVoided
 from mallcore.errors import InvalidValue
 from mallcore.loyalty import MemberRegistered, PointsRecorded, TierChanged
-from mallcore.orders import OrderPlaced, OrderRefunded, OrderStatusChanged, PackageShipped
+from mallcore.orders import (
+    AxisMoved,
+    CancellationAsked,
+    CaseMoved,
+    OrderPlaced,
+    OrderRefunded,
+    OrderStatusChanged,
+    PackageShipped,
+    PaymentRefunded,
+    PaymentStatusChanged,
+)
 from mallcore.ports import OutboxEvent, UnitOfWork
+from mallcore.services.jobs import JobItemFailed
+from mallcore.services.payments import PaymentFlagged
 
 __all__ = ["RelayReport", "aggregate_of", "append_events"]
 
-_ORDER = (OrderPlaced, OrderStatusChanged, PackageShipped, OrderRefunded)
+_ORDER = (
+    OrderPlaced,
+    OrderStatusChanged,
+    PackageShipped,
+    OrderRefunded,
+    AxisMoved,
+    CancellationAsked,
+)
+_PAYMENT = (PaymentStatusChanged, PaymentRefunded, PaymentFlagged)
 _STOCK = (
     StockReserved,
     StockReleased,
@@ -63,6 +83,12 @@ def aggregate_of(event: object) -> tuple[str, str]:
         return "coupon", event.instance_id
     if isinstance(event, PointsRecorded):
         return "points account", event.account_id
+    if isinstance(event, _PAYMENT):
+        return "payment", event.payment_id
+    if isinstance(event, CaseMoved):
+        return "after-sales case", event.case_id
+    if isinstance(event, JobItemFailed):
+        return "job", event.job
     if isinstance(event, MemberRegistered):
         return "member", event.customer_id
     if isinstance(event, TierChanged):

@@ -32,7 +32,7 @@ from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, MemberRegistered, PointsAccount
 from mallcore.merchant import Configuration, Settings
 from mallcore.money import Money
-from mallcore.orders import Order, OrderLine, OrderStatus
+from mallcore.orders import AfterSalesCase, CaseKind, Order, OrderLine, OrderStatus, Payment
 from mallcore.ports import OutboxEvent, UnitOfWork
 from mallcore.ports.storage import MAX_PAGE
 from mallcore.testing.strategies import (
@@ -164,6 +164,86 @@ class UnitOfWorkContract:
     def test_a_missing_order_is_not_found(self, new_uow: NewUnitOfWork) -> None:
         with new_uow() as uow, pytest.raises(NotFound):
             uow.orders.get("O-missing")
+
+    def test_a_payment_reads_back_and_saves_by_version(self, new_uow: NewUnitOfWork) -> None:
+        run = _run()
+        started, _ = Payment.start(
+            f"{run}P-1", order_id=f"{run}O-1", amount=Money("30.00", "CNY"), at=_MOMENT
+        )
+        received, _ = started.receive(amount=started.amount, at=_MOMENT)
+        with new_uow() as uow:
+            uow.payments.save(started)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.payments.get(started.id) == started
+            uow.payments.save(received)
+            with pytest.raises(StaleVersion):
+                uow.payments.save(started)
+            uow.commit()
+        with new_uow() as uow:
+            assert uow.payments.get(started.id) == received
+            with pytest.raises(NotFound):
+                uow.payments.get(f"{run}P-missing")
+
+    def test_after_sales_cases_read_back_by_order_and_the_open_ones_are_listed(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        run = _run()
+        amount = Money("30.00", "CNY")
+
+        def case(n: int, minutes: int) -> AfterSalesCase:
+            return AfterSalesCase.request(
+                f"{run}AS-{n}",
+                order_id=f"{run}O-1",
+                kind=CaseKind.REFUND_ONLY,
+                units={"tea": 1},
+                reason="dented",
+                amount=amount,
+                at=_MOMENT + timedelta(minutes=minutes),
+                due_at=_MOMENT + timedelta(days=2),
+            )[0]
+
+        later, first = case(1, 5), case(2, 0)
+        rejected, _ = later.reject(reason="no photo", at=_MOMENT)
+        with new_uow() as uow:
+            uow.after_sales.save(later)
+            uow.after_sales.save(first)
+            uow.commit()
+        with new_uow() as uow:
+            uow.after_sales.save(rejected)
+            with pytest.raises(StaleVersion):
+                uow.after_sales.save(later)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.after_sales.get(first.id) == first
+            assert [c.id for c in uow.after_sales.of_order(f"{run}O-1")] == [first.id, later.id]
+            mine = [i for i in uow.after_sales.open_cases() if i.startswith(run)]
+        assert mine == [first.id]
+
+    def test_an_orders_payments_are_listed_oldest_first_with_unsaved_ones(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        run = _run()
+        amount = Money("30.00", "CNY")
+        later, _ = Payment.received(
+            f"{run}P-a", order_id=f"{run}O-1", amount=amount, at=_MOMENT + timedelta(minutes=1)
+        )
+        first, _ = Payment.start(f"{run}P-b", order_id=f"{run}O-1", amount=amount, at=_MOMENT)
+        other, _ = Payment.start(f"{run}P-c", order_id=f"{run}O-2", amount=amount, at=_MOMENT)
+        with new_uow() as uow:
+            uow.payments.save(later)
+            uow.payments.save(other)
+            uow.commit()
+
+        with new_uow() as uow:
+            uow.payments.save(first)
+            listed = [p.id for p in uow.payments.of_order(f"{run}O-1")]
+
+        assert listed == [first.id, later.id]
+        with new_uow() as uow:
+            assert [p.id for p in uow.payments.of_order(f"{run}O-1")] == [later.id]
 
     @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
     @given(stock=stock_levels(), key=_KEYS)

@@ -1,0 +1,218 @@
+"""After-sales cases (售后单) through the Mall: request, decide, return, refund, time out."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import attrs
+import pytest
+from dateutil import tz
+
+from mallcore.catalog import Sku
+from mallcore.errors import IllegalTransition, InvalidValue, RefundRefused, Unavailable
+from mallcore.merchant import Settings
+from mallcore.money import Money
+from mallcore.orders import CaseKind, CaseStatus, OrderStatus
+from tests.services.conftest import Shop, on_sale
+
+TIN = Money("60.00", "CNY")
+
+
+def _delivered(shop: Shop) -> None:
+    shop.place({"tea": 2})
+    shop.notify(*shop.payment())
+    shipped = shop.ship()
+    for scan in shop.courier.scans(shipped.shipments[0].waybill, picked_up_at=shop.clock.now()):
+        shop.mall.handle_tracking_event(scan)
+
+
+def _return_one(shop: Shop, case_id: str = "AS-1") -> None:
+    shop.mall.request_after_sales(
+        "O-1", case_id, kind=CaseKind.RETURN_AND_REFUND, units={"tea": 1}, reason="七天无理由"
+    )
+
+
+def test_a_return_goes_back_and_is_refunded_after_the_merchant_receives_it(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+
+    approved = shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    returning = shop.mall.send_back("AS-1", waybill="YT123")
+    received = shop.mall.receive_return("AS-1", restock=True)
+
+    assert [approved.status, returning.status, received.status] == [
+        CaseStatus.APPROVED,
+        CaseStatus.RETURNING,
+        CaseStatus.REFUNDED,
+    ]
+    assert received.amount == TIN
+    assert [(r.refund_id, r.amount) for r in shop.gateway.refunds()] == [("O-1-AS-1", TIN)]
+    assert shop.stock("tea").on_hand == 9
+
+
+def test_a_refund_only_case_before_shipping_is_refunded_on_approval(shop: Shop) -> None:
+    shop.place({"tea": 2})
+    shop.notify(*shop.payment())
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.REFUND_ONLY, units={"tea": 1}, reason="ordered one too many"
+    )
+
+    case = shop.mall.approve_after_sales("AS-1")
+
+    assert case.status is CaseStatus.REFUNDED
+    assert shop.order().refunded == TIN
+
+
+def test_a_return_of_an_unshipped_order_is_refused_and_changes_nothing(shop: Shop) -> None:
+    shop.place({"tea": 2})
+    shop.notify(*shop.payment())
+    before = shop.dump()
+
+    with pytest.raises(IllegalTransition, match="from paid to returned"):
+        _return_one(shop)
+
+    assert shop.dump() == before
+
+
+def test_receipt_cannot_be_confirmed_while_a_case_is_open(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+
+    with pytest.raises(IllegalTransition, match="while an after-sales case is open"):
+        shop.mall.confirm_receipt("O-1")
+
+    shop.clock.advance(timedelta(days=30))
+    assert "O-1" not in shop.mall.complete_due_orders().done
+
+
+def test_a_line_takes_five_requests_at_most(shop: Shop) -> None:
+    _delivered(shop)
+    for n in range(5):
+        _return_one(shop, f"AS-{n}")
+        shop.mall.reject_after_sales(f"AS-{n}", reason="no photo of the damage")
+
+    with pytest.raises(InvalidValue, match="asked about 5 times"):
+        _return_one(shop, "AS-5")
+
+
+def test_units_in_an_open_case_cannot_be_asked_about_again(shop: Shop) -> None:
+    _delivered(shop)
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.RETURN_AND_REFUND, units={"tea": 2}, reason="both dented"
+    )
+
+    with pytest.raises(InvalidValue, match="in an open case already"):
+        _return_one(shop, "AS-2")
+
+
+def test_the_timeouts_approve_close_and_refund_as_the_settings_say(shop: Shop) -> None:
+    shop.configure(settings=Settings(return_address="杭州 仓库"))
+    _delivered(shop)
+    _return_one(shop, "AS-1")
+    shop.clock.advance(timedelta(hours=48))
+
+    assert shop.mall.handle_due_after_sales().done == ("AS-1",)
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.APPROVED
+    shop.clock.advance(timedelta(days=7))
+    shop.mall.handle_due_after_sales()
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.CLOSED
+
+    _return_one(shop, "AS-2")
+    shop.mall.approve_after_sales("AS-2", return_address="杭州 仓库")
+    shop.mall.send_back("AS-2", waybill="YT9")
+    shop.clock.advance(timedelta(days=10))
+    shop.mall.handle_due_after_sales()
+    assert shop.mall.after_sales_cases("O-1")[1].status is CaseStatus.REFUNDED
+    assert shop.mall.handle_due_after_sales().done == ()
+
+
+def test_a_refund_the_gateway_cannot_make_stays_pending_and_the_job_retries_it(
+    shop: Shop,
+) -> None:
+    _delivered(shop)
+    _return_one(shop)
+    shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    shop.mall.send_back("AS-1", waybill="YT123")
+    shop.gateway.available = False
+
+    with pytest.raises(Unavailable):
+        shop.mall.receive_return("AS-1", restock=True)
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.RETURNING
+
+    shop.gateway.available = True
+    shop.mall.receive_return("AS-1", restock=True)
+    assert shop.mall.handle_due_after_sales().done == ()
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN]
+    assert shop.order().status is OrderStatus.DELIVERED
+
+
+def test_a_case_whose_units_were_refunded_otherwise_closes_when_it_comes_due(
+    shop: Shop,
+) -> None:
+    shop.place({"tea": 1})
+    shop.notify(*shop.payment())
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.REFUND_ONLY, units={"tea": 1}, reason="too slow"
+    )
+    shop.mall.request_cancellation("O-1", reason="too slow")
+    shop.clock.advance(timedelta(hours=48))
+
+    report = shop.mall.handle_due_after_sales()
+
+    (case,) = shop.mall.after_sales_cases("O-1")
+    assert (report.done, report.failed) == (("AS-1",), ())
+    assert case.status is CaseStatus.CLOSED
+    assert "no longer refunds" in case.decision
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN]
+
+
+def _no_reason(shop: Shop, case_id: str = "NR-1") -> None:
+    shop.mall.request_after_sales(
+        "O-1",
+        case_id,
+        kind=CaseKind.RETURN_AND_REFUND,
+        units={"tea": 1},
+        reason="不想要了",
+        no_reason=True,
+    )
+
+
+def test_a_no_reason_return_counts_seven_days_from_the_day_after_delivery(shop: Shop) -> None:
+    _delivered(shop)
+    delivered_at = shop.order().delivered_at
+    assert delivered_at is not None
+    local = delivered_at.astimezone(tz.gettz("Asia/Shanghai"))
+    last_moment = datetime.combine(
+        local.date() + timedelta(days=8), time(), tzinfo=local.tzinfo
+    ) - timedelta(microseconds=1)
+    shop.clock.advance(last_moment - shop.clock.now())
+
+    _no_reason(shop)
+
+    (case,) = shop.mall.after_sales_cases("O-1")
+    assert (case.no_reason, case.return_freight_payer) == (True, "customer")
+    shop.clock.advance(timedelta(microseconds=1))
+    shop.mall.reject_after_sales("NR-1", reason="no photo")
+    with pytest.raises(RefundRefused, match="7-day no-reason window closed"):
+        _no_reason(shop, "NR-2")
+
+
+def test_goods_excluded_from_no_reason_returns_refuse_one(shop: Shop) -> None:
+    price = Money("20.00", "CNY")
+    cake = Sku("cake", {}, price, price, stock=5)
+    shop.mall.save_product(attrs.evolve(on_sale(cake), no_reason_returns=False), stock={"cake": 5})
+    shop.place({"tea": 1, "cake": 1})
+    shop.notify(*shop.payment())
+    waybill = shop.ship().shipments[0].waybill
+    for scan in shop.courier.scans(waybill, picked_up_at=shop.clock.now()):
+        shop.mall.handle_tracking_event(scan)
+
+    with pytest.raises(RefundRefused, match="takes no no-reason returns"):
+        shop.mall.request_after_sales(
+            "O-1",
+            "NR-1",
+            kind=CaseKind.RETURN_AND_REFUND,
+            units={"cake": 1},
+            reason="x",
+            no_reason=True,
+        )
