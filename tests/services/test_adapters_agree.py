@@ -5,7 +5,8 @@ side by side (in memory, SQLite, PostgreSQL): customers claim coupons,
 place orders (spending points, with or without a coupon), pay, cancel, let
 orders time out, and a relay hands the outbox on. After every step each
 shop must have answered alike (the same value, or the same error) and hold
-the same orders, stock, wallets, points, outbox and published events. A new adapter is one more entry.
+the same orders, stock, wallets, points, outbox and published events. A
+new adapter is one more entry.
 """
 
 from __future__ import annotations
