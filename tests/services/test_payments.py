@@ -30,7 +30,7 @@ def _pay_one_yuan(shop: Shop, order_id: str = "O-1") -> tuple[bytes, dict[str, s
 
 
 def _flagged(shop: Shop) -> list[PaymentFlagged]:
-    return [e for e in shop.events.events if isinstance(e, PaymentFlagged)]
+    return [e for e in shop.published() if isinstance(e, PaymentFlagged)]
 
 
 def test_a_payment_of_the_wrong_amount_is_recorded_and_returned_once(shop: Shop) -> None:

@@ -10,14 +10,13 @@ from datetime import timedelta
 
 import pytest
 
-from mallcore import Checkout
 from mallcore.adapters import InMemoryStore, InMemoryUnitOfWork
 from mallcore.errors import IllegalTransition, RefundRefused, Unavailable
 from mallcore.loyalty import PointsAccount
 from mallcore.merchant import Settings
 from mallcore.orders import OrderStatus
 from mallcore.services import JobItemFailed
-from tests.services.conftest import HOME, OPENING, TEN_PERCENT, Shop, give_points, open_shop
+from tests.services.conftest import OPENING, TEN_PERCENT, Shop, give_points, open_shop
 
 
 def _paid(shop: Shop, items: dict[str, int]) -> None:
@@ -68,14 +67,10 @@ def test_a_refund_after_the_after_sales_window_is_refused_and_changes_nothing(sh
     assert shop.gateway.refunds() == ()
 
 
-def test_an_overdue_order_that_fails_is_reported_and_never_blocks_the_next(shop: Shop) -> None:
+def test_an_overdue_order_whose_points_ledger_moved_on_is_still_cancelled(shop: Shop) -> None:
     shop.configure(redemption=TEN_PERCENT)
-    for customer_id in ("alice", "bob"):
-        give_points(shop.uow(), 5_000, customer_id)
+    give_points(shop.uow(), 5_000, "alice")
     shop.place({"tea": 1}, "O-1", points=None)
-    shop.mall.place_order(
-        "O-2", Checkout(customer_id="bob", items={"tea": 1}, consignee=HOME, points=None)
-    )
     with shop.uow() as uow:
         account: PointsAccount = uow.points.get("alice")
         uow.points.save(account.earn(10, key="later", at=OPENING + timedelta(days=3))[0])
@@ -84,12 +79,41 @@ def test_an_overdue_order_that_fails_is_reported_and_never_blocks_the_next(shop:
 
     report = shop.mall.cancel_overdue_orders()
 
+    assert (report.done, report.failed) == (("O-1",), ())
+    assert shop.points().balance(at=OPENING + timedelta(days=3)) == 5_010
+
+
+class _RefusingO1(InMemoryUnitOfWork):
+    """An in-memory unit of work that, while told, cannot write order O-1 (its row is damaged)."""
+
+    refusing = False
+
+    def commit(self) -> None:
+        if _RefusingO1.refusing and "O-1" in self.orders._written:
+            self.rollback()
+            raise Unavailable("database", "the row of O-1 cannot be written")
+        super().commit()
+
+
+def test_an_overdue_order_that_fails_is_reported_and_never_blocks_the_next() -> None:
+    store = InMemoryStore()
+    shop = open_shop(lambda: _RefusingO1(store))
+    shop.place({"tea": 1}, "O-1")
+    shop.place({"tea": 1}, "O-2")
+    shop.clock.advance(timedelta(minutes=31))
+    _RefusingO1.refusing = True
+
+    try:
+        report = shop.mall.cancel_overdue_orders()
+    finally:
+        _RefusingO1.refusing = False
+
     assert report.done == ("O-2",)
     assert [item for item, _ in report.failed] == ["O-1"]
     assert shop.order("O-2").status is OrderStatus.CANCELLED
-    failures = [e for e in shop.events.events if isinstance(e, JobItemFailed)]
+    failures = [e for e in shop.published() if isinstance(e, JobItemFailed)]
     assert [(f.job, f.item) for f in failures] == [("cancel_overdue_orders", "O-1")]
-    assert "ledger entry" in failures[0].error
+    assert "cannot be written" in failures[0].error
 
 
 class _FailingCommits(InMemoryUnitOfWork):

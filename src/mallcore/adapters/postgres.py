@@ -108,6 +108,7 @@ from mallcore.serialization import dump_event, dumps, load_event, loads
 __all__ = [
     "ISOLATION_LEVEL",
     "MIGRATION_LOCK",
+    "PostgresAfterSales",
     "PostgresConfigurations",
     "PostgresCounters",
     "PostgresCouponCodes",
@@ -115,7 +116,6 @@ __all__ = [
     "PostgresCoupons",
     "PostgresDatabase",
     "PostgresDocuments",
-    "PostgresAfterSales",
     "PostgresMembers",
     "PostgresOrders",
     "PostgresOutbox",

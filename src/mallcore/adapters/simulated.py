@@ -204,7 +204,7 @@ class SimulatedCourier:
             raise Unavailable(f"simulated courier {self.carrier}", "switched off")
         if package_id not in self._waybills:
             self._booked += 1
-            number = f"{self._prefix}{self._booked:06d}"
+            number = f"{self._prefix}{self._booked:010d}"
             self._waybills[package_id] = Waybill(carrier=self.carrier, number=number)
         return self._waybills[package_id]
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from mallcore.errors import IllegalTransition, InvalidValue, MallcoreError
+from mallcore.errors import IllegalTransition, InvalidValue
 from mallcore.orders import Order
 from mallcore.ports import Courier, TrackingEvent, UnitOfWork
 from mallcore.services._points import release_order_points
@@ -34,8 +34,13 @@ def ship_order(
     *,
     items: Mapping[str, int] | None,
     now: datetime,
+    booked: list[str],
 ) -> tuple[Order, list[object]]:
-    """Book a package of ``items`` (line id -> units; all that is left when None), record it."""
+    """Book a package of ``items`` (line id -> units; all that is left when None), record it.
+
+    The package id booked is appended to ``booked``: if the command then
+    fails to commit, the caller cancels the booking with the courier.
+    """
     order = uow.orders.get(order_id)
     if order.consignee is None:
         raise InvalidValue("order.consignee", None, f"order {order_id!r} has no address to ship to")
@@ -48,17 +53,14 @@ def ship_order(
         items=wanted,
         destination=order.consignee.region,
     )
+    booked.append(package_id)
     shipped, changes = order.ship(
         waybill=waybill.number, carrier=waybill.carrier, at=now, items=wanted
     )
     if not changes:
         return shipped, []
-    try:
-        uow.orders.save(shipped)
-        uow.commit()
-    except MallcoreError:
-        courier.cancel_shipment(package_id=package_id)
-        raise
+    uow.orders.save(shipped)
+    uow.commit()
     return shipped, list(changes)
 
 

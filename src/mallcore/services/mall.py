@@ -600,12 +600,24 @@ class Mall:
         )
 
     def ship_order(self, order_id: str, *, items: Mapping[str, int] | None = None) -> Order:
-        """Ship ``items`` (line id -> units; everything left when None) as one package."""
+        """Ship ``items`` (line id -> units; everything left when None) as one package.
+
+        A booking the order could not record (the command failed after its
+        retries) is cancelled with the courier before the error goes on.
+        """
         identifier("order_id", order_id)
-        return self._run(
-            "ship_order",
-            lambda uow, now: ship_order(uow, self._courier, order_id, items=items, now=now),
-        )
+        booked: list[str] = []
+        try:
+            return self._run(
+                "ship_order",
+                lambda uow, now: ship_order(
+                    uow, self._courier, order_id, items=items, now=now, booked=booked
+                ),
+            )
+        except MallcoreError:
+            for package_id in sorted(set(booked)):
+                self._courier.cancel_shipment(package_id=package_id)
+            raise
 
     def handle_tracking_event(self, event: TrackingEvent) -> Order:
         """Apply a courier's scan: the last package's delivery delivers the order."""
