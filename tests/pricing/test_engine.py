@@ -16,6 +16,7 @@ from mallcore.pricing import (
     Cart,
     CartLine,
     CheapestFree,
+    Coupon,
     Customer,
     FlashSale,
     Gift,
@@ -23,6 +24,7 @@ from mallcore.pricing import (
     NthUnitPercentOff,
     PercentOffCoupon,
     QuantityPercentOff,
+    Quote,
     RepeatingAmountOff,
     Scope,
     ShippingCoupon,
@@ -824,3 +826,40 @@ def test_a_quote_read_late_equals_hashes_and_evolves_like_one_read_at_once() -> 
     assert attrs.evolve(quote(priced_cart, coupons=[coupon], now=NOW)).lines[1].line_id == "b"
     with pytest.raises(AttributeError, match="no attribute 'line_count'"):
         getattr(unread, "line_count")  # noqa: B009
+
+
+def test_picking_a_listed_alternative_gives_what_it_listed_when_promotions_share_a_group() -> None:
+    # Found by the alternatives law (test_properties.py): the listing priced each choice
+    # under the winner's promotion, while picking it re-chose the group's promotion.
+    cart = Cart(
+        currency="CNY",
+        lines=[
+            CartLine(
+                line_id="tea", sku_id="tea", product_id="tea", quantity=1, list_price=cny("1.01")
+            )
+        ],
+    )
+    every = RepeatingAmountOff(
+        id="every-1.02",
+        stacking=Stacking(group="g1", on_promoted_items=False),
+        every=cny("1.02"),
+        amount_off=cny("1.00"),
+    )
+    alone = TieredAmountOff(
+        id="alone",
+        stacking=Stacking(combines_with=frozenset(), group="g1", on_promoted_items=False),
+        tiers=[Tier(cny("1.00"), cny("1.00"))],
+    )
+    wallet: list[Coupon] = [
+        AmountOffCoupon(id="c-1.01", amount_off=cny("1.01")),
+        PercentOffCoupon(id="c-1%", percent_off=1),
+    ]
+
+    def priced(selected: tuple[str, ...] | None) -> Quote:
+        return quote(cart, promotions=[every, alone], coupons=wallet, now=NOW, selected=selected)
+
+    listed = {a.coupon_ids: a.payable for a in priced(None).alternatives}
+    picked = {ids: (priced(ids).coupon_ids, priced(ids).payable) for ids in listed}
+
+    assert picked == {ids: (ids, payable) for ids, payable in listed.items()}
+    assert listed[()] == cny("0.01")

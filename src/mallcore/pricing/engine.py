@@ -699,7 +699,8 @@ def quote(
     Of promotions sharing a ``stacking.group``, one applies: the one named in
     ``chosen_promotions`` (the shopper's pick), else the engine tries each
     member together with the coupon search and keeps the lowest payable
-    (fewer coupons on a tie, then the member saving most on its own), for up
+    (with ``selected``, first the member that lets the most picked coupons
+    apply; fewer coupons on a tie, then the member saving most on its own), for up
     to MAX_PROMOTION_CHOICES combinations of groups; beyond that, the member
     saving most on its own.
 
@@ -787,8 +788,27 @@ def quote(
         for choice in itertools.product(*(open_groups[name] for name in names)):
             forced = {**fixed, **dict(zip(names, choice, strict=True))}
             priced = run(live, outcomes, forced=forced, by_shopper=set(fixed))
-            if _rank(priced, coupons) < _rank(best, coupons):
+            if _rank(priced, coupons, selected) < _rank(best, coupons, selected):
                 best = priced
+        if selected is None and best.alternatives:
+            # each listed choice is priced as picking it would be: the promotions chosen
+            # jointly with those coupons, which may differ from the winner's
+            def as_picked(ids: tuple[str, ...]) -> Quote:
+                candidates = [
+                    run(
+                        live,
+                        outcomes,
+                        forced={**fixed, **dict(zip(names, choice, strict=True))},
+                        by_shopper=set(fixed),
+                        selected=ids,
+                    )
+                    for choice in itertools.product(*(open_groups[name] for name in names))
+                ]
+                return min(candidates, key=lambda q: _rank(q, coupons, ids))
+
+            best = attrs.evolve(
+                best, alternatives=tuple(_repriced(a, as_picked) for a in best.alternatives)
+            )
     if exclusive_coupon:
         best = _weigh_exclusive_coupons(
             best,
@@ -796,7 +816,7 @@ def quote(
             outcomes,
             functools.partial(run, forced={}),
             selected=selected,
-            rank=functools.partial(_rank, coupons=coupons),
+            rank=functools.partial(_rank, coupons=coupons, selected=selected),
         )
     if points is None and shipping is None and earning is None:
         return best
@@ -894,14 +914,34 @@ def _freight_stage(
     return attrs.evolve(priced, freight=freight, outcomes=tuple(outcomes))
 
 
-def _rank(priced: Quote, coupons: Sequence[Coupon]) -> tuple[object, ...]:
-    """Lower is better: payable, then fewer coupons, then the soonest expiries, then ids."""
+def _repriced(alternative: Alternative, pick: Callable[[tuple[str, ...]], Quote]) -> Alternative:
+    """``alternative`` as picking its coupons prices it."""
+    picked = pick(alternative.coupon_ids)
+    currency = picked.currency
+    saving = sum(
+        ((picked.outcome(i).amount or as_money(0, currency)) for i in alternative.coupon_ids),
+        start=as_money(0, currency),
+    )
+    return Alternative(coupon_ids=alternative.coupon_ids, saving=saving, payable=picked.payable)
+
+
+def _rank(
+    priced: Quote, coupons: Sequence[Coupon], selected: Collection[str] | None = None
+) -> tuple[object, ...]:
+    """Lower is better: the shopper's picks applied, payable, fewer coupons, soonest expiries, ids.
+
+    With ``selected``, a choice of promotions that leaves out fewer of the
+    coupons the shopper picked ranks first: picking an alternative the quote
+    listed gives what it listed.
+    """
+    missing = 0 if selected is None else len(set(selected) - set(priced.coupon_ids))
     ends = {coupon.id: coupon.valid_window().ends_at for coupon in coupons}
     expiries = sorted(
         math.inf if ends[i] is None else ends[i].timestamp()  # type: ignore[union-attr]
         for i in priced.coupon_ids
     )
     return (
+        missing,
         priced.payable.minor_units,
         len(priced.coupon_ids),
         tuple(expiries),
