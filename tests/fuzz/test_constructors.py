@@ -54,27 +54,11 @@ HOSTILE_OF_RIGHT_TYPE: tuple[Any, ...] = (
 """Values of a type fields do take, chosen to break a rule."""
 
 WITH_STRATEGY = {cls for cls, _ in TYPE_STRATEGIES}
-STILL_ESCAPING = {"Order", "OrderLine", "Stock"}
-"""Types whose collections and nested values still let a raw TypeError or AttributeError out.
-
-Issue 14 is not done while this set is not empty: each is an expected failure,
-strictly, so the test says so when one is fixed (then take it off the list).
-"""
 TALLY = Tally("public constructors")
 
 
 def _constructors() -> list[Any]:
-    return [
-        pytest.param(
-            cls,
-            id=cls.__name__,
-            marks=[pytest.mark.xfail(reason="issue 14: still escapes", strict=True)]
-            if cls.__name__ in STILL_ESCAPING
-            else [],
-        )
-        for cls in public_types()
-        if cls in WITH_STRATEGY
-    ]
+    return [pytest.param(cls, id=cls.__name__) for cls in public_types() if cls in WITH_STRATEGY]
 
 
 def _init_fields(value: Any) -> dict[str, Any]:

@@ -52,13 +52,12 @@ Theory of operation (docs/catalog.md has the full table):
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Final
 
 import attrs
 
-from mallcore._fields import span
+from mallcore._fields import members, span, to_tuple
 from mallcore.catalog.listing import require_aware
 from mallcore.catalog.product import Sku
 from mallcore.errors import IllegalTransition, InvalidValue, NotFound, OutOfStock
@@ -229,14 +228,6 @@ StockEvent = (
 """Any event a stock command produces."""
 
 
-def _reservations(value: Iterable[Reservation]) -> tuple[Reservation, ...]:
-    return tuple(value)
-
-
-def _deductions(value: Iterable[Deduction]) -> tuple[Deduction, ...]:
-    return tuple(value)
-
-
 @attrs.frozen
 class Stock:
     """The stock of one SKU: on hand, held for orders, and the version for storage."""
@@ -245,9 +236,14 @@ class Stock:
     on_hand: int = attrs.field(kw_only=True)
     policy: StockPolicy = attrs.field(default=StockPolicy.DEDUCT_ON_PAYMENT, kw_only=True)
     reservations: tuple[Reservation, ...] = attrs.field(
-        default=(), converter=_reservations, kw_only=True
+        default=(),
+        converter=to_tuple,
+        validator=members(Reservation, "Reservation"),
+        kw_only=True,
     )
-    deductions: tuple[Deduction, ...] = attrs.field(default=(), converter=_deductions, kw_only=True)
+    deductions: tuple[Deduction, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(Deduction, "Deduction"), kw_only=True
+    )
     warning_threshold: int = attrs.field(default=0, kw_only=True)
     version: int = attrs.field(default=0, kw_only=True)
 

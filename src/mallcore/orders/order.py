@@ -40,9 +40,15 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from mallcore._fields import span
+from mallcore._fields import members, span, strings, to_tuple
 from mallcore.catalog.listing import require_aware
-from mallcore.errors import IllegalTransition, InvalidValue, PaymentMismatch, RefundRefused
+from mallcore.errors import (
+    IllegalTransition,
+    InvalidValue,
+    PaymentMismatch,
+    RefundRefused,
+    WrongType,
+)
 from mallcore.money import Money, total
 from mallcore.orders.axes import (
     FULFILMENT_AXIS,
@@ -105,18 +111,24 @@ def _count(field: str, value: object, *, minimum: int) -> int:
     return value
 
 
-def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(values)
+def _pairs_of(field: str, values: object) -> tuple[tuple[Any, Any], ...]:
+    """``values`` (a mapping, or an iterable of pairs) as a tuple of pairs, else WrongType."""
+    pairs = values.items() if isinstance(values, Mapping) else values
+    if isinstance(pairs, str | bytes) or not isinstance(pairs, Iterable):
+        raise WrongType(field, values, "mapping or collection of pairs")
+    found = tuple(pairs)
+    for pair in found:
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise WrongType(f"{field}[]", pair, "pair")
+    return tuple((first, second) for first, second in found)
 
 
 def _pairs(values: Iterable[tuple[str, str]] | Mapping[str, str]) -> tuple[tuple[str, str], ...]:
-    pairs = values.items() if isinstance(values, Mapping) else values
-    return tuple((name, value) for name, value in pairs)
+    return _pairs_of("spec", values)
 
 
 def _items(values: Iterable[tuple[str, int]] | Mapping[str, int]) -> tuple[tuple[str, int], ...]:
-    pairs = values.items() if isinstance(values, Mapping) else values
-    return tuple((line_id, quantity) for line_id, quantity in pairs)
+    return _pairs_of("items", values)
 
 
 def _optional_aware(field: str, value: datetime | None) -> None:
@@ -190,7 +202,9 @@ class OrderLine:
     line_id: str
     sku_id: str
     quantity: int
-    unit_payables: tuple[Money, ...] = attrs.field(converter=_tuple)
+    unit_payables: tuple[Money, ...] = attrs.field(
+        converter=to_tuple, validator=members(Money, "Money")
+    )
     gift: bool = False
     item: ItemSnapshot | None = None
 
@@ -259,7 +273,7 @@ class RefundedUnits:
     """Units of one line in a refund, each with what was paid for it (what it returns)."""
 
     line_id: str
-    amounts: tuple[Money, ...] = attrs.field(converter=_tuple)
+    amounts: tuple[Money, ...] = attrs.field(converter=to_tuple, validator=members(Money, "Money"))
 
     def __attrs_post_init__(self) -> None:
         _text("refunded units.line_id", self.line_id)
@@ -284,7 +298,9 @@ class OrderRefund:
     """
 
     id: str
-    units: tuple[RefundedUnits, ...] = attrs.field(converter=_tuple)
+    units: tuple[RefundedUnits, ...] = attrs.field(
+        converter=to_tuple, validator=members(RefundedUnits, "RefundedUnits")
+    )
     freight: Money
     at: datetime
     reason: str
@@ -382,28 +398,38 @@ class Order:
     id: str
     customer_id: str
     currency: str
-    lines: tuple[OrderLine, ...] = attrs.field(converter=_tuple)
+    lines: tuple[OrderLine, ...] = attrs.field(
+        converter=to_tuple, validator=members(OrderLine, "OrderLine")
+    )
     freight: Money
     placed_at: datetime
     pay_by: datetime
     status: OrderStatus = OrderStatus.AWAITING_PAYMENT
-    coupon_ids: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    coupon_ids: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=strings)
     points_used: int = 0
     points_to_earn: int = 0
     """The points the order earns, fixed at checkout: held from payment, released at completion."""
     payment_id: str | None = None
     paid_at: datetime | None = None
-    shipments: tuple[Shipment, ...] = attrs.field(default=(), converter=_tuple)
-    refunds: tuple[OrderRefund, ...] = attrs.field(default=(), converter=_tuple)
+    shipments: tuple[Shipment, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(Shipment, "Shipment")
+    )
+    refunds: tuple[OrderRefund, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(OrderRefund, "OrderRefund")
+    )
     delivered_at: datetime | None = None
     completed_at: datetime | None = None
     ended_at: datetime | None = None
     end_reason: str = ""
     consignee: Consignee | None = None
     shipping_method: str | None = None
-    coupons: tuple[OrderCoupon, ...] = attrs.field(default=(), converter=_tuple)
+    coupons: tuple[OrderCoupon, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(OrderCoupon, "OrderCoupon")
+    )
     """The wallet coupons used (``coupon_ids`` names every coupon the quote applied)."""
-    charges: tuple[Charge, ...] = attrs.field(default=(), converter=_tuple)
+    charges: tuple[Charge, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(Charge, "Charge")
+    )
     """Usage counted when the order was placed (coupon uses, budget, flash-sale units)."""
     configuration_version: int = 0
     """The version of the merchant's configuration the order was priced with."""
@@ -413,7 +439,9 @@ class Order:
     """Set at completion: the last moment :meth:`refund` takes a refund."""
     preparing_at: datetime | None = None
     """When the merchant started picking and packing (备货中), if they did."""
-    history: tuple[OrderMove, ...] = attrs.field(default=(), converter=_tuple)
+    history: tuple[OrderMove, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(OrderMove, "OrderMove")
+    )
     """Every move after placing: what, when, by whom, why (the order's 操作记录)."""
     cancellation: CancellationRequest | None = None
     """A customer's request to cancel, waiting for the merchant (or granted: the order closed)."""
