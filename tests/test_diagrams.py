@@ -104,8 +104,9 @@ def test_mallcore_diagrams_writes_the_committed_files_and_prints_their_paths(
     with redirect_stdout(out):
         status = main(["diagrams", "--out", str(tmp_path)])
 
+    names = [f"{lifecycle.name}.dot" for lifecycle in LIFECYCLES]
     assert status == 0
-    assert out.getvalue() == f"{tmp_path / 'order-status.dot'}\n"
-    assert (tmp_path / "order-status.dot").read_text(encoding="utf-8") == (
-        DIAGRAMS / "order-status.dot"
-    ).read_text(encoding="utf-8")
+    assert out.getvalue() == "".join(f"{tmp_path / name}\n" for name in names)
+    for name in names:
+        written = (tmp_path / name).read_text(encoding="utf-8")
+        assert written == (DIAGRAMS / name).read_text(encoding="utf-8")

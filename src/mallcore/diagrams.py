@@ -47,7 +47,14 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-from mallcore.orders import TRANSITIONS
+from mallcore.coupons import TRANSITIONS as COUPON_TRANSITIONS
+from mallcore.orders import (
+    CASE_TRANSITIONS,
+    FULFILMENT_AXIS,
+    PAYMENT_AXIS,
+    PAYMENT_TRANSITIONS,
+    TRANSITIONS,
+)
 
 __all__ = ["LIFECYCLES", "Lifecycle", "add_diagrams_command", "to_dot", "write_diagrams"]
 
@@ -65,6 +72,25 @@ class Lifecycle:
 
 LIFECYCLES: Final = (
     Lifecycle(name="order-status", source="mallcore.orders.TRANSITIONS", transitions=TRANSITIONS),
+    Lifecycle(
+        name="order-payment", source="mallcore.orders.axes.PAYMENT_AXIS", transitions=PAYMENT_AXIS
+    ),
+    Lifecycle(
+        name="order-fulfilment",
+        source="mallcore.orders.axes.FULFILMENT_AXIS",
+        transitions=FULFILMENT_AXIS,
+    ),
+    Lifecycle(
+        name="after-sales-case",
+        source="mallcore.orders.CASE_TRANSITIONS",
+        transitions=CASE_TRANSITIONS,
+    ),
+    Lifecycle(
+        name="payment-record",
+        source="mallcore.orders.PAYMENT_TRANSITIONS",
+        transitions=PAYMENT_TRANSITIONS,
+    ),
+    Lifecycle(name="coupon", source="mallcore.coupons.TRANSITIONS", transitions=COUPON_TRANSITIONS),
 )
 """Every lifecycle ``mallcore diagrams`` draws, one ``<name>.dot`` file each."""
 
