@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -73,8 +73,12 @@ __all__ = [
     "to_decimal",
     "to_frozenset",
     "to_tuple",
+    "typed",
+    "unit_counts",
     "whole_number",
 ]
+
+T = TypeVar("T")
 
 ID_MAX_LENGTH: Final = 64
 """The longest id mallcore accepts, in characters."""
@@ -115,6 +119,31 @@ def id_field(instance: object, attribute: attrs.Attribute[Any], value: object) -
 
 
 # whole numbers -------------------------------------------------------------------
+
+
+def typed(field: str, value: T, kind: type | tuple[type, ...], name: str) -> T:
+    """``value`` if it is a ``kind`` (``name``), else WrongType naming ``field``."""
+    if not isinstance(value, kind):
+        raise WrongType(field, value, name)
+    return value
+
+
+UNITS_MAX: Final = 1_000_000
+"""The most units of one line any command takes (InputLimits' hard ceiling)."""
+
+
+def unit_counts(field: str, value: object) -> dict[str, int]:
+    """A mapping of ids to unit counts (1 to :data:`UNITS_MAX`), else WrongType or InvalidValue."""
+    if not isinstance(value, Mapping):
+        raise WrongType(field, value, "mapping of id to units")
+    checked: dict[str, int] = {}
+    for key, count in value.items():
+        identifier(f"{field} key", key)
+        whole_number(f"{field}[{key!r}]", count, 1)
+        if count > UNITS_MAX:
+            raise InvalidValue(f"{field}[{key!r}]", count, f"must be at most {UNITS_MAX}")
+        checked[key] = count
+    return checked
 
 
 def whole_number(field: str, value: object, minimum: int) -> int:

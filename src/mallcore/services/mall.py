@@ -45,7 +45,7 @@ from typing import Self, TypeVar
 import attrs
 from dateutil import tz
 
-from mallcore._fields import identifier
+from mallcore._fields import identifier, typed, unit_counts, whole_number
 from mallcore.catalog import ListingStatus, Product, Stock
 from mallcore.coupons import (
     CouponInstance,
@@ -60,6 +60,7 @@ from mallcore.errors import (
     MallcoreError,
     NotFound,
     StaleVersion,
+    WrongType,
 )
 from mallcore.loyalty import Entry, Member, PointsAccount
 from mallcore.merchant import Configuration
@@ -124,7 +125,10 @@ from mallcore.services.payments import (
     undo_placement,
 )
 
-__all__ = ["DEFAULT_RETENTION", "DEFAULT_RETRIES", "Mall"]
+__all__ = ["DEFAULT_RETENTION", "DEFAULT_RETRIES", "MAX_CODES", "Mall"]
+
+MAX_CODES = 100_000
+"""The most single-use codes one :meth:`Mall.issue_codes` call generates."""
 
 DEFAULT_RETRIES = 5
 """How many times a command runs before a conflict that keeps coming back raises Busy."""
@@ -346,6 +350,7 @@ class Mall:
         A gift promotion's SKU must exist in the catalog (InvalidValue
         otherwise). Orders already placed keep what they were priced with.
         """
+        typed("configuration", new, Configuration, "Configuration")
 
         def work(uow: _Staged, now: datetime) -> tuple[Configuration, list[object]]:
             for gift in new.gifts():
@@ -368,13 +373,13 @@ class Mall:
 
     def save_product(self, product: Product, *, stock: Mapping[str, int] | None = None) -> None:
         """Save ``product`` (replacing it); ``stock`` sets the units on hand of its SKUs (盘点)."""
-        if not isinstance(product, Product):
-            raise InvalidValue("product", product, "must be a Product")
+        typed("product", product, Product, "Product")
+        typed("stock", stock, (Mapping, type(None)), "mapping of SKU id to units")
         counts = dict(stock or {})
         for sku_id, on_hand in counts.items():
+            identifier("stock key", sku_id)
             product.sku(sku_id)
-            if isinstance(on_hand, bool) or not isinstance(on_hand, int) or on_hand < 0:
-                raise InvalidValue(f"stock[{sku_id!r}]", on_hand, "must be a whole number >= 0")
+            whole_number(f"stock[{sku_id!r}]", on_hand, 0)
 
         def work(uow: _Staged, now: datetime) -> tuple[None, list[object]]:
             uow.products.save(product)
@@ -396,8 +401,7 @@ class Mall:
 
     def save_coupon_template(self, template: CouponTemplate) -> CouponTemplate:
         """Save ``template`` (a new one at version 0, an edit at the next version); it, saved."""
-        if not isinstance(template, CouponTemplate):
-            raise InvalidValue("template", template, "must be a CouponTemplate")
+        typed("template", template, CouponTemplate, "CouponTemplate")
 
         def work(uow: _Staged, now: datetime) -> tuple[CouponTemplate, list[object]]:
             try:
@@ -414,7 +418,10 @@ class Mall:
     def issue_codes(self, template_id: str, count: int) -> tuple[str, ...]:
         """Generate ``count`` unique single-use codes that claim ``template_id``; the codes."""
         identifier("template_id", template_id)
-        codes = generate_codes(secrets.token_bytes(16 * max(count, 1)), count)
+        whole_number("count", count, 1)
+        if count > MAX_CODES:
+            raise InvalidValue("count", count, f"must be at most {MAX_CODES} codes at a time")
+        codes = generate_codes(secrets.token_bytes(16 * count), count)
 
         def work(uow: _Staged, now: datetime) -> tuple[tuple[str, ...], list[object]]:
             uow.coupon_templates.get(template_id)
@@ -429,6 +436,10 @@ class Mall:
     def register_member(self, customer_id: str, *, birthday: date | None = None) -> Member:
         """Register ``customer_id`` as a member (once), with an optional birthday."""
         identifier("customer_id", customer_id)
+        if birthday is not None and (
+            not isinstance(birthday, date) or isinstance(birthday, datetime)
+        ):
+            raise WrongType("birthday", birthday, "date")
         return self._run(
             "register_member",
             lambda uow, now: members.register_member(uow, customer_id, birthday=birthday, at=now),
@@ -471,8 +482,7 @@ class Mall:
 
     def price(self, checkout: Checkout) -> Quote:
         """Price ``checkout`` now, as placing it would (every rule explained in the quote)."""
-        if not isinstance(checkout, Checkout):
-            raise InvalidValue("checkout", checkout, "must be a Checkout")
+        typed("checkout", checkout, Checkout, "Checkout")
         now = self._clock.now()
         return self._read(lambda uow: price(uow, checkout, now=now).quote)
 
@@ -487,8 +497,7 @@ class Mall:
         reason) refuse the order; each changes nothing.
         """
         identifier("order_id", order_id)
-        if not isinstance(checkout, Checkout):
-            raise InvalidValue("checkout", checkout, "must be a Checkout")
+        typed("checkout", checkout, Checkout, "Checkout")
 
         def work(uow: _Staged, now: datetime) -> tuple[Order, list[object]]:
             order, events, refusals = place(uow, order_id, checkout, now=now, shown=shown)
@@ -500,6 +509,7 @@ class Mall:
     def cancel_order(self, order_id: str, *, reason: str = "cancelled by the customer") -> Order:
         """Cancel an unpaid order: its stock, coupons, counts and points come back."""
         identifier("order_id", order_id)
+        typed("reason", reason, str, "str")
 
         def work(uow: _Staged, now: datetime) -> tuple[Order, list[object]]:
             order, changes = uow.orders.get(order_id).cancel(reason=reason, at=now)
@@ -580,6 +590,8 @@ class Mall:
         decided; a verified notification never raises for a wrong amount,
         an unknown order or a late payment: the outcome says what was done.
         """
+        typed("body", body, bytes, "bytes")
+        typed("headers", headers, Mapping, "mapping of header names to values")
         notification = self._gateway.parse_notification(body, headers)
         at = self._clock.now()
         recorded = self._run(
@@ -606,6 +618,8 @@ class Mall:
         retries) is cancelled with the courier before the error goes on.
         """
         identifier("order_id", order_id)
+        if items is not None:
+            items = unit_counts("items", items)
         booked: list[str] = []
         try:
             return self._run(
@@ -621,6 +635,7 @@ class Mall:
 
     def handle_tracking_event(self, event: TrackingEvent) -> Order:
         """Apply a courier's scan: the last package's delivery delivers the order."""
+        typed("event", event, TrackingEvent, "TrackingEvent")
         return self._run(
             "handle_tracking_event", lambda uow, now: handle_tracking_event(uow, event)
         )
@@ -645,6 +660,10 @@ class Mall:
         """Refund ``units`` (line id -> count) and ``freight`` of a paid order (docs/orders.md)."""
         identifier("order_id", order_id)
         identifier("refund_id", refund_id)
+        units = unit_counts("units", units)
+        typed("reason", reason, str, "str")
+        typed("freight", freight, (Money, type(None)), "Money")
+        typed("restock", restock, bool, "bool")
         return self._run(
             "refund_order",
             lambda uow, now: refund_order(
