@@ -88,6 +88,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -318,9 +319,28 @@ def _configure(connection: sqlite3.Connection, *, timeout: float) -> sqlite3.Con
     # Transactions are begun explicitly; the driver must not open its own.
     connection.isolation_level = None
     connection.execute(f"PRAGMA busy_timeout = {round(timeout * 1000):d}")
-    connection.execute("PRAGMA journal_mode = WAL")
+    _use_wal(connection, timeout=timeout)
     _create_schema(connection)
     return connection
+
+
+def _use_wal(connection: sqlite3.Connection, *, timeout: float) -> None:
+    """Switch a file to WAL, waiting for the processes switching it at the same moment.
+
+    Turning WAL on takes an exclusive lock, and SQLite does not always wait
+    for it through the busy timeout: "database is locked" is raised at once
+    when another process is switching the same new file. It is tried again
+    until ``timeout``.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _create_schema(connection: sqlite3.Connection) -> None:
