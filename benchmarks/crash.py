@@ -33,7 +33,7 @@ from tests.services._workers import OPENING
 
 from mallcore import Checkout, Mall
 from mallcore.adapters import InMemoryEventLog, SimulatedCourier, SimulatedGateway, SqliteUnitOfWork
-from mallcore.catalog import Listing, ListingStatus, Product, Sku
+from mallcore.catalog import Listing, ListingStatus, Product, Sku, StockHold
 from mallcore.errors import MallcoreError
 from mallcore.money import Money
 from mallcore.orders import Consignee, Order, OrderPlaced, OrderStatus
@@ -111,6 +111,14 @@ def _orders(uow: UnitOfWork, status: OrderStatus) -> list[Order]:
     return found
 
 
+def _holds(uow: UnitOfWork, sku_id: str) -> dict[str, StockHold]:
+    """Every hold on ``sku_id``, by order id."""
+    found: dict[str, StockHold] = {}
+    while page := uow.stock_holds.of_sku(sku_id, limit=500, offset=len(found)):
+        found.update((hold.order_id, hold) for hold in page)
+    return found
+
+
 def check(path: Path) -> Figures:
     """Check the rules of the module docstring on the shop at ``path``."""
     with SqliteUnitOfWork(path) as uow:
@@ -119,17 +127,19 @@ def check(path: Path) -> Figures:
         stocks = {sku_id: uow.stocks.get(sku_id) for sku_id in SKUS}
         held: Counter[str] = Counter()
         unheld = []
+        holds = {sku_id: _holds(uow, sku_id) for sku_id in SKUS}
         for order in unpaid:
             for line in order.lines:
                 held[line.sku_id] += line.quantity
-                if stocks[line.sku_id].held_for(order.id) != line.quantity:
+                hold = holds[line.sku_id].get(order.id)
+                if hold is None or hold.quantity != line.quantity:
                     unheld.append(order.id)
         stored = {order.id for order in unpaid}
         orphans = [
-            f"{sku_id}/{r.order_id}"
-            for sku_id, stock in stocks.items()
-            for r in stock.reservations
-            if r.order_id not in stored
+            f"{sku_id}/{order_id}"
+            for sku_id, of_sku in holds.items()
+            for order_id in of_sku
+            if order_id not in stored
         ]
         unbalanced = [
             sku_id

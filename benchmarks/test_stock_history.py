@@ -1,15 +1,18 @@
 """Stock history benchmark: reserve + deduct on a SKU whatever its sales history (issue 11).
 
-A paid order's units are a row of ``stock_movements``, not part of the stock
-document, so placing and paying an order on a SKU costs the same with 0,
-10,000 or 100,000 earlier paid orders. The history rows are seeded directly
-with SQL. A fourth SKU has 1,000 live holds (unpaid orders' reservations),
-which do stay in the document; a fifth has both.
+A paid order's units are a row of ``stock_movements`` and an unpaid order's
+a row of ``stock_holds``, neither part of the stock document, so placing and
+paying an order on a SKU costs the same with 0, 10,000 or 100,000 earlier
+paid orders, and with 1,000 live holds (unpaid orders' reservations) or
+none. The rows are seeded directly with SQL; a fifth SKU has both.
 
 Each timed step is what checkout and payment do to the stock, on a SQLite
 file, in two transactions: reserve one unit (``lock``, get, reserve, save,
-commit), then :func:`~mallcore.services._stock.deduct_order_stock` (the
-movement looked up, the stock deducted and saved, the movement added).
+commit, through :func:`~mallcore.services._stock.hold_stock`: the order's
+hold and the lapsed holds looked up, the hold added), then
+:func:`~mallcore.services._stock.deduct_order_stock` (the movement and the
+hold looked up, the stock deducted and saved, the hold removed, the
+movement added).
 
 Run ``.venv/bin/python benchmarks/test_stock_history.py`` for the
 interleaved medians (docs/performance.md, "Stock history"), or ``make bench``.
@@ -31,11 +34,11 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from mallcore.adapters import SqliteUnitOfWork
-from mallcore.catalog import Reservation, Stock, StockMovement
+from mallcore.catalog import DEFAULT_HOLD, Stock, StockMovement
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.serialization import dumps
-from mallcore.services._stock import deduct_order_stock
+from mallcore.services._stock import deduct_order_stock, hold_stock
 
 NOW = datetime(2026, 11, 11, 20, tzinfo=UTC)
 SKU = "tea"
@@ -47,14 +50,9 @@ _serial = itertools.count()
 def seeded(directory: Path, paid: int, holds: int) -> Path:
     """A SQLite file whose SKU has ``paid`` earlier paid orders and ``holds`` live holds."""
     path = directory / f"stock-{paid}-{holds}.sqlite3"
-    later = NOW + timedelta(days=365)
-    stock = Stock(
-        SKU,
-        on_hand=10**9,
-        reservations=[Reservation(f"H-{n}", 1, later) for n in range(holds)],
-    )
+    later_us = int((NOW + timedelta(days=365)).timestamp() * 10**6)
     with SqliteUnitOfWork(path) as uow:
-        uow.stocks.save(stock)
+        uow.stocks.save(Stock(SKU, on_hand=10**9, reserved=holds))
         uow.commit()
     rows = (
         (SKU, f"P-{n}", dumps(StockMovement(SKU, f"P-{n}", 1, NOW), indent=None))
@@ -63,6 +61,10 @@ def seeded(directory: Path, paid: int, holds: int) -> Path:
     with sqlite3.connect(path) as connection:  # one transaction
         connection.executemany(
             "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (?, ?, ?)", rows
+        )
+        connection.executemany(
+            "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us) VALUES (?, ?, 1, ?)",
+            ((SKU, f"H-{n}", later_us) for n in range(holds)),
         )
     connection.close()
     return path
@@ -84,8 +86,7 @@ def reserve_and_deduct(uow: SqliteUnitOfWork) -> None:
     order_id = f"O-{next(_serial)}"
     with uow:
         uow.lock()
-        stock, _ = uow.stocks.get(SKU).reserve(order_id, 1, NOW)
-        uow.stocks.save(stock)
+        hold_stock(uow, uow.stocks.get(SKU), order_id, 1, NOW, hold=DEFAULT_HOLD)
         uow.commit()
     order = Order(
         id=order_id,

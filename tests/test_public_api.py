@@ -79,6 +79,7 @@ PINNED = {
         "ProductRepository",
         "Refund",
         "StatementReader",
+        "StockHoldRepository",
         "StockMovementRepository",
         "StockRepository",
         "TrackingEvent",

@@ -13,7 +13,6 @@ from mallcore.testing._hypothesis import TYPE_STRATEGIES
 from tests.fuzz.public import public_types
 
 WITHOUT_STRATEGY = {
-    "mallcore.catalog.stock.Deduction",
     "mallcore.catalog.stock.ReservationExpired",
     "mallcore.catalog.stock.StockCounted",
     "mallcore.catalog.stock.StockDeducted",

@@ -113,8 +113,10 @@ def test_eight_processes_buying_a_hundred_cups_sell_exactly_a_hundred(
     outcomes = Counter(outcome for outcomes in per_worker for outcome in outcomes)
     assert outcomes == {"placed": 100, "OutOfStock": 140}
     stock = _workers.shop_on(where).stock("cup")
+    with _workers.unit_of_work(where) as uow:
+        holds = uow.stock_holds.of_sku("cup", limit=500)
     assert stock.available == 0
-    assert len(stock.reservations) + len(stock.deductions) == 100
+    assert len(holds) == 100
 
 
 def test_eight_processes_delivering_one_payment_notification_pay_once(

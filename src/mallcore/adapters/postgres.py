@@ -74,6 +74,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
+from mallcore.adapters._holds import SqlStockHolds
 from mallcore.adapters._layouts import (
     AFTER_SALES,
     COUPON_TEMPLATES,
@@ -1042,6 +1043,7 @@ class PostgresOutbox:
 
 _Part = (
     PostgresDocuments[Any]
+    | SqlStockHolds
     | PostgresStockMovements
     | PostgresConfigurations
     | PostgresCouponCodes
@@ -1064,6 +1066,7 @@ class PostgresUnitOfWork:
         self._locked = False
         self.products = PostgresProducts(self)
         self.stocks = PostgresDocuments[Stock](self, STOCKS)
+        self.stock_holds = SqlStockHolds(self, placeholder="%s")
         self.stock_movements = PostgresStockMovements(self)
         self.orders = PostgresOrders(self)
         self.points = PostgresDocuments[PointsAccount](self, POINTS)
@@ -1078,6 +1081,7 @@ class PostgresUnitOfWork:
         self._repositories: tuple[_Part, ...] = (
             self.products,
             self.stocks,
+            self.stock_holds,
             self.stock_movements,
             self.orders,
             self.points,

@@ -74,7 +74,7 @@ def refund_order(
     moved = [
         *refund_order_points(uow, refunded, refund, at=now),
         *take_back_growth(uow, refunded, refund, at=now),
-        *restock_refund(uow, refunded, refund, returned=restock),
+        *restock_refund(uow, refunded, refund, returned=restock, at=now),
     ]
     if not refunded.refundable_quantities() and refunded.refunded == refunded.payable:
         moved.extend(release_order_coupons(uow, refunded, at=now, refunded=True))

@@ -87,6 +87,7 @@ from mallcore.ports.storage import (
     PaymentRepository,
     PointsRepository,
     ProductRepository,
+    StockHoldRepository,
     StockMovementRepository,
     StockRepository,
 )
@@ -164,6 +165,10 @@ class _Staged:
     @property
     def stocks(self) -> StockRepository:
         return self.uow.stocks
+
+    @property
+    def stock_holds(self) -> StockHoldRepository:
+        return self.uow.stock_holds
 
     @property
     def stock_movements(self) -> StockMovementRepository:

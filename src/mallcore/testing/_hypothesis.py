@@ -10,10 +10,10 @@ from mallcore.catalog import (
     CategoryTree,
     Listing,
     Product,
-    Reservation,
     Sku,
     SpecDimension,
     Stock,
+    StockHold,
     StockMovement,
 )
 from mallcore.coupons import (
@@ -60,10 +60,10 @@ TYPE_STRATEGIES: tuple[tuple[type, str], ...] = (
     (Order, "orders"),
     (OrderLine, "order_lines"),
     (Product, "products"),
-    (Reservation, "reservations"),
     (Sku, "skus"),
     (SpecDimension, "spec_dimensions"),
     (Stock, "stock_levels"),
+    (StockHold, "stock_holds"),
     (StockMovement, "stock_movements"),
     (AccountPolicy, "account_policies"),
     (Benefits, "benefits"),
