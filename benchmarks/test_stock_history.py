@@ -14,6 +14,11 @@ hold and the lapsed holds looked up, the hold added), then
 hold looked up, the stock deducted and saved, the hold removed, the
 movement added).
 
+A second measure is the whole checkout: ``Mall.place_order`` of one unit of
+the SKU on the same five seeded files (pricing, the order, the outbox
+included), its orders left unpaid, so holds pile up by a few hundred on every
+SKU alike during the run.
+
 Run ``.venv/bin/python benchmarks/test_stock_history.py`` for the
 interleaved medians (docs/performance.md, "Stock history"), or ``make bench``.
 """
@@ -33,12 +38,22 @@ from pathlib import Path
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from mallcore.adapters import SqliteUnitOfWork
-from mallcore.catalog import DEFAULT_HOLD, Stock, StockMovement
+from mallcore import Checkout, Mall
+from mallcore.adapters import InMemoryEventLog, SimulatedCourier, SimulatedGateway, SqliteUnitOfWork
+from mallcore.catalog import (
+    DEFAULT_HOLD,
+    Listing,
+    ListingStatus,
+    Product,
+    Sku,
+    Stock,
+    StockMovement,
+)
 from mallcore.money import Money
-from mallcore.orders import Order, OrderLine
+from mallcore.orders import Consignee, Order, OrderLine
 from mallcore.serialization import dumps
 from mallcore.services._stock import deduct_order_stock, hold_stock
+from mallcore.testing.fakes import FakeClock
 
 NOW = datetime(2026, 11, 11, 20, tzinfo=UTC)
 SKU = "tea"
@@ -54,6 +69,7 @@ def seeded(directory: Path, paid: int, holds: int) -> Path:
     with SqliteUnitOfWork(path) as uow:
         uow.stocks.save(Stock(SKU, on_hand=10**9, reserved=holds))
         uow.commit()
+    mall_on(path, fsync=True)
     rows = (
         (SKU, f"P-{n}", dumps(StockMovement(SKU, f"P-{n}", 1, NOW), indent=None))
         for n in range(paid)
@@ -70,6 +86,8 @@ def seeded(directory: Path, paid: int, holds: int) -> Path:
     return path
 
 
+HOME = Consignee(name="Alice", phone="13800000000", region="330106", address="文三路 90 号")
+CHECKOUT = Checkout(customer_id="alice", items={SKU: 1}, consignee=HOME)
 TEMPLATE = Order(
     id="O-template",
     customer_id="alice",
@@ -79,6 +97,34 @@ TEMPLATE = Order(
     placed_at=NOW,
     pay_by=NOW + timedelta(minutes=30),
 )
+
+
+def mall_on(path: Path, *, fsync: bool) -> Mall:
+    """A Mall over the file at ``path`` selling the seeded SKU (saved once per file)."""
+    storage: Callable[[], SqliteUnitOfWork]
+    if fsync:
+        storage = lambda: SqliteUnitOfWork(path)  # noqa: E731
+    else:
+        kept = without_fsync(path)
+        storage = lambda: kept  # noqa: E731
+    mall = Mall(
+        storage=storage,
+        clock=FakeClock(NOW),
+        events=InMemoryEventLog(),
+        gateway=SimulatedGateway(secret=b"bench"),
+        courier=SimulatedCourier(carrier="SF"),
+    )
+    price = Money("30", "CNY")
+    sku = Sku(SKU, {}, price, price)
+    product = Product.single("tea", "Tea", "drinks", sku, listing=Listing(ListingStatus.ON_SHELF))
+    if not mall.products_in("drinks", limit=1):
+        mall.save_product(product)
+    return mall
+
+
+def place_one(mall: Mall) -> None:
+    """One checkout of one unit of the SKU through the Mall, under a new order id."""
+    mall.place_order(f"M-{next(_serial)}", CHECKOUT)
 
 
 def reserve_and_deduct(uow: SqliteUnitOfWork) -> None:
@@ -114,23 +160,38 @@ def without_fsync(path: Path) -> SqliteUnitOfWork:
     return SqliteUnitOfWork(lambda: connection)
 
 
-def interleaved(*, fsync: bool, blocks: int = 15, calls: int = 20) -> dict[str, float]:
-    """Median ms per reserve + deduct on each SKU, the scenarios timed in turns, block by block."""
+def interleaved(
+    step: Callable[[Path, bool], Callable[[], None]],
+    *,
+    fsync: bool,
+    blocks: int = 15,
+    calls: int = 20,
+) -> dict[str, float]:
+    """Median ms per ``step`` on each seeded SKU, the scenarios timed in turns, block by block."""
     with tempfile.TemporaryDirectory() as directory:
         paths = {name: seeded(Path(directory), *sizes) for name, sizes in SCENARIOS.items()}
-        units = {
-            name: SqliteUnitOfWork(path) if fsync else without_fsync(path)
-            for name, path in paths.items()
-        }
+        runs = {name: step(path, fsync) for name, path in paths.items()}
         times: dict[str, list[float]] = {name: [] for name in paths}
         gc.enable()
         for _ in range(blocks):
-            for name, uow in units.items():
+            for name, run in runs.items():
                 start = time.perf_counter()
                 for _ in range(calls):
-                    reserve_and_deduct(uow)
+                    run()
                 times[name].append((time.perf_counter() - start) / calls * 1e3)
     return {name: statistics.median(samples) for name, samples in times.items()}
+
+
+def stock_step(path: Path, fsync: bool) -> Callable[[], None]:
+    """Reserve and deduct on the stock at ``path``, on a unit of work made once."""
+    uow = SqliteUnitOfWork(path) if fsync else without_fsync(path)
+    return lambda: reserve_and_deduct(uow)
+
+
+def checkout_step(path: Path, fsync: bool) -> Callable[[], None]:
+    """``Mall.place_order`` of one unit of the SKU at ``path``."""
+    mall = mall_on(path, fsync=fsync)
+    return lambda: place_one(mall)
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
@@ -142,10 +203,14 @@ def test_reserve_and_deduct(benchmark: BenchmarkFixture, tmp_path: Path, scenari
 
 
 if __name__ == "__main__":
-    for fsync in (True, False):
-        print("synchronous = FULL (default)" if fsync else "synchronous = NORMAL")
-        medians = interleaved(fsync=fsync)
-        for name, median in medians.items():
-            base = medians["1,000 holds" if "holds" in name else "fresh"]
-            print(f"{name:>26}: {median:.3f} ms  ({median / medians['fresh']:.2f}x fresh,", end=" ")
-            print(f"{median / base:.2f}x the same holds without history)")
+    for label, step in (("reserve + deduct", stock_step), ("Mall.place_order", checkout_step)):
+        for fsync in (True, False):
+            print(f"{label}, synchronous = {'FULL (default)' if fsync else 'NORMAL'}")
+            medians = interleaved(step, fsync=fsync)
+            for name, median in medians.items():
+                base = medians["1,000 holds" if "holds" in name else "fresh"]
+                print(
+                    f"{name:>26}: {median:.3f} ms  ({median / medians['fresh']:.2f}x fresh,",
+                    end=" ",
+                )
+                print(f"{median / base:.2f}x the same holds without history)")
