@@ -9,12 +9,12 @@ PostgreSQL cluster (tests/postgres_server.py; or uses
 - **Mall**: ``Mall.place_order`` over a ``PostgresDatabase`` (price the cart,
   hold the stock under its row lock, save the order, the outbox);
 - **SQL by hand**: the same reserve and insert at the same isolation level
-  (``READ COMMITTED``): ``SELECT value FROM stocks ... FOR UPDATE``, the hold
-  added to the stock's JSON, ``UPDATE stocks``, ``INSERT INTO orders``,
-  ``COMMIT``.
+  (``READ COMMITTED``): ``SELECT value FROM stocks ... FOR UPDATE``, the
+  stock's ``reserved`` count raised in its JSON, ``UPDATE stocks``, the hold
+  inserted into ``stock_holds``, ``INSERT INTO orders``, ``COMMIT``.
 
 Every order is placed by a different customer and left unpaid, on both
-sides, so the stock's live holds grow alike. It prints the orders per
+sides, so the SKU's live holds grow alike. It prints the orders per
 second of each side per round, their medians and the ratio.
 """
 
@@ -96,11 +96,16 @@ def sql_worker(dsn: str, worker: int, seconds: float) -> int:
                 "SELECT value FROM stocks WHERE sku_id = %s FOR UPDATE", (SKU,)
             ).fetchone()  # type: ignore[misc]
             stock = json.loads(value)
-            stock["reservations"].append([order_id, 1, expires * 10**6])
+            stock["reserved"] += 1
             stock["version"] += 1
             connection.execute(
                 "UPDATE stocks SET value = %s, version = version + 1 WHERE sku_id = %s",
                 (json.dumps(stock), SKU),
+            )
+            connection.execute(
+                "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us)"
+                " VALUES (%s, %s, 1, %s)",
+                (SKU, order_id, expires * 10**6),
             )
             order = {"id": order_id, "customer_id": f"h{worker}", "lines": [[SKU, 1, "30.00"]]}
             connection.execute(

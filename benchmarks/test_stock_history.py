@@ -115,7 +115,7 @@ def mall_on(path: Path, *, fsync: bool) -> Mall:
         courier=SimulatedCourier(carrier="SF"),
     )
     price = Money("30", "CNY")
-    sku = Sku(SKU, {}, price, price)
+    sku = Sku(SKU, {}, price, price, stock=10**9)
     product = Product.single("tea", "Tea", "drinks", sku, listing=Listing(ListingStatus.ON_SHELF))
     if not mall.products_in("drinks", limit=1):
         mall.save_product(product)
