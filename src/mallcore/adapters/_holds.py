@@ -61,6 +61,8 @@ class SqlStockHolds:
         self._uow = uow
         self._added: dict[_Key, StockHold] = {}
         self._removed: set[_Key] = set()
+        self._seen: dict[_Key, StockHold | None] = {}
+        """The rows read by key, so that ``add`` after ``get`` need not ask again."""
         p = placeholder
         columns = "sku_id, order_id, quantity, expires_us"
         self._get = f"SELECT {columns} FROM stock_holds WHERE sku_id = {p} AND order_id = {p}"
@@ -119,9 +121,10 @@ class SqlStockHolds:
         return sorted(holds, key=lambda hold: hold.order_id)[offset : offset + limit]
 
     def forget(self) -> None:
-        """Drop the pending changes."""
+        """Drop the pending changes and the rows read."""
         self._added.clear()
         self._removed.clear()
+        self._seen.clear()
 
     def _write(self, connection: _Connection, *, checked: bool) -> None:
         """Delete the removed holds, then insert the added ones (``checked``: on free keys only)."""
@@ -146,8 +149,10 @@ class SqlStockHolds:
             return self._added[key]
         if key in self._removed:
             return None
-        rows = self._select(self._get, key)
-        return _hold(rows[0]) if rows else None
+        if key not in self._seen:
+            rows = self._select(self._get, key)
+            self._seen[key] = _hold(rows[0]) if rows else None
+        return self._seen[key]
 
     def _select(self, query: str, parameters: Sequence[object]) -> list[Any]:
         return list(
