@@ -13,12 +13,6 @@ from mallcore.testing._hypothesis import TYPE_STRATEGIES
 from tests.fuzz.public import public_types
 
 WITHOUT_STRATEGY = {
-    "mallcore.catalog.stock.ReservationExpired",
-    "mallcore.catalog.stock.StockCounted",
-    "mallcore.catalog.stock.StockDeducted",
-    "mallcore.catalog.stock.StockReleased",
-    "mallcore.catalog.stock.StockReserved",
-    "mallcore.catalog.stock.StockRestocked",
     "mallcore.coupons.instance.CouponClaimed",
     "mallcore.coupons.instance.CouponLocked",
     "mallcore.coupons.instance.CouponReleased",

@@ -18,12 +18,19 @@ from mallcore.catalog import (
     Listing,
     ListingStatus,
     Product,
+    ReservationExpired,
     Sku,
     SpecDimension,
     Stock,
+    StockCounted,
+    StockDeducted,
+    StockEvent,
     StockHold,
     StockMovement,
     StockPolicy,
+    StockReleased,
+    StockReserved,
+    StockRestocked,
 )
 from mallcore.testing.strategies._ids import ids
 from mallcore.testing.strategies._money import amounts, currencies
@@ -36,10 +43,17 @@ __all__ = [
     "category_trees",
     "listings",
     "products",
+    "reservations_expired",
     "skus",
     "spec_dimensions",
+    "stock_counted",
+    "stock_deducted",
+    "stock_events",
     "stock_holds",
     "stock_levels",
+    "stock_released",
+    "stock_reserved",
+    "stock_restocked",
     "stocks_with_holds",
 ]
 
@@ -260,6 +274,59 @@ def stock_holds(
         ids(),
         st.integers(1, max_quantity),
         st.none() | aware_datetimes(),
+    )
+
+
+def _units(max_quantity: int) -> st.SearchStrategy[int]:
+    return st.integers(1, max_quantity)
+
+
+def stock_reserved(*, max_quantity: int = 10) -> st.SearchStrategy[StockReserved]:
+    """Units set aside for an order, with an expiry or (DEDUCT_ON_ORDER) none."""
+    return st.builds(
+        StockReserved, ids(), ids(), _units(max_quantity), st.none() | aware_datetimes()
+    )
+
+
+def stock_released(*, max_quantity: int = 10) -> st.SearchStrategy[StockReleased]:
+    """A cancelled order's units given back."""
+    return st.builds(StockReleased, ids(), ids(), _units(max_quantity))
+
+
+def reservations_expired(*, max_quantity: int = 10) -> st.SearchStrategy[ReservationExpired]:
+    """A lapsed hold's units given back."""
+    return st.builds(ReservationExpired, ids(), ids(), _units(max_quantity))
+
+
+def stock_deducted(*, max_quantity: int = 10) -> st.SearchStrategy[StockDeducted]:
+    """A paid order's units gone for good."""
+    return st.builds(StockDeducted, ids(), ids(), _units(max_quantity))
+
+
+def stock_restocked(*, max_quantity: int = 1000) -> st.SearchStrategy[StockRestocked]:
+    """Units added on hand."""
+    return st.builds(StockRestocked, ids(), _units(max_quantity))
+
+
+def stock_counted(*, max_on_hand: int = 1000) -> st.SearchStrategy[StockCounted]:
+    """A stocktake's before and after (different)."""
+    counts = st.tuples(st.integers(0, max_on_hand), st.integers(0, max_on_hand))
+    return st.builds(
+        lambda sku_id, pair: StockCounted(sku_id, *pair),
+        ids(),
+        counts.filter(lambda pair: pair[0] != pair[1]),
+    )
+
+
+def stock_events() -> st.SearchStrategy[StockEvent]:
+    """Any stock event."""
+    return st.one_of(
+        stock_reserved(),
+        stock_released(),
+        reservations_expired(),
+        stock_deducted(),
+        stock_restocked(),
+        stock_counted(),
     )
 
 
