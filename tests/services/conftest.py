@@ -211,3 +211,11 @@ def open_shop(storage: Storage, dump: Dump = lambda: None) -> Shop:
 @pytest.fixture(params=sorted(ADAPTERS))
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
     return open_shop(*ADAPTERS[request.param](request, tmp_path))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the shop's processes meet: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'shop.sqlite3'}"
+    return f"postgres:{request.getfixturevalue('postgres_dsn')}"

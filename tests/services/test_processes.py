@@ -1,6 +1,7 @@
 """Limits that hold under real concurrency: processes (spawn) racing on one database.
 
-Each race runs on a SQLite file and on a PostgreSQL schema.
+Each race runs on a SQLite file and on a PostgreSQL schema (the ``where`` fixture of
+tests/services/conftest.py).
 """
 
 from __future__ import annotations
@@ -35,14 +36,6 @@ def pool() -> Iterator[Pool]:
     """Sixteen processes (spawn), started once for the module: each race runs one call in each."""
     with multiprocessing.get_context("spawn").Pool(PROCESSES) as workers:
         yield workers
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the shop's processes meet: a SQLite file, or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path / 'shop.sqlite3'}"
-    return f"postgres:{request.getfixturevalue('postgres_dsn')}"
 
 
 def _shop(where: str, template: CouponTemplate, *claims: str) -> list[str]:
