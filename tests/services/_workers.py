@@ -29,6 +29,7 @@ __all__ = [
     "cancel_overdue",
     "claim",
     "notify",
+    "place",
     "place_with_coupon",
     "relay",
     "shop_on",
@@ -112,6 +113,16 @@ def place_with_coupon(path: str, order_id: str, customer_id: str, coupon_id: str
     except MallcoreError as error:
         return _outcome(error)
     return "placed"
+
+
+def place(where: str, order_id: str, customer_id: str, items: dict[str, int]) -> str:
+    """Place one order of ``items``, no coupon picked; "placed <payable>" or the error's name."""
+    checkout = Checkout(customer_id=customer_id, items=items, consignee=HOME)
+    try:
+        order = shop_on(where).place_order(order_id, checkout)
+    except MallcoreError as error:
+        return _outcome(error)
+    return f"placed {order.payable}"
 
 
 def claim(path: str, customer_id: str, template_id: str) -> str:
