@@ -208,6 +208,8 @@ class Run:
     after_kill: list[Figures]
     seconds: float
     """The kills and the checks after them."""
+    check_seconds: float
+    """The checks alone (on PostgreSQL, with the wait for the killed worker's sessions)."""
     expired: int
     still_held: int
     expiry_seconds: float
@@ -226,6 +228,7 @@ def run(where: str, *, kills: int, seconds: float, seed: int = 0) -> Run:
     rng = random.Random(seed)
     context = multiprocessing.get_context("spawn")
     figures = []
+    checking = 0.0
     started = time.monotonic()
     for life in range(kills):
         ready = context.Event()
@@ -235,11 +238,13 @@ def run(where: str, *, kills: int, seconds: float, seed: int = 0) -> Run:
         time.sleep(rng.uniform(0, 2 * seconds / kills))
         process.kill()
         process.join()
+        before = time.monotonic()
         _settle(where)
         figures.append(check(where))
+        checking += time.monotonic() - before
     killed = time.monotonic()
     expired, still_held = expire(where)
-    return Run(figures, killed - started, expired, still_held, time.monotonic() - killed)
+    return Run(figures, killed - started, checking, expired, still_held, time.monotonic() - killed)
 
 
 @contextlib.contextmanager
@@ -279,7 +284,8 @@ def main() -> None:
             f" {len(figures.unbalanced):>10} {len(figures.lost):>5}"
         )
     print(
-        f"{arguments.kills} kills and checks in {result.seconds:.1f} s; the expiry job cancelled"
+        f"{arguments.kills} kills and checks in {result.seconds:.1f} s (the checks"
+        f" {result.check_seconds:.1f} s); the expiry job cancelled"
         f" {result.expired} unpaid orders in {result.expiry_seconds:.1f} s;"
         f" units still held after it: {result.still_held}"
     )

@@ -2,7 +2,8 @@
 
 The ``shop`` fixture is parametrised over adapter factories (:data:`ADAPTERS`):
 each use-case test runs on the in-memory store and on a SQLite file; a new
-adapter is one more entry.
+adapter is one more entry. The ``where`` fixture is where the process tests' spawned
+workers meet (tests/services/_workers.py): a SQLite file, or a PostgreSQL schema.
 """
 
 from __future__ import annotations
