@@ -21,22 +21,14 @@ second of each side per round, their medians and the ratio.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import multiprocessing
-import os
 import statistics
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from tests.postgres_server import (
-    DSN_VARIABLE,
-    find_server_programs,
-    fresh_schema,
-    throwaway_cluster,
-)
+from tests.postgres_server import fresh_schema, server_for_scripts
 
 from mallcore import Checkout, Mall
 from mallcore.adapters import InMemoryEventLog, SimulatedCourier, SimulatedGateway
@@ -127,19 +119,6 @@ def _round(server: str, side: str, processes: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
-@contextlib.contextmanager
-def _server() -> Iterator[str]:
-    given = os.environ.get(DSN_VARIABLE)
-    if given:
-        yield given
-        return
-    bindir = find_server_programs()
-    if bindir is None:
-        raise SystemExit("no PostgreSQL server programs: install postgresql or set " + DSN_VARIABLE)
-    with throwaway_cluster(bindir) as dsn:
-        yield dsn
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -147,7 +126,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     arguments = parser.parse_args()
     rates: dict[str, list[float]] = {"sql": [], "mall": []}
-    with _server() as server:
+    with server_for_scripts() as server:
         for number in range(1, arguments.rounds + 1):
             for side in ("sql", "mall"):
                 rates[side].append(_round(server, side, arguments.processes, arguments.seconds))
