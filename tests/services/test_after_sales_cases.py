@@ -216,3 +216,87 @@ def test_goods_excluded_from_no_reason_returns_refuse_one(shop: Shop) -> None:
             reason="x",
             no_reason=True,
         )
+
+
+# a lower amount the customer accepts ---------------------------------------------------
+
+HALF = Money("30.00", "CNY")
+
+
+def test_a_lower_amount_the_customer_accepts_is_what_the_refund_pays(shop: Shop) -> None:
+    _delivered(shop)
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.REFUND_ONLY, units={"tea": 1}, reason="box dented"
+    )
+
+    offered = shop.mall.offer_after_sales("AS-1", HALF)
+    assert (offered.status, offered.offer, shop.gateway.refunds()) == (
+        CaseStatus.OFFERED,
+        HALF,
+        (),
+    )
+    accepted = shop.mall.accept_after_sales_offer("AS-1")
+
+    assert (accepted.status, accepted.refund_amount) == (CaseStatus.REFUNDED, HALF)
+    assert [r.amount for r in shop.gateway.refunds()] == [HALF]
+    order = shop.order()
+    assert order.refunded == HALF
+    assert order.refunds[0].units[0].amounts == (HALF,)
+    assert order.refundable_quantities() == {"tea": 1}
+
+
+def test_a_return_at_a_lower_amount_is_refunded_that_amount_after_receipt(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+
+    shop.mall.offer_after_sales("AS-1", HALF, return_address="杭州 仓库")
+    approved = shop.mall.accept_after_sales_offer("AS-1")
+    shop.mall.send_back("AS-1", waybill="YT1")
+    done = shop.mall.receive_return("AS-1", restock=True)
+
+    assert (approved.status, approved.return_address) == (CaseStatus.APPROVED, "杭州 仓库")
+    assert done.status is CaseStatus.REFUNDED
+    assert [r.amount for r in shop.gateway.refunds()] == [HALF]
+
+
+def test_an_amount_not_lower_than_the_refund_is_refused_and_changes_nothing(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+    before = shop.dump()
+
+    for amount in (TIN, Money("60.01", "CNY"), Money("0.00", "CNY"), Money("1.00", "USD")):
+        with pytest.raises(InvalidValue, match="amount"):
+            shop.mall.offer_after_sales("AS-1", amount, return_address="杭州 仓库")
+    with pytest.raises(InvalidValue, match="return_address"):
+        shop.mall.offer_after_sales("AS-1", HALF)
+
+    assert shop.dump() == before
+
+
+def test_a_declined_offer_closes_the_case_and_the_customer_may_ask_again(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+    shop.mall.offer_after_sales("AS-1", HALF, return_address="杭州 仓库")
+
+    closed = shop.mall.decline_after_sales_offer("AS-1", reason="too little")
+    with pytest.raises(IllegalTransition):
+        shop.mall.accept_after_sales_offer("AS-1")
+    _return_one(shop, "AS-2")
+
+    assert closed.status is CaseStatus.CLOSED
+    assert "declined" in closed.decision
+    assert [c.status for c in shop.mall.after_sales_cases("O-1")] == [
+        CaseStatus.CLOSED,
+        CaseStatus.REQUESTED,
+    ]
+    assert list(shop.gateway.refunds()) == []
+
+
+def test_an_offer_unanswered_in_time_closes(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+    shop.mall.offer_after_sales("AS-1", HALF, return_address="杭州 仓库")
+    shop.clock.advance(timedelta(days=7))
+
+    assert shop.mall.handle_due_after_sales().done == ("AS-1",)
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.CLOSED

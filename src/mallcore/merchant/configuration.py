@@ -80,6 +80,8 @@ class Settings:
       the customer ships a return this long after approval (on timeout the
       case closes); ``return_receipt``: the merchant confirms the returned
       goods this long after they were sent (on timeout the refund goes);
+    - ``offer_response``: the customer answers a lower amount the merchant
+      offered this long after it (on timeout the case closes, declined);
     - ``return_address``: where returns go when a request is approved by the
       timeout (the merchant gives one when approving by hand);
     - ``approve_cancellations_while_preparing``: whether a customer's
@@ -105,6 +107,7 @@ class Settings:
     return_shipment: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_span)
     return_receipt: timedelta = attrs.field(default=timedelta(days=10), validator=_positive_span)
     return_address: str = ""
+    offer_response: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_span)
     gift_policy: GiftPolicy = GiftPolicy.DROP
     wallet_candidates: int = attrs.field(default=12, validator=_count)
     max_platform_coupons: int = attrs.field(default=1, validator=_count)

@@ -3,14 +3,21 @@
 ::
 
     REQUESTED ──approve──▶ APPROVED ──(refund only) refund──────────────▶ REFUNDED
-        │                      │                                             ▲
-        ├──reject──▶ REJECTED  ├──(return) send back──▶ RETURNING ──receive──▶ RECEIVED
-        └──withdraw──▶ CLOSED  └──timeout──▶ CLOSED
+        │  │                   ▲  │                                          ▲
+        │  └─offer less─▶ OFFERED ├──(return) send back──▶ RETURNING ──receive──▶ RECEIVED
+        │       (accept) ─────┘│  └──timeout──▶ CLOSED
+        ├──reject──▶ REJECTED  └──decline, timeout──▶ CLOSED
+        └──withdraw──▶ CLOSED
 
 - REQUESTED: the customer asks (kind, units per line, reason, evidence).
   The merchant handles it within ``Settings.after_sales_response`` (48
   hours by default): approves (a return gets the return address) or rejects
   with a reason. On timeout it is approved (by the system).
+- OFFERED: the merchant approved a lower amount (``offer``, below the
+  computed ``amount``; for a return too: the amount is only ever lowered).
+  The customer accepts (APPROVED, the refund will pay the offer) or
+  declines (CLOSED: the customer may request again); unanswered within
+  ``Settings.offer_response`` (7 days) it closes as declined.
 - APPROVED: a refund-only case is refunded at once; a return waits for the
   customer's waybill until ``Settings.return_shipment`` (7 days), else
   CLOSED.
@@ -73,6 +80,7 @@ class CaseStatus(enum.Enum):
     """Where a case is (see the module docstring)."""
 
     REQUESTED = "requested"
+    OFFERED = "offered"
     APPROVED = "approved"
     RETURNING = "returning"
     RECEIVED = "received"
@@ -84,6 +92,7 @@ class CaseStatus(enum.Enum):
 OPEN_CASES: Final = frozenset(
     {
         CaseStatus.REQUESTED,
+        CaseStatus.OFFERED,
         CaseStatus.APPROVED,
         CaseStatus.RETURNING,
         CaseStatus.RECEIVED,
@@ -94,8 +103,9 @@ OPEN_CASES: Final = frozenset(
 CASE_TRANSITIONS: Final = MappingProxyType(
     {
         CaseStatus.REQUESTED: frozenset(
-            {CaseStatus.APPROVED, CaseStatus.REJECTED, CaseStatus.CLOSED}
+            {CaseStatus.APPROVED, CaseStatus.OFFERED, CaseStatus.REJECTED, CaseStatus.CLOSED}
         ),
+        CaseStatus.OFFERED: frozenset({CaseStatus.APPROVED, CaseStatus.CLOSED}),
         CaseStatus.APPROVED: frozenset(
             {CaseStatus.RETURNING, CaseStatus.REFUNDED, CaseStatus.CLOSED}
         ),
@@ -122,6 +132,15 @@ def _text(field: str, value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValue(field, value, "must be a non-empty string")
     return value
+
+
+def _check_offer(field: str, offer: object, computed: Money) -> None:
+    if not isinstance(offer, Money) or offer.currency != computed.currency:
+        raise InvalidValue(field, offer, f"must be a Money in {computed.currency}")
+    if offer.is_zero() or offer.is_negative() or offer >= computed:
+        raise InvalidValue(
+            field, offer, f"must be above zero and below the {computed} the refund would return"
+        )
 
 
 @attrs.frozen
@@ -168,6 +187,8 @@ class AfterSalesCase:
     problem) the merchant does."""
     decision: str = ""
     """The merchant's reason for a rejection, or why the case closed."""
+    offer: Money | None = None
+    """A lower whole refund the merchant offered (OFFERED), accepted once APPROVED."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -181,6 +202,8 @@ class AfterSalesCase:
             raise InvalidValue(f"{where}.units", self.units, "must name at least one unit")
         if self.amount.is_negative():
             raise InvalidValue(f"{where}.amount", self.amount, "must not be negative")
+        if self.offer is not None:
+            _check_offer(f"{where}.offer", self.offer, self.amount)
 
     @classmethod
     def request(
@@ -213,6 +236,11 @@ class AfterSalesCase:
         return case, (CaseMoved(case_id, order_id, None, CaseStatus.REQUESTED, at, reason),)
 
     @property
+    def refund_amount(self) -> Money:
+        """What the refund pays: the accepted offer, else the computed ``amount``."""
+        return self.offer if self.offer is not None else self.amount
+
+    @property
     def return_freight_payer(self) -> str:
         """Who pays the return freight: "customer" for a no-reason return, else "merchant"."""
         return "customer" if self.no_reason else "merchant"
@@ -239,6 +267,38 @@ class AfterSalesCase:
         if self.kind is CaseKind.RETURN_AND_REFUND:
             _text("return_address", return_address)
         return self._move(CaseStatus.APPROVED, at, return_address=return_address, due_at=due_at)
+
+    def offer_lower(
+        self, amount: Money, *, at: datetime, due_at: datetime, return_address: str = ""
+    ) -> tuple[AfterSalesCase, tuple[AfterSalesEvent, ...]]:
+        """The merchant approves ``amount``, below the computed one, for the customer to accept.
+
+        The same offer again changes nothing; an amount not below ``amount``
+        (or not above zero) raises InvalidValue; a return needs its address.
+        """
+        _check_offer("amount", amount, self.amount)
+        if self.status is CaseStatus.OFFERED and self.offer == amount:
+            return self, ()
+        if self.kind is CaseKind.RETURN_AND_REFUND:
+            _text("return_address", return_address)
+        return self._move(
+            CaseStatus.OFFERED,
+            at,
+            f"offered {amount}",
+            offer=amount,
+            return_address=return_address,
+            due_at=due_at,
+        )
+
+    def accept(
+        self, *, at: datetime, due_at: datetime | None = None
+    ) -> tuple[AfterSalesCase, tuple[AfterSalesEvent, ...]]:
+        """The customer accepts the offer: approved for the offered amount; again nothing."""
+        if self.status is CaseStatus.APPROVED and self.offer is not None:
+            return self, ()
+        if self.status is not CaseStatus.OFFERED:
+            raise IllegalTransition("after-sales case", self.id, self.status.value, "accepted")
+        return self._move(CaseStatus.APPROVED, at, f"accepted {self.offer}", due_at=due_at)
 
     def reject(
         self, *, reason: str, at: datetime

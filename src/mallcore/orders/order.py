@@ -305,6 +305,8 @@ class OrderRefund:
     at: datetime
     reason: str
     before_shipping: bool = False
+    return_freight: Money | None = None
+    """The return postage the merchant paid back with the refund (None: none)."""
 
     def __attrs_post_init__(self) -> None:
         _text("refund.id", self.id)
@@ -321,8 +323,9 @@ class OrderRefund:
 
     @property
     def amount(self) -> Money:
-        """The whole refund: the units' amounts plus the freight returned."""
-        return self.goods + self.freight
+        """The whole refund: the units' amounts, the freight and the return postage returned."""
+        extra = self.return_freight or Money.zero(self.freight.currency)
+        return self.goods + self.freight + extra
 
     def quantities(self) -> dict[str, int]:
         """Units refunded, per line id."""
@@ -508,6 +511,10 @@ class Order:
         if self.refunded_freight() > self.freight:
             raise InvalidValue(
                 f"{where}.refunds", self.refunded_freight(), f"must not exceed the {self.freight}"
+            )
+        if self.refunds and self.refunded > self.payable:
+            raise InvalidValue(
+                f"{where}.refunds", self.refunded, f"must not exceed the {self.payable} paid"
             )
 
     @classmethod
@@ -931,6 +938,8 @@ class Order:
         reason: str,
         freight: Money | None = None,
         by: Actor = Actor.MERCHANT,
+        amount: Money | None = None,
+        return_freight: Money | None = None,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Refund ``units`` (line id -> count) and ``freight``: what was paid for each, once.
 
@@ -942,6 +951,15 @@ class Order:
         refund leaving no unit closes the order (a completed order stays
         completed); a paid order left with only shipped units is shipped.
         A ``refund_id`` recorded before changes nothing.
+
+        ``amount`` is a lower whole refund agreed with the customer (an
+        after-sales case's accepted offer): more than zero, at most what the
+        refund would return, at least its freight. The units are refunded all
+        the same (never again), each returning its share of the goods part in
+        proportion to what it was paid, to the cent (:meth:`Money.allocate`):
+        no unit returns more than was paid for it. ``return_freight`` is
+        the return postage the merchant pays back (a quality problem), on top
+        of the goods, within what is left of :attr:`payable`.
         """
         _text("refund_id", refund_id)
         if any(refund.id == refund_id for refund in self.refunds):
@@ -961,18 +979,25 @@ class Order:
         refunded = {part.line_id: part.quantity for part in parts}
         unsent = self.unshipped_quantities() if before_shipping else {}
         nothing_to_ship = all(unsent[line_id] == refunded.get(line_id, 0) for line_id in unsent)
+        returned = self._refund_freight(
+            freight, default=before_shipping and not self.shipments and nothing_to_ship
+        )
+        if amount is not None:
+            parts = self._lowered(parts, amount, freight=returned)
         refund = OrderRefund(
             id=refund_id,
             units=parts,
-            freight=self._refund_freight(
-                freight, default=before_shipping and not self.shipments and nothing_to_ship
-            ),
+            freight=returned,
             at=at,
             reason=reason,
             before_shipping=before_shipping,
         )
         if not parts and refund.freight.is_zero():
             raise InvalidValue("units", dict(units), "must name a unit, or freight, to refund")
+        if return_freight is not None:
+            refund = attrs.evolve(
+                refund, return_freight=self._return_freight(return_freight, refund)
+            )
         done: tuple[OrderEvent, ...] = (OrderRefunded(self.id, refund),)
         move = OrderMove(what=f"refund {refund_id}", at=at, by=by, why=reason)
         refunds = (*self.refunds, refund)
@@ -1010,6 +1035,40 @@ class Order:
                 RefundedUnits(line_id=line_id, amounts=latest_first[start : start + count])
             )
         return tuple(parts)
+
+    def _lowered(
+        self, parts: tuple[RefundedUnits, ...], amount: Money, *, freight: Money
+    ) -> tuple[RefundedUnits, ...]:
+        """``parts`` returning ``amount`` less ``freight`` in all, apportioned by what each paid."""
+        if not isinstance(amount, Money) or amount.currency != self.currency:
+            raise InvalidValue("amount", amount, f"must be a Money in {self.currency}")
+        paid = [unit for part in parts for unit in part.amounts]
+        computed = total(paid, self.currency) + freight
+        if amount.is_zero() or amount.is_negative() or amount > computed or amount < freight:
+            raise InvalidValue(
+                "amount",
+                amount,
+                f"must be more than zero, at least the {freight} freight and at most"
+                f" the {computed} the refund returns",
+            )
+        goods = amount - freight
+        if goods == computed - freight:
+            return parts
+        shares = iter(goods.allocate(paid))
+        return tuple(
+            attrs.evolve(part, amounts=[next(shares) for _ in part.amounts]) for part in parts
+        )
+
+    def _return_freight(self, value: Money, refund: OrderRefund) -> Money:
+        """``value`` checked: a Money in the order's currency, within what is left to refund."""
+        if not isinstance(value, Money) or value.currency != self.currency:
+            raise InvalidValue("return_freight", value, f"must be a Money in {self.currency}")
+        left = self.payable - self.refunded - refund.amount
+        if value.is_negative() or value > left:
+            raise InvalidValue(
+                "return_freight", value, f"must be between 0 and the {left} left of the payment"
+            )
+        return value
 
     def _refund_freight(self, freight: Money | None, *, default: bool) -> Money:
         """The freight a refund returns: ``freight``, checked, or, with ``default``, all left."""

@@ -13,6 +13,10 @@ Each function runs inside the unit of work the Mall opens and commits it:
   payables). The merchant must answer by ``Settings.after_sales_response``.
 - :func:`approve_case`: a refund-only case is refunded at once; a return
   waits for the customer's waybill until ``Settings.return_shipment``.
+- :func:`offer_case`: the merchant approves a lower amount instead (the
+  order checks it as the refund it would make); :func:`accept_offer`
+  approves the case for that amount (a refund-only case is refunded at
+  once), :func:`decline_offer` closes it (the customer may ask again).
 - :func:`reject_case`, :func:`send_back`, :func:`receive_return` (the
   merchant's inspection says ``restock``), then the refund.
 - The refund is :func:`~mallcore.services.after_sales.refund_order` under the
@@ -24,7 +28,8 @@ Each function runs inside the unit of work the Mall opens and commits it:
   in full meanwhile), the case closes, saying why.
 - :func:`handle_due_case` (the after-sales job, one case): a request
   unanswered past its deadline is approved (a return to
-  ``Settings.return_address``; none set: the item fails, reported); a return not shipped in time
+  ``Settings.return_address``; none set: the item fails, reported); an
+  offer unanswered in time closes (declined); a return not shipped in time
   closes; goods not confirmed in time are refunded (not restocked); a
   pending refund is tried again.
 - :func:`has_open_case`: an order with an open case neither completes nor
@@ -39,6 +44,7 @@ from datetime import datetime, time, timedelta
 from dateutil import tz
 
 from mallcore.errors import IllegalTransition, InvalidValue, NotFound, RefundRefused
+from mallcore.money import Money
 from mallcore.orders import (
     MAX_REQUESTS_PER_LINE,
     AfterSalesCase,
@@ -52,10 +58,13 @@ from mallcore.services.after_sales import refund_order
 from mallcore.services.checkout import configuration
 
 __all__ = [
+    "accept_offer",
     "approve_case",
+    "decline_offer",
     "handle_due_case",
     "has_open_case",
     "no_reason_deadline",
+    "offer_case",
     "receive_return",
     "reject_case",
     "request_case",
@@ -173,6 +182,68 @@ def approve_case(
     return _refund_if_due(uow, gateway, approved, list(events), now=now)
 
 
+def offer_case(
+    uow: UnitOfWork, case_id: str, *, amount: Money, return_address: str, now: datetime
+) -> tuple[AfterSalesCase, list[object]]:
+    """The merchant approves ``amount``, below the computed refund; the customer must answer.
+
+    The order checks the amount as the refund it would make (nothing
+    saved): above zero, at least the order freight it returns, at most the
+    refund. The same offer again changes nothing.
+    """
+    case = uow.after_sales.get(case_id)
+    offered, events = case.offer_lower(
+        amount,
+        at=now,
+        due_at=now + configuration(uow).settings.offer_response,
+        return_address=return_address,
+    )
+    if not events:
+        return offered, []
+    uow.orders.get(case.order_id).refund(
+        case.id, units=dict(case.units), at=now, reason=case.reason, amount=amount
+    )
+    uow.after_sales.save(offered)
+    uow.commit()
+    return offered, list(events)
+
+
+def accept_offer(
+    uow: UnitOfWork, gateway: PaymentGateway, case_id: str, *, now: datetime
+) -> tuple[AfterSalesCase, list[object]]:
+    """The customer accepts the lower amount: approved; refund only, refunded now."""
+    case = uow.after_sales.get(case_id)
+    due = None
+    if case.kind is CaseKind.RETURN_AND_REFUND:
+        due = now + configuration(uow).settings.return_shipment
+    accepted, events = case.accept(at=now, due_at=due)
+    if not events:
+        return accepted, []
+    uow.after_sales.save(accepted)
+    return _refund_if_due(uow, gateway, accepted, list(events), now=now)
+
+
+def decline_offer(
+    uow: UnitOfWork, case_id: str, *, reason: str, now: datetime
+) -> tuple[AfterSalesCase, list[object]]:
+    """The customer declines the lower amount: the case closes (a new request may follow)."""
+    _text_reason(reason)
+    case = uow.after_sales.get(case_id)
+    if case.status is not CaseStatus.OFFERED:
+        if case.status is CaseStatus.CLOSED:
+            return case, []
+        raise IllegalTransition("after-sales case", case_id, case.status.value, "declined")
+    closed, events = case.close(reason=f"the customer declined the offer: {reason}", at=now)
+    uow.after_sales.save(closed)
+    uow.commit()
+    return closed, list(events)
+
+
+def _text_reason(reason: object) -> None:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidValue("reason", reason, "must be a non-empty string")
+
+
 def reject_case(
     uow: UnitOfWork, case_id: str, *, reason: str, now: datetime
 ) -> tuple[AfterSalesCase, list[object]]:
@@ -218,6 +289,11 @@ def handle_due_case(
     if case.status is CaseStatus.REQUESTED:
         address = configuration(uow).settings.return_address
         return approve_case(uow, gateway, case_id, return_address=address, now=now)
+    if case.status is CaseStatus.OFFERED:
+        closed, events = case.close(reason="the offer was not answered in time", at=now)
+        uow.after_sales.save(closed)
+        uow.commit()
+        return closed, list(events)
     if case.status is CaseStatus.APPROVED:
         closed, events = case.close(reason="the goods were not sent back in time", at=now)
         uow.after_sales.save(closed)
@@ -252,7 +328,7 @@ def _refund_if_due(
         return case, events
     order = uow.orders.get(case.order_id)
     try:
-        order.refund(case.id, units=dict(case.units), at=now, reason=case.reason)
+        order.refund(case.id, units=dict(case.units), at=now, reason=case.reason, amount=case.offer)
     except (IllegalTransition, InvalidValue) as gone:
         closed, moved = case.close(reason=f"the order no longer refunds it: {gone}", at=now)
         uow.after_sales.save(closed)
@@ -270,6 +346,7 @@ def _refund_if_due(
         freight=None,
         restock=case.restock,
         now=now,
+        amount=case.offer,
     )
     uow.commit()
     return done, [*events, *refunded, *moved]

@@ -101,8 +101,11 @@ from mallcore.services.cancellations import (
     request_cancellation,
 )
 from mallcore.services.cases import (
+    accept_offer,
     approve_case,
+    decline_offer,
     handle_due_case,
+    offer_case,
     receive_return,
     reject_case,
     request_case,
@@ -732,6 +735,43 @@ class Mall:
             lambda uow, now: approve_case(
                 uow, self._gateway, case_id, return_address=return_address, now=now
             ),
+        )
+
+    def offer_after_sales(
+        self, case_id: str, amount: Money, *, return_address: str = ""
+    ) -> AfterSalesCase:
+        """The merchant approves ``amount``, below the computed refund, for the customer to accept.
+
+        A return's amount is only ever lowered: an amount not below the
+        case's ``amount``, zero, or below the order freight the refund
+        returns raises InvalidValue; a case not waiting for the merchant
+        IllegalTransition. The customer answers within
+        ``Settings.offer_response`` (on timeout the case closes).
+        """
+        identifier("case_id", case_id)
+        typed("amount", amount, Money, "Money")
+        typed("return_address", return_address, str, "str")
+        return self._run(
+            "offer_after_sales",
+            lambda uow, now: offer_case(
+                uow, case_id, amount=amount, return_address=return_address, now=now
+            ),
+        )
+
+    def accept_after_sales_offer(self, case_id: str) -> AfterSalesCase:
+        """The customer accepts the lower amount: approved; the refund will pay the offer."""
+        identifier("case_id", case_id)
+        return self._run(
+            "accept_after_sales_offer",
+            lambda uow, now: accept_offer(uow, self._gateway, case_id, now=now),
+        )
+
+    def decline_after_sales_offer(self, case_id: str, *, reason: str) -> AfterSalesCase:
+        """The customer declines the lower amount: the case closes; they may request again."""
+        identifier("case_id", case_id)
+        return self._run(
+            "decline_after_sales_offer",
+            lambda uow, now: decline_offer(uow, case_id, reason=reason, now=now),
         )
 
     def reject_after_sales(self, case_id: str, *, reason: str) -> AfterSalesCase:
