@@ -52,6 +52,7 @@ PINNED = {
         "PaymentStatusChanged",
         "REFUND_PERIOD",
         "RefundedUnits",
+        "ReturnFreightOwed",
         "Shipment",
         "TRANSITIONS",
         "order_status",

@@ -620,6 +620,7 @@ def _register_events() -> None:
         PackageShipped,
         PaymentRefunded,
         PaymentStatusChanged,
+        ReturnFreightOwed,
     )
     from mallcore.services.jobs import JobItemFailed
     from mallcore.services.payments import PaymentFlagged
@@ -647,6 +648,7 @@ def _register_events() -> None:
             "axis_moved": AxisMoved,
             "cancellation_asked": CancellationAsked,
             "after_sales_case_moved": CaseMoved,
+            "return_freight_owed": ReturnFreightOwed,
             "payment_status_changed": PaymentStatusChanged,
             "payment_refunded": PaymentRefunded,
             "payment_flagged": PaymentFlagged,

@@ -12,10 +12,15 @@ from mallcore.catalog import Sku
 from mallcore.errors import IllegalTransition, InvalidValue, RefundRefused, Unavailable
 from mallcore.merchant import Settings
 from mallcore.money import Money
-from mallcore.orders import CaseKind, CaseStatus, OrderStatus
+from mallcore.orders import CaseKind, CaseStatus, OrderStatus, ReturnFreightOwed
+from mallcore.shipping import ShippingMethod, ShippingSetup, Zone
 from tests.services.conftest import Shop, on_sale
 
 TIN = Money("60.00", "CNY")
+DELIVERY = ShippingSetup(
+    zones=[Zone(id="zhejiang", regions=["330000"])],
+    methods=[ShippingMethod(id="standard", zones=["zhejiang"], price=Money("8.00", "CNY"))],
+)
 
 
 def _delivered(shop: Shop) -> None:
@@ -300,3 +305,108 @@ def test_an_offer_unanswered_in_time_closes(shop: Shop) -> None:
 
     assert shop.mall.handle_due_after_sales().done == ("AS-1",)
     assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.CLOSED
+
+
+# return freight as money ------------------------------------------------------------------
+
+POSTAGE = Money("12.00", "CNY")
+
+
+def _sent_back(shop: Shop, *, freight: Money | None, no_reason: bool = False) -> None:
+    _delivered(shop)
+    shop.mall.request_after_sales(
+        "O-1",
+        "AS-1",
+        kind=CaseKind.RETURN_AND_REFUND,
+        units={"tea": 1},
+        reason="cracked" if not no_reason else "不想要了",
+        no_reason=no_reason,
+    )
+    shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    shop.mall.send_back("AS-1", waybill="YT1", freight=freight)
+
+
+def test_a_quality_return_pays_the_declared_postage_back_with_the_refund(shop: Shop) -> None:
+    _sent_back(shop, freight=POSTAGE)
+
+    case = shop.mall.receive_return("AS-1", restock=False)
+
+    assert (case.return_freight_payer, case.return_freight) == ("merchant", POSTAGE)
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN + POSTAGE]
+    (refund,) = shop.order().refunds
+    assert (refund.goods, refund.return_freight) == (TIN, POSTAGE)
+
+
+def test_the_merchant_caps_the_postage_it_pays_back(shop: Shop) -> None:
+    shop.configure(settings=Settings(return_freight_cap=Money("10.00", "CNY")))
+    _sent_back(shop, freight=POSTAGE)
+
+    shop.mall.receive_return("AS-1", restock=False)
+
+    assert [r.amount for r in shop.gateway.refunds()] == [Money("70.00", "CNY")]
+
+
+def test_a_no_reason_returns_postage_is_the_customers(shop: Shop) -> None:
+    _sent_back(shop, freight=POSTAGE, no_reason=True)
+
+    case = shop.mall.receive_return("AS-1", restock=False)
+
+    assert (case.return_freight_payer, case.return_freight) == ("customer", None)
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN]
+
+
+def test_postage_the_payment_cannot_carry_is_reported_as_owed(shop: Shop) -> None:
+    shop.place({"tea": 1})
+    shop.notify(*shop.payment())
+    shop.ship()
+    _return_one(shop)
+    shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    shop.mall.send_back("AS-1", waybill="YT1", freight=POSTAGE)
+
+    shop.mall.receive_return("AS-1", restock=True)
+
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN]
+    assert shop.order().refunded == shop.order().payable
+    owed = [e for e in shop.published() if isinstance(e, ReturnFreightOwed)]
+    assert [(e.case_id, e.amount) for e in owed] == [("AS-1", POSTAGE)]
+
+
+def test_bad_postage_is_refused_and_changes_nothing(shop: Shop) -> None:
+    _delivered(shop)
+    _return_one(shop)
+    shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    before = shop.dump()
+
+    for freight in (Money("-1.00", "CNY"), Money("1.00", "USD")):
+        with pytest.raises(InvalidValue, match="freight"):
+            shop.mall.send_back("AS-1", waybill="YT1", freight=freight)
+
+    assert shop.dump() == before
+
+
+def test_the_order_freight_goes_back_only_with_the_last_unshipped_unit(shop: Shop) -> None:
+    shop.configure(shipping=DELIVERY)
+    shop.place({"tea": 2})
+    shop.notify(*shop.payment())
+    for case_id in ("AS-1", "AS-2"):
+        shop.mall.request_after_sales(
+            "O-1", case_id, kind=CaseKind.REFUND_ONLY, units={"tea": 1}, reason="changed my mind"
+        )
+        shop.mall.approve_after_sales(case_id)
+
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN, TIN + Money("8.00", "CNY")]
+    assert shop.order().refunded == shop.order().payable
+
+
+def test_the_order_freight_stays_once_the_goods_were_carried(shop: Shop) -> None:
+    shop.configure(shipping=DELIVERY)
+    _delivered(shop)
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.RETURN_AND_REFUND, units={"tea": 2}, reason="both cracked"
+    )
+    shop.mall.approve_after_sales("AS-1", return_address="杭州 仓库")
+    shop.mall.send_back("AS-1", waybill="YT1")
+
+    shop.mall.receive_return("AS-1", restock=True)
+
+    assert [r.amount for r in shop.gateway.refunds()] == [TIN + TIN]

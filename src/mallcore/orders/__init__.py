@@ -29,6 +29,7 @@ from mallcore.orders.after_sales import (
     CaseKind,
     CaseMoved,
     CaseStatus,
+    ReturnFreightOwed,
 )
 from mallcore.orders.axes import (
     FULFILMENT_AXIS,
@@ -118,6 +119,7 @@ __all__ = [
     "PaymentStatusChanged",
     "REFUND_PERIOD",
     "RefundedUnits",
+    "ReturnFreightOwed",
     "Shipment",
     "TRANSITIONS",
     "order_status",

@@ -61,6 +61,7 @@ __all__ = [
     "CaseStatus",
     "MAX_REQUESTS_PER_LINE",
     "OPEN_CASES",
+    "ReturnFreightOwed",
 ]
 
 MAX_REQUESTS_PER_LINE: Final = 5
@@ -143,6 +144,27 @@ def _check_offer(field: str, offer: object, computed: Money) -> None:
         )
 
 
+def _check_postage(field: str, value: object, currency: str) -> None:
+    if not isinstance(value, Money) or value.currency != currency:
+        raise InvalidValue(field, value, f"must be a Money in {currency}")
+    if value.is_negative():
+        raise InvalidValue(field, value, "must not be negative")
+
+
+@attrs.frozen
+class ReturnFreightOwed:
+    """Return postage of case ``case_id`` the payment could not carry: the host pays it otherwise.
+
+    A refund never returns more than the order's payment; what the merchant
+    owes for the postage beyond it is reported here (a transfer, a voucher).
+    """
+
+    case_id: str
+    order_id: str
+    amount: Money
+    at: datetime
+
+
 @attrs.frozen
 class CaseMoved:
     """After-sales case ``case_id`` of ``order_id`` moved from ``source`` to ``target``."""
@@ -155,7 +177,7 @@ class CaseMoved:
     reason: str = ""
 
 
-AfterSalesEvent: TypeAlias = CaseMoved
+AfterSalesEvent: TypeAlias = CaseMoved | ReturnFreightOwed
 """What an after-sales command reports."""
 
 
@@ -189,6 +211,9 @@ class AfterSalesCase:
     """The merchant's reason for a rejection, or why the case closed."""
     offer: Money | None = None
     """A lower whole refund the merchant offered (OFFERED), accepted once APPROVED."""
+    return_freight: Money | None = None
+    """The return postage the merchant pays back with the refund (declared with the
+    waybill, capped by ``Settings.return_freight_cap``); None for a no-reason return."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -204,6 +229,8 @@ class AfterSalesCase:
             raise InvalidValue(f"{where}.amount", self.amount, "must not be negative")
         if self.offer is not None:
             _check_offer(f"{where}.offer", self.offer, self.amount)
+        if self.return_freight is not None:
+            _check_postage(f"{where}.return_freight", self.return_freight, self.amount.currency)
 
     @classmethod
     def request(
@@ -318,15 +345,38 @@ class AfterSalesCase:
         return self._move(CaseStatus.CLOSED, at, reason, decision=reason, due_at=None)
 
     def send_back(
-        self, waybill: str, *, at: datetime, due_at: datetime
+        self,
+        waybill: str,
+        *,
+        at: datetime,
+        due_at: datetime,
+        freight: Money | None = None,
+        cap: Money | None = None,
     ) -> tuple[AfterSalesCase, tuple[AfterSalesEvent, ...]]:
-        """The customer ships the goods back under ``waybill``; the same waybill again: nothing."""
+        """The customer ships the goods back under ``waybill``; the same waybill again: nothing.
+
+        ``freight`` is the postage the customer declares: when the merchant
+        pays the return freight (not a no-reason return) it is paid back with
+        the refund, at most ``cap``; a no-reason return's customer pays it.
+        """
         _text("waybill", waybill)
+        if freight is not None:
+            _check_postage("freight", freight, self.amount.currency)
         if self.return_waybill == waybill:
             return self, ()
         if self.kind is not CaseKind.RETURN_AND_REFUND:
             raise IllegalTransition("after-sales case", self.id, self.status.value, "returning")
-        return self._move(CaseStatus.RETURNING, at, waybill, return_waybill=waybill, due_at=due_at)
+        paid = None
+        if freight is not None and not self.no_reason:
+            paid = freight if cap is None or freight <= cap else cap
+        return self._move(
+            CaseStatus.RETURNING,
+            at,
+            waybill,
+            return_waybill=waybill,
+            due_at=due_at,
+            return_freight=paid,
+        )
 
     def receive(
         self, *, restock: bool, at: datetime, reason: str = "received and inspected"

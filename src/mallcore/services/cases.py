@@ -52,6 +52,7 @@ from mallcore.orders import (
     CaseStatus,
     Order,
     OrderStatus,
+    ReturnFreightOwed,
 )
 from mallcore.ports import PaymentGateway, UnitOfWork
 from mallcore.services.after_sales import refund_order
@@ -256,11 +257,25 @@ def reject_case(
 
 
 def send_back(
-    uow: UnitOfWork, case_id: str, *, waybill: str, now: datetime
+    uow: UnitOfWork,
+    case_id: str,
+    *,
+    waybill: str,
+    now: datetime,
+    freight: Money | None = None,
 ) -> tuple[AfterSalesCase, list[object]]:
-    """The customer ships the goods back; the merchant must confirm them in time."""
-    due = now + configuration(uow).settings.return_receipt
-    sent, events = uow.after_sales.get(case_id).send_back(waybill, at=now, due_at=due)
+    """The customer ships the goods back (declaring its ``freight``); the merchant must confirm.
+
+    The declared postage is paid back with the refund when the merchant
+    pays the return freight, at most ``Settings.return_freight_cap``.
+    """
+    settings = configuration(uow).settings
+    cap = settings.return_freight_cap
+    case = uow.after_sales.get(case_id)
+    if cap is not None and cap.currency != case.amount.currency:
+        raise InvalidValue("settings.return_freight_cap", cap, f"must be in {case.amount.currency}")
+    due = now + settings.return_receipt
+    sent, events = case.send_back(waybill, at=now, due_at=due, freight=freight, cap=cap)
     if events:
         uow.after_sales.save(sent)
         uow.commit()
@@ -336,6 +351,7 @@ def _refund_if_due(
         return closed, [*events, *moved]
     done, moved = case.refunded(at=now)
     uow.after_sales.save(done)
+    postage, owed = _postage(order, case, now=now)
     _, refunded = refund_order(
         uow,
         gateway,
@@ -347,6 +363,23 @@ def _refund_if_due(
         restock=case.restock,
         now=now,
         amount=case.offer,
+        return_freight=postage,
     )
     uow.commit()
-    return done, [*events, *refunded, *moved]
+    return done, [*events, *refunded, *moved, *owed]
+
+
+def _postage(
+    order: Order, case: AfterSalesCase, *, now: datetime
+) -> tuple[Money | None, list[object]]:
+    """The return postage the refund pays back, and what the payment cannot carry (owed)."""
+    if case.return_freight is None or case.return_freight.is_zero():
+        return None, []
+    trial, _ = order.refund(
+        case.id, units=dict(case.units), at=now, reason=case.reason, amount=case.offer
+    )
+    left = trial.payable - trial.refunded
+    if case.return_freight <= left:
+        return case.return_freight, []
+    owed = ReturnFreightOwed(case.id, order.id, case.return_freight - left, now)
+    return left, [owed]

@@ -782,11 +782,21 @@ class Mall:
             lambda uow, now: reject_case(uow, case_id, reason=reason, now=now),
         )
 
-    def send_back(self, case_id: str, *, waybill: str) -> AfterSalesCase:
-        """The customer ships an approved return back under ``waybill``."""
+    def send_back(
+        self, case_id: str, *, waybill: str, freight: Money | None = None
+    ) -> AfterSalesCase:
+        """The customer ships an approved return back under ``waybill``, declaring its postage.
+
+        ``freight``: the postage paid; when the merchant pays the return
+        freight (not a no-reason return) the refund pays it back, at most
+        ``Settings.return_freight_cap`` and within what is left of the
+        payment (the rest is reported as ``ReturnFreightOwed``).
+        """
         identifier("case_id", case_id)
+        typed("freight", freight, (Money, type(None)), "Money")
         return self._run(
-            "send_back", lambda uow, now: send_back(uow, case_id, waybill=waybill, now=now)
+            "send_back",
+            lambda uow, now: send_back(uow, case_id, waybill=waybill, now=now, freight=freight),
         )
 
     def receive_return(self, case_id: str, *, restock: bool) -> AfterSalesCase:
