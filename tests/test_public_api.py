@@ -37,6 +37,7 @@ PINNED = {
         "OrderPlaced",
         "OrderRefund",
         "OrderRefunded",
+        "OrderSettled",
         "OrderStatus",
         "OrderStatusChanged",
         "PAYMENT_AXIS",

@@ -453,6 +453,7 @@ def _register_orders() -> None:
         OrderEvent,
         OrderPlaced,
         OrderRefunded,
+        OrderSettled,
         OrderStatusChanged,
         PackageShipped,
     )
@@ -474,6 +475,7 @@ def _register_orders() -> None:
             CancellationAsked: "cancellation_asked",
             PackageShipped: "package_shipped",
             OrderRefunded: "order_refunded",
+            OrderSettled: "order_settled",
         },
     )
 
@@ -616,6 +618,7 @@ def _register_events() -> None:
         CaseMoved,
         OrderPlaced,
         OrderRefunded,
+        OrderSettled,
         OrderStatusChanged,
         PackageShipped,
         PaymentRefunded,
@@ -631,6 +634,7 @@ def _register_events() -> None:
             "order_status_changed": OrderStatusChanged,
             "package_shipped": PackageShipped,
             "order_refunded": OrderRefunded,
+            "order_settled": OrderSettled,
             "stock_reserved": StockReserved,
             "stock_released": StockReleased,
             "reservation_expired": ReservationExpired,

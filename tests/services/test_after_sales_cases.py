@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time, timedelta
 
 import attrs
@@ -10,9 +11,10 @@ from dateutil import tz
 
 from mallcore.catalog import Sku
 from mallcore.errors import IllegalTransition, InvalidValue, RefundRefused, Unavailable
+from mallcore.loyalty import EarningPolicy
 from mallcore.merchant import Settings
 from mallcore.money import Money
-from mallcore.orders import CaseKind, CaseStatus, OrderStatus, ReturnFreightOwed
+from mallcore.orders import CaseKind, CaseStatus, OrderSettled, OrderStatus, ReturnFreightOwed
 from mallcore.shipping import ShippingMethod, ShippingSetup, Zone
 from tests.services.conftest import Shop, on_sale
 
@@ -410,3 +412,59 @@ def test_the_order_freight_stays_once_the_goods_were_carried(shop: Shop) -> None
     shop.mall.receive_return("AS-1", restock=True)
 
     assert [r.amount for r in shop.gateway.refunds()] == [TIN + TIN]
+
+
+# settlement at the end of the after-sales window --------------------------------------------
+
+
+def _completed(shop: Shop) -> None:
+    _delivered(shop)
+    shop.mall.confirm_receipt("O-1")
+
+
+def test_an_order_is_settled_once_when_its_window_passes_with_no_open_case(shop: Shop) -> None:
+    shop.configure(earning=EarningPolicy())
+    _completed(shop)
+    until = shop.order().after_sales_until
+    assert until is not None
+    shop.clock.advance(until - shop.clock.now())
+    assert shop.mall.settle_due_orders().done == ()
+    shop.clock.advance(timedelta(seconds=1))
+
+    first, again = shop.mall.settle_due_orders(), shop.mall.settle_due_orders()
+
+    assert (first.done, first.failed, again.done) == (("O-1",), (), ())
+    assert shop.order().settled_at == shop.clock.now()
+    assert shop.order().history[-1].what == "settled"
+    settled = [e for e in shop.published() if isinstance(e, OrderSettled)]
+    paid = Money("120.00", "CNY")
+    assert [(e.paid, e.refunded, e.kept) for e in settled] == [(paid, Money.zero("CNY"), paid)]
+    assert shop.mall.points_balance("alice") == shop.order().points_to_earn > 0
+
+
+def test_an_order_with_an_open_case_is_settled_after_the_case(shop: Shop) -> None:
+    _completed(shop)
+    shop.clock.advance(timedelta(days=6))
+    _return_one(shop)
+    shop.clock.advance(timedelta(days=2))
+
+    assert shop.mall.settle_due_orders().done == ()
+    shop.mall.reject_after_sales("AS-1", reason="no photo")
+    assert shop.mall.settle_due_orders().done == ("O-1",)
+
+
+def test_settlement_from_two_workers_settles_each_order_once(shop: Shop) -> None:
+    for order_id in ("O-1", "O-2", "O-3"):
+        shop.place({"tea": 1}, order_id=order_id)
+        shop.notify(*shop.payment(order_id))
+        shop.ship(order_id)
+        shop.mall.confirm_receipt(order_id)
+    shop.clock.advance(timedelta(days=8))
+
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: shop.mall.settle_due_orders(), range(2)))
+
+    assert sorted(i for r in reports for i in r.done) == ["O-1", "O-2", "O-3"]
+    assert [r.failed for r in reports] == [(), ()]
+    settled = [e.order_id for e in shop.published() if isinstance(e, OrderSettled)]
+    assert sorted(settled) == ["O-1", "O-2", "O-3"]

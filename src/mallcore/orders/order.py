@@ -79,6 +79,7 @@ __all__ = [
     "OrderPlaced",
     "OrderRefund",
     "OrderRefunded",
+    "OrderSettled",
     "OrderStatusChanged",
     "PackageScan",
     "PackageShipped",
@@ -373,6 +374,21 @@ class PackageShipped:
 
 
 @attrs.frozen
+class OrderSettled:
+    """A completed order's after-sales window passed with no open case: its books are closed.
+
+    ``paid`` is what the customer paid, ``refunded`` what went back, ``kept``
+    the difference: what the merchant is settled (结算).
+    """
+
+    order_id: str
+    at: datetime
+    paid: Money
+    refunded: Money
+    kept: Money
+
+
+@attrs.frozen
 class OrderRefunded:
     """A refund of the order was recorded (the money goes back through the payment gateway)."""
 
@@ -387,6 +403,7 @@ OrderEvent: TypeAlias = (
     | PackageShipped
     | OrderRefunded
     | CancellationAsked
+    | OrderSettled
 )
 """What an order command reports."""
 
@@ -448,6 +465,8 @@ class Order:
     """Every move after placing: what, when, by whom, why (the order's 操作记录)."""
     cancellation: CancellationRequest | None = None
     """A customer's request to cancel, waiting for the merchant (or granted: the order closed)."""
+    settled_at: datetime | None = None
+    """When the settlement job closed the books on the completed order (its window over)."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -480,6 +499,7 @@ class Order:
             "ended_at",
             "after_sales_until",
             "preparing_at",
+            "settled_at",
         ):
             _optional_aware(f"{where}.{name}", getattr(self, name))
         quantities = {line.line_id: line.quantity for line in self.lines}
@@ -910,6 +930,38 @@ class Order:
         if now < since + after:
             return self, ()
         return self.complete(at=now, by=Actor.SYSTEM, why="confirmation window over")
+
+    def settle(
+        self, *, at: datetime, by: Actor = Actor.SYSTEM
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Close the books on a completed order whose after-sales window is over (结算).
+
+        Settled before changes nothing. An order not completed, or whose
+        window is still open at ``at`` (refunds are still taken), raises
+        IllegalTransition. The caller checks that no after-sales case is open.
+        """
+        require_aware("at", at)
+        if self.settled_at is not None:
+            return self, ()
+        deadline = self.after_sales_until
+        if self.status is not OrderStatus.COMPLETED or deadline is None or at <= deadline:
+            raise IllegalTransition("order", self.id, self.status.value, "settled")
+        paid = self.payable if self.paid_at is not None else Money.zero(self.currency)
+        settled: tuple[OrderEvent, ...] = (
+            OrderSettled(self.id, at, paid, self.refunded, paid - self.refunded),
+        )
+        move = OrderMove(what="settled", at=at, by=by, why="after-sales window over")
+        return self._changed(at, move, settled, settled_at=at)
+
+    def is_due_for_settlement(self, now: datetime) -> bool:
+        """Whether :meth:`settle` would settle the order at ``now`` (open cases aside)."""
+        deadline = self.after_sales_until
+        return (
+            self.settled_at is None
+            and self.status is OrderStatus.COMPLETED
+            and deadline is not None
+            and now > deadline
+        )
 
     def cancel(
         self, *, reason: str, at: datetime, by: Actor = Actor.CUSTOMER

@@ -118,6 +118,7 @@ from mallcore.services.jobs import (
     JobReport,
     cancel_overdue_order,
     complete_due_order,
+    settle_due_order,
 )
 from mallcore.services.outbox import RelayReport, append_events
 from mallcore.services.payments import (
@@ -139,6 +140,9 @@ DEFAULT_RETRIES = 5
 
 DEFAULT_RETENTION = timedelta(days=7)
 """How long published events stay in the outbox before a relay purges them."""
+
+_SETTLEMENT_PAGE = 500
+"""How many completed orders the settlement job reads at a time."""
 
 T = TypeVar("T")
 
@@ -865,6 +869,31 @@ class Mall:
             "complete_due_orders",
             due,
             lambda order_id: lambda uow, at: complete_due_order(uow, order_id, now=at, after=after),
+        )
+
+    def settle_due_orders(self) -> JobReport:
+        """Settle every completed order whose after-sales window is over with no open case.
+
+        Each is settled once (``Order.settled_at``; an ``OrderSettled`` event
+        with what was paid, refunded and kept), however many workers run the
+        job; an order with an open case waits for a later run.
+        """
+        now = self._clock.now()
+
+        def due(uow: UnitOfWork) -> list[str]:
+            found: list[str] = []
+            offset = 0
+            while page := uow.orders.with_status(
+                OrderStatus.COMPLETED, limit=_SETTLEMENT_PAGE, offset=offset
+            ):
+                found.extend(order.id for order in page if order.is_due_for_settlement(now))
+                offset += len(page)
+            return found
+
+        return self._job(
+            "settle_due_orders",
+            self._read(due),
+            lambda order_id: lambda uow, at: settle_due_order(uow, order_id, now=at),
         )
 
     def issue_birthday_coupons(self, template_id: str) -> JobReport:

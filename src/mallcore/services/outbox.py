@@ -43,6 +43,7 @@ from mallcore.orders import (
     CaseMoved,
     OrderPlaced,
     OrderRefunded,
+    OrderSettled,
     OrderStatusChanged,
     PackageShipped,
     PaymentRefunded,
@@ -62,6 +63,7 @@ _ORDER = (
     OrderRefunded,
     AxisMoved,
     CancellationAsked,
+    OrderSettled,
 )
 _PAYMENT = (PaymentStatusChanged, PaymentRefunded, PaymentFlagged)
 _STOCK = (
