@@ -69,3 +69,27 @@ def test_an_agreed_amount_above_the_refund_or_below_its_freight_is_refused() -> 
     for agreed in ("30.01", "0.00", "-1.00"):
         with pytest.raises(InvalidValue, match="amount"):
             order.refund("R", units={"l": 2}, at=AT, reason="r", amount=Money(agreed, "CNY"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cents=st.lists(st.integers(0, 10_000), min_size=1, max_size=4),
+    postage=st.lists(st.integers(0, 5_000), min_size=1, max_size=4),
+)
+def test_return_postage_never_takes_the_refunds_above_what_was_paid(
+    cents: list[int], postage: list[int]
+) -> None:
+    order = _shipped(cents, freight=500)
+    for n, (extra, _) in enumerate(zip(postage, cents, strict=False)):
+        try:
+            order, _ = order.refund(
+                f"R{n}",
+                units={"l": 1},
+                at=AT,
+                reason="r",
+                return_freight=Money.from_minor(extra, "CNY"),
+            )
+        except InvalidValue:
+            continue
+        assert order.refunded <= order.payable
+    assert order.refunded <= order.payable

@@ -9,8 +9,14 @@ import attrs
 import pytest
 from dateutil import tz
 
-from mallcore.catalog import Sku
-from mallcore.errors import IllegalTransition, InvalidValue, RefundRefused, Unavailable
+from mallcore.catalog import Listing, ListingStatus, Product, Sku, SpecDimension
+from mallcore.errors import (
+    IllegalTransition,
+    InvalidValue,
+    OutOfStock,
+    RefundRefused,
+    Unavailable,
+)
 from mallcore.loyalty import EarningPolicy
 from mallcore.merchant import Settings
 from mallcore.money import Money
@@ -468,3 +474,121 @@ def test_settlement_from_two_workers_settles_each_order_once(shop: Shop) -> None
     assert [r.failed for r in reports] == [(), ()]
     settled = [e.order_id for e in shop.published() if isinstance(e, OrderSettled)]
     assert sorted(settled) == ["O-1", "O-2", "O-3"]
+
+
+# exchanges (换货) ------------------------------------------------------------------------
+
+SIZE = SpecDimension("尺码", ("M", "L", "XL"))
+SHIRT = Money("99.00", "CNY")
+
+
+def _shirts(shop: Shop, *, stock: int = 2) -> None:
+    """A shirt in M and L at 99.00 and XL at 109.00; alice's M delivered."""
+    skus = [
+        Sku("shirt-m", {"尺码": "M"}, SHIRT, SHIRT, stock=5),
+        Sku("shirt-l", {"尺码": "L"}, SHIRT, SHIRT, stock=stock),
+        Sku("shirt-xl", {"尺码": "XL"}, SHIRT, Money("109.00", "CNY"), stock=5),
+    ]
+    product = Product(
+        "shirt", "shirt", "tea", [SIZE], skus, listing=Listing(ListingStatus.ON_SHELF)
+    )
+    shop.mall.save_product(product, stock={"shirt-m": 5, "shirt-l": stock, "shirt-xl": 5})
+    shop.place({"shirt-m": 1})
+    shop.notify(*shop.payment())
+    waybill = shop.ship().shipments[0].waybill
+    for scan in shop.courier.scans(waybill, picked_up_at=shop.clock.now()):
+        shop.mall.handle_tracking_event(scan)
+
+
+def _exchange(shop: Shop, case_id: str = "EX-1", sku: str = "shirt-l") -> None:
+    shop.mall.request_after_sales(
+        "O-1",
+        case_id,
+        kind=CaseKind.EXCHANGE,
+        units={"shirt-m": 1},
+        reason="too small",
+        replacements={"shirt-m": sku},
+    )
+
+
+def test_an_exchange_holds_the_replacement_and_ships_it_as_a_new_package(shop: Shop) -> None:
+    _shirts(shop)
+    _exchange(shop)
+
+    shop.mall.approve_after_sales("EX-1", return_address="杭州 仓库")
+    assert (shop.stock("shirt-l").available, shop.stock("shirt-l").on_hand) == (1, 2)
+    shop.mall.send_back("EX-1", waybill="YT1")
+    received = shop.mall.receive_return("EX-1", restock=True)
+    assert received.status is CaseStatus.RECEIVED
+    done = shop.mall.ship_exchange("EX-1")
+
+    assert (done.status, done.replacements) == (CaseStatus.EXCHANGED, (("shirt-m", "shirt-l"),))
+    order = shop.order()
+    assert [(p.exchange, p.waybill) for p in order.shipments][1] == (
+        "EX-1",
+        done.replacement_waybill,
+    )
+    assert order.status is OrderStatus.DELIVERED
+    assert order.refunds == ()
+    assert list(shop.gateway.refunds()) == []
+    assert (shop.stock("shirt-l").available, shop.stock("shirt-l").on_hand) == (1, 1)
+    assert shop.stock("shirt-m").on_hand == 5
+    assert shop.mall.ship_exchange("EX-1") == done
+    for scan in shop.courier.scans(done.replacement_waybill, picked_up_at=shop.clock.now()):
+        shop.mall.handle_tracking_event(scan)
+    shop.mall.confirm_receipt("O-1")
+    assert shop.order().status is OrderStatus.COMPLETED
+
+
+def test_an_exchange_not_sent_back_in_time_closes_and_releases_the_held_stock(
+    shop: Shop,
+) -> None:
+    _shirts(shop)
+    _exchange(shop, sku="shirt-m")
+    shop.mall.approve_after_sales("EX-1", return_address="杭州 仓库")
+    assert shop.stock("shirt-m").available == 3
+    shop.clock.advance(timedelta(days=7))
+
+    shop.mall.handle_due_after_sales()
+
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.CLOSED
+    assert shop.stock("shirt-m").available == 4
+
+
+def test_an_exchange_for_another_product_or_price_is_refused_and_changes_nothing(
+    shop: Shop,
+) -> None:
+    _shirts(shop)
+    before = shop.dump()
+
+    for sku, why in (("shirt-xl", "must sell at the 99.00"), ("tea", "is no SKU of product")):
+        with pytest.raises(InvalidValue, match=why):
+            _exchange(shop, sku=sku)
+    with pytest.raises(InvalidValue, match="only an exchange"):
+        shop.mall.request_after_sales(
+            "O-1",
+            "X",
+            kind=CaseKind.RETURN_AND_REFUND,
+            units={"shirt-m": 1},
+            reason="r",
+            replacements={"shirt-m": "shirt-l"},
+        )
+
+    assert shop.dump() == before
+
+
+def test_an_exchange_out_of_stock_cannot_be_approved_and_an_offer_is_refused(
+    shop: Shop,
+) -> None:
+    _shirts(shop, stock=0)
+    _exchange(shop)
+    before = shop.dump()
+
+    with pytest.raises(OutOfStock):
+        shop.mall.approve_after_sales("EX-1", return_address="杭州 仓库")
+    with pytest.raises(InvalidValue, match="an exchange refunds nothing"):
+        shop.mall.offer_after_sales("EX-1", Money("1.00", "CNY"), return_address="杭州 仓库")
+    with pytest.raises(IllegalTransition):
+        shop.mall.ship_exchange("EX-1")
+
+    assert shop.dump() == before

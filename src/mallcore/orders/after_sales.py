@@ -9,6 +9,8 @@
         ├──reject──▶ REJECTED  └──decline, timeout──▶ CLOSED
         └──withdraw──▶ CLOSED
 
+    (exchange) APPROVED ──send back──▶ RETURNING ──receive──▶ RECEIVED ──ship──▶ EXCHANGED
+
 - REQUESTED: the customer asks (kind, units per line, reason, evidence).
   The merchant handles it within ``Settings.after_sales_response`` (48
   hours by default): approves (a return gets the return address) or rejects
@@ -28,9 +30,12 @@
   Mall's ``refund_order`` under the case id). A refund the gateway cannot
   make now leaves the case APPROVED (refund only) or RECEIVED: the refund is
   pending, and the after-sales job tries it again.
+- An exchange goes like a return (approved with the address, the
+  replacement's stock held; sent back; received), then EXCHANGED when the
+  replacement ships as a new package of the order. It refunds nothing.
 - A case whose units the order no longer refunds (refunded otherwise, or
   the order cancelled in full meanwhile) closes when its refund comes due.
-- REJECTED, REFUNDED, CLOSED are final. A rejected line may be asked about
+- REJECTED, REFUNDED, EXCHANGED, CLOSED are final. A rejected line may be asked about
   again, at most :data:`MAX_REQUESTS_PER_LINE` times.
 
 :data:`CASE_TRANSITIONS` is the only place a move is allowed. Commands return
@@ -75,6 +80,9 @@ class CaseKind(enum.Enum):
     """仅退款: the money back, the goods kept (or never shipped)."""
     RETURN_AND_REFUND = "return_and_refund"
     """退货退款: the goods go back, then the money."""
+    EXCHANGE = "exchange"
+    """换货: the goods go back, and a replacement (the same SKU, or another SKU of
+    the product at the same price) ships as a new package."""
 
 
 class CaseStatus(enum.Enum):
@@ -86,6 +94,7 @@ class CaseStatus(enum.Enum):
     RETURNING = "returning"
     RECEIVED = "received"
     REFUNDED = "refunded"
+    EXCHANGED = "exchanged"
     REJECTED = "rejected"
     CLOSED = "closed"
 
@@ -111,8 +120,11 @@ CASE_TRANSITIONS: Final = MappingProxyType(
             {CaseStatus.RETURNING, CaseStatus.REFUNDED, CaseStatus.CLOSED}
         ),
         CaseStatus.RETURNING: frozenset({CaseStatus.RECEIVED}),
-        CaseStatus.RECEIVED: frozenset({CaseStatus.REFUNDED, CaseStatus.CLOSED}),
+        CaseStatus.RECEIVED: frozenset(
+            {CaseStatus.REFUNDED, CaseStatus.EXCHANGED, CaseStatus.CLOSED}
+        ),
         CaseStatus.REFUNDED: frozenset[CaseStatus](),
+        CaseStatus.EXCHANGED: frozenset[CaseStatus](),
         CaseStatus.REJECTED: frozenset[CaseStatus](),
         CaseStatus.CLOSED: frozenset[CaseStatus](),
     }
@@ -123,6 +135,11 @@ CASE_TRANSITIONS: Final = MappingProxyType(
 def _units(values: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
     pairs = values.items() if isinstance(values, Mapping) else values
     return tuple(sorted((line_id, quantity) for line_id, quantity in pairs))
+
+
+def _pairs(values: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    pairs = values.items() if isinstance(values, Mapping) else values
+    return tuple(sorted((line_id, sku_id) for line_id, sku_id in pairs))
 
 
 def _texts(values: Iterable[str]) -> tuple[str, ...]:
@@ -211,6 +228,10 @@ class AfterSalesCase:
     """The merchant's reason for a rejection, or why the case closed."""
     offer: Money | None = None
     """A lower whole refund the merchant offered (OFFERED), accepted once APPROVED."""
+    replacements: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_pairs)
+    """An exchange's replacement SKU per line id (every line of ``units``)."""
+    replacement_waybill: str = ""
+    """The waybill the replacement shipped under (EXCHANGED)."""
     return_freight: Money | None = None
     """The return postage the merchant pays back with the refund (declared with the
     waybill, capped by ``Settings.return_freight_cap``); None for a no-reason return."""
@@ -229,6 +250,12 @@ class AfterSalesCase:
             raise InvalidValue(f"{where}.amount", self.amount, "must not be negative")
         if self.offer is not None:
             _check_offer(f"{where}.offer", self.offer, self.amount)
+        if self.kind is CaseKind.EXCHANGE and {line for line, _ in self.replacements} != {
+            line for line, _ in self.units
+        }:
+            raise InvalidValue(
+                f"{where}.replacements", self.replacements, "must name a SKU for each line"
+            )
         if self.return_freight is not None:
             _check_postage(f"{where}.return_freight", self.return_freight, self.amount.currency)
 
@@ -246,9 +273,11 @@ class AfterSalesCase:
         due_at: datetime,
         evidence: Iterable[str] = (),
         no_reason: bool = False,
+        replacements: Mapping[str, str] | None = None,
     ) -> tuple[AfterSalesCase, tuple[AfterSalesEvent, ...]]:
         """A new case the merchant must handle by ``due_at``."""
         case = cls(
+            replacements=replacements or {},
             id=case_id,
             order_id=order_id,
             kind=kind,
@@ -272,6 +301,11 @@ class AfterSalesCase:
         """Who pays the return freight: "customer" for a no-reason return, else "merchant"."""
         return "customer" if self.no_reason else "merchant"
 
+    @property
+    def goes_back(self) -> bool:
+        """Whether the goods are sent back (a return, an exchange)."""
+        return self.kind is not CaseKind.REFUND_ONLY
+
     def is_open(self) -> bool:
         """Whether the case still waits for someone (it keeps its order from completing)."""
         return self.status in OPEN_CASES
@@ -291,7 +325,7 @@ class AfterSalesCase:
         """The merchant (or the 48-hour timeout) approves; a return needs its address."""
         if self.status is CaseStatus.APPROVED:
             return self, ()
-        if self.kind is CaseKind.RETURN_AND_REFUND:
+        if self.goes_back:
             _text("return_address", return_address)
         return self._move(CaseStatus.APPROVED, at, return_address=return_address, due_at=due_at)
 
@@ -304,6 +338,10 @@ class AfterSalesCase:
         (or not above zero) raises InvalidValue; a return needs its address.
         """
         _check_offer("amount", amount, self.amount)
+        if self.kind is CaseKind.EXCHANGE:
+            raise InvalidValue(
+                "amount", amount, "an exchange refunds nothing: approve or reject it"
+            )
         if self.status is CaseStatus.OFFERED and self.offer == amount:
             return self, ()
         if self.kind is CaseKind.RETURN_AND_REFUND:
@@ -364,7 +402,7 @@ class AfterSalesCase:
             _check_postage("freight", freight, self.amount.currency)
         if self.return_waybill == waybill:
             return self, ()
-        if self.kind is not CaseKind.RETURN_AND_REFUND:
+        if not self.goes_back:
             raise IllegalTransition("after-sales case", self.id, self.status.value, "returning")
         paid = None
         if freight is not None and not self.no_reason:
@@ -385,6 +423,19 @@ class AfterSalesCase:
         if self.status is CaseStatus.RECEIVED:
             return self, ()
         return self._move(CaseStatus.RECEIVED, at, reason, restock=restock, due_at=None)
+
+    def exchanged(
+        self, waybill: str, *, at: datetime
+    ) -> tuple[AfterSalesCase, tuple[AfterSalesEvent, ...]]:
+        """The replacement shipped under ``waybill`` (an exchange received); again nothing."""
+        _text("waybill", waybill)
+        if self.status is CaseStatus.EXCHANGED:
+            return self, ()
+        if self.kind is not CaseKind.EXCHANGE:
+            raise IllegalTransition("after-sales case", self.id, self.status.value, "exchanged")
+        return self._move(
+            CaseStatus.EXCHANGED, at, waybill, replacement_waybill=waybill, due_at=None
+        )
 
     def refunded(self, *, at: datetime) -> tuple[AfterSalesCase, tuple[AfterSalesEvent, ...]]:
         """The money went back (the order recorded the refund under the case id)."""

@@ -257,6 +257,9 @@ class Shipment:
     shipped_at: datetime
     delivered_at: datetime | None = None
     scans: tuple[PackageScan, ...] = attrs.field(default=(), converter=_scans)
+    exchange: str | None = None
+    """The after-sales case a replacement package ships for (换货): its units replace
+    units of ``items``'s lines already shipped, and count in no shipped total."""
 
     def __attrs_post_init__(self) -> None:
         _text("shipment.waybill", self.waybill)
@@ -612,6 +615,8 @@ class Order:
         """Units shipped so far, per line id."""
         shipped: dict[str, int] = {}
         for shipment in self.shipments:
+            if shipment.exchange is not None:
+                continue
             for line_id, quantity in shipment.items:
                 shipped[line_id] = shipped.get(line_id, 0) + quantity
         return shipped
@@ -854,6 +859,45 @@ class Order:
         self._require(OrderStatus.DELIVERED)
         return self._changed(at, OrderMove(what="delivered", at=at, by=by), delivered_at=at)
 
+    def ship_replacement(
+        self,
+        case_id: str,
+        *,
+        waybill: str,
+        carrier: str,
+        items: Mapping[str, int],
+        at: datetime,
+        by: Actor = Actor.MERCHANT,
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Ship an exchange's replacement for ``items`` (line id -> units) as a new package.
+
+        Allowed once the order is shipped (not ended): the units must have
+        shipped and not been refunded. The package names ``case_id`` and
+        counts in no shipped total; its delivery does not deliver the order.
+        A case already shipped for, or a waybill recorded, changes nothing.
+        """
+        _text("case_id", case_id)
+        if any(s.exchange == case_id or s.waybill == waybill for s in self.shipments):
+            return self, ()
+        if self.status not in _REFUNDABLE - {OrderStatus.PAID}:
+            raise IllegalTransition("order", self.id, self.status.value, "replacement shipped")
+        shipped = self.shipped_quantities()
+        refunded = self.refunded_quantities()
+        for line_id, quantity in items.items():
+            self.line(line_id)
+            kept = shipped.get(line_id, 0) - refunded.get(line_id, 0)
+            _count(f"items[{line_id!r}]", quantity, minimum=1)
+            if quantity > kept:
+                raise InvalidValue(
+                    f"items[{line_id!r}]", quantity, f"must not exceed the {kept} shipped and kept"
+                )
+        package = Shipment(
+            waybill=waybill, carrier=carrier, items=items, shipped_at=at, exchange=case_id
+        )
+        move = OrderMove(what=f"replacement {waybill} shipped", at=at, by=by, why=case_id)
+        shipped_event: tuple[OrderEvent, ...] = (PackageShipped(self.id, package),)
+        return self._changed(at, move, shipped_event, shipments=(*self.shipments, package))
+
     def track_package(
         self, waybill: str, *, status: str, at: datetime, by: Actor = Actor.COURIER
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
@@ -899,9 +943,10 @@ class Order:
             return self, ()
         shipments = list(self.shipments)
         shipments[index] = attrs.evolve(shipments[index], delivered_at=at)
-        moments = [s.delivered_at for s in shipments if s.delivered_at is not None]
+        sold = [s for s in shipments if s.exchange is None]
+        moments = [s.delivered_at for s in sold if s.delivered_at is not None]
         move = OrderMove(what=f"package {waybill} delivered", at=at, by=by)
-        if self.status is not OrderStatus.SHIPPED or len(moments) < len(shipments):
+        if self.status is not OrderStatus.SHIPPED or len(moments) < len(sold):
             return self._changed(at, move, shipments=shipments)
         return self._changed(at, move, shipments=shipments, delivered_at=max(moments))
 

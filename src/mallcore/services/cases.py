@@ -32,6 +32,12 @@ Each function runs inside the unit of work the Mall opens and commits it:
   offer unanswered in time closes (declined); a return not shipped in time
   closes; goods not confirmed in time are refunded (not restocked); a
   pending refund is tried again.
+- Exchanges (换货, ``CaseKind.EXCHANGE``): requested once shipped, each
+  line with a replacement SKU (its own unless told; another SKU of the same
+  product at the same sale price); approval holds the replacement's stock
+  (OutOfStock refuses it), the goods go back and are received like a
+  return, then :func:`ship_exchange_case` ships the replacement as a new
+  package. A case that closes instead releases the held stock.
 - :func:`has_open_case`: an order with an open case neither completes nor
   has its receipt confirmed.
 """
@@ -54,7 +60,8 @@ from mallcore.orders import (
     OrderStatus,
     ReturnFreightOwed,
 )
-from mallcore.ports import PaymentGateway, UnitOfWork
+from mallcore.ports import Courier, PaymentGateway, UnitOfWork
+from mallcore.services._stock import hold_for_exchange, release_exchange, ship_exchange
 from mallcore.services.after_sales import refund_order
 from mallcore.services.checkout import configuration
 
@@ -70,6 +77,7 @@ __all__ = [
     "reject_case",
     "request_case",
     "send_back",
+    "ship_exchange_case",
 ]
 
 _SHIPPED = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
@@ -91,6 +99,7 @@ def request_case(
     evidence: Iterable[str],
     now: datetime,
     no_reason: bool = False,
+    replacements: Mapping[str, str] | None = None,
 ) -> tuple[AfterSalesCase, list[object]]:
     """The customer opens a case (see the module docstring); committed."""
     try:
@@ -98,8 +107,12 @@ def request_case(
     except NotFound:
         pass
     order = uow.orders.get(order_id)
-    if kind is CaseKind.RETURN_AND_REFUND and order.status not in _SHIPPED:
+    if kind is not CaseKind.REFUND_ONLY and order.status not in _SHIPPED:
         raise IllegalTransition("order", order_id, order.status.value, "returned")
+    if kind is CaseKind.EXCHANGE:
+        replacements = _replacements(uow, order, units, replacements or {})
+    elif replacements:
+        raise InvalidValue("replacements", dict(replacements), "only an exchange takes them")
     settings = configuration(uow).settings
     if no_reason:
         _check_no_reason(order, units, now=now, zone=settings.time_zone)
@@ -131,10 +144,40 @@ def request_case(
         due_at=due,
         evidence=evidence,
         no_reason=no_reason,
+        replacements=replacements,
     )
     uow.after_sales.save(case)
     uow.commit()
     return case, list(events)
+
+
+def _replacements(
+    uow: UnitOfWork, order: Order, units: Mapping[str, int], asked: Mapping[str, str]
+) -> dict[str, str]:
+    """Each line's replacement SKU (its own unless told), checked: the product's, the same price."""
+    for line_id in asked:
+        if line_id not in units:
+            raise InvalidValue(
+                f"replacements[{line_id!r}]", asked[line_id], "must be a line of the exchange"
+            )
+    chosen: dict[str, str] = {}
+    for line_id in units:
+        line = order.line(line_id)
+        sku_id = asked.get(line_id, line.sku_id)
+        field = f"replacements[{line_id!r}]"
+        if not isinstance(sku_id, str):
+            raise InvalidValue(field, sku_id, "must be a SKU id")
+        product = uow.products.get_by_sku(line.sku_id)
+        if sku_id not in {sku.id for sku in product.skus}:
+            raise InvalidValue(field, sku_id, f"is no SKU of product {product.id!r}")
+        if product.sku(sku_id).sale_price != product.sku(line.sku_id).sale_price:
+            raise InvalidValue(
+                field,
+                sku_id,
+                f"must sell at the {product.sku(line.sku_id).sale_price} of {line.sku_id!r}",
+            )
+        chosen[line_id] = sku_id
+    return chosen
 
 
 def no_reason_deadline(delivered_at: datetime, zone: str) -> datetime:
@@ -176,11 +219,14 @@ def approve_case(
     if case.status is not CaseStatus.REQUESTED:
         return case, []
     due = None
-    if case.kind is CaseKind.RETURN_AND_REFUND:
+    if case.goes_back:
         due = now + configuration(uow).settings.return_shipment
     approved, events = case.approve(at=now, return_address=return_address, due_at=due)
     uow.after_sales.save(approved)
-    return _refund_if_due(uow, gateway, approved, list(events), now=now)
+    moved: list[object] = list(events)
+    if case.kind is CaseKind.EXCHANGE:
+        moved.extend(hold_for_exchange(uow, approved, at=now))
+    return _refund_if_due(uow, gateway, approved, moved, now=now)
 
 
 def offer_case(
@@ -312,17 +358,65 @@ def handle_due_case(
     if case.status is CaseStatus.APPROVED:
         closed, events = case.close(reason="the goods were not sent back in time", at=now)
         uow.after_sales.save(closed)
+        released = release_exchange(uow, closed, at=now) if closed.kind is CaseKind.EXCHANGE else []
         uow.commit()
-        return closed, list(events)
+        return closed, [*events, *released]
     if case.status is CaseStatus.RETURNING:
         return receive_return(uow, gateway, case_id, restock=False, now=now)
     return None, []
 
 
 def _refund_pending(case: AfterSalesCase) -> bool:
+    if case.kind is CaseKind.EXCHANGE:
+        return False
     return case.status is CaseStatus.RECEIVED or (
         case.status is CaseStatus.APPROVED and case.kind is CaseKind.REFUND_ONLY
     )
+
+
+def ship_exchange_case(
+    uow: UnitOfWork, courier: Courier, case_id: str, *, now: datetime, booked: list[str]
+) -> tuple[AfterSalesCase, list[object]]:
+    """Ship a received exchange's replacement as a new package of its order; once.
+
+    Checked by the order first (nothing changed), then booked with the
+    courier under the package id ``<order id>-<case id>`` (appended to
+    ``booked``: the caller cancels it if the command fails), then recorded:
+    the package, the replacement's stock deducted (the returned units
+    restocked if inspected sellable), the case EXCHANGED. Postage the
+    merchant pays for the return is reported as ``ReturnFreightOwed`` (an
+    exchange refunds nothing to carry it).
+    """
+    case = uow.after_sales.get(case_id)
+    if case.status is CaseStatus.EXCHANGED:
+        return case, []
+    if case.kind is not CaseKind.EXCHANGE or case.status is not CaseStatus.RECEIVED:
+        raise IllegalTransition("after-sales case", case_id, case.status.value, "exchanged")
+    order = uow.orders.get(case.order_id)
+    if order.consignee is None:
+        raise InvalidValue("order.consignee", None, f"order {order.id!r} has no address")
+    items = dict(case.units)
+    order.ship_replacement(case.id, waybill="to-be-booked", carrier="-", items=items, at=now)
+    package_id = f"{order.id}-{case.id}"
+    waybill = courier.create_shipment(
+        package_id=package_id,
+        order_id=order.id,
+        items=items,
+        destination=order.consignee.region,
+    )
+    booked.append(package_id)
+    shipped, changes = order.ship_replacement(
+        case.id, waybill=waybill.number, carrier=waybill.carrier, items=items, at=now
+    )
+    done, moved = case.exchanged(waybill.number, at=now)
+    stock = ship_exchange(uow, order, done, at=now)
+    uow.orders.save(shipped)
+    uow.after_sales.save(done)
+    owed: list[object] = []
+    if case.return_freight is not None and not case.return_freight.is_zero():
+        owed.append(ReturnFreightOwed(case.id, order.id, case.return_freight, now))
+    uow.commit()
+    return done, [*changes, *moved, *stock, *owed]
 
 
 def _refund_if_due(

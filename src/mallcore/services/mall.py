@@ -110,6 +110,7 @@ from mallcore.services.cases import (
     reject_case,
     request_case,
     send_back,
+    ship_exchange_case,
 )
 from mallcore.services.checkout import Checkout, configuration, place, price
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
@@ -703,6 +704,7 @@ class Mall:
         reason: str,
         evidence: tuple[str, ...] = (),
         no_reason: bool = False,
+        replacements: Mapping[str, str] | None = None,
     ) -> AfterSalesCase:
         """The customer opens case ``case_id`` about ``units`` of an order (docs/orders.md).
 
@@ -710,12 +712,19 @@ class Mall:
         after delivery, of goods not excluded (RefundRefused otherwise); the
         customer pays its return freight.
 
+        ``replacements``: an exchange's replacement SKU per line id (each
+        line's own SKU unless told; another SKU of the same product at the
+        same sale price).
+
         The same case id again returns the case. Units the order would not
-        refund now, a return of an unshipped order, units in another open
-        case, a line asked about 5 times: a named refusal, nothing changes.
+        refund now, a return or exchange of an unshipped order, units in
+        another open case, a line asked about 5 times, a replacement of
+        another product or price: a named refusal, nothing changes.
         """
         identifier("order_id", order_id)
         identifier("case_id", case_id)
+        typed("kind", kind, CaseKind, "CaseKind")
+        typed("replacements", replacements, (Mapping, type(None)), "mapping of line id to SKU id")
         return self._run(
             "request_after_sales",
             lambda uow, now: request_case(
@@ -728,6 +737,7 @@ class Mall:
                 evidence=evidence,
                 now=now,
                 no_reason=no_reason,
+                replacements=replacements,
             ),
         )
 
@@ -810,6 +820,26 @@ class Mall:
             "receive_return",
             lambda uow, now: receive_return(uow, self._gateway, case_id, restock=restock, now=now),
         )
+
+    def ship_exchange(self, case_id: str) -> AfterSalesCase:
+        """Ship a received exchange's replacement as a new package (booked with the courier).
+
+        A booking the order could not record is cancelled with the courier
+        before the error goes on, as for :meth:`ship_order`.
+        """
+        identifier("case_id", case_id)
+        booked: list[str] = []
+        try:
+            return self._run(
+                "ship_exchange",
+                lambda uow, now: ship_exchange_case(
+                    uow, self._courier, case_id, now=now, booked=booked
+                ),
+            )
+        except MallcoreError:
+            for package_id in sorted(set(booked)):
+                self._courier.cancel_shipment(package_id=package_id)
+            raise
 
     def after_sales_cases(self, order_id: str) -> list[AfterSalesCase]:
         """The after-sales cases of an order, oldest first."""
