@@ -453,6 +453,7 @@ def _register_orders() -> None:
         OrderEvent,
         OrderPlaced,
         OrderRefunded,
+        OrderSettled,
         OrderStatusChanged,
         PackageShipped,
     )
@@ -474,6 +475,7 @@ def _register_orders() -> None:
             CancellationAsked: "cancellation_asked",
             PackageShipped: "package_shipped",
             OrderRefunded: "order_refunded",
+            OrderSettled: "order_settled",
         },
     )
 
@@ -616,10 +618,12 @@ def _register_events() -> None:
         CaseMoved,
         OrderPlaced,
         OrderRefunded,
+        OrderSettled,
         OrderStatusChanged,
         PackageShipped,
         PaymentRefunded,
         PaymentStatusChanged,
+        ReturnFreightOwed,
     )
     from mallcore.services.jobs import JobItemFailed
     from mallcore.services.payments import PaymentFlagged
@@ -630,6 +634,7 @@ def _register_events() -> None:
             "order_status_changed": OrderStatusChanged,
             "package_shipped": PackageShipped,
             "order_refunded": OrderRefunded,
+            "order_settled": OrderSettled,
             "stock_reserved": StockReserved,
             "stock_released": StockReleased,
             "reservation_expired": ReservationExpired,
@@ -647,6 +652,7 @@ def _register_events() -> None:
             "axis_moved": AxisMoved,
             "cancellation_asked": CancellationAsked,
             "after_sales_case_moved": CaseMoved,
+            "return_freight_owed": ReturnFreightOwed,
             "payment_status_changed": PaymentStatusChanged,
             "payment_refunded": PaymentRefunded,
             "payment_flagged": PaymentFlagged,

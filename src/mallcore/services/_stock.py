@@ -9,6 +9,14 @@ release. A command reads the stock, the order's own hold and the SKU's
 lapsed holds, never all of the SKU's holds: its cost does not grow with the
 orders holding the SKU, nor with its sales history. :func:`record` is the
 one place a stock command's events become saved holds and movements.
+
+An exchange (换货) holds its replacement units at approval under the holder
+id :func:`exchange_holder` (``exchange:<case id>``, so a case id never meets
+an order id on a stock), with no practical expiry (:data:`EXCHANGE_HOLD`);
+shipping the replacement deducts them (a movement under that holder), and a
+case that closes instead releases them. :func:`hold_for_exchange`,
+:func:`release_exchange` and :func:`ship_exchange` are the only stock calls
+of exchanges.
 """
 
 from __future__ import annotations
@@ -29,17 +37,26 @@ from mallcore.catalog import (
     StockReserved,
 )
 from mallcore.errors import NotFound
-from mallcore.orders import Order, OrderRefund
+from mallcore.limits import SPAN_DAYS
+from mallcore.orders import AfterSalesCase, Order, OrderRefund
 from mallcore.ports import UnitOfWork
 
 __all__ = [
+    "EXCHANGE_HOLD",
     "LAPSED_PER_COMMAND",
     "deduct_order_stock",
+    "exchange_holder",
+    "hold_for_exchange",
     "hold_stock",
     "record",
+    "release_exchange",
     "release_order_stock",
     "restock_refund",
+    "ship_exchange",
 ]
+
+EXCHANGE_HOLD: Final = timedelta(days=SPAN_DAYS)
+"""How long an exchange's replacement stays held: for good, in effect (the case releases it)."""
 
 LAPSED_PER_COMMAND: Final = 500
 """The most lapsed holds one stock command expires (the rest go with the next commands)."""
@@ -150,4 +167,70 @@ def restock_refund(
         stock, restocked = uow.stocks.get(sku_id).restock(quantity)
         record(uow, stock, restocked, at=at)
         changes.extend(restocked)
+    return changes
+
+
+def exchange_holder(case_id: str) -> str:
+    """The id an exchange's replacement units are held under on their stock."""
+    return f"exchange:{case_id}"
+
+
+def _replacement(case: AfterSalesCase) -> dict[str, int]:
+    """Replacement units per SKU of exchange ``case``."""
+    units = dict(case.units)
+    quantities: dict[str, int] = {}
+    for line_id, sku_id in case.replacements:
+        quantities[sku_id] = quantities.get(sku_id, 0) + units[line_id]
+    return quantities
+
+
+def hold_for_exchange(uow: UnitOfWork, case: AfterSalesCase, *, at: datetime) -> list[StockEvent]:
+    """Hold the replacement units of ``case`` (OutOfStock when too few); held already: nothing."""
+    changes: list[StockEvent] = []
+    holder = exchange_holder(case.id)
+    for sku_id, quantity in sorted(_replacement(case).items()):
+        _, held = hold_stock(uow, uow.stocks.get(sku_id), holder, quantity, at, hold=EXCHANGE_HOLD)
+        changes.extend(held)
+    return changes
+
+
+def release_exchange(uow: UnitOfWork, case: AfterSalesCase, *, at: datetime) -> list[StockEvent]:
+    """Give back what ``case`` holds for its replacement (it closed); none held: nothing."""
+    changes: list[StockEvent] = []
+    holder = exchange_holder(case.id)
+    for sku_id in sorted(_replacement(case)):
+        held = _held(uow, sku_id, holder)
+        stock, released = uow.stocks.get(sku_id).release(holder, held=held)
+        record(uow, stock, released, at=at)
+        changes.extend(released)
+    return changes
+
+
+def ship_exchange(
+    uow: UnitOfWork, order: Order, case: AfterSalesCase, *, at: datetime
+) -> list[StockEvent]:
+    """The replacement of ``case`` leaves: its held units are deducted (held again if lapsed).
+
+    The returned units go back on hand when the merchant's inspection said
+    ``restock``. Deducted before (a movement recorded): nothing.
+    """
+    changes: list[StockEvent] = []
+    holder = exchange_holder(case.id)
+    for sku_id, quantity in sorted(_replacement(case).items()):
+        if _recorded(uow, sku_id, holder) is not None:
+            continue
+        stock = uow.stocks.get(sku_id)
+        held = _held(uow, sku_id, holder)
+        if held is None:
+            stock, reserved = hold_stock(uow, stock, holder, quantity, at, hold=EXCHANGE_HOLD)
+            changes.extend(reserved)
+            held = _held(uow, sku_id, holder)
+        stock, taken = stock.deduct(holder, held=held)
+        record(uow, stock, taken, at=at)
+        changes.extend(taken)
+    if case.restock:
+        for sku_id, quantity in sorted(_quantities(order, dict(case.units)).items()):
+            stock, restocked = uow.stocks.get(sku_id).restock(quantity)
+            record(uow, stock, restocked, at=at)
+            changes.extend(restocked)
     return changes
