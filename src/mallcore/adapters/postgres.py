@@ -337,6 +337,9 @@ class PostgresDocuments(Generic[V]):
         """The stored version each pending save builds on (-1: a new key)."""
         self._seen: dict[str, int] = {}
         """The version ``get`` read under each key (-1: none), so ``save`` need not ask again."""
+        self._rows: dict[str, dict[str, object]] = {}
+        """Each pending save's row, written out when it is saved: the JSON is not built under
+        the row locks the commit holds."""
 
     def get(self, key: str) -> V:
         """The value under ``key`` (this unit of work's own save first), or NotFound.
@@ -370,12 +373,14 @@ class PostgresDocuments(Generic[V]):
                 raise StaleVersion(layout.kind, key, expected, actual)
             self._based_on.setdefault(key, actual)
         self.pending[key] = value
+        self._rows[key] = layout.row(value)
 
     def forget(self) -> None:
         """Drop the pending saves and the versions seen."""
         self.pending.clear()
         self._based_on.clear()
         self._seen.clear()
+        self._rows.clear()
 
     def _select(self, column: str) -> sql.Composed:
         return sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
@@ -412,8 +417,7 @@ class PostgresDocuments(Generic[V]):
         """Write the pending saves; ``checked``: refuse any not based on the stored version."""
         layout = self._layout
         for key in sorted(self.pending):
-            value = self.pending[key]
-            row = layout.row(value)
+            value, row = self.pending[key], self._rows[key]
             if checked and layout.version is not None:
                 self._write_checked(connection, key, row, expected=self._based_on[key])
             else:
@@ -899,6 +903,8 @@ class PostgresOutbox:
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         self._uow = uow
         self.appended: list[OutboxEvent] = []
+        self._payloads: dict[str, tuple[str, str]] = {}
+        """Each appended event's kind and JSON payload, written when it was appended."""
         self.published: dict[str, datetime] = {}
         self.purge_before: datetime | None = None
 
@@ -927,7 +933,7 @@ class PostgresOutbox:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
-        dump_event(event.event)
+        self._payloads[event.id] = dump_event(event.event)
         self.appended.append(event)
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:
@@ -1002,6 +1008,7 @@ class PostgresOutbox:
     def forget(self) -> None:
         """Drop the pending appends, marks and purge."""
         self.appended = []
+        self._payloads = {}
         self.published = {}
         self.purge_before = None
 
@@ -1026,7 +1033,7 @@ class PostgresOutbox:
         The sequence row moves up first (a number taken by another writer
         moves nothing), and the envelope is inserted only when it moved.
         """
-        kind, payload = dump_event(event.event)
+        kind, payload = self._payloads[event.id]
         inserted = connection.execute(
             "WITH moved AS (INSERT INTO outbox_sequences AS s (aggregate_kind, aggregate_id,"
             " sequence) VALUES (%(kind)s, %(id)s, %(sequence)s)"

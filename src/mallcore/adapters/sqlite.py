@@ -869,6 +869,8 @@ class SqliteOutbox:
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         self._uow = uow
         self.appended: list[OutboxEvent] = []
+        self._payloads: dict[str, tuple[str, str]] = {}
+        """Each appended event's kind and JSON payload, written when it was appended."""
         self.published: dict[str, datetime] = {}
         self.purge_before: datetime | None = None
 
@@ -897,7 +899,7 @@ class SqliteOutbox:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
-        dump_event(event.event)
+        self._payloads[event.id] = dump_event(event.event)
         self.appended.append(event)
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:
@@ -948,6 +950,7 @@ class SqliteOutbox:
     def forget(self) -> None:
         """Drop the pending appends, marks and purge."""
         self.appended = []
+        self._payloads = {}
         self.published = {}
         self.purge_before = None
 
@@ -966,7 +969,7 @@ class SqliteOutbox:
             )
 
     def _append(self, connection: sqlite3.Connection, event: OutboxEvent) -> None:
-        kind, payload = dump_event(event.event)
+        kind, payload = self._payloads[event.id]
         aggregate = {
             "kind": event.aggregate_kind,
             "id": event.aggregate_id,

@@ -401,12 +401,13 @@ def place(
         configuration_version=config.version,
         after_sales_window=config.settings.after_sales_window,
     )
-    held = _hold_stock(uow, order, now=now)
+    uow.orders.save(order)
     for charge, limit in charges:
         uow.counters.add(charge.key, charge.amount, limit=limit)
     locked = lock_order_coupons(uow, order, at=now)
     spent = spend_order_points(uow, order, at=now)
-    uow.orders.save(order)
+    # last: the stock rows are the hot ones, and on PostgreSQL reading them locks them until commit
+    held = _hold_stock(uow, order, now=now)
     return order, [*placed, *held, *locked, *spent], priced.wallet.refusals
 
 
