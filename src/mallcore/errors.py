@@ -8,6 +8,7 @@
     │   ├── CurrencyMismatch               two currencies in one operation
     │   ├── LimitExceeded                  more than a documented limit (InputLimits) allows
     │   └── InvalidDocument                a rule file or JSON document that does not load
+    │       └── NewerShape                 a stored document written by a newer release
     ├── NotFound (LookupError)             no such product, SKU, order, account ...
     ├── IllegalTransition                  a state change the lifecycle table forbids
     ├── OutOfStock                         not enough stock to reserve
@@ -43,6 +44,7 @@ __all__ = [
     "LimitExceeded",
     "LimitReached",
     "MallcoreError",
+    "NewerShape",
     "NotEnoughPoints",
     "NotFound",
     "OutOfStock",
@@ -125,6 +127,32 @@ class InvalidDocument(InvalidValue):
         self.reason = "; ".join(problems)
         lines = "\n".join(f"  {problem}" for problem in problems)
         MallcoreError.__init__(self, f"{source} is not valid:\n{lines}")
+
+
+class NewerShape(InvalidDocument):
+    """A stored document in a shape newer than this release reads (:mod:`mallcore.shapes`).
+
+    ``kind`` is the document's kind, ``shape`` the shape it was written in and
+    ``newest`` the newest shape of that kind this release knows. Nothing is
+    read or changed: the row was written by a later release of mallcore, so
+    this one must be upgraded (or the row restored from before it).
+
+    >>> print(NewerShape("orders 'A1'", "order", 3, 1))
+    orders 'A1' is not valid:
+      $.shape: order shape 3 comes from a newer mallcore; this release reads up to 1
+    """
+
+    def __init__(self, source: str, kind: str, shape: int, newest: int) -> None:
+        self.kind = kind
+        self.shape = shape
+        self.newest = newest
+        super().__init__(
+            source,
+            [
+                f"$.shape: {kind} shape {shape} comes from a newer mallcore;"
+                f" this release reads up to {newest}"
+            ],
+        )
 
 
 class NotFound(MallcoreError, LookupError):

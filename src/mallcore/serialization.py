@@ -52,6 +52,7 @@ __all__ = [
     "dumps",
     "load_event",
     "loads",
+    "parse",
     "register_tagged_union",
     "structure",
     "unstructure",
@@ -232,14 +233,10 @@ def _check_depth(text: str, limits: InputLimits) -> None:
         raise LimitExceeded("document", f"{deepest} levels", "json_depth", limits.json_depth)
 
 
-def loads(
-    text: str | bytes,
-    cls: type[T],
-    *,
-    source: str = "document",
-    limits: InputLimits = DEFAULT_LIMITS,
-) -> T:
-    """Build a ``cls`` from JSON text (UTF-8 bytes or a str), or raise InvalidDocument.
+def parse(
+    text: str | bytes, *, source: str = "document", limits: InputLimits = DEFAULT_LIMITS
+) -> Any:
+    """JSON text (UTF-8 bytes or a str) as JSON-able data, or raise InvalidDocument.
 
     The size and the nesting depth are checked against ``limits`` before parsing.
     """
@@ -258,12 +255,27 @@ def loads(
     except LimitExceeded as exc:
         raise InvalidDocument(source, [f"$: {exc}"]) from exc
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         raise InvalidDocument(source, [f"line {exc.lineno} column {exc.colno}: {exc.msg}"]) from exc
     except ValueError as exc:  # an integer of more than 4300 digits, NaN, Infinity
         raise InvalidDocument(source, [f"$: not a JSON document ({exc})"]) from exc
-    return structure(data, cls, source=source)
+
+
+def loads(
+    text: str | bytes,
+    cls: type[T],
+    *,
+    source: str = "document",
+    limits: InputLimits = DEFAULT_LIMITS,
+) -> T:
+    """Build a ``cls`` from JSON text (UTF-8 bytes or a str), or raise InvalidDocument.
+
+    The size and the nesting depth are checked against ``limits`` before parsing
+    (:func:`parse`). Stored documents carry their shape: read them with
+    :func:`mallcore.shapes.load_document`, which upgrades older shapes.
+    """
+    return structure(parse(text, source=source, limits=limits), cls, source=source)
 
 
 def _refuse_constant(name: str) -> object:
@@ -420,50 +432,16 @@ _register_pricing()
 
 
 # orders: order events are a tagged union ("kind": "order_placed", ...)
-def _upgrade_order(document: dict[str, Any]) -> dict[str, Any]:
-    """An order document as written before per-package delivery and the after-sales deadline.
-
-    Such a document has no ``after_sales_until``: a completed order gets its
-    completion plus its window (the deadline it would have been given); and
-    its packages carry no ``delivered_at``: a delivered order's packages all
-    count as delivered when it was. A current document is returned as it is.
-    """
-    if "after_sales_until" in document:
-        return document
-    upgraded = dict(document)
-    completed_at, window = document.get("completed_at"), document.get("after_sales_window")
-    upgraded["after_sales_until"] = None
-    if completed_at is not None and window is not None:
-        deadline = _structure_datetime(completed_at, datetime) + _structure_timedelta(
-            window, timedelta
-        )
-        upgraded["after_sales_until"] = deadline.isoformat()
-    delivered_at = document.get("delivered_at")
-    upgraded["shipments"] = [
-        {"delivered_at": delivered_at, **shipment} for shipment in document.get("shipments", [])
-    ]
-    return upgraded
-
-
 def _register_orders() -> None:
     from mallcore.orders import (
         AxisMoved,
         CancellationAsked,
-        Order,
         OrderEvent,
         OrderPlaced,
         OrderRefunded,
         OrderSettled,
         OrderStatusChanged,
         PackageShipped,
-    )
-
-    structure_order = converter.gen_structure_attrs_fromdict(Order)
-    converter.register_structure_hook(
-        Order,
-        lambda value, _: structure_order(
-            _upgrade_order(value) if isinstance(value, dict) else value, Order
-        ),
     )
 
     register_tagged_union(

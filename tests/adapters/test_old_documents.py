@@ -16,7 +16,7 @@ from pathlib import Path
 from mallcore.adapters import SqliteUnitOfWork
 from mallcore.adapters.sqlite import MIGRATIONS
 from mallcore.orders import Order, OrderStatus
-from mallcore.serialization import dumps, loads
+from mallcore.shapes import dump_document, load_document
 
 OLD_ORDER = Path(__file__).parent / "fixtures" / "order-schema-4.json"
 COMPLETED_AT = datetime(2026, 11, 14, 0, 5, tzinfo=UTC)
@@ -30,10 +30,10 @@ def _assert_upgraded(order: Order) -> None:
 
 
 def test_an_order_written_before_package_delivery_loads_with_its_deadline_and_deliveries() -> None:
-    order = loads(OLD_ORDER.read_text(), Order)
+    order = load_document(OLD_ORDER.read_text(), Order)
 
     _assert_upgraded(order)
-    assert loads(dumps(order), Order) == order
+    assert load_document(dump_document(order), Order) == order
 
 
 def test_an_old_order_in_a_schema_4_database_reads_back_upgraded(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.orders import AfterSalesCase, Order, Payment
-from mallcore.serialization import dumps
+from mallcore.shapes import dump_document
 
 __all__ = [
     "AFTER_SALES",
@@ -84,7 +84,7 @@ class Layout(Generic[V]):
         row: dict[str, object] = {self.key_column: self.key(value)}
         if self.version is not None:
             row["version"] = self.version(value)
-        return {**row, **self.columns(value), "value": dumps(value, indent=None)}
+        return {**row, **self.columns(value), "value": dump_document(value)}
 
 
 PRODUCTS: Final = Layout[Product](

@@ -104,7 +104,12 @@ from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import page_bounds
-from mallcore.serialization import dump_event, dumps, load_event, loads
+from mallcore.shapes import (
+    dump_document,
+    dump_event_document,
+    load_document,
+    load_event_document,
+)
 
 __all__ = [
     "ISOLATION_LEVEL",
@@ -357,7 +362,7 @@ class PostgresDocuments(Generic[V]):
         if not rows:
             self._seen[key] = -1
             raise NotFound(layout.kind, key)
-        value = loads(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
+        value = load_document(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
         if layout.version is not None:
             self._seen[key] = layout.version(value)
         return value
@@ -404,12 +409,12 @@ class PostgresDocuments(Generic[V]):
         rows = self._uow._query(query, parameters)
         if not rows:
             raise NotFound(kind, key)
-        return loads(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
+        return load_document(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
 
     def _load_all(self, query: Query, parameters: Sequence[object]) -> list[V]:
         """Every value ``query`` selects as this unit of work sees it, in its order."""
         return [
-            loads(text, self._layout.cls, source=self._layout.table)
+            load_document(text, self._layout.cls, source=self._layout.table)
             for (text,) in self._uow._query(query, parameters)
         ]
 
@@ -765,14 +770,14 @@ class PostgresConfigurations:
         )
         if not rows:
             raise NotFound("configuration", key)
-        return loads(rows[0][0], Configuration, source=f"configuration {key!r}")
+        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
 
     def _write(self, connection: Connection, *, checked: bool) -> None:
         for version, configuration in sorted(self.pending.items()):
             written = connection.execute(
                 "INSERT INTO configurations (version, value) VALUES (%s, %s)"
                 " ON CONFLICT (version) DO NOTHING",
-                (version, dumps(configuration, indent=None)),
+                (version, dump_document(configuration)),
             )
             if checked and written.rowcount != 1:
                 raise StaleVersion("configuration", "current", version - 1, version)
@@ -813,14 +818,16 @@ class PostgresStockMovements:
         )
         if not rows:
             return None
-        return loads(rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}")
+        return load_document(
+            rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
+        )
 
     def _write(self, connection: Connection, *, checked: bool) -> None:
         for key in sorted(self.pending):
             written = connection.execute(
                 "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (%s, %s, %s)"
                 " ON CONFLICT (sku_id, order_id) DO NOTHING",
-                (*key, dumps(self.pending[key], indent=None)),
+                (*key, dump_document(self.pending[key])),
             )
             if checked and written.rowcount != 1:
                 raise StaleVersion("stock movement", key, -1, 0)
@@ -887,7 +894,7 @@ def _envelope(row: Sequence[Any]) -> OutboxEvent:
         aggregate_id=aggregate_id,
         sequence=int(sequence),
         occurred_at=datetime.fromisoformat(occurred_at),
-        event=load_event(kind, payload, source=f"outbox event {event_id!r}"),
+        event=load_event_document(kind, payload, source=f"outbox event {event_id!r}"),
     )
 
 
@@ -933,7 +940,7 @@ class PostgresOutbox:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
-        self._payloads[event.id] = dump_event(event.event)
+        self._payloads[event.id] = dump_event_document(event.event)
         self.appended.append(event)
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:

@@ -121,7 +121,12 @@ from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent
 from mallcore.ports.storage import page_bounds
-from mallcore.serialization import dump_event, dumps, load_event, loads
+from mallcore.shapes import (
+    dump_document,
+    dump_event_document,
+    load_document,
+    load_event_document,
+)
 
 __all__ = [
     "MIGRATIONS",
@@ -187,7 +192,7 @@ def _move_paid_deductions(connection: sqlite3.Connection) -> None:
                 movement = StockMovement(sku_id, deduction["order_id"], deduction["quantity"])
                 connection.execute(
                     "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (?, ?, ?)",
-                    (sku_id, movement.order_id, dumps(movement, indent=None)),
+                    (sku_id, movement.order_id, dump_document(movement)),
                 )
         document["deductions"] = [
             {"order_id": d["order_id"], "quantity": d["quantity"]}
@@ -437,7 +442,7 @@ class _Repository(Generic[V]):
         )
         if not rows:
             raise NotFound(layout.kind, key)
-        return loads(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
+        return load_document(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
 
     def save(self, value: V) -> None:
         """Keep ``value`` for the commit, or raise StaleVersion if its version does not follow."""
@@ -471,12 +476,12 @@ class _Repository(Generic[V]):
         rows = self._uow._query(sql, parameters)
         if not rows:
             raise NotFound(kind, key)
-        return loads(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
+        return load_document(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
 
     def _load_all(self, sql: str, parameters: Sequence[object]) -> list[V]:
         """Every value ``sql`` selects as this unit of work sees it, in its order."""
         return [
-            loads(text, self._layout.cls, source=self._layout.table)
+            load_document(text, self._layout.cls, source=self._layout.table)
             for (text,) in self._uow._query(sql, parameters)
         ]
 
@@ -781,14 +786,14 @@ class SqliteConfigurations:
         rows = self._uow._query(f"SELECT value FROM configurations {clause}", parameters)
         if not rows:
             raise NotFound("configuration", key)
-        return loads(rows[0][0], Configuration, source=f"configuration {key!r}")
+        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
 
     def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
         for version, configuration in sorted(self.pending.items()):
             try:
                 connection.execute(
                     "INSERT INTO configurations (version, value) VALUES (?, ?)",
-                    (version, dumps(configuration, indent=None)),
+                    (version, dump_document(configuration)),
                 )
             except sqlite3.IntegrityError as exc:
                 (stored,) = connection.execute("SELECT MAX(version) FROM configurations").fetchone()
@@ -830,7 +835,9 @@ class SqliteStockMovements:
         )
         if not rows:
             return None
-        return loads(rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}")
+        return load_document(
+            rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
+        )
 
     def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
         for key, movement in self.pending.items():
@@ -838,7 +845,7 @@ class SqliteStockMovements:
                 connection.execute(
                     f"INSERT {'' if checked else 'OR REPLACE '}INTO stock_movements"
                     " (sku_id, order_id, value) VALUES (?, ?, ?)",
-                    (*key, dumps(movement, indent=None)),
+                    (*key, dump_document(movement)),
                 )
             except sqlite3.IntegrityError as exc:
                 raise StaleVersion("stock movement", key, -1, 0) from exc
@@ -855,7 +862,7 @@ def _envelope(row: Sequence[Any]) -> OutboxEvent:
         aggregate_id=aggregate_id,
         sequence=int(sequence),
         occurred_at=datetime.fromisoformat(occurred_at),
-        event=load_event(kind, payload, source=f"outbox event {event_id!r}"),
+        event=load_event_document(kind, payload, source=f"outbox event {event_id!r}"),
     )
 
 
@@ -899,7 +906,7 @@ class SqliteOutbox:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
-        self._payloads[event.id] = dump_event(event.event)
+        self._payloads[event.id] = dump_event_document(event.event)
         self.appended.append(event)
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:
