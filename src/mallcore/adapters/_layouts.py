@@ -3,7 +3,7 @@
 A :class:`Layout` names the aggregate's table, its key column, how to read
 the key and the version off a value, and the few columns copied out of the
 value for queries to filter on; the value itself is stored whole as JSON
-(:mod:`mallcore.serialization`) in the ``value`` column. A :class:`SideTable`
+with its shape (:func:`mallcore.shapes.dump_document`) in the ``value`` column. A :class:`SideTable`
 maps secondary keys (SKU ids, waybills) to the aggregate's key.
 
 The declarations here say nothing of SQL dialects: each adapter builds its

@@ -27,19 +27,21 @@ write transaction, so processes starting at once upgrade it once):
    ``(published_us, position)``; ``outbox_sequences(aggregate_kind,
    aggregate_id, sequence)``, the last sequence of each aggregate, kept when
    its envelopes are purged. ``payload`` is the event as
-   :func:`mallcore.serialization.dump_event` writes it, ``kind`` its tag.
+   :func:`mallcore.shapes.dump_event_document` writes it, ``kind`` its tag.
 6. ``payments(id, version, order_id, first_us, value)`` indexed on
    ``(order_id, first_us, id)`` for ``of_order`` (``first_us``: when the
    payment was first recorded, started or received). Order documents gained
    per-package ``delivered_at`` and ``after_sales_until``; documents written
-   before are upgraded as they are read (:mod:`mallcore.serialization`).
+   before are upgraded as they are read (:mod:`mallcore.shapes`).
 7. ``after_sales_cases(id, version, order_id, status, requested_us, value)``
    indexed on ``(order_id, requested_us, id)`` and ``(status, id)``.
 8. ``stock_holds(sku_id, order_id, quantity, expires_us)``
    (:mod:`mallcore.adapters._holds`): the unpaid orders' holds, moved out of
    the stock documents, which keep their sum as ``reserved``.
 
-``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
+``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`,
+with its shape (:mod:`mallcore.shapes`: older shapes are upgraded as they are
+read, a newer one is refused with :class:`~mallcore.errors.NewerShape`);
 the other columns are copies of the few fields the queries filter on. Times
 in columns (``*_us``) are microseconds since the Unix epoch, exact and ordered
 whatever the value's time zone.

@@ -46,7 +46,7 @@ class OutboxEvent:
     "coupon", "points account", "member"); ``sequence`` counts that
     aggregate's events from 1; ``occurred_at`` is the command's time; ``event``
     is the domain event itself (its stored form is
-    :func:`mallcore.serialization.dump_event`).
+    :func:`mallcore.shapes.dump_event_document`).
     """
 
     id: str
