@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench diagrams reliability fuzz clean
+.PHONY: demo test lint typecheck pytest bench diagrams reliability fuzz shape-fixtures clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ diagrams: $(STAMP)
 		SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends graphviz; }
 	for dot_file in docs/diagrams/*.dot; do dot -Tsvg "$$dot_file" -o "$${dot_file%.dot}.svg"; done
+
+# the fixture of each stored document kind's current shape, when missing (docs/adapters.md,
+# Document shapes): run after adding an upgrader in src/mallcore/shapes.py
+shape-fixtures: $(STAMP)
+	$(PY) -m tests.shape_fixtures
 
 # Crashes and the outbox (docs/reliability.md): 20 SIGKILLs of a process placing orders, on
 # SQLite, then on PostgreSQL (a throwaway cluster, or MALLCORE_TEST_POSTGRES_DSN); about 3 minutes.

@@ -25,7 +25,7 @@ Rules (docs/adapters.md, "Document shapes"):
   nothing is changed (the row is left as it is for the newer release).
 - Changing what a kind's document looks like means one more upgrader (its
   number goes up by one) and one more fixture, ``tests/fixtures/shapes/<kind>/<n>.json``
-  (``python tools/shape_fixtures.py`` writes it): a test reads every
+  (``make shape-fixtures`` writes it): a test reads every
   fixture back and fails when the current dump no longer matches the newest
   fixture.
 
