@@ -42,6 +42,8 @@ from mallcore.orders import (
     CaseMoved,
     CaseStatus,
     Order,
+    OrderSettled,
+    ReturnFreightOwed,
 )
 from mallcore.services.jobs import JobItemFailed
 from mallcore.services.payments import PaymentFlagged
@@ -88,6 +90,7 @@ def _untold() -> list[object]:
             return_waybill="SF1234567890",
             restock=True,
             decision="approved: return the tin",
+            return_freight=Money("12.00", "CNY"),
             version=2,
         ),
         ReservationExpired("longjing-250g", "O-1002", 2),
@@ -99,6 +102,14 @@ def _untold() -> list[object]:
         CaseMoved("AS-2001", "O-1001", CaseStatus.APPROVED, CaseStatus.RETURNING, AT, "shipped"),
         PaymentFlagged("sim-000002", "O-1002", "paid after the order was cancelled", AT),
         JobItemFailed("cancel_unpaid", "O-1003", "Unavailable('payment gateway')", AT),
+        OrderSettled(
+            "O-1001",
+            AT,
+            paid=Money("176.00", "CNY"),
+            refunded=Money("88.00", "CNY"),
+            kept=Money("88.00", "CNY"),
+        ),
+        ReturnFreightOwed("AS-2001", "O-1001", Money("4.00", "CNY"), AT),
     ]
 
 
@@ -163,10 +174,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if older:
             newest = older[max(older)]
             value = load_document(newest.read_text(encoding="utf-8"), shape.cls, source=newest.name)
-        else:
+        elif shape.cls in known:
             value = known[shape.cls]
             if shape.current == 1:
                 _write(FIXTURES / shape.kind / "0.json", _unversioned(shape, value))
+        else:
+            print(f"no example of {shape.kind} ({shape.cls.__name__}): add one to _untold()")
+            return 1
         _write(path, json.loads(dump_document(value)))
     return 0
 
