@@ -51,8 +51,8 @@ from mallcore.catalog import (
 )
 from mallcore.money import Money
 from mallcore.orders import Consignee, Order, OrderLine
-from mallcore.serialization import dumps
 from mallcore.services._stock import deduct_order_stock, hold_stock
+from mallcore.shapes import dump_document
 from mallcore.testing.fakes import FakeClock
 
 NOW = datetime(2026, 11, 11, 20, tzinfo=UTC)
@@ -71,8 +71,7 @@ def seeded(directory: Path, paid: int, holds: int) -> Path:
         uow.commit()
     mall_on(path, fsync=True)
     rows = (
-        (SKU, f"P-{n}", dumps(StockMovement(SKU, f"P-{n}", 1, NOW), indent=None))
-        for n in range(paid)
+        (SKU, f"P-{n}", dump_document(StockMovement(SKU, f"P-{n}", 1, NOW))) for n in range(paid)
     )
     with sqlite3.connect(path) as connection:  # one transaction
         connection.executemany(

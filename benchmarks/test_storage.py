@@ -22,7 +22,7 @@ from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
 from mallcore.ports import UnitOfWork
-from mallcore.serialization import dumps, loads
+from mallcore.shapes import dump_document, load_document
 
 NOW = datetime(2026, 11, 11, 20, tzinfo=UTC)
 
@@ -115,4 +115,4 @@ def test_get_an_order(benchmark: BenchmarkFixture, open_uow: Opener) -> None:
 def test_json_round_trip_of_an_order(benchmark: BenchmarkFixture) -> None:
     benchmark.group = "get an order"
 
-    assert benchmark(lambda: loads(dumps(ORDER, indent=None), Order)) == ORDER
+    assert benchmark(lambda: load_document(dump_document(ORDER), Order)) == ORDER

@@ -59,6 +59,7 @@ __all__ = [
     "dump_event_document",
     "load_document",
     "load_event_document",
+    "unversioned",
     "upgrade_order_0",
 ]
 
