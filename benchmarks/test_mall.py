@@ -45,7 +45,7 @@ from mallcore.testing.fakes import FakeClock
 NOW = datetime(2026, 11, 11, 12, tzinfo=UTC)
 HOME = Consignee(name="Alice", phone="13800000000", region="330106", address="文三路 90 号")
 MARK = "CAPTURED-ORDER-00000000"
-"""The order id of the captured checkout; the baseline swaps in one of the same length."""
+"""The form of a captured checkout's order id; the baseline swaps in one of the same length."""
 
 
 class Bench:
@@ -105,18 +105,19 @@ class Bench:
 
     def by_hand(self, lines: int) -> Callable[[], None]:
         """One replay per call of the statements a ``lines``-line checkout sent to SQLite."""
+        mark = f"{MARK[:-8]}{next(self._ids):08d}"  # each capture its own order
         self.statements = []
-        self.mall.place_order(MARK, self.checkout(lines))
+        self.mall.place_order(mark, self.checkout(lines))
         captured, self.statements = self.statements, None
-        self.mall.cancel_order(MARK)
+        self.mall.cancel_order(mark)
         replay = sqlite3.connect(self.path, timeout=30, isolation_level=None)
 
         replayable = [_replayable(statement) for statement in captured]
 
         def run() -> None:
-            order_id = f"H-{next(self._ids):0{len(MARK) - 2}d}"
+            order_id = f"H-{next(self._ids):0{len(mark) - 2}d}"
             for statement in replayable:
-                replay.execute(_EVENT_ID.sub(_fresh_id, statement.replace(MARK, order_id)))
+                replay.execute(_EVENT_ID.sub(_fresh_id, statement.replace(mark, order_id)))
 
         return run
 
