@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 
 import attrs
+from dateutil import tz
 from hypothesis import strategies as st
 
 from mallcore.money import Money, currency_exponent
@@ -113,7 +114,12 @@ def statements(draw: st.DrawFn, currency: str | None = None, *, max_size: int = 
     )
 
 
-_ZONES = (UTC, timezone(timedelta(hours=8)), timezone(timedelta(hours=-5)))
+_ZONES = tuple(
+    zone
+    for name in ("UTC", "Asia/Shanghai", "America/New_York")
+    if (zone := tz.gettz(name)) is not None
+)
+"""Merchants' zones by IANA name (as a reconciliation is written), with and without DST."""
 
 
 def _as_entry(movement: RecordedMovement, line: int) -> StatementEntry:
