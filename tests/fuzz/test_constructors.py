@@ -65,17 +65,6 @@ STILL_ESCAPING = {
     "mallcore.orders.payment.Payment",
     "mallcore.orders.payment.PaymentRefund",
     "mallcore.reconciliation.movements.Statement",
-    "mallcore.shipping.calculator.TemplateCalculator",
-    "mallcore.shipping.freight.FreightOption",
-    "mallcore.shipping.freight.FreightQuote",
-    "mallcore.shipping.methods.MethodCalculator",
-    "mallcore.shipping.methods.ShippingMethod",
-    "mallcore.shipping.methods.Zone",
-    "mallcore.shipping.offers.FreeShippingOver",
-    "mallcore.shipping.offers.FreightBenefit",
-    "mallcore.shipping.offers.RemoteSurcharge",
-    "mallcore.shipping.templates.FreeCondition",
-    "mallcore.shipping.templates.RegionRate",
 }
 """Types whose constructors still let a raw TypeError or AttributeError out, by qualified name.
 
