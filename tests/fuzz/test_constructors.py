@@ -55,10 +55,6 @@ HOSTILE_OF_RIGHT_TYPE: tuple[Any, ...] = (
 
 WITH_STRATEGY = {cls for cls, _ in TYPE_STRATEGIES}
 STILL_ESCAPING = {
-    "mallcore.loyalty.account.OrderPoints",
-    "mallcore.loyalty.earning.EarningLine",
-    "mallcore.loyalty.members.Member",
-    "mallcore.merchant.configuration.Configuration",
     "mallcore.orders.after_sales.AfterSalesCase",
     "mallcore.orders.order.OrderRefund",
     "mallcore.orders.order.Shipment",
