@@ -54,35 +54,11 @@ HOSTILE_OF_RIGHT_TYPE: tuple[Any, ...] = (
 """Values of a type fields do take, chosen to break a rule."""
 
 WITH_STRATEGY = {cls for cls, _ in TYPE_STRATEGIES}
-STILL_ESCAPING = {
-    "mallcore.orders.after_sales.AfterSalesCase",
-    "mallcore.orders.order.OrderRefund",
-    "mallcore.orders.order.Shipment",
-    "mallcore.orders.payment.Payment",
-    "mallcore.orders.payment.PaymentRefund",
-    "mallcore.reconciliation.movements.Statement",
-}
-"""Types whose constructors still let a raw TypeError or AttributeError out, by qualified name.
-
-The target reached them when every public type gained a strategy (issue 14).
-Each is an expected failure, strictly, so the test says so when one is fixed
-(then take it off the list).
-"""
 TALLY = Tally("public constructors")
 
 
 def _constructors() -> list[Any]:
-    return [
-        pytest.param(
-            cls,
-            id=cls.__name__,
-            marks=[pytest.mark.xfail(reason="a raw error escapes", strict=True)]
-            if f"{cls.__module__}.{cls.__qualname__}" in STILL_ESCAPING
-            else [],
-        )
-        for cls in public_types()
-        if cls in WITH_STRATEGY
-    ]
+    return [pytest.param(cls, id=cls.__name__) for cls in public_types() if cls in WITH_STRATEGY]
 
 
 def _init_fields(value: Any) -> dict[str, Any]:

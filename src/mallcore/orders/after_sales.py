@@ -41,8 +41,9 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from mallcore._fields import money, strings, to_tuple
 from mallcore.catalog.listing import require_aware
-from mallcore.errors import IllegalTransition, InvalidValue
+from mallcore.errors import IllegalTransition, InvalidValue, WrongType
 from mallcore.money import Money
 
 __all__ = [
@@ -110,12 +111,20 @@ CASE_TRANSITIONS: Final = MappingProxyType(
 
 
 def _units(values: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """Line ids and unit counts as sorted pairs; WrongType for any other shape."""
     pairs = values.items() if isinstance(values, Mapping) else values
-    return tuple(sorted((line_id, quantity) for line_id, quantity in pairs))
-
-
-def _texts(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
+    try:
+        units = [(line_id, quantity) for line_id, quantity in pairs]
+    except (TypeError, ValueError):
+        raise WrongType("units", values, "mapping of line id to units") from None
+    for line_id, quantity in units:
+        if (
+            not isinstance(line_id, str)
+            or isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+        ):
+            raise WrongType("units", values, "mapping of line id to units")
+    return tuple(sorted(units))
 
 
 def _text(field: str, value: object) -> str:
@@ -155,8 +164,8 @@ class AfterSalesCase:
     kind: CaseKind
     units: tuple[tuple[str, int], ...] = attrs.field(converter=_units)
     reason: str
-    evidence: tuple[str, ...] = attrs.field(default=(), converter=_texts)
-    amount: Money
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=strings)
+    amount: Money = attrs.field(validator=money)
     status: CaseStatus = CaseStatus.REQUESTED
     requested_at: datetime
     due_at: datetime | None = None
