@@ -101,12 +101,15 @@ def coupon_codes(
 
 
 def _template_coupons(currency: str) -> st.SearchStrategy[Coupon]:
-    """A pricing coupon as a template holds it: no window, limits or received_at of its own."""
+    """A pricing coupon as a template holds it: no window, limits or received_at of its own.
+
+    One in six is a shipping coupon (with no spend or shop of its own).
+    """
     goods = coupons(currency).map(lambda coupon: attrs.evolve(coupon, window=Window()))
     freight = shipping_coupons(currency).map(
         lambda coupon: attrs.evolve(coupon, window=Window(), min_spend=None, shop=None)
     )
-    return st.one_of(goods, goods, goods, goods, goods, freight)
+    return st.integers(0, 5).flatmap(lambda n: freight if n == 0 else goods)
 
 
 @st.composite

@@ -7,7 +7,7 @@ from datetime import timedelta
 from hypothesis import strategies as st
 
 from mallcore.money import Money, currency_exponent
-from mallcore.orders import OrderPlaced, OrderStatusChanged
+from mallcore.orders import AxisMoved, OrderStatusChanged
 from mallcore.ports import (
     OutboxEvent,
     PaymentNotification,
@@ -20,7 +20,7 @@ from mallcore.ports import (
 )
 from mallcore.testing.strategies._catalog import aware_datetimes
 from mallcore.testing.strategies._money import currencies
-from mallcore.testing.strategies._orders import order_placed_events, order_status_changed_events
+from mallcore.testing.strategies._orders import axis_moved_events, order_status_changed_events
 
 __all__ = [
     "outbox_events",
@@ -104,19 +104,18 @@ def provider_refunds(currency: str | None = None) -> st.SearchStrategy[Refund]:
     )
 
 
-def _envelope(event: OrderPlaced | OrderStatusChanged, sequence: int) -> OutboxEvent:
-    at = event.pay_by if isinstance(event, OrderPlaced) else event.at
+def _envelope(event: OrderStatusChanged | AxisMoved, sequence: int) -> OutboxEvent:
     return OutboxEvent(
         id=f"{event.order_id}:{sequence}",
         aggregate_kind="order",
         aggregate_id=event.order_id,
         sequence=sequence,
-        occurred_at=at,
+        occurred_at=event.at,
         event=event,
     )
 
 
 def outbox_events() -> st.SearchStrategy[OutboxEvent]:
-    """The envelope of an order's event, at its place (1 to 10) in the order's history."""
-    events = order_placed_events() | order_status_changed_events()
+    """The envelope of an order's move, at its place (1 to 10) in the order's history."""
+    events = order_status_changed_events() | axis_moved_events()
     return st.builds(_envelope, events, st.integers(1, 10))
