@@ -40,9 +40,12 @@ diagrams: $(STAMP)
 		$$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends graphviz; }
 	for dot_file in docs/diagrams/*.dot; do dot -Tsvg "$$dot_file" -o "$${dot_file%.dot}.svg"; done
 
-# Crashes and the outbox (docs/reliability.md): 20 SIGKILLs of a process placing orders on SQLite.
+# Crashes and the outbox (docs/reliability.md): 20 SIGKILLs of a process placing orders, on
+# SQLite, then on PostgreSQL (a throwaway cluster, or MALLCORE_TEST_POSTGRES_DSN); about 3 minutes.
+CRASH_SECONDS ?= 30
 reliability: $(STAMP)
-	$(PY) -m benchmarks.crash --kills 20 --seconds 60
+	$(PY) -m benchmarks.crash --backend sqlite --kills 20 --seconds $(CRASH_SECONDS)
+	$(PY) -m benchmarks.crash --backend postgres --kills 20 --seconds $(CRASH_SECONDS)
 
 # long fuzz runs (not part of `make test`): FUZZ_EXAMPLES random examples per target,
 # failures shrunk; keep each one it finds as an @example in tests/fuzz/

@@ -9,34 +9,26 @@ PostgreSQL cluster (tests/postgres_server.py; or uses
 - **Mall**: ``Mall.place_order`` over a ``PostgresDatabase`` (price the cart,
   hold the stock under its row lock, save the order, the outbox);
 - **SQL by hand**: the same reserve and insert at the same isolation level
-  (``READ COMMITTED``): ``SELECT value FROM stocks ... FOR UPDATE``, the hold
-  added to the stock's JSON, ``UPDATE stocks``, ``INSERT INTO orders``,
-  ``COMMIT``.
+  (``READ COMMITTED``): ``SELECT value FROM stocks ... FOR UPDATE``, the
+  stock's ``reserved`` count raised in its JSON, ``UPDATE stocks``, the hold
+  inserted into ``stock_holds``, ``INSERT INTO orders``, ``COMMIT``.
 
 Every order is placed by a different customer and left unpaid, on both
-sides, so the stock's live holds grow alike. It prints the orders per
+sides, so the SKU's live holds grow alike. It prints the orders per
 second of each side per round, their medians and the ratio.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import multiprocessing
-import os
 import statistics
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from tests.postgres_server import (
-    DSN_VARIABLE,
-    find_server_programs,
-    fresh_schema,
-    throwaway_cluster,
-)
+from tests.postgres_server import fresh_schema, server_for_scripts
 
 from mallcore import Checkout, Mall
 from mallcore.adapters import InMemoryEventLog, SimulatedCourier, SimulatedGateway
@@ -96,11 +88,16 @@ def sql_worker(dsn: str, worker: int, seconds: float) -> int:
                 "SELECT value FROM stocks WHERE sku_id = %s FOR UPDATE", (SKU,)
             ).fetchone()  # type: ignore[misc]
             stock = json.loads(value)
-            stock["reservations"].append([order_id, 1, expires * 10**6])
+            stock["reserved"] += 1
             stock["version"] += 1
             connection.execute(
                 "UPDATE stocks SET value = %s, version = version + 1 WHERE sku_id = %s",
                 (json.dumps(stock), SKU),
+            )
+            connection.execute(
+                "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us)"
+                " VALUES (%s, %s, 1, %s)",
+                (SKU, order_id, expires * 10**6),
             )
             order = {"id": order_id, "customer_id": f"h{worker}", "lines": [[SKU, 1, "30.00"]]}
             connection.execute(
@@ -122,19 +119,6 @@ def _round(server: str, side: str, processes: int, seconds: float) -> float:
     return sum(counts) / seconds
 
 
-@contextlib.contextmanager
-def _server() -> Iterator[str]:
-    given = os.environ.get(DSN_VARIABLE)
-    if given:
-        yield given
-        return
-    bindir = find_server_programs()
-    if bindir is None:
-        raise SystemExit("no PostgreSQL server programs: install postgresql or set " + DSN_VARIABLE)
-    with throwaway_cluster(bindir) as dsn:
-        yield dsn
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -142,7 +126,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0)
     arguments = parser.parse_args()
     rates: dict[str, list[float]] = {"sql": [], "mall": []}
-    with _server() as server:
+    with server_for_scripts() as server:
         for number in range(1, arguments.rounds + 1):
             for side in ("sql", "mall"):
                 rates[side].append(_round(server, side, arguments.processes, arguments.seconds))

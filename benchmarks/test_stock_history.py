@@ -1,15 +1,23 @@
 """Stock history benchmark: reserve + deduct on a SKU whatever its sales history (issue 11).
 
-A paid order's units are a row of ``stock_movements``, not part of the stock
-document, so placing and paying an order on a SKU costs the same with 0,
-10,000 or 100,000 earlier paid orders. The history rows are seeded directly
-with SQL. A fourth SKU has 1,000 live holds (unpaid orders' reservations),
-which do stay in the document; a fifth has both.
+A paid order's units are a row of ``stock_movements`` and an unpaid order's
+a row of ``stock_holds``, neither part of the stock document, so placing and
+paying an order on a SKU costs the same with 0, 10,000 or 100,000 earlier
+paid orders, and with 1,000 live holds (unpaid orders' reservations) or
+none. The rows are seeded directly with SQL; a fifth SKU has both.
 
 Each timed step is what checkout and payment do to the stock, on a SQLite
 file, in two transactions: reserve one unit (``lock``, get, reserve, save,
-commit), then :func:`~mallcore.services._stock.deduct_order_stock` (the
-movement looked up, the stock deducted and saved, the movement added).
+commit, through :func:`~mallcore.services._stock.hold_stock`: the order's
+hold and the lapsed holds looked up, the hold added), then
+:func:`~mallcore.services._stock.deduct_order_stock` (the movement and the
+hold looked up, the stock deducted and saved, the hold removed, the
+movement added).
+
+A second measure is the whole checkout: ``Mall.place_order`` of one unit of
+the SKU on the same five seeded files (pricing, the order, the outbox
+included), its orders left unpaid, so holds pile up by a few hundred on every
+SKU alike during the run.
 
 Run ``.venv/bin/python benchmarks/test_stock_history.py`` for the
 interleaved medians (docs/performance.md, "Stock history"), or ``make bench``.
@@ -30,12 +38,22 @@ from pathlib import Path
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from mallcore.adapters import SqliteUnitOfWork
-from mallcore.catalog import Reservation, Stock, StockMovement
+from mallcore import Checkout, Mall
+from mallcore.adapters import InMemoryEventLog, SimulatedCourier, SimulatedGateway, SqliteUnitOfWork
+from mallcore.catalog import (
+    DEFAULT_HOLD,
+    Listing,
+    ListingStatus,
+    Product,
+    Sku,
+    Stock,
+    StockMovement,
+)
 from mallcore.money import Money
-from mallcore.orders import Order, OrderLine
+from mallcore.orders import Consignee, Order, OrderLine
 from mallcore.serialization import dumps
-from mallcore.services._stock import deduct_order_stock
+from mallcore.services._stock import deduct_order_stock, hold_stock
+from mallcore.testing.fakes import FakeClock
 
 NOW = datetime(2026, 11, 11, 20, tzinfo=UTC)
 SKU = "tea"
@@ -47,15 +65,11 @@ _serial = itertools.count()
 def seeded(directory: Path, paid: int, holds: int) -> Path:
     """A SQLite file whose SKU has ``paid`` earlier paid orders and ``holds`` live holds."""
     path = directory / f"stock-{paid}-{holds}.sqlite3"
-    later = NOW + timedelta(days=365)
-    stock = Stock(
-        SKU,
-        on_hand=10**9,
-        reservations=[Reservation(f"H-{n}", 1, later) for n in range(holds)],
-    )
+    later_us = int((NOW + timedelta(days=365)).timestamp() * 10**6)
     with SqliteUnitOfWork(path) as uow:
-        uow.stocks.save(stock)
+        uow.stocks.save(Stock(SKU, on_hand=10**9, reserved=holds))
         uow.commit()
+    mall_on(path, fsync=True)
     rows = (
         (SKU, f"P-{n}", dumps(StockMovement(SKU, f"P-{n}", 1, NOW), indent=None))
         for n in range(paid)
@@ -64,10 +78,16 @@ def seeded(directory: Path, paid: int, holds: int) -> Path:
         connection.executemany(
             "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (?, ?, ?)", rows
         )
+        connection.executemany(
+            "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us) VALUES (?, ?, 1, ?)",
+            ((SKU, f"H-{n}", later_us) for n in range(holds)),
+        )
     connection.close()
     return path
 
 
+HOME = Consignee(name="Alice", phone="13800000000", region="330106", address="文三路 90 号")
+CHECKOUT = Checkout(customer_id="alice", items={SKU: 1}, consignee=HOME)
 TEMPLATE = Order(
     id="O-template",
     customer_id="alice",
@@ -79,13 +99,40 @@ TEMPLATE = Order(
 )
 
 
+def mall_on(path: Path, *, fsync: bool) -> Mall:
+    """A Mall over the file at ``path`` selling the seeded SKU (saved once per file)."""
+    storage: Callable[[], SqliteUnitOfWork]
+    if fsync:
+        storage = lambda: SqliteUnitOfWork(path)  # noqa: E731
+    else:
+        kept = without_fsync(path)
+        storage = lambda: kept  # noqa: E731
+    mall = Mall(
+        storage=storage,
+        clock=FakeClock(NOW),
+        events=InMemoryEventLog(),
+        gateway=SimulatedGateway(secret=b"bench"),
+        courier=SimulatedCourier(carrier="SF"),
+    )
+    price = Money("30", "CNY")
+    sku = Sku(SKU, {}, price, price, stock=10**9)
+    product = Product.single("tea", "Tea", "drinks", sku, listing=Listing(ListingStatus.ON_SHELF))
+    if not mall.products_in("drinks", limit=1):
+        mall.save_product(product)
+    return mall
+
+
+def place_one(mall: Mall) -> None:
+    """One checkout of one unit of the SKU through the Mall, under a new order id."""
+    mall.place_order(f"M-{next(_serial)}", CHECKOUT)
+
+
 def reserve_and_deduct(uow: SqliteUnitOfWork) -> None:
     """One new order's unit reserved, then deducted on payment, each in its own transaction."""
     order_id = f"O-{next(_serial)}"
     with uow:
         uow.lock()
-        stock, _ = uow.stocks.get(SKU).reserve(order_id, 1, NOW)
-        uow.stocks.save(stock)
+        hold_stock(uow, uow.stocks.get(SKU), order_id, 1, NOW, hold=DEFAULT_HOLD)
         uow.commit()
     order = Order(
         id=order_id,
@@ -113,23 +160,38 @@ def without_fsync(path: Path) -> SqliteUnitOfWork:
     return SqliteUnitOfWork(lambda: connection)
 
 
-def interleaved(*, fsync: bool, blocks: int = 15, calls: int = 20) -> dict[str, float]:
-    """Median ms per reserve + deduct on each SKU, the scenarios timed in turns, block by block."""
+def interleaved(
+    step: Callable[[Path, bool], Callable[[], None]],
+    *,
+    fsync: bool,
+    blocks: int = 15,
+    calls: int = 20,
+) -> dict[str, float]:
+    """Median ms per ``step`` on each seeded SKU, the scenarios timed in turns, block by block."""
     with tempfile.TemporaryDirectory() as directory:
         paths = {name: seeded(Path(directory), *sizes) for name, sizes in SCENARIOS.items()}
-        units = {
-            name: SqliteUnitOfWork(path) if fsync else without_fsync(path)
-            for name, path in paths.items()
-        }
+        runs = {name: step(path, fsync) for name, path in paths.items()}
         times: dict[str, list[float]] = {name: [] for name in paths}
         gc.enable()
         for _ in range(blocks):
-            for name, uow in units.items():
+            for name, run in runs.items():
                 start = time.perf_counter()
                 for _ in range(calls):
-                    reserve_and_deduct(uow)
+                    run()
                 times[name].append((time.perf_counter() - start) / calls * 1e3)
     return {name: statistics.median(samples) for name, samples in times.items()}
+
+
+def stock_step(path: Path, fsync: bool) -> Callable[[], None]:
+    """Reserve and deduct on the stock at ``path``, on a unit of work made once."""
+    uow = SqliteUnitOfWork(path) if fsync else without_fsync(path)
+    return lambda: reserve_and_deduct(uow)
+
+
+def checkout_step(path: Path, fsync: bool) -> Callable[[], None]:
+    """``Mall.place_order`` of one unit of the SKU at ``path``."""
+    mall = mall_on(path, fsync=fsync)
+    return lambda: place_one(mall)
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
@@ -141,10 +203,14 @@ def test_reserve_and_deduct(benchmark: BenchmarkFixture, tmp_path: Path, scenari
 
 
 if __name__ == "__main__":
-    for fsync in (True, False):
-        print("synchronous = FULL (default)" if fsync else "synchronous = NORMAL")
-        medians = interleaved(fsync=fsync)
-        for name, median in medians.items():
-            base = medians["1,000 holds" if "holds" in name else "fresh"]
-            print(f"{name:>26}: {median:.3f} ms  ({median / medians['fresh']:.2f}x fresh,", end=" ")
-            print(f"{median / base:.2f}x the same holds without history)")
+    for label, step in (("reserve + deduct", stock_step), ("Mall.place_order", checkout_step)):
+        for fsync in (True, False):
+            print(f"{label}, synchronous = {'FULL (default)' if fsync else 'NORMAL'}")
+            medians = interleaved(step, fsync=fsync)
+            for name, median in medians.items():
+                base = medians["1,000 holds" if "holds" in name else "fresh"]
+                print(
+                    f"{name:>26}: {median:.3f} ms  ({median / medians['fresh']:.2f}x fresh,",
+                    end=" ",
+                )
+                print(f"{median / base:.2f}x the same holds without history)")

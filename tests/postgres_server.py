@@ -43,6 +43,7 @@ __all__ = [
     "find_server_programs",
     "postgres_dsn",
     "postgres_server",
+    "server_for_scripts",
     "throwaway_cluster",
 ]
 
@@ -127,6 +128,22 @@ def throwaway_cluster(bindir: Path) -> Iterator[str]:
             _run([*prefix, bindir / "pg_ctl", "stop", "--wait", "--mode=fast", f"--pgdata={data}"])
     finally:
         shutil.rmtree(home, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def server_for_scripts(dsn: str | None = None) -> Iterator[str]:
+    """A server for the scripts of benchmarks/: ``dsn``, else ``MALLCORE_TEST_POSTGRES_DSN``,
+    else a throwaway cluster (stopped at the end); exits saying why when there is none.
+    """
+    given = dsn or os.environ.get(DSN_VARIABLE)
+    if given:
+        yield given
+        return
+    bindir = find_server_programs()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL server programs: install postgresql or set " + DSN_VARIABLE)
+    with throwaway_cluster(bindir) as started:
+        yield started
 
 
 _schemas = itertools.count(1)

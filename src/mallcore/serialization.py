@@ -30,7 +30,7 @@ import itertools
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -350,83 +350,6 @@ def _register_catalog() -> None:
 _register_catalog()
 
 
-# stock: a hot SKU holds many live reservations, read and written on every checkout, so
-# they are written as rows ([order id, quantity, expiry in microseconds since the Unix epoch
-# or null]) and read back without the generic converter's per-field dispatch or ISO parsing;
-# the object form of earlier releases still reads
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _epoch_us(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(microseconds=1)
-
-
-def _register_stock() -> None:
-    from mallcore.catalog import Deduction, Reservation, Stock, StockPolicy
-
-    def unstructure_stock(stock: Stock) -> dict[str, Any]:
-        return {
-            "sku_id": stock.sku_id,
-            "on_hand": stock.on_hand,
-            "policy": stock.policy.value,
-            "reservations": [
-                [r.order_id, r.quantity, None if r.expires_at is None else _epoch_us(r.expires_at)]
-                for r in stock.reservations
-            ],
-            "deductions": [[d.order_id, d.quantity] for d in stock.deductions],
-            "warning_threshold": stock.warning_threshold,
-            "version": stock.version,
-        }
-
-    def reservation(row: Any) -> Reservation:
-        if isinstance(row, Mapping):
-            return converter.structure(row, Reservation)
-        if not isinstance(row, list) or len(row) != 3:
-            raise InvalidValue("reservation", row, "must be [order id, quantity, expires at]")
-        order_id, quantity, expires_us = row
-        if expires_us is not None and (
-            isinstance(expires_us, bool) or not isinstance(expires_us, int)
-        ):
-            raise InvalidValue("reservation.expires_at", expires_us, "must be microseconds")
-        expiry = None if expires_us is None else _EPOCH + timedelta(microseconds=expires_us)
-        return Reservation(order_id, quantity, expiry)
-
-    def deduction(row: Any) -> Deduction:
-        if isinstance(row, Mapping):
-            return converter.structure(row, Deduction)
-        if not isinstance(row, list) or len(row) != 2:
-            raise InvalidValue("deduction", row, "must be [order id, quantity]")
-        return Deduction(row[0], row[1])
-
-    def structure_stock(value: Any, _: type) -> Stock:
-        if not isinstance(value, Mapping):
-            raise InvalidValue("stock", value, "must be an object")
-        fields = {"sku_id", "on_hand", "policy", "reservations", "deductions"}
-        unknown = set(value) - fields - {"warning_threshold", "version"}
-        if unknown:
-            raise cattrs.ForbiddenExtraKeysError("", Stock, unknown)
-        if not fields <= set(value):
-            raise KeyError(sorted(fields - set(value)))
-        for name in ("reservations", "deductions"):
-            if not isinstance(value[name], list):
-                raise InvalidValue(f"stock.{name}", value[name], "must be a list")
-        return Stock(
-            converter.structure(value["sku_id"], str),
-            on_hand=converter.structure(value["on_hand"], int),
-            policy=converter.structure(value["policy"], StockPolicy),
-            reservations=[reservation(row) for row in value["reservations"]],
-            deductions=[deduction(row) for row in value["deductions"]],
-            warning_threshold=converter.structure(value.get("warning_threshold", 0), int),
-            version=converter.structure(value.get("version", 0), int),
-        )
-
-    converter.register_unstructure_hook(Stock, unstructure_stock)
-    converter.register_structure_hook(Stock, structure_stock)
-
-
-_register_stock()
-
-
 # pricing: promotions and coupons are tagged unions ({"kind": "tiered_amount_off", ...})
 # usage counts are an object {"double-11": 2}; a bad count is named by its key.
 def _usage_from_object(value: object, _: type) -> Any:
@@ -530,6 +453,7 @@ def _register_orders() -> None:
         OrderEvent,
         OrderPlaced,
         OrderRefunded,
+        OrderSettled,
         OrderStatusChanged,
         PackageShipped,
     )
@@ -551,6 +475,7 @@ def _register_orders() -> None:
             CancellationAsked: "cancellation_asked",
             PackageShipped: "package_shipped",
             OrderRefunded: "order_refunded",
+            OrderSettled: "order_settled",
         },
     )
 
@@ -693,10 +618,12 @@ def _register_events() -> None:
         CaseMoved,
         OrderPlaced,
         OrderRefunded,
+        OrderSettled,
         OrderStatusChanged,
         PackageShipped,
         PaymentRefunded,
         PaymentStatusChanged,
+        ReturnFreightOwed,
     )
     from mallcore.services.jobs import JobItemFailed
     from mallcore.services.payments import PaymentFlagged
@@ -707,6 +634,7 @@ def _register_events() -> None:
             "order_status_changed": OrderStatusChanged,
             "package_shipped": PackageShipped,
             "order_refunded": OrderRefunded,
+            "order_settled": OrderSettled,
             "stock_reserved": StockReserved,
             "stock_released": StockReleased,
             "reservation_expired": ReservationExpired,
@@ -724,6 +652,7 @@ def _register_events() -> None:
             "axis_moved": AxisMoved,
             "cancellation_asked": CancellationAsked,
             "after_sales_case_moved": CaseMoved,
+            "return_freight_owed": ReturnFreightOwed,
             "payment_status_changed": PaymentStatusChanged,
             "payment_refunded": PaymentRefunded,
             "payment_flagged": PaymentFlagged,

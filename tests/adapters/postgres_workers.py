@@ -11,7 +11,9 @@ from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
 
 from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
+from mallcore.catalog import DEFAULT_HOLD
 from mallcore.errors import LimitReached, OutOfStock, StaleVersion
+from mallcore.services._stock import hold_stock
 
 __all__ = ["buy", "claim", "open_database"]
 
@@ -49,12 +51,10 @@ def buy(dsn: str, start: Barrier, sku_id: str, buyers: list[str], won: Queue[lis
             while True:
                 with PostgresUnitOfWork(database) as uow:
                     try:
-                        stock, _ = uow.stocks.get(sku_id).reserve(order_id, 1, NOW)
+                        hold_stock(uow, uow.stocks.get(sku_id), order_id, 1, NOW, hold=DEFAULT_HOLD)
+                        uow.commit()
                     except OutOfStock:
                         break
-                    try:
-                        uow.stocks.save(stock)
-                        uow.commit()
                     except StaleVersion:
                         continue
                     got.append(order_id)

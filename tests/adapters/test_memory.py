@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from mallcore.adapters import InMemoryStore, InMemoryUnitOfWork
+from mallcore.catalog import DEFAULT_HOLD as HOLD
 from mallcore.catalog import Stock
 from mallcore.errors import OutOfStock, StaleVersion
+from mallcore.services._stock import hold_stock
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 
@@ -34,12 +36,10 @@ def test_threads_racing_for_the_last_units_never_oversell() -> None:
         while True:
             with InMemoryUnitOfWork(store) as uow:
                 try:
-                    stock, _ = uow.stocks.get("flash-sale-tea").reserve(order_id, 1, NOW)
+                    hold_stock(uow, uow.stocks.get("flash-sale-tea"), order_id, 1, NOW, hold=HOLD)
+                    uow.commit()
                 except OutOfStock:
                     return
-                uow.stocks.save(stock)
-                try:
-                    uow.commit()
                 except StaleVersion:
                     continue
                 won.append(order_id)
@@ -53,6 +53,7 @@ def test_threads_racing_for_the_last_units_never_oversell() -> None:
 
     with InMemoryUnitOfWork(store) as uow:
         stock = uow.stocks.get("flash-sale-tea")
+        holds = uow.stock_holds.of_sku("flash-sale-tea", limit=50)
     assert len(won) == 7
     assert stock.available == 0
-    assert sorted(r.order_id for r in stock.reservations) == sorted(won)
+    assert sorted(h.order_id for h in holds) == sorted(won)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from psycopg.conninfo import make_conninfo
 
 from mallcore.adapters._migrations import LATEST, MIGRATIONS
 from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
-from mallcore.catalog import Stock
+from mallcore.catalog import Stock, StockHold
 from mallcore.errors import InvalidDocument, InvalidValue, StaleVersion, Unavailable, WrongType
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
@@ -147,6 +148,42 @@ def test_a_closed_database_makes_new_units_of_work_unavailable(postgres_dsn: str
 
     with PostgresUnitOfWork(database) as uow, pytest.raises(Unavailable, match="closed"):
         uow.stocks.get(SKU)
+
+
+def test_holds_kept_in_stock_documents_by_migration_6_move_to_their_rows(
+    postgres_dsn: str,
+) -> None:
+    PostgresDatabase(postgres_dsn, min_size=0).close()
+    expiry = datetime(2026, 11, 11, 20, 30, tzinfo=UTC)
+    old_stock = {
+        "sku_id": SKU,
+        "on_hand": 9,
+        "policy": "deduct_on_payment",
+        "reservations": [
+            ["O-row", 2, int(expiry.timestamp() * 10**6)],
+            {"order_id": "O-object", "quantity": 3, "expires_at": expiry.isoformat()},
+        ],
+        "deductions": [],
+        "warning_threshold": 1,
+        "version": 4,
+    }
+    with psycopg.connect(postgres_dsn) as connection:
+        connection.execute("DELETE FROM mallcore_migrations WHERE number = 7")
+        connection.execute("DROP TABLE stock_holds")
+        connection.execute(
+            "INSERT INTO stocks (sku_id, version, value) VALUES (%s, 4, %s)",
+            (SKU, json.dumps(old_stock)),
+        )
+
+    with (
+        PostgresDatabase(postgres_dsn, min_size=0) as database,
+        PostgresUnitOfWork(database) as uow,
+    ):
+        stock = uow.stocks.get(SKU)
+        holds = uow.stock_holds.of_sku(SKU, limit=10)
+
+    assert stock == Stock(SKU, on_hand=9, reserved=5, warning_threshold=1, version=4)
+    assert holds == [StockHold(SKU, "O-object", 3, expiry), StockHold(SKU, "O-row", 2, expiry)]
 
 
 def test_a_database_without_the_schema_is_refused_when_not_migrating(postgres_dsn: str) -> None:
@@ -306,6 +343,7 @@ def test_processes_racing_for_the_last_units_never_oversell(postgres_dsn: str) -
         PostgresUnitOfWork(database) as uow,
     ):
         stock = uow.stocks.get(SKU)
+        holds = uow.stock_holds.of_sku(SKU, limit=50)
     assert len(bought) == 10
     assert stock.available == 0
-    assert sorted(r.order_id for r in stock.reservations) == sorted(bought)
+    assert sorted(h.order_id for h in holds) == sorted(bought)

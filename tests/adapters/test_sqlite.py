@@ -16,11 +16,13 @@ import pytest
 from mallcore.adapters import SqliteUnitOfWork
 from mallcore.adapters.sqlite import MIGRATIONS, SCHEMA_VERSION, memory_database
 from mallcore.catalog import (
+    DEFAULT_HOLD,
     Listing,
     ListingStatus,
     Product,
     Sku,
     Stock,
+    StockHold,
     StockMovement,
     StockPolicy,
 )
@@ -28,6 +30,7 @@ from mallcore.errors import InvalidValue, NotFound, OutOfStock, StaleVersion, Un
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine, OrderStatus
 from mallcore.serialization import dumps
+from mallcore.services._stock import hold_stock
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 from tests.adapters import _workers
@@ -157,12 +160,10 @@ def _buy(path: Path, start: object, buyers: list[str]) -> list[str]:
         while True:
             with SqliteUnitOfWork(path, timeout=10) as uow:
                 try:
-                    stock, _ = uow.stocks.get(SKU).reserve(order_id, 1, NOW)
+                    hold_stock(uow, uow.stocks.get(SKU), order_id, 1, NOW, hold=DEFAULT_HOLD)
+                    uow.commit()
                 except OutOfStock:
                     break
-                try:
-                    uow.stocks.save(stock)
-                    uow.commit()
                 except StaleVersion:
                     continue
                 won.append(order_id)
@@ -197,10 +198,11 @@ def test_processes_racing_for_the_last_units_never_oversell(tmp_path: Path) -> N
 
     with SqliteUnitOfWork(path) as uow:
         stock = uow.stocks.get(SKU)
+        holds = uow.stock_holds.of_sku(SKU, limit=50)
     assert [worker.exitcode for worker in workers] == [0] * processes
     assert len(won) == min(10, processes * buyers_each)
     assert stock.available == 0
-    assert sorted(r.order_id for r in stock.reservations) == sorted(won)
+    assert sorted(h.order_id for h in holds) == sorted(won)
 
 
 def _spawned(target: Callable[..., None], path: Path, count: int, *args: object) -> list[Any]:
@@ -349,16 +351,70 @@ def test_a_database_of_schema_version_2_is_upgraded_with_its_history_moved_out(
 
     with SqliteUnitOfWork(path) as uow:
         stock = uow.stocks.get("tea-1")
+        unpaid_hold = uow.stock_holds.get("tea-1", "O-old")
         movement = uow.stock_movements.get("tea-1", "O-paid")
         shelved = uow.products.in_category("drinks", status=ListingStatus.ON_SHELF, limit=10)
         of_alice = uow.orders.of_customer("alice", limit=10)
         unpaid = uow.orders.with_status(OrderStatus.AWAITING_PAYMENT, limit=10)
 
     assert (stock.policy, stock.on_hand, stock.version) == (StockPolicy.DEDUCT_ON_ORDER, 7, 4)
-    assert [(d.order_id, d.quantity) for d in stock.deductions] == [("O-old", 1)]
+    assert stock.reserved == 0
+    assert unpaid_hold == StockHold("tea-1", "O-old", 1)
     assert movement == StockMovement("tea-1", "O-paid", 2, None)
     assert [p.id for p in shelved] == ["tea"]
     assert [o.id for o in of_alice] == [o.id for o in unpaid] == ["O-old"]
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
     raw.close()
+
+
+def test_holds_kept_in_stock_documents_by_schema_7_move_to_their_rows(tmp_path: Path) -> None:
+    path = tmp_path / "shop.sqlite3"
+    expiry = datetime(2026, 11, 11, 20, 30, tzinfo=UTC)
+    documents = {
+        "tea-1": {
+            "sku_id": "tea-1",
+            "on_hand": 9,
+            "policy": "deduct_on_payment",
+            "reservations": [
+                ["O-row", 2, int(expiry.timestamp() * 10**6)],
+                {"order_id": "O-object", "quantity": 3, "expires_at": expiry.isoformat()},
+            ],
+            "deductions": [],
+            "warning_threshold": 1,
+            "version": 4,
+        },
+        "cup-1": {
+            "sku_id": "cup-1",
+            "on_hand": 6,
+            "policy": "deduct_on_order",
+            "reservations": [],
+            "deductions": [["O-taken", 1]],
+            "version": 2,
+        },
+    }
+    with sqlite3.connect(path) as raw:
+        for migration in MIGRATIONS[:10]:
+            migration(raw)
+        for sku_id, document in documents.items():
+            raw.execute(
+                "INSERT INTO stocks VALUES (?, ?, ?)",
+                (sku_id, document["version"], json.dumps(document)),
+            )
+        raw.execute("PRAGMA user_version = 7")
+    raw.close()
+
+    with SqliteUnitOfWork(path) as uow:
+        tea, cup = uow.stocks.get("tea-1"), uow.stocks.get("cup-1")
+        holds = [
+            *uow.stock_holds.of_sku("tea-1", limit=10),
+            *uow.stock_holds.of_sku("cup-1", limit=10),
+        ]
+
+    assert tea == Stock("tea-1", on_hand=9, reserved=5, warning_threshold=1, version=4)
+    assert cup == Stock("cup-1", on_hand=6, policy=StockPolicy.DEDUCT_ON_ORDER, version=2)
+    assert holds == [
+        StockHold("tea-1", "O-object", 3, expiry),
+        StockHold("tea-1", "O-row", 2, expiry),
+        StockHold("cup-1", "O-taken", 1),
+    ]

@@ -15,12 +15,12 @@ from mallcore.catalog import (
     CategoryTree,
     Listing,
     Product,
-    Reservation,
     Sku,
     SpecDimension,
     Stock,
     StockDeducted,
     StockEvent,
+    StockHold,
     StockMovement,
     StockPolicy,
     StockReserved,
@@ -36,10 +36,10 @@ CATALOG_TYPES = [
     CategoryTree,
     Listing,
     Product,
-    Reservation,
     Sku,
     SpecDimension,
     Stock,
+    StockHold,
 ]
 
 
@@ -77,8 +77,7 @@ def test_a_stock_document_is_written_with_the_policy_by_name() -> None:
         "sku_id": "SKU-1",
         "on_hand": 3,
         "policy": "deduct_on_order",
-        "reservations": [],
-        "deductions": [],
+        "reserved": 0,
         "warning_threshold": 0,
         "version": 0,
     }

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from mallcore.catalog import (
-    Deduction,
-    Reservation,
     ReservationExpired,
     Sku,
     Stock,
     StockCounted,
     StockDeducted,
+    StockEvent,
+    StockHold,
     StockMovement,
     StockPolicy,
     StockReleased,
@@ -28,6 +28,19 @@ PAY = StockPolicy.DEDUCT_ON_PAYMENT
 ORDER = StockPolicy.DEDUCT_ON_ORDER
 
 
+def _held(
+    stock: Stock, order_id: str, quantity: int, *, hold: timedelta = timedelta(minutes=30)
+) -> tuple[Stock, StockHold]:
+    """``stock`` after reserving for ``order_id`` at NOON, and the hold to store beside it."""
+    new, events = stock.reserve(order_id, quantity, NOON, hold=hold)
+    return new, _hold_of(events)
+
+
+def _hold_of(events: tuple[StockEvent, ...]) -> StockHold:
+    (reserved,) = [event for event in events if isinstance(event, StockReserved)]
+    return StockHold.of(reserved)
+
+
 def test_a_reservation_holds_units_without_taking_them_off_hand() -> None:
     stock = Stock("SKU-1", on_hand=10)
 
@@ -38,7 +51,7 @@ def test_a_reservation_holds_units_without_taking_them_off_hand() -> None:
 
 
 def test_reserving_more_than_is_available_raises_out_of_stock_and_changes_nothing() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 4, NOON)
+    stock, _ = _held(Stock("SKU-1", on_hand=5), "O-1", 4)
 
     with pytest.raises(OutOfStock) as raised:
         stock.reserve("O-2", 2, NOON)
@@ -48,35 +61,35 @@ def test_reserving_more_than_is_available_raises_out_of_stock_and_changes_nothin
 
 
 def test_reserving_again_for_the_same_order_changes_nothing() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+    stock, held = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
 
-    again, events = stock.reserve("O-1", 2, NOON)
+    again, events = stock.reserve("O-1", 2, NOON, held=held)
 
     assert again == stock
     assert events == ()
 
 
 def test_reserving_another_quantity_for_the_same_order_is_refused() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+    stock, held = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
 
     with pytest.raises(InvalidValue) as raised:
-        stock.reserve("O-1", 3, NOON)
+        stock.reserve("O-1", 3, NOON, held=held)
 
     assert str(raised.value) == "quantity: order 'O-1' already holds 2 units (got 3)"
 
 
 def test_deducting_a_paid_order_takes_its_units_off_hand() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+    stock, held = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
 
-    paid, events = stock.deduct("O-1")
+    paid, events = stock.deduct("O-1", held=held)
 
     assert (paid.on_hand, paid.reserved, paid.available) == (3, 0, 3)
     assert events == (StockDeducted("SKU-1", "O-1", 2),)
 
 
 def test_deducting_twice_is_the_same_as_deducting_once() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
-    paid, _ = stock.deduct("O-1")
+    stock, held = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
+    paid, _ = stock.deduct("O-1", held=held)
     movement = StockMovement("SKU-1", "O-1", 2, NOON)
 
     again, events = paid.deduct("O-1", recorded=movement)
@@ -93,9 +106,9 @@ def test_deducting_an_order_that_holds_nothing_raises_not_found() -> None:
 
 
 def test_releasing_a_cancelled_order_gives_its_units_back() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+    stock, held = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
 
-    released, events = stock.release("O-1")
+    released, events = stock.release("O-1", held=held)
 
     assert (released.on_hand, released.available, released.version) == (5, 5, 2)
     assert events == (StockReleased("SKU-1", "O-1", 2),)
@@ -111,46 +124,62 @@ def test_releasing_an_order_that_holds_nothing_changes_nothing() -> None:
 
 
 def test_releasing_a_paid_order_is_refused() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
-    paid, _ = stock.deduct("O-1")
+    stock, held = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
+    paid, _ = stock.deduct("O-1", held=held)
 
     with pytest.raises(IllegalTransition):
         paid.release("O-1", recorded=StockMovement("SKU-1", "O-1", 2, NOON))
 
 
 def test_a_paid_order_leaves_nothing_on_the_stock_but_its_movement() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5, policy=ORDER).reserve("O-1", 2, NOON)
+    stock, held = _held(Stock("SKU-1", on_hand=5, policy=ORDER), "O-1", 2)
 
-    paid, taken = stock.deduct("O-1")
+    paid, taken = stock.deduct("O-1", held=held)
 
-    assert (paid.deductions, paid.reservations, paid.on_hand) == ((), (), 3)
+    assert (paid.reserved, paid.on_hand, held.expires_at) == (0, 3, None)
     assert isinstance(taken[0], StockDeducted)
     assert StockMovement.of(taken[0], at=NOON) == StockMovement("SKU-1", "O-1", 2, NOON)
 
 
 def test_the_movement_of_another_order_is_refused() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON)
+    stock, _ = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
 
     with pytest.raises(InvalidValue, match="must be the movement of SKU 'SKU-1' for order 'O-1'"):
         stock.deduct("O-1", recorded=StockMovement("SKU-1", "O-2", 2, NOON))
 
 
 def test_expire_releases_reservations_whose_hold_is_over() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 2, NOON, hold=timedelta(minutes=30))
-    stock, _ = stock.reserve("O-2", 1, NOON, hold=timedelta(minutes=60))
+    stock, first = _held(Stock("SKU-1", on_hand=5), "O-1", 2, hold=timedelta(minutes=30))
+    stock, _ = _held(stock, "O-2", 1, hold=timedelta(minutes=60))
 
-    expired, events = stock.expire(NOON + timedelta(minutes=30))
+    expired, events = stock.expire(NOON + timedelta(minutes=30), [first])
 
-    assert [r.order_id for r in expired.reservations] == ["O-2"]
+    assert (expired.reserved, expired.available, expired.version) == (1, 4, stock.version + 1)
     assert events == (ReservationExpired("SKU-1", "O-1", 2),)
 
 
+def test_expiring_a_hold_that_has_not_lapsed_is_refused() -> None:
+    stock, first = _held(Stock("SKU-1", on_hand=5), "O-1", 2, hold=timedelta(minutes=30))
+
+    with pytest.raises(InvalidValue, match="must be a distinct hold lapsed at"):
+        stock.expire(NOON + timedelta(minutes=29), [first])
+
+
+def test_a_hold_of_another_sku_or_order_is_refused() -> None:
+    stock, held = _held(Stock("SKU-1", on_hand=5), "O-1", 2)
+
+    with pytest.raises(InvalidValue, match="must be the hold of SKU 'SKU-1' for order 'O-2'"):
+        stock.release("O-2", held=held)
+    with pytest.raises(InvalidValue, match="must not hold more than reserved 2"):
+        stock.deduct("O-1", held=StockHold("SKU-1", "O-1", 3))
+
+
 def test_a_lapsed_hold_no_longer_blocks_a_new_order() -> None:
-    stock, _ = Stock("SKU-1", on_hand=1).reserve("O-1", 1, NOON, hold=timedelta(minutes=5))
+    stock, first = _held(Stock("SKU-1", on_hand=1), "O-1", 1, hold=timedelta(minutes=5))
 
-    new, events = stock.reserve("O-2", 1, NOON + timedelta(minutes=5))
+    new, events = stock.reserve("O-2", 1, NOON + timedelta(minutes=5), lapsed=[first])
 
-    assert [r.order_id for r in new.reservations] == ["O-2"]
+    assert (new.reserved, _hold_of(events).order_id) == (1, "O-2")
     assert events[0] == ReservationExpired("SKU-1", "O-1", 1)
     assert new.version == stock.version + 1
 
@@ -167,29 +196,28 @@ def test_restock_adds_units_on_hand() -> None:
 def test_deduct_on_order_takes_units_off_hand_when_the_order_is_placed() -> None:
     stock = Stock("SKU-1", on_hand=5, policy=ORDER)
 
-    placed, _ = stock.reserve("O-1", 2, NOON)
-    paid, _ = placed.deduct("O-1")
+    placed, held = _held(stock, "O-1", 2)
+    paid, _ = placed.deduct("O-1", held=held)
 
-    assert (placed.on_hand, placed.available, placed.reservations) == (3, 3, ())
+    assert (placed.on_hand, placed.available, placed.reserved) == (3, 3, 0)
     assert (paid.on_hand, paid.available) == (3, 3)
 
 
 def test_deduct_on_order_gives_units_back_when_an_unpaid_order_is_cancelled() -> None:
-    placed, _ = Stock("SKU-1", on_hand=5, policy=ORDER).reserve("O-1", 2, NOON)
+    placed, held = _held(Stock("SKU-1", on_hand=5, policy=ORDER), "O-1", 2)
 
-    cancelled, events = placed.release("O-1")
+    cancelled, events = placed.release("O-1", held=held)
 
     assert cancelled.on_hand == 5
     assert events == (StockReleased("SKU-1", "O-1", 2),)
 
 
-def test_deduct_on_order_never_expires_anything() -> None:
-    placed, _ = Stock("SKU-1", on_hand=5, policy=ORDER).reserve("O-1", 2, NOON)
+def test_deduct_on_order_holds_never_lapse() -> None:
+    placed, held = _held(Stock("SKU-1", on_hand=5, policy=ORDER), "O-1", 2)
 
-    later, events = placed.expire(NOON + timedelta(days=365))
-
-    assert later is placed
-    assert events == ()
+    assert not held.has_lapsed(NOON + timedelta(days=365))
+    with pytest.raises(InvalidValue, match="must not expire under DEDUCT_ON_ORDER"):
+        placed.release("O-1", held=StockHold("SKU-1", "O-1", 2, NOON))
 
 
 def test_a_naive_now_is_refused() -> None:
@@ -208,13 +236,13 @@ def test_a_naive_now_is_refused() -> None:
     [
         ({"on_hand": -1}, "stock 'SKU-1'.on_hand: must not be negative (got -1)"),
         (
-            {"on_hand": 1, "reservations": [Reservation("O-1", 2)]},
-            "stock 'SKU-1'.reservations: must not hold more than on_hand 1 (got 2)",
+            {"on_hand": 1, "reserved": 2},
+            "stock 'SKU-1'.reserved: must not be more than on_hand 1 (got 2)",
         ),
         (
-            {"on_hand": 1, "deductions": [Deduction("O-1", 1)]},
-            "stock 'SKU-1'.deductions: must be empty under DEDUCT_ON_PAYMENT "
-            "(units leave on payment) (got (Deduction(order_id='O-1', quantity=1),))",
+            {"on_hand": 1, "reserved": 1, "policy": ORDER},
+            "stock 'SKU-1'.reserved: must be 0 under DEDUCT_ON_ORDER "
+            "(units are deducted when ordered) (got 1)",
         ),
     ],
 )
@@ -254,7 +282,7 @@ def test_a_stocktake_sets_on_hand_and_records_the_difference() -> None:
 
 
 def test_a_stocktake_below_the_units_held_for_orders_is_refused() -> None:
-    stock, _ = Stock("SKU-1", on_hand=10).reserve("O-1", 4, NOON)
+    stock, _ = _held(Stock("SKU-1", on_hand=10), "O-1", 4)
 
     with pytest.raises(InvalidValue) as raised:
         stock.count(3)
@@ -269,10 +297,12 @@ def test_a_stocktake_that_finds_what_is_recorded_changes_nothing() -> None:
 
 
 def test_reserving_again_after_other_holds_lapsed_bumps_the_version_once() -> None:
-    stock, _ = Stock("SKU-1", on_hand=5).reserve("O-1", 1, NOON, hold=timedelta(minutes=5))
-    stock, _ = stock.reserve("O-2", 1, NOON, hold=timedelta(hours=1))
+    stock, first = _held(Stock("SKU-1", on_hand=5), "O-1", 1, hold=timedelta(minutes=5))
+    stock, second = _held(stock, "O-2", 1, hold=timedelta(hours=1))
 
-    again, events = stock.reserve("O-2", 1, NOON + timedelta(minutes=10))
+    again, events = stock.reserve(
+        "O-2", 1, NOON + timedelta(minutes=10), held=second, lapsed=[first]
+    )
 
     assert events == (ReservationExpired("SKU-1", "O-1", 1),)
     assert again.version == stock.version + 1

@@ -29,6 +29,7 @@ __all__ = [
     "cancel_overdue",
     "claim",
     "notify",
+    "place",
     "place_with_coupon",
     "relay",
     "shop_on",
@@ -54,24 +55,32 @@ class LinePublisher:
             out.write(lines)
 
 
-_STORAGES: dict[str, Callable[[], UnitOfWork]] = {}
-"""One unit-of-work factory per storage per process (a PostgreSQL pool is opened once)."""
+_STORAGES: dict[str, tuple[Callable[[], UnitOfWork], Callable[[], None]]] = {}
+"""The storage this process uses, by where: its unit-of-work factory and how to close it.
+
+One at a time: a PostgreSQL pool is opened once per test, and closed when the process
+moves on to the next test's storage, so that the long-lived processes of a pool do not
+keep a connection to every schema they met (the server allows 100 in all).
+"""
 
 
 def _storage(where: str) -> Callable[[], UnitOfWork]:
     if where not in _STORAGES:
+        for _, close in _STORAGES.values():
+            close()
+        _STORAGES.clear()
         _STORAGES[where] = _open(where)
-    return _STORAGES[where]
+    return _STORAGES[where][0]
 
 
-def _open(where: str) -> Callable[[], UnitOfWork]:
+def _open(where: str) -> tuple[Callable[[], UnitOfWork], Callable[[], None]]:
     kind, _, place = where.partition(":")
     if kind == "sqlite":
-        return lambda: SqliteUnitOfWork(Path(place), timeout=30)
+        return (lambda: SqliteUnitOfWork(Path(place), timeout=30)), lambda: None
     from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 
     database = PostgresDatabase(place, min_size=1, max_size=1, statement_timeout=30)
-    return lambda: PostgresUnitOfWork(database)
+    return (lambda: PostgresUnitOfWork(database)), database.close
 
 
 def unit_of_work(where: str) -> UnitOfWork:
@@ -112,6 +121,16 @@ def place_with_coupon(path: str, order_id: str, customer_id: str, coupon_id: str
     except MallcoreError as error:
         return _outcome(error)
     return "placed"
+
+
+def place(where: str, order_id: str, customer_id: str, items: dict[str, int]) -> str:
+    """Place one order of ``items``, no coupon picked; "placed <payable>" or the error's name."""
+    checkout = Checkout(customer_id=customer_id, items=items, consignee=HOME)
+    try:
+        order = shop_on(where).place_order(order_id, checkout)
+    except MallcoreError as error:
+        return _outcome(error)
+    return f"placed {order.payable}"
 
 
 def claim(path: str, customer_id: str, template_id: str) -> str:

@@ -2,7 +2,8 @@
 
 The ``shop`` fixture is parametrised over adapter factories (:data:`ADAPTERS`):
 each use-case test runs on the in-memory store and on a SQLite file; a new
-adapter is one more entry.
+adapter is one more entry. The ``where`` fixture is where the process tests' spawned
+workers meet (tests/services/_workers.py): a SQLite file, or a PostgreSQL schema.
 """
 
 from __future__ import annotations
@@ -211,3 +212,11 @@ def open_shop(storage: Storage, dump: Dump = lambda: None) -> Shop:
 @pytest.fixture(params=sorted(ADAPTERS))
 def shop(request: pytest.FixtureRequest, tmp_path: Path) -> Shop:
     return open_shop(*ADAPTERS[request.param](request, tmp_path))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where the shop's processes meet: a SQLite file, or a PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:{tmp_path / 'shop.sqlite3'}"
+    return f"postgres:{request.getfixturevalue('postgres_dsn')}"

@@ -1,6 +1,7 @@
 """Limits that hold under real concurrency: processes (spawn) racing on one database.
 
-Each race runs on a SQLite file and on a PostgreSQL schema.
+Each race runs on a SQLite file and on a PostgreSQL schema (the ``where`` fixture of
+tests/services/conftest.py).
 """
 
 from __future__ import annotations
@@ -22,12 +23,24 @@ from mallcore.coupons import CouponState, CouponTemplate, IssueLimits, UseLimits
 from mallcore.loyalty import EarningPolicy
 from mallcore.money import Money
 from mallcore.orders import OrderStatus, OrderStatusChanged
+from mallcore.pricing.rules import FlashSale, Limits, Tier, TieredAmountOff
+from mallcore.services import counters
 from tests.services import _workers
 from tests.services._workers import HOME, OPENING
 from tests.services.conftest import give_points, on_sale
 from tests.services.test_wallet import TEN_OFF_100
 
 PROCESSES = 16
+FIVE_AT_ONE_YUAN = FlashSale(
+    id="flash-tea", price=Money("1.00", "CNY"), allotment=5, per_customer=1
+)
+"""¥1 tea (list price ¥60), five units for the whole shop, one per customer (秒杀)."""
+ONCE_EACH_10_OFF_100 = TieredAmountOff(
+    id="full-100",
+    tiers=[Tier(Money("100", "CNY"), Money("10", "CNY"))],
+    limits=Limits(per_customer=1),
+)
+"""满100减10, once per customer."""
 
 
 @pytest.fixture(scope="module")
@@ -35,14 +48,6 @@ def pool() -> Iterator[Pool]:
     """Sixteen processes (spawn), started once for the module: each race runs one call in each."""
     with multiprocessing.get_context("spawn").Pool(PROCESSES) as workers:
         yield workers
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def where(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Where the shop's processes meet: a SQLite file, or a PostgreSQL schema."""
-    if request.param == "sqlite":
-        return f"sqlite:{tmp_path / 'shop.sqlite3'}"
-    return f"postgres:{request.getfixturevalue('postgres_dsn')}"
 
 
 def _shop(where: str, template: CouponTemplate, *claims: str) -> list[str]:
@@ -86,6 +91,53 @@ def test_one_customer_in_sixteen_processes_uses_a_once_per_customer_coupon_once(
     assert Counter(outcomes) == {"placed": 1, "CouponUnavailable:limit_reached": 15}
 
 
+def test_sixteen_customers_racing_for_a_flash_sale_of_five_get_five_at_its_price(
+    pool: Pool, where: str
+) -> None:
+    _shop(where, TEN_OFF_100)
+    mall = _workers.shop_on(where)
+    mall.configure(attrs.evolve(mall.configuration(), promotions=[FIVE_AT_ONE_YUAN]))
+    customers = [f"c{n}" for n in range(PROCESSES)]
+
+    outcomes = pool.starmap(
+        _workers.place, [(where, f"O-{n}", customers[n], {"tea": 1}) for n in range(PROCESSES)]
+    )
+
+    # Past the allotment the Mall prices again: the tea at its list price, placed.
+    assert Counter(outcomes) == {"placed 1.00 CNY": 5, "placed 60.00 CNY": 11}
+    lucky = {customers[n] for n, outcome in enumerate(outcomes) if outcome == "placed 1.00 CNY"}
+    with _workers.unit_of_work(where) as uow:
+        sold = uow.counters.value(counters.flash_units(FIVE_AT_ONE_YUAN.id))
+        each = {
+            customer: uow.counters.value(counters.flash_units_by(FIVE_AT_ONE_YUAN.id, customer))
+            for customer in customers
+        }
+        uses = uow.counters.value(counters.rule_uses(FIVE_AT_ONE_YUAN.id))
+        holds = uow.stock_holds.of_sku("tea", limit=500)
+    assert sold == uses == 5
+    assert each == {customer: int(customer in lucky) for customer in customers}
+    assert len(holds) == PROCESSES
+
+
+def test_one_customer_in_eight_processes_gets_a_once_per_customer_promotion_once(
+    pool: Pool, where: str
+) -> None:
+    _shop(where, TEN_OFF_100)
+    mall = _workers.shop_on(where)
+    mall.configure(attrs.evolve(mall.configuration(), promotions=[ONCE_EACH_10_OFF_100]))
+
+    outcomes = pool.starmap(
+        _workers.place, [(where, f"O-{n}", "alice", {"tea": 2}) for n in range(8)]
+    )
+
+    # Past the customer's limit the Mall prices again: without the promotion, placed.
+    assert Counter(outcomes) == {"placed 110.00 CNY": 1, "placed 120.00 CNY": 7}
+    with _workers.unit_of_work(where) as uow:
+        mine = uow.counters.value(counters.rule_uses_by(ONCE_EACH_10_OFF_100.id, "alice"))
+        in_all = uow.counters.value(counters.rule_uses(ONCE_EACH_10_OFF_100.id))
+    assert mine == in_all == 1
+
+
 def test_sixteen_claims_of_a_template_with_ten_left_issue_exactly_ten(
     pool: Pool, where: str
 ) -> None:
@@ -113,8 +165,10 @@ def test_eight_processes_buying_a_hundred_cups_sell_exactly_a_hundred(
     outcomes = Counter(outcome for outcomes in per_worker for outcome in outcomes)
     assert outcomes == {"placed": 100, "OutOfStock": 140}
     stock = _workers.shop_on(where).stock("cup")
+    with _workers.unit_of_work(where) as uow:
+        holds = uow.stock_holds.of_sku("cup", limit=500)
     assert stock.available == 0
-    assert len(stock.reservations) + len(stock.deductions) == 100
+    assert len(holds) == 100
 
 
 def test_eight_processes_delivering_one_payment_notification_pay_once(

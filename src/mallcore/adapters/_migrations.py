@@ -23,7 +23,23 @@ from typing import Final
 
 import attrs
 
+from mallcore.adapters._holds import HOLD_TABLE
+
 __all__ = ["LATEST", "MIGRATIONS", "Migration", "document_table", "pending"]
+
+
+_HOLDS_FROM_DOCUMENTS: Final = (
+    "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us)"
+    " SELECT stocks.sku_id,"
+    " CASE WHEN jsonb_typeof(entry) = 'array' THEN entry->>0 ELSE entry->>'order_id' END,"
+    " (CASE WHEN jsonb_typeof(entry) = 'array' THEN {quantity}"
+    " ELSE entry->>'quantity' END)::bigint,"
+    " (CASE WHEN jsonb_typeof(entry) = 'array' THEN {expires}"
+    " WHEN entry->>'expires_at' IS NULL THEN NULL ELSE {object_expires} END)::bigint"
+    " FROM stocks, jsonb_array_elements(stocks.value::jsonb -> '{entries}') AS entry"
+    " ON CONFLICT (sku_id, order_id) DO NOTHING"
+)
+"""Schema 6 kept holds in the stock documents, as rows or objects: each becomes a row."""
 
 
 def document_table(table: str, key_column: str, *columns: str) -> str:
@@ -139,6 +155,28 @@ MIGRATIONS: Final = (
             "CREATE INDEX IF NOT EXISTS after_sales_by_status ON after_sales_cases (status, id)",
         ),
     ),
+    Migration(
+        7,
+        "stock holds: the unpaid orders' holds move out of the stock documents",
+        (
+            *HOLD_TABLE,
+            _HOLDS_FROM_DOCUMENTS.format(
+                entries="reservations",
+                quantity="entry->>1",
+                expires="(entry->>2)::bigint",
+                object_expires="(extract(epoch FROM (entry->>'expires_at')::timestamptz)"
+                " * 1000000)::bigint",
+            ),
+            _HOLDS_FROM_DOCUMENTS.format(
+                entries="deductions", quantity="entry->>1", expires="NULL", object_expires="NULL"
+            ),
+            "UPDATE stocks SET value = ((value::jsonb - 'reservations' - 'deductions')"
+            " || jsonb_build_object('reserved', (SELECT COALESCE(SUM((CASE"
+            " WHEN jsonb_typeof(entry) = 'array' THEN entry->>1 ELSE entry->>'quantity' END"
+            ")::bigint), 0) FROM jsonb_array_elements(value::jsonb -> 'reservations') AS entry)"
+            "))::text WHERE value::jsonb ? 'reservations'",
+        ),
+    ),
 )
 """Every migration, in order."""
 
@@ -150,6 +188,6 @@ def pending(applied: int) -> tuple[Migration, ...]:
     """The migrations a database at ``applied`` still needs, in order.
 
     >>> [migration.number for migration in pending(1)]
-    [2, 3, 4, 5, 6]
+    [2, 3, 4, 5, 6, 7]
     """
     return tuple(migration for migration in MIGRATIONS if migration.number > applied)

@@ -19,7 +19,7 @@ from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
-from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.catalog import ListingStatus, Product, Stock, StockHold, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
@@ -42,6 +42,7 @@ __all__ = [
     "InMemoryPayments",
     "InMemoryPoints",
     "InMemoryProducts",
+    "InMemoryStockHolds",
     "InMemoryStockMovements",
     "InMemoryStocks",
     "InMemoryStore",
@@ -69,6 +70,7 @@ class InMemoryStore:
         self.coupon_templates: dict[str, CouponTemplate] = {}
         self.coupon_codes: dict[str, str] = {}
         self.coupons: dict[str, CouponInstance] = {}
+        self.stock_holds: dict[str, StockHold] = {}
         self.stock_movements: dict[str, StockMovement] = {}
         self.outbox: dict[str, OutboxRow] = {}
         """The outbox's envelopes by id, in the order they were appended."""
@@ -129,6 +131,12 @@ class _Table(Generic[V]):
         self.rows[key] = value
         self._written.add(key)
 
+    def remove(self, key: str) -> None:
+        """Drop the row under ``key`` (nothing when there is none)."""
+        if key in self.rows:
+            del self.rows[key]
+            self._written.add(key)
+
     def _conflict(self) -> StaleVersion | None:
         for key in sorted(self._written):
             seen, theirs = self._base.get(key), self._committed.get(key)
@@ -143,7 +151,11 @@ class _Table(Generic[V]):
         return self._version(value) if self._version is not None else 0
 
     def _publish(self) -> None:
-        self._committed.update({key: self.rows[key] for key in self._written})
+        for key in self._written:
+            if key in self.rows:
+                self._committed[key] = self.rows[key]
+            else:
+                self._committed.pop(key, None)
 
 
 class InMemoryProducts(_Table[Product]):
@@ -278,9 +290,54 @@ class InMemoryPoints(_Table[PointsAccount]):
         )
 
 
-def _movement_key(sku_id: str, order_id: str) -> str:
+def _pair_key(sku_id: str, order_id: str) -> str:
     """One string per (SKU, order), unambiguous whatever the ids hold."""
     return f"{len(sku_id)}:{sku_id}{order_id}"
+
+
+class InMemoryStockHolds:
+    """Unpaid orders' holds on stock (see :class:`~mallcore.ports.StockHoldRepository`).
+
+    A hold has no version of its own: a key that another unit of work
+    changed since this one began is a conflict at commit, like any written key.
+    """
+
+    def __init__(self, committed: dict[str, StockHold]) -> None:
+        self.table = _Table(
+            committed,
+            kind="stock hold",
+            key=lambda h: _pair_key(h.sku_id, h.order_id),
+            version=None,
+        )
+
+    def get(self, sku_id: str, order_id: str) -> StockHold:
+        """The hold of ``order_id`` on ``sku_id``, or NotFound."""
+        try:
+            return self.table.get(_pair_key(sku_id, order_id))
+        except NotFound:
+            raise NotFound(f"stock hold of SKU {sku_id!r} for order", order_id) from None
+
+    def add(self, hold: StockHold) -> None:
+        """Keep ``hold``, or raise StaleVersion when its key is held."""
+        if _pair_key(hold.sku_id, hold.order_id) in self.table.rows:
+            raise StaleVersion("stock hold", f"{hold.sku_id}/{hold.order_id}", -1, 0)
+        self.table.save(hold)
+
+    def remove(self, sku_id: str, order_id: str) -> None:
+        """Drop the hold of ``order_id`` on ``sku_id``, if any."""
+        self.table.remove(_pair_key(sku_id, order_id))
+
+    def lapsed(self, sku_id: str, *, at: datetime, limit: int) -> Sequence[StockHold]:
+        """``sku_id``'s holds over at ``at``, earliest expiry first."""
+        over = [h for h in self._of(sku_id) if h.has_lapsed(at)]
+        return page(sorted(over, key=lambda h: (h.expires_at, h.order_id)), limit=limit, offset=0)
+
+    def of_sku(self, sku_id: str, *, limit: int, offset: int = 0) -> Sequence[StockHold]:
+        """A page of ``sku_id``'s holds, by order id."""
+        return page(sorted(self._of(sku_id), key=lambda h: h.order_id), limit=limit, offset=offset)
+
+    def _of(self, sku_id: str) -> list[StockHold]:
+        return [hold for hold in self.table.rows.values() if hold.sku_id == sku_id]
 
 
 class InMemoryStockMovements:
@@ -294,20 +351,20 @@ class InMemoryStockMovements:
         self.table = _Table(
             committed,
             kind="stock movement",
-            key=lambda m: _movement_key(m.sku_id, m.order_id),
+            key=lambda m: _pair_key(m.sku_id, m.order_id),
             version=None,
         )
 
     def get(self, sku_id: str, order_id: str) -> StockMovement:
         """The movement of ``order_id`` on ``sku_id``, or NotFound."""
         try:
-            return self.table.get(_movement_key(sku_id, order_id))
+            return self.table.get(_pair_key(sku_id, order_id))
         except NotFound:
             raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id) from None
 
     def add(self, movement: StockMovement) -> None:
         """Record ``movement``, or raise StaleVersion when its key is taken."""
-        if _movement_key(movement.sku_id, movement.order_id) in self.table.rows:
+        if _pair_key(movement.sku_id, movement.order_id) in self.table.rows:
             raise StaleVersion("stock movement", f"{movement.sku_id}/{movement.order_id}", -1, 0)
         self.table.save(movement)
 
@@ -575,6 +632,7 @@ class InMemoryUnitOfWork:
                 store.coupon_templates, store.coupon_codes
             )
             self.coupons = InMemoryCoupons(store.coupons)
+            self.stock_holds = InMemoryStockHolds(store.stock_holds)
             self.stock_movements = InMemoryStockMovements(store.stock_movements)
         self.outbox = InMemoryOutbox(store, self.lock)
         self._locked = False
@@ -591,6 +649,7 @@ class InMemoryUnitOfWork:
             self.members,
             self.coupon_templates,
             self.coupons,
+            self.stock_holds.table,
             self.stock_movements.table,
         )
 

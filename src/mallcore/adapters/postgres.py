@@ -74,6 +74,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
+from mallcore.adapters._holds import SqlStockHolds
 from mallcore.adapters._layouts import (
     AFTER_SALES,
     COUPON_TEMPLATES,
@@ -334,6 +335,8 @@ class PostgresDocuments(Generic[V]):
         self.pending: dict[str, V] = {}
         self._based_on: dict[str, int] = {}
         """The stored version each pending save builds on (-1: a new key)."""
+        self._seen: dict[str, int] = {}
+        """The version ``get`` read under each key (-1: none), so ``save`` need not ask again."""
 
     def get(self, key: str) -> V:
         """The value under ``key`` (this unit of work's own save first), or NotFound.
@@ -349,8 +352,12 @@ class PostgresDocuments(Generic[V]):
         layout = self._layout
         rows = self._uow._in_connection(lambda c: c.execute(query, (key,)).fetchall())
         if not rows:
+            self._seen[key] = -1
             raise NotFound(layout.kind, key)
-        return loads(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
+        value = loads(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
+        if layout.version is not None:
+            self._seen[key] = layout.version(value)
+        return value
 
     def save(self, value: V) -> None:
         """Keep ``value`` for the commit, or raise StaleVersion if its version does not follow."""
@@ -365,9 +372,10 @@ class PostgresDocuments(Generic[V]):
         self.pending[key] = value
 
     def forget(self) -> None:
-        """Drop the pending saves."""
+        """Drop the pending saves and the versions seen."""
         self.pending.clear()
         self._based_on.clear()
+        self._seen.clear()
 
     def _select(self, column: str) -> sql.Composed:
         return sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
@@ -378,6 +386,8 @@ class PostgresDocuments(Generic[V]):
         """The version this unit of work sees under ``key``; -1 when nothing is stored."""
         if key in self.pending and self._layout.version is not None:
             return self._layout.version(self.pending[key])
+        if key in self._seen:
+            return self._seen[key]
         return self._uow._in_connection(lambda connection: self._stored_version(connection, key))
 
     def _stored_version(self, connection: Connection, key: str) -> int:
@@ -412,9 +422,10 @@ class PostgresDocuments(Generic[V]):
             if side is not None:
                 table, owner = sql.Identifier(side.table), sql.Identifier(side.owner)
                 column = sql.Identifier(side.column)
-                connection.execute(
-                    sql.SQL("DELETE FROM {} WHERE {} = %s").format(table, owner), (key,)
-                )
+                if not (checked and self._based_on.get(key) == -1):  # a new key owns none yet
+                    connection.execute(
+                        sql.SQL("DELETE FROM {} WHERE {} = %s").format(table, owner), (key,)
+                    )
                 connection.cursor().executemany(
                     sql.SQL(
                         "INSERT INTO {table} ({column}, {owner}) VALUES (%s, %s)"
@@ -1010,30 +1021,30 @@ class PostgresOutbox:
             )
 
     def _append(self, connection: Connection, event: OutboxEvent) -> None:
+        """Insert ``event`` if its sequence follows the aggregate's last: one statement, one trip.
+
+        The sequence row moves up first (a number taken by another writer
+        moves nothing), and the envelope is inserted only when it moved.
+        """
         kind, payload = dump_event(event.event)
-        key = (event.aggregate_kind, event.aggregate_id, event.sequence)
-        moved = connection.execute(
-            "INSERT INTO outbox_sequences AS s (aggregate_kind, aggregate_id, sequence)"
-            " VALUES (%s, %s, %s) ON CONFLICT (aggregate_kind, aggregate_id)"
-            " DO UPDATE SET sequence = EXCLUDED.sequence WHERE s.sequence < EXCLUDED.sequence",
-            key,
+        inserted = connection.execute(
+            "WITH moved AS (INSERT INTO outbox_sequences AS s (aggregate_kind, aggregate_id,"
+            " sequence) VALUES (%(kind)s, %(id)s, %(sequence)s)"
+            " ON CONFLICT (aggregate_kind, aggregate_id) DO UPDATE SET sequence = EXCLUDED.sequence"
+            " WHERE s.sequence < EXCLUDED.sequence RETURNING 1)"
+            f" INSERT INTO outbox ({_OUTBOX_COLUMNS}) SELECT %(event)s, %(kind)s, %(id)s,"
+            " %(sequence)s, %(at)s, %(type)s, %(payload)s WHERE EXISTS (SELECT 1 FROM moved)"
+            " ON CONFLICT DO NOTHING",
+            {
+                "event": event.id,
+                "kind": event.aggregate_kind,
+                "id": event.aggregate_id,
+                "sequence": event.sequence,
+                "at": event.occurred_at.isoformat(),
+                "type": kind,
+                "payload": payload,
+            },
         ).rowcount
-        inserted = (
-            moved
-            and connection.execute(
-                f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING",
-                (
-                    event.id,
-                    event.aggregate_kind,
-                    event.aggregate_id,
-                    event.sequence,
-                    event.occurred_at.isoformat(),
-                    kind,
-                    payload,
-                ),
-            ).rowcount
-        )
         if not inserted:
             raise StaleVersion(
                 f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
@@ -1042,6 +1053,7 @@ class PostgresOutbox:
 
 _Part = (
     PostgresDocuments[Any]
+    | SqlStockHolds
     | PostgresStockMovements
     | PostgresConfigurations
     | PostgresCouponCodes
@@ -1064,6 +1076,7 @@ class PostgresUnitOfWork:
         self._locked = False
         self.products = PostgresProducts(self)
         self.stocks = PostgresDocuments[Stock](self, STOCKS)
+        self.stock_holds = SqlStockHolds(self, placeholder="%s")
         self.stock_movements = PostgresStockMovements(self)
         self.orders = PostgresOrders(self)
         self.points = PostgresDocuments[PointsAccount](self, POINTS)
@@ -1078,6 +1091,7 @@ class PostgresUnitOfWork:
         self._repositories: tuple[_Part, ...] = (
             self.products,
             self.stocks,
+            self.stock_holds,
             self.stock_movements,
             self.orders,
             self.points,

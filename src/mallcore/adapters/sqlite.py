@@ -35,6 +35,9 @@ write transaction, so processes starting at once upgrade it once):
    before are upgraded as they are read (:mod:`mallcore.serialization`).
 7. ``after_sales_cases(id, version, order_id, status, requested_us, value)``
    indexed on ``(order_id, requested_us, id)`` and ``(status, id)``.
+8. ``stock_holds(sku_id, order_id, quantity, expires_us)``
+   (:mod:`mallcore.adapters._holds`): the unpaid orders' holds, moved out of
+   the stock documents, which keep their sum as ``reserved``.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`;
 the other columns are copies of the few fields the queries filter on. Times
@@ -96,6 +99,7 @@ from typing import Any, Final, Generic, Self, TypeVar
 
 import attrs
 
+from mallcore.adapters._holds import HOLD_TABLE, SqlStockHolds, split_stock_document
 from mallcore.adapters._layouts import (
     AFTER_SALES,
     COUPON_TEMPLATES,
@@ -195,6 +199,20 @@ def _move_paid_deductions(connection: sqlite3.Connection) -> None:
         )
 
 
+def _move_holds(connection: sqlite3.Connection) -> None:
+    """Schema 7 kept the unpaid orders' holds in the stock documents: make each a row."""
+    for sku_id, text in connection.execute("SELECT sku_id, value FROM stocks").fetchall():
+        document, holds = split_stock_document(json.loads(text))
+        connection.executemany(
+            "INSERT OR REPLACE INTO stock_holds (sku_id, order_id, quantity, expires_us)"
+            " VALUES (?, ?, ?, ?)",
+            holds,
+        )
+        connection.execute(
+            "UPDATE stocks SET value = ? WHERE sku_id = ?", (json.dumps(document), sku_id)
+        )
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _statements(
         "CREATE TABLE products (id TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -266,6 +284,8 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         "CREATE INDEX after_sales_by_order ON after_sales_cases (order_id, requested_us, id)",
         "CREATE INDEX after_sales_by_status ON after_sales_cases (status, id)",
     ),
+    _statements(*HOLD_TABLE),
+    _move_holds,
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
@@ -273,10 +293,10 @@ Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
 run together in one transaction, so a database is never left between them);
 schema 4 (coupon templates, codes and wallets) is step 7; schema 5 (the
 outbox) is step 8; schema 6 (payments) is step 9; schema 7 (after-sales
-cases) is step 10.
+cases) is step 10; schema 8 (stock holds) is steps 11 and 12.
 """
 
-_RELEASES: Final = (1, 2, 6, 7, 8, 9, 10)
+_RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -1071,6 +1091,7 @@ class SqliteUnitOfWork:
         self._locked = False
         self.products = SqliteProducts(self)
         self.stocks = SqliteStocks(self)
+        self.stock_holds = SqlStockHolds(self, placeholder="?")
         self.stock_movements = SqliteStockMovements(self)
         self.orders = SqliteOrders(self)
         self.payments = SqlitePayments(self)
@@ -1088,6 +1109,7 @@ class SqliteUnitOfWork:
     ) -> tuple[
         _Repository[Any]
         | SqliteConfigurations
+        | SqlStockHolds
         | SqliteStockMovements
         | SqliteCounters
         | SqliteCouponCodes
@@ -1097,6 +1119,7 @@ class SqliteUnitOfWork:
         return (
             self.products,
             self.stocks,
+            self.stock_holds,
             self.stock_movements,
             self.orders,
             self.payments,

@@ -7,7 +7,7 @@ See docs/catalog.md for the rules. The main names:
 - :class:`CategoryTree`, :class:`Category`, :class:`Attribute`: the category
   tree, its attribute sets, ``ancestors``/``descendants``.
 - :class:`Listing`, :class:`ListingStatus`: 上架 / 下架 / 删除 and the window.
-- :class:`Stock`, :class:`StockPolicy`: reservations, deduction, expiry.
+- :class:`Stock`, :class:`StockHold`, :class:`StockPolicy`: holds, deduction, expiry.
 """
 
 from mallcore.catalog.category import Attribute, Category, CategoryTree
@@ -23,13 +23,12 @@ from mallcore.catalog.product import (
 )
 from mallcore.catalog.stock import (
     DEFAULT_HOLD,
-    Deduction,
-    Reservation,
     ReservationExpired,
     Stock,
     StockCounted,
     StockDeducted,
     StockEvent,
+    StockHold,
     StockMovement,
     StockPolicy,
     StockReleased,
@@ -42,14 +41,12 @@ __all__ = [
     "Category",
     "CategoryTree",
     "DEFAULT_HOLD",
-    "Deduction",
     "LISTING_TRANSITIONS",
     "Listing",
     "ListingStatus",
     "MAX_COMBINATIONS",
     "MAX_DIMENSIONS",
     "Product",
-    "Reservation",
     "ReservationExpired",
     "Sku",
     "SpecCombination",
@@ -58,6 +55,7 @@ __all__ = [
     "StockCounted",
     "StockDeducted",
     "StockEvent",
+    "StockHold",
     "StockMovement",
     "StockPolicy",
     "StockReleased",

@@ -12,7 +12,7 @@ from mallcore._fields import members, time_zone_field, to_tuple
 from mallcore.catalog import CategoryTree
 from mallcore.errors import InvalidValue, WrongType
 from mallcore.loyalty import EarningPolicy, RedemptionPolicy, TierProgram
-from mallcore.money import Rounding
+from mallcore.money import Money, Rounding
 from mallcore.pricing import Gift, Promotion
 from mallcore.shipping import ShippingSetup
 
@@ -62,6 +62,15 @@ def _count(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         raise InvalidValue(attribute.name, value, "must be between 1 and 1000")
 
 
+def _optional_amount(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, Money):
+        raise WrongType(attribute.name, value, "Money")
+    if value.is_negative():
+        raise InvalidValue(attribute.name, value, "must not be negative")
+
+
 @attrs.frozen(kw_only=True)
 class Settings:
     """How the shop runs its orders; every field has the usual platform default.
@@ -79,6 +88,11 @@ class Settings:
       the customer ships a return this long after approval (on timeout the
       case closes); ``return_receipt``: the merchant confirms the returned
       goods this long after they were sent (on timeout the refund goes);
+    - ``offer_response``: the customer answers a lower amount the merchant
+      offered this long after it (on timeout the case closes, declined);
+    - ``return_freight_cap``: the most the merchant pays back of the
+      postage a customer declares when sending back a return the merchant
+      pays the freight of (a quality problem); None: what is declared;
     - ``return_address``: where returns go when a request is approved by the
       timeout (the merchant gives one when approving by hand);
     - ``approve_cancellations_while_preparing``: whether a customer's
@@ -104,6 +118,8 @@ class Settings:
     return_shipment: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_span)
     return_receipt: timedelta = attrs.field(default=timedelta(days=10), validator=_positive_span)
     return_address: str = ""
+    offer_response: timedelta = attrs.field(default=timedelta(days=7), validator=_positive_span)
+    return_freight_cap: Money | None = attrs.field(default=None, validator=_optional_amount)
     gift_policy: GiftPolicy = GiftPolicy.DROP
     wallet_candidates: int = attrs.field(default=12, validator=_count)
     max_platform_coupons: int = attrs.field(default=1, validator=_count)

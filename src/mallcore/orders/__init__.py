@@ -29,6 +29,7 @@ from mallcore.orders.after_sales import (
     CaseKind,
     CaseMoved,
     CaseStatus,
+    ReturnFreightOwed,
 )
 from mallcore.orders.axes import (
     FULFILMENT_AXIS,
@@ -55,6 +56,7 @@ from mallcore.orders.order import (
     OrderPlaced,
     OrderRefund,
     OrderRefunded,
+    OrderSettled,
     OrderStatusChanged,
     PackageScan,
     PackageShipped,
@@ -103,6 +105,7 @@ __all__ = [
     "OrderPlaced",
     "OrderRefund",
     "OrderRefunded",
+    "OrderSettled",
     "OrderStatus",
     "OrderStatusChanged",
     "PAYMENT_AXIS",
@@ -118,6 +121,7 @@ __all__ = [
     "PaymentStatusChanged",
     "REFUND_PERIOD",
     "RefundedUnits",
+    "ReturnFreightOwed",
     "Shipment",
     "TRANSITIONS",
     "order_status",

@@ -79,6 +79,7 @@ __all__ = [
     "OrderPlaced",
     "OrderRefund",
     "OrderRefunded",
+    "OrderSettled",
     "OrderStatusChanged",
     "PackageScan",
     "PackageShipped",
@@ -262,6 +263,9 @@ class Shipment:
     scans: tuple[PackageScan, ...] = attrs.field(
         default=(), converter=_scans, validator=members(PackageScan, "PackageScan")
     )
+    exchange: str | None = None
+    """The after-sales case a replacement package ships for (换货): its units replace
+    units of ``items``'s lines already shipped, and count in no shipped total."""
 
     def __attrs_post_init__(self) -> None:
         _text("shipment.waybill", self.waybill)
@@ -311,6 +315,8 @@ class OrderRefund:
     at: datetime
     reason: str
     before_shipping: bool = False
+    return_freight: Money | None = None
+    """The return postage the merchant paid back with the refund (None: none)."""
 
     def __attrs_post_init__(self) -> None:
         _text("refund.id", self.id)
@@ -327,8 +333,9 @@ class OrderRefund:
 
     @property
     def amount(self) -> Money:
-        """The whole refund: the units' amounts plus the freight returned."""
-        return self.goods + self.freight
+        """The whole refund: the units' amounts, the freight and the return postage returned."""
+        extra = self.return_freight or Money.zero(self.freight.currency)
+        return self.goods + self.freight + extra
 
     def quantities(self) -> dict[str, int]:
         """Units refunded, per line id."""
@@ -376,6 +383,21 @@ class PackageShipped:
 
 
 @attrs.frozen
+class OrderSettled:
+    """A completed order's after-sales window passed with no open case: its books are closed.
+
+    ``paid`` is what the customer paid, ``refunded`` what went back, ``kept``
+    the difference: what the merchant is settled (结算).
+    """
+
+    order_id: str
+    at: datetime
+    paid: Money
+    refunded: Money
+    kept: Money
+
+
+@attrs.frozen
 class OrderRefunded:
     """A refund of the order was recorded (the money goes back through the payment gateway)."""
 
@@ -390,6 +412,7 @@ OrderEvent: TypeAlias = (
     | PackageShipped
     | OrderRefunded
     | CancellationAsked
+    | OrderSettled
 )
 """What an order command reports."""
 
@@ -451,6 +474,8 @@ class Order:
     """Every move after placing: what, when, by whom, why (the order's 操作记录)."""
     cancellation: CancellationRequest | None = None
     """A customer's request to cancel, waiting for the merchant (or granted: the order closed)."""
+    settled_at: datetime | None = None
+    """When the settlement job closed the books on the completed order (its window over)."""
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
@@ -483,6 +508,7 @@ class Order:
             "ended_at",
             "after_sales_until",
             "preparing_at",
+            "settled_at",
         ):
             _optional_aware(f"{where}.{name}", getattr(self, name))
         quantities = {line.line_id: line.quantity for line in self.lines}
@@ -514,6 +540,10 @@ class Order:
         if self.refunded_freight() > self.freight:
             raise InvalidValue(
                 f"{where}.refunds", self.refunded_freight(), f"must not exceed the {self.freight}"
+            )
+        if self.refunds and self.refunded > self.payable:
+            raise InvalidValue(
+                f"{where}.refunds", self.refunded, f"must not exceed the {self.payable} paid"
             )
 
     @classmethod
@@ -591,6 +621,8 @@ class Order:
         """Units shipped so far, per line id."""
         shipped: dict[str, int] = {}
         for shipment in self.shipments:
+            if shipment.exchange is not None:
+                continue
             for line_id, quantity in shipment.items:
                 shipped[line_id] = shipped.get(line_id, 0) + quantity
         return shipped
@@ -833,6 +865,45 @@ class Order:
         self._require(OrderStatus.DELIVERED)
         return self._changed(at, OrderMove(what="delivered", at=at, by=by), delivered_at=at)
 
+    def ship_replacement(
+        self,
+        case_id: str,
+        *,
+        waybill: str,
+        carrier: str,
+        items: Mapping[str, int],
+        at: datetime,
+        by: Actor = Actor.MERCHANT,
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Ship an exchange's replacement for ``items`` (line id -> units) as a new package.
+
+        Allowed once the order is shipped (not ended): the units must have
+        shipped and not been refunded. The package names ``case_id`` and
+        counts in no shipped total; its delivery does not deliver the order.
+        A case already shipped for, or a waybill recorded, changes nothing.
+        """
+        _text("case_id", case_id)
+        if any(s.exchange == case_id or s.waybill == waybill for s in self.shipments):
+            return self, ()
+        if self.status not in _REFUNDABLE - {OrderStatus.PAID}:
+            raise IllegalTransition("order", self.id, self.status.value, "replacement shipped")
+        shipped = self.shipped_quantities()
+        refunded = self.refunded_quantities()
+        for line_id, quantity in items.items():
+            self.line(line_id)
+            kept = shipped.get(line_id, 0) - refunded.get(line_id, 0)
+            _count(f"items[{line_id!r}]", quantity, minimum=1)
+            if quantity > kept:
+                raise InvalidValue(
+                    f"items[{line_id!r}]", quantity, f"must not exceed the {kept} shipped and kept"
+                )
+        package = Shipment(
+            waybill=waybill, carrier=carrier, items=items, shipped_at=at, exchange=case_id
+        )
+        move = OrderMove(what=f"replacement {waybill} shipped", at=at, by=by, why=case_id)
+        shipped_event: tuple[OrderEvent, ...] = (PackageShipped(self.id, package),)
+        return self._changed(at, move, shipped_event, shipments=(*self.shipments, package))
+
     def track_package(
         self, waybill: str, *, status: str, at: datetime, by: Actor = Actor.COURIER
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
@@ -878,9 +949,10 @@ class Order:
             return self, ()
         shipments = list(self.shipments)
         shipments[index] = attrs.evolve(shipments[index], delivered_at=at)
-        moments = [s.delivered_at for s in shipments if s.delivered_at is not None]
+        sold = [s for s in shipments if s.exchange is None]
+        moments = [s.delivered_at for s in sold if s.delivered_at is not None]
         move = OrderMove(what=f"package {waybill} delivered", at=at, by=by)
-        if self.status is not OrderStatus.SHIPPED or len(moments) < len(shipments):
+        if self.status is not OrderStatus.SHIPPED or len(moments) < len(sold):
             return self._changed(at, move, shipments=shipments)
         return self._changed(at, move, shipments=shipments, delivered_at=max(moments))
 
@@ -910,6 +982,38 @@ class Order:
             return self, ()
         return self.complete(at=now, by=Actor.SYSTEM, why="confirmation window over")
 
+    def settle(
+        self, *, at: datetime, by: Actor = Actor.SYSTEM
+    ) -> tuple[Order, tuple[OrderEvent, ...]]:
+        """Close the books on a completed order whose after-sales window is over (结算).
+
+        Settled before changes nothing. An order not completed, or whose
+        window is still open at ``at`` (refunds are still taken), raises
+        IllegalTransition. The caller checks that no after-sales case is open.
+        """
+        require_aware("at", at)
+        if self.settled_at is not None:
+            return self, ()
+        deadline = self.after_sales_until
+        if self.status is not OrderStatus.COMPLETED or deadline is None or at <= deadline:
+            raise IllegalTransition("order", self.id, self.status.value, "settled")
+        paid = self.payable if self.paid_at is not None else Money.zero(self.currency)
+        settled: tuple[OrderEvent, ...] = (
+            OrderSettled(self.id, at, paid, self.refunded, paid - self.refunded),
+        )
+        move = OrderMove(what="settled", at=at, by=by, why="after-sales window over")
+        return self._changed(at, move, settled, settled_at=at)
+
+    def is_due_for_settlement(self, now: datetime) -> bool:
+        """Whether :meth:`settle` would settle the order at ``now`` (open cases aside)."""
+        deadline = self.after_sales_until
+        return (
+            self.settled_at is None
+            and self.status is OrderStatus.COMPLETED
+            and deadline is not None
+            and now > deadline
+        )
+
     def cancel(
         self, *, reason: str, at: datetime, by: Actor = Actor.CUSTOMER
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
@@ -937,6 +1041,8 @@ class Order:
         reason: str,
         freight: Money | None = None,
         by: Actor = Actor.MERCHANT,
+        amount: Money | None = None,
+        return_freight: Money | None = None,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Refund ``units`` (line id -> count) and ``freight``: what was paid for each, once.
 
@@ -948,6 +1054,15 @@ class Order:
         refund leaving no unit closes the order (a completed order stays
         completed); a paid order left with only shipped units is shipped.
         A ``refund_id`` recorded before changes nothing.
+
+        ``amount`` is a lower whole refund agreed with the customer (an
+        after-sales case's accepted offer): more than zero, at most what the
+        refund would return, at least its freight. The units are refunded all
+        the same (never again), each returning its share of the goods part in
+        proportion to what it was paid, to the cent (:meth:`Money.allocate`):
+        no unit returns more than was paid for it. ``return_freight`` is
+        the return postage the merchant pays back (a quality problem), on top
+        of the goods, within what is left of :attr:`payable`.
         """
         _text("refund_id", refund_id)
         if any(refund.id == refund_id for refund in self.refunds):
@@ -967,18 +1082,25 @@ class Order:
         refunded = {part.line_id: part.quantity for part in parts}
         unsent = self.unshipped_quantities() if before_shipping else {}
         nothing_to_ship = all(unsent[line_id] == refunded.get(line_id, 0) for line_id in unsent)
+        returned = self._refund_freight(
+            freight, default=before_shipping and not self.shipments and nothing_to_ship
+        )
+        if amount is not None:
+            parts = self._lowered(parts, amount, freight=returned)
         refund = OrderRefund(
             id=refund_id,
             units=parts,
-            freight=self._refund_freight(
-                freight, default=before_shipping and not self.shipments and nothing_to_ship
-            ),
+            freight=returned,
             at=at,
             reason=reason,
             before_shipping=before_shipping,
         )
         if not parts and refund.freight.is_zero():
             raise InvalidValue("units", dict(units), "must name a unit, or freight, to refund")
+        if return_freight is not None:
+            refund = attrs.evolve(
+                refund, return_freight=self._return_freight(return_freight, refund)
+            )
         done: tuple[OrderEvent, ...] = (OrderRefunded(self.id, refund),)
         move = OrderMove(what=f"refund {refund_id}", at=at, by=by, why=reason)
         refunds = (*self.refunds, refund)
@@ -1016,6 +1138,40 @@ class Order:
                 RefundedUnits(line_id=line_id, amounts=latest_first[start : start + count])
             )
         return tuple(parts)
+
+    def _lowered(
+        self, parts: tuple[RefundedUnits, ...], amount: Money, *, freight: Money
+    ) -> tuple[RefundedUnits, ...]:
+        """``parts`` returning ``amount`` less ``freight`` in all, apportioned by what each paid."""
+        if not isinstance(amount, Money) or amount.currency != self.currency:
+            raise InvalidValue("amount", amount, f"must be a Money in {self.currency}")
+        paid = [unit for part in parts for unit in part.amounts]
+        computed = total(paid, self.currency) + freight
+        if amount.is_zero() or amount.is_negative() or amount > computed or amount < freight:
+            raise InvalidValue(
+                "amount",
+                amount,
+                f"must be more than zero, at least the {freight} freight and at most"
+                f" the {computed} the refund returns",
+            )
+        goods = amount - freight
+        if goods == computed - freight:
+            return parts
+        shares = iter(goods.allocate(paid))
+        return tuple(
+            attrs.evolve(part, amounts=[next(shares) for _ in part.amounts]) for part in parts
+        )
+
+    def _return_freight(self, value: Money, refund: OrderRefund) -> Money:
+        """``value`` checked: a Money in the order's currency, within what is left to refund."""
+        if not isinstance(value, Money) or value.currency != self.currency:
+            raise InvalidValue("return_freight", value, f"must be a Money in {self.currency}")
+        left = self.payable - self.refunded - refund.amount
+        if value.is_negative() or value > left:
+            raise InvalidValue(
+                "return_freight", value, f"must be between 0 and the {left} left of the payment"
+            )
+        return value
 
     def _refund_freight(self, freight: Money | None, *, default: bool) -> Money:
         """The freight a refund returns: ``freight``, checked, or, with ``default``, all left."""

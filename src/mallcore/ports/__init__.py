@@ -5,7 +5,7 @@ adapters (:mod:`mallcore.adapters`) implement them, and
 :mod:`mallcore.testing.contracts` checks any implementation against them.
 
 - storage: :class:`ProductRepository`, :class:`StockRepository`,
-  :class:`StockMovementRepository`, :class:`OrderRepository`,
+  :class:`StockHoldRepository`, :class:`StockMovementRepository`, :class:`OrderRepository`,
   :class:`PointsRepository`, :class:`ConfigurationRepository`,
   :class:`CouponTemplateRepository`, :class:`CouponRepository`,
   :class:`CounterRepository`, :class:`MemberRepository` under a :class:`UnitOfWork`;
@@ -39,6 +39,7 @@ from mallcore.ports.storage import (
     PaymentRepository,
     PointsRepository,
     ProductRepository,
+    StockHoldRepository,
     StockMovementRepository,
     StockRepository,
     UnitOfWork,
@@ -67,6 +68,7 @@ __all__ = [
     "ProductRepository",
     "Refund",
     "StatementReader",
+    "StockHoldRepository",
     "StockMovementRepository",
     "StockRepository",
     "TrackingEvent",

@@ -31,7 +31,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Final, Protocol, Self
 
-from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.catalog import ListingStatus, Product, Stock, StockHold, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue
 from mallcore.loyalty import Member, PointsAccount
@@ -51,6 +51,7 @@ __all__ = [
     "PaymentRepository",
     "PointsRepository",
     "ProductRepository",
+    "StockHoldRepository",
     "StockMovementRepository",
     "StockRepository",
     "UnitOfWork",
@@ -118,6 +119,45 @@ class StockRepository(Protocol):
 
     def save(self, stock: Stock) -> None:
         """Store ``stock`` at its version."""
+        ...
+
+
+class StockHoldRepository(Protocol):
+    """Port: unpaid orders' holds on stock, one per (SKU, order), kept beside the stock.
+
+    A hold changes only with its SKU's stock (every stock command that adds
+    or removes one bumps the stock's version), so the stock's version check
+    at commit is what keeps two writers from both changing one SKU's holds.
+
+    - ``get`` returns the hold of ``order_id`` on ``sku_id`` as this unit of
+      work sees it (its own additions and removals included), or raises
+      NotFound.
+    - ``add`` keeps ``hold`` for the commit; a key this unit of work already
+      sees held raises StaleVersion.
+    - ``remove`` drops the hold at commit; a key not held does nothing.
+    - ``lapsed`` lists ``sku_id``'s holds whose ``expires_at`` is at or
+      before ``at``, the earliest first, at most ``limit``.
+    - ``of_sku`` lists a page of ``sku_id``'s holds by order id.
+    """
+
+    def get(self, sku_id: str, order_id: str) -> StockHold:
+        """The hold of ``order_id`` on ``sku_id``."""
+        ...
+
+    def add(self, hold: StockHold) -> None:
+        """Record ``hold`` under its (``sku_id``, ``order_id``)."""
+        ...
+
+    def remove(self, sku_id: str, order_id: str) -> None:
+        """Drop the hold of ``order_id`` on ``sku_id``, if any."""
+        ...
+
+    def lapsed(self, sku_id: str, *, at: datetime, limit: int) -> Sequence[StockHold]:
+        """``sku_id``'s holds over at ``at``, earliest expiry first."""
+        ...
+
+    def of_sku(self, sku_id: str, *, limit: int, offset: int = 0) -> Sequence[StockHold]:
+        """A page of ``sku_id``'s holds, by order id."""
         ...
 
 
@@ -407,6 +447,11 @@ class UnitOfWork(Protocol):
     @property
     def stocks(self) -> StockRepository:
         """The stock levels, as this transaction sees them."""
+        ...
+
+    @property
+    def stock_holds(self) -> StockHoldRepository:
+        """The unpaid orders' holds on stock."""
         ...
 
     @property

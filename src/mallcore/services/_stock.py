@@ -1,21 +1,65 @@
-"""The stock side of an order's life: deduct on payment, release on cancel, restock refunds.
+"""The stock side of an order's life: hold at checkout, deduct on payment, release, restock.
 
-A paid order's units leave its stock's live holds and become one
+A SKU's :class:`~mallcore.catalog.Stock` is a small counter; each unpaid
+order's units on it are a :class:`~mallcore.catalog.StockHold` in
+``uow.stock_holds``, and a paid order's units become one
 :class:`~mallcore.catalog.StockMovement` per SKU (``uow.stock_movements``),
-whose unique key keeps payment idempotent and refuses a paid order's release.
+whose unique key keeps payment idempotent and refuses a paid order's
+release. A command reads the stock, the order's own hold and the SKU's
+lapsed holds, never all of the SKU's holds: its cost does not grow with the
+orders holding the SKU, nor with its sales history. :func:`record` is the
+one place a stock command's events become saved holds and movements.
+
+An exchange (换货) holds its replacement units at approval under the holder
+id :func:`exchange_holder` (``exchange:<case id>``, so a case id never meets
+an order id on a stock), with no practical expiry (:data:`EXCHANGE_HOLD`);
+shipping the replacement deducts them (a movement under that holder), and a
+case that closes instead releases them. :func:`hold_for_exchange`,
+:func:`release_exchange` and :func:`ship_exchange` are the only stock calls
+of exchanges.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Final
 
-from mallcore.catalog import StockDeducted, StockEvent, StockMovement
+from mallcore.catalog import (
+    DEFAULT_HOLD,
+    ReservationExpired,
+    Stock,
+    StockDeducted,
+    StockEvent,
+    StockHold,
+    StockMovement,
+    StockReleased,
+    StockReserved,
+)
 from mallcore.errors import NotFound
-from mallcore.orders import Order, OrderRefund
+from mallcore.limits import SPAN_DAYS
+from mallcore.orders import AfterSalesCase, Order, OrderRefund
 from mallcore.ports import UnitOfWork
 
-__all__ = ["deduct_order_stock", "release_order_stock", "restock_refund"]
+__all__ = [
+    "EXCHANGE_HOLD",
+    "LAPSED_PER_COMMAND",
+    "deduct_order_stock",
+    "exchange_holder",
+    "hold_for_exchange",
+    "hold_stock",
+    "record",
+    "release_exchange",
+    "release_order_stock",
+    "restock_refund",
+    "ship_exchange",
+]
+
+EXCHANGE_HOLD: Final = timedelta(days=SPAN_DAYS)
+"""How long an exchange's replacement stays held: for good, in effect (the case releases it)."""
+
+LAPSED_PER_COMMAND: Final = 500
+"""The most lapsed holds one stock command expires (the rest go with the next commands)."""
 
 
 def _quantities(order: Order, units: Mapping[str, int] | None = None) -> dict[str, int]:
@@ -28,6 +72,14 @@ def _quantities(order: Order, units: Mapping[str, int] | None = None) -> dict[st
     return quantities
 
 
+def _held(uow: UnitOfWork, sku_id: str, order_id: str) -> StockHold | None:
+    """The hold ``order_id`` has on ``sku_id``, None when it holds nothing there."""
+    try:
+        return uow.stock_holds.get(sku_id, order_id)
+    except NotFound:
+        return None
+
+
 def _recorded(uow: UnitOfWork, sku_id: str, order_id: str) -> StockMovement | None:
     """The movement of ``order_id`` on ``sku_id``, None while the order is unpaid."""
     try:
@@ -36,46 +88,76 @@ def _recorded(uow: UnitOfWork, sku_id: str, order_id: str) -> StockMovement | No
         return None
 
 
-def deduct_order_stock(uow: UnitOfWork, order: Order, *, at: datetime) -> list[StockEvent]:
-    """Take the order's held units for good; a lapsed hold is taken again first (OutOfStock).
+def record(uow: UnitOfWork, stock: Stock, events: Sequence[StockEvent], *, at: datetime) -> None:
+    """Save ``stock`` and what its ``events`` changed beside it: holds added and removed, movements.
 
-    Each stock command is saved as it is made (re-reserving a lapsed hold,
-    then deducting, are two versions), and each SKU's deduction is recorded
-    as a movement at ``at``. A SKU already recorded for the order changes nothing.
+    A command that changed nothing (no events) saves nothing.
+    """
+    if not events:
+        return
+    uow.stocks.save(stock)
+    for event in events:
+        if isinstance(event, StockReserved):
+            uow.stock_holds.add(StockHold.of(event))
+        elif isinstance(event, StockReleased | ReservationExpired | StockDeducted):
+            uow.stock_holds.remove(event.sku_id, event.order_id)
+        if isinstance(event, StockDeducted):
+            uow.stock_movements.add(StockMovement.of(event, at=at))
+
+
+def hold_stock(
+    uow: UnitOfWork, stock: Stock, order_id: str, quantity: int, now: datetime, *, hold: timedelta
+) -> tuple[Stock, list[StockEvent]]:
+    """Reserve ``quantity`` units of ``stock`` for ``order_id`` until ``now + hold``, and record it.
+
+    The SKU's lapsed holds are expired first (OutOfStock when too few units
+    are left even then).
+    """
+    lapsed = uow.stock_holds.lapsed(stock.sku_id, at=now, limit=LAPSED_PER_COMMAND)
+    held = _held(uow, stock.sku_id, order_id)
+    stock, events = stock.reserve(order_id, quantity, now, hold=hold, held=held, lapsed=lapsed)
+    record(uow, stock, events, at=now)
+    return stock, list(events)
+
+
+def deduct_order_stock(uow: UnitOfWork, order: Order, *, at: datetime) -> list[StockEvent]:
+    """Take the order's held units for good; a hold another order expired is taken again first.
+
+    Taking it again may raise OutOfStock. A hold that lapsed but is still
+    stored is deducted as it is: its units were never given to anyone.
+    Each SKU's deduction is recorded as a movement at ``at``. A SKU already
+    recorded for the order changes nothing.
     """
     changes: list[StockEvent] = []
     for sku_id, quantity in _quantities(order).items():
-        recorded = _recorded(uow, sku_id, order.id)
-        if recorded is not None:
+        if _recorded(uow, sku_id, order.id) is not None:
             continue
         stock = uow.stocks.get(sku_id)
-        if not stock.held_for(order.id):
-            stock, held = stock.reserve(order.id, quantity, at)
-            uow.stocks.save(stock)
-            changes.extend(held)
-        stock, taken = stock.deduct(order.id)
-        uow.stocks.save(stock)
-        for event in taken:
-            if isinstance(event, StockDeducted):
-                uow.stock_movements.add(StockMovement.of(event, at=at))
+        held = _held(uow, sku_id, order.id)
+        if held is None:
+            stock, reserved = hold_stock(uow, stock, order.id, quantity, at, hold=DEFAULT_HOLD)
+            changes.extend(reserved)
+            held = _held(uow, sku_id, order.id)
+        stock, taken = stock.deduct(order.id, held=held)
+        record(uow, stock, taken, at=at)
         changes.extend(taken)
     return changes
 
 
-def release_order_stock(uow: UnitOfWork, order: Order) -> list[StockEvent]:
+def release_order_stock(uow: UnitOfWork, order: Order, *, at: datetime) -> list[StockEvent]:
     """Give back every unit an unpaid order still holds (a paid order: IllegalTransition)."""
     changes: list[StockEvent] = []
     for sku_id in _quantities(order):
         recorded = _recorded(uow, sku_id, order.id)
-        stock, released = uow.stocks.get(sku_id).release(order.id, recorded=recorded)
-        if released:
-            uow.stocks.save(stock)
-            changes.extend(released)
+        held = _held(uow, sku_id, order.id)
+        stock, released = uow.stocks.get(sku_id).release(order.id, held=held, recorded=recorded)
+        record(uow, stock, released, at=at)
+        changes.extend(released)
     return changes
 
 
 def restock_refund(
-    uow: UnitOfWork, order: Order, refund: OrderRefund, *, returned: bool
+    uow: UnitOfWork, order: Order, refund: OrderRefund, *, returned: bool, at: datetime
 ) -> list[StockEvent]:
     """Put ``refund``'s units back on hand: always when they never shipped, else if ``returned``."""
     if not (refund.before_shipping or returned):
@@ -83,6 +165,72 @@ def restock_refund(
     changes: list[StockEvent] = []
     for sku_id, quantity in _quantities(order, refund.quantities()).items():
         stock, restocked = uow.stocks.get(sku_id).restock(quantity)
-        uow.stocks.save(stock)
+        record(uow, stock, restocked, at=at)
         changes.extend(restocked)
+    return changes
+
+
+def exchange_holder(case_id: str) -> str:
+    """The id an exchange's replacement units are held under on their stock."""
+    return f"exchange:{case_id}"
+
+
+def _replacement(case: AfterSalesCase) -> dict[str, int]:
+    """Replacement units per SKU of exchange ``case``."""
+    units = dict(case.units)
+    quantities: dict[str, int] = {}
+    for line_id, sku_id in case.replacements:
+        quantities[sku_id] = quantities.get(sku_id, 0) + units[line_id]
+    return quantities
+
+
+def hold_for_exchange(uow: UnitOfWork, case: AfterSalesCase, *, at: datetime) -> list[StockEvent]:
+    """Hold the replacement units of ``case`` (OutOfStock when too few); held already: nothing."""
+    changes: list[StockEvent] = []
+    holder = exchange_holder(case.id)
+    for sku_id, quantity in sorted(_replacement(case).items()):
+        _, held = hold_stock(uow, uow.stocks.get(sku_id), holder, quantity, at, hold=EXCHANGE_HOLD)
+        changes.extend(held)
+    return changes
+
+
+def release_exchange(uow: UnitOfWork, case: AfterSalesCase, *, at: datetime) -> list[StockEvent]:
+    """Give back what ``case`` holds for its replacement (it closed); none held: nothing."""
+    changes: list[StockEvent] = []
+    holder = exchange_holder(case.id)
+    for sku_id in sorted(_replacement(case)):
+        held = _held(uow, sku_id, holder)
+        stock, released = uow.stocks.get(sku_id).release(holder, held=held)
+        record(uow, stock, released, at=at)
+        changes.extend(released)
+    return changes
+
+
+def ship_exchange(
+    uow: UnitOfWork, order: Order, case: AfterSalesCase, *, at: datetime
+) -> list[StockEvent]:
+    """The replacement of ``case`` leaves: its held units are deducted (held again if lapsed).
+
+    The returned units go back on hand when the merchant's inspection said
+    ``restock``. Deducted before (a movement recorded): nothing.
+    """
+    changes: list[StockEvent] = []
+    holder = exchange_holder(case.id)
+    for sku_id, quantity in sorted(_replacement(case).items()):
+        if _recorded(uow, sku_id, holder) is not None:
+            continue
+        stock = uow.stocks.get(sku_id)
+        held = _held(uow, sku_id, holder)
+        if held is None:
+            stock, reserved = hold_stock(uow, stock, holder, quantity, at, hold=EXCHANGE_HOLD)
+            changes.extend(reserved)
+            held = _held(uow, sku_id, holder)
+        stock, taken = stock.deduct(holder, held=held)
+        record(uow, stock, taken, at=at)
+        changes.extend(taken)
+    if case.restock:
+        for sku_id, quantity in sorted(_quantities(order, dict(case.units)).items()):
+            stock, restocked = uow.stocks.get(sku_id).restock(quantity)
+            record(uow, stock, restocked, at=at)
+            changes.extend(restocked)
     return changes

@@ -57,16 +57,27 @@ def refund_order(
     restock: bool,
     now: datetime,
     by: Actor = Actor.MERCHANT,
+    amount: Money | None = None,
+    return_freight: Money | None = None,
 ) -> tuple[Order, list[object]]:
     """Refund ``units`` (line id -> count) and ``freight`` of an order; the order after it.
 
     See the module docstring for what moves. Bad units or freight raise
     InvalidValue, an order not paid IllegalTransition, an unreachable
-    gateway Unavailable; each changes nothing.
+    gateway Unavailable; each changes nothing. ``amount`` (a lower agreed
+    refund) and ``return_freight`` (postage the merchant pays back) are
+    :meth:`~mallcore.orders.Order.refund`'s.
     """
     order = uow.orders.get(order_id)
     refunded, changes = order.refund(
-        refund_id, units=units, at=now, reason=reason, freight=freight, by=by
+        refund_id,
+        units=units,
+        at=now,
+        reason=reason,
+        freight=freight,
+        by=by,
+        amount=amount,
+        return_freight=return_freight,
     )
     if not changes:
         return refunded, []
@@ -74,7 +85,7 @@ def refund_order(
     moved = [
         *refund_order_points(uow, refunded, refund, at=now),
         *take_back_growth(uow, refunded, refund, at=now),
-        *restock_refund(uow, refunded, refund, returned=restock),
+        *restock_refund(uow, refunded, refund, returned=restock, at=now),
     ]
     if not refunded.refundable_quantities() and refunded.refunded == refunded.payable:
         moved.extend(release_order_coupons(uow, refunded, at=now, refunded=True))

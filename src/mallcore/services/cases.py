@@ -13,6 +13,10 @@ Each function runs inside the unit of work the Mall opens and commits it:
   payables). The merchant must answer by ``Settings.after_sales_response``.
 - :func:`approve_case`: a refund-only case is refunded at once; a return
   waits for the customer's waybill until ``Settings.return_shipment``.
+- :func:`offer_case`: the merchant approves a lower amount instead (the
+  order checks it as the refund it would make); :func:`accept_offer`
+  approves the case for that amount (a refund-only case is refunded at
+  once), :func:`decline_offer` closes it (the customer may ask again).
 - :func:`reject_case`, :func:`send_back`, :func:`receive_return` (the
   merchant's inspection says ``restock``), then the refund.
 - The refund is :func:`~mallcore.services.after_sales.refund_order` under the
@@ -24,9 +28,16 @@ Each function runs inside the unit of work the Mall opens and commits it:
   in full meanwhile), the case closes, saying why.
 - :func:`handle_due_case` (the after-sales job, one case): a request
   unanswered past its deadline is approved (a return to
-  ``Settings.return_address``; none set: the item fails, reported); a return not shipped in time
+  ``Settings.return_address``; none set: the item fails, reported); an
+  offer unanswered in time closes (declined); a return not shipped in time
   closes; goods not confirmed in time are refunded (not restocked); a
   pending refund is tried again.
+- Exchanges (换货, ``CaseKind.EXCHANGE``): requested once shipped, each
+  line with a replacement SKU (its own unless told; another SKU of the same
+  product at the same sale price); approval holds the replacement's stock
+  (OutOfStock refuses it), the goods go back and are received like a
+  return, then :func:`ship_exchange_case` ships the replacement as a new
+  package. A case that closes instead releases the held stock.
 - :func:`has_open_case`: an order with an open case neither completes nor
   has its receipt confirmed.
 """
@@ -39,6 +50,7 @@ from datetime import datetime, time, timedelta
 from dateutil import tz
 
 from mallcore.errors import IllegalTransition, InvalidValue, NotFound, RefundRefused
+from mallcore.money import Money
 from mallcore.orders import (
     MAX_REQUESTS_PER_LINE,
     AfterSalesCase,
@@ -46,20 +58,26 @@ from mallcore.orders import (
     CaseStatus,
     Order,
     OrderStatus,
+    ReturnFreightOwed,
 )
-from mallcore.ports import PaymentGateway, UnitOfWork
+from mallcore.ports import Courier, PaymentGateway, UnitOfWork
+from mallcore.services._stock import hold_for_exchange, release_exchange, ship_exchange
 from mallcore.services.after_sales import refund_order
 from mallcore.services.checkout import configuration
 
 __all__ = [
+    "accept_offer",
     "approve_case",
+    "decline_offer",
     "handle_due_case",
     "has_open_case",
     "no_reason_deadline",
+    "offer_case",
     "receive_return",
     "reject_case",
     "request_case",
     "send_back",
+    "ship_exchange_case",
 ]
 
 _SHIPPED = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED, OrderStatus.COMPLETED})
@@ -81,6 +99,7 @@ def request_case(
     evidence: Iterable[str],
     now: datetime,
     no_reason: bool = False,
+    replacements: Mapping[str, str] | None = None,
 ) -> tuple[AfterSalesCase, list[object]]:
     """The customer opens a case (see the module docstring); committed."""
     try:
@@ -88,8 +107,12 @@ def request_case(
     except NotFound:
         pass
     order = uow.orders.get(order_id)
-    if kind is CaseKind.RETURN_AND_REFUND and order.status not in _SHIPPED:
+    if kind is not CaseKind.REFUND_ONLY and order.status not in _SHIPPED:
         raise IllegalTransition("order", order_id, order.status.value, "returned")
+    if kind is CaseKind.EXCHANGE:
+        replacements = _replacements(uow, order, units, replacements or {})
+    elif replacements:
+        raise InvalidValue("replacements", dict(replacements), "only an exchange takes them")
     settings = configuration(uow).settings
     if no_reason:
         _check_no_reason(order, units, now=now, zone=settings.time_zone)
@@ -121,10 +144,40 @@ def request_case(
         due_at=due,
         evidence=evidence,
         no_reason=no_reason,
+        replacements=replacements,
     )
     uow.after_sales.save(case)
     uow.commit()
     return case, list(events)
+
+
+def _replacements(
+    uow: UnitOfWork, order: Order, units: Mapping[str, int], asked: Mapping[str, str]
+) -> dict[str, str]:
+    """Each line's replacement SKU (its own unless told), checked: the product's, the same price."""
+    for line_id in asked:
+        if line_id not in units:
+            raise InvalidValue(
+                f"replacements[{line_id!r}]", asked[line_id], "must be a line of the exchange"
+            )
+    chosen: dict[str, str] = {}
+    for line_id in units:
+        line = order.line(line_id)
+        sku_id = asked.get(line_id, line.sku_id)
+        field = f"replacements[{line_id!r}]"
+        if not isinstance(sku_id, str):
+            raise InvalidValue(field, sku_id, "must be a SKU id")
+        product = uow.products.get_by_sku(line.sku_id)
+        if sku_id not in {sku.id for sku in product.skus}:
+            raise InvalidValue(field, sku_id, f"is no SKU of product {product.id!r}")
+        if product.sku(sku_id).sale_price != product.sku(line.sku_id).sale_price:
+            raise InvalidValue(
+                field,
+                sku_id,
+                f"must sell at the {product.sku(line.sku_id).sale_price} of {line.sku_id!r}",
+            )
+        chosen[line_id] = sku_id
+    return chosen
 
 
 def no_reason_deadline(delivered_at: datetime, zone: str) -> datetime:
@@ -166,11 +219,76 @@ def approve_case(
     if case.status is not CaseStatus.REQUESTED:
         return case, []
     due = None
-    if case.kind is CaseKind.RETURN_AND_REFUND:
+    if case.goes_back:
         due = now + configuration(uow).settings.return_shipment
     approved, events = case.approve(at=now, return_address=return_address, due_at=due)
     uow.after_sales.save(approved)
-    return _refund_if_due(uow, gateway, approved, list(events), now=now)
+    moved: list[object] = list(events)
+    if case.kind is CaseKind.EXCHANGE:
+        moved.extend(hold_for_exchange(uow, approved, at=now))
+    return _refund_if_due(uow, gateway, approved, moved, now=now)
+
+
+def offer_case(
+    uow: UnitOfWork, case_id: str, *, amount: Money, return_address: str, now: datetime
+) -> tuple[AfterSalesCase, list[object]]:
+    """The merchant approves ``amount``, below the computed refund; the customer must answer.
+
+    The order checks the amount as the refund it would make (nothing
+    saved): above zero, at least the order freight it returns, at most the
+    refund. The same offer again changes nothing.
+    """
+    case = uow.after_sales.get(case_id)
+    offered, events = case.offer_lower(
+        amount,
+        at=now,
+        due_at=now + configuration(uow).settings.offer_response,
+        return_address=return_address,
+    )
+    if not events:
+        return offered, []
+    uow.orders.get(case.order_id).refund(
+        case.id, units=dict(case.units), at=now, reason=case.reason, amount=amount
+    )
+    uow.after_sales.save(offered)
+    uow.commit()
+    return offered, list(events)
+
+
+def accept_offer(
+    uow: UnitOfWork, gateway: PaymentGateway, case_id: str, *, now: datetime
+) -> tuple[AfterSalesCase, list[object]]:
+    """The customer accepts the lower amount: approved; refund only, refunded now."""
+    case = uow.after_sales.get(case_id)
+    due = None
+    if case.kind is CaseKind.RETURN_AND_REFUND:
+        due = now + configuration(uow).settings.return_shipment
+    accepted, events = case.accept(at=now, due_at=due)
+    if not events:
+        return accepted, []
+    uow.after_sales.save(accepted)
+    return _refund_if_due(uow, gateway, accepted, list(events), now=now)
+
+
+def decline_offer(
+    uow: UnitOfWork, case_id: str, *, reason: str, now: datetime
+) -> tuple[AfterSalesCase, list[object]]:
+    """The customer declines the lower amount: the case closes (a new request may follow)."""
+    _text_reason(reason)
+    case = uow.after_sales.get(case_id)
+    if case.status is not CaseStatus.OFFERED:
+        if case.status is CaseStatus.CLOSED:
+            return case, []
+        raise IllegalTransition("after-sales case", case_id, case.status.value, "declined")
+    closed, events = case.close(reason=f"the customer declined the offer: {reason}", at=now)
+    uow.after_sales.save(closed)
+    uow.commit()
+    return closed, list(events)
+
+
+def _text_reason(reason: object) -> None:
+    if not isinstance(reason, str) or not reason.strip():
+        raise InvalidValue("reason", reason, "must be a non-empty string")
 
 
 def reject_case(
@@ -185,11 +303,25 @@ def reject_case(
 
 
 def send_back(
-    uow: UnitOfWork, case_id: str, *, waybill: str, now: datetime
+    uow: UnitOfWork,
+    case_id: str,
+    *,
+    waybill: str,
+    now: datetime,
+    freight: Money | None = None,
 ) -> tuple[AfterSalesCase, list[object]]:
-    """The customer ships the goods back; the merchant must confirm them in time."""
-    due = now + configuration(uow).settings.return_receipt
-    sent, events = uow.after_sales.get(case_id).send_back(waybill, at=now, due_at=due)
+    """The customer ships the goods back (declaring its ``freight``); the merchant must confirm.
+
+    The declared postage is paid back with the refund when the merchant
+    pays the return freight, at most ``Settings.return_freight_cap``.
+    """
+    settings = configuration(uow).settings
+    cap = settings.return_freight_cap
+    case = uow.after_sales.get(case_id)
+    if cap is not None and cap.currency != case.amount.currency:
+        raise InvalidValue("settings.return_freight_cap", cap, f"must be in {case.amount.currency}")
+    due = now + settings.return_receipt
+    sent, events = case.send_back(waybill, at=now, due_at=due, freight=freight, cap=cap)
     if events:
         uow.after_sales.save(sent)
         uow.commit()
@@ -218,20 +350,73 @@ def handle_due_case(
     if case.status is CaseStatus.REQUESTED:
         address = configuration(uow).settings.return_address
         return approve_case(uow, gateway, case_id, return_address=address, now=now)
-    if case.status is CaseStatus.APPROVED:
-        closed, events = case.close(reason="the goods were not sent back in time", at=now)
+    if case.status is CaseStatus.OFFERED:
+        closed, events = case.close(reason="the offer was not answered in time", at=now)
         uow.after_sales.save(closed)
         uow.commit()
         return closed, list(events)
+    if case.status is CaseStatus.APPROVED:
+        closed, events = case.close(reason="the goods were not sent back in time", at=now)
+        uow.after_sales.save(closed)
+        released = release_exchange(uow, closed, at=now) if closed.kind is CaseKind.EXCHANGE else []
+        uow.commit()
+        return closed, [*events, *released]
     if case.status is CaseStatus.RETURNING:
         return receive_return(uow, gateway, case_id, restock=False, now=now)
     return None, []
 
 
 def _refund_pending(case: AfterSalesCase) -> bool:
+    if case.kind is CaseKind.EXCHANGE:
+        return False
     return case.status is CaseStatus.RECEIVED or (
         case.status is CaseStatus.APPROVED and case.kind is CaseKind.REFUND_ONLY
     )
+
+
+def ship_exchange_case(
+    uow: UnitOfWork, courier: Courier, case_id: str, *, now: datetime, booked: list[str]
+) -> tuple[AfterSalesCase, list[object]]:
+    """Ship a received exchange's replacement as a new package of its order; once.
+
+    Checked by the order first (nothing changed), then booked with the
+    courier under the package id ``<order id>-<case id>`` (appended to
+    ``booked``: the caller cancels it if the command fails), then recorded:
+    the package, the replacement's stock deducted (the returned units
+    restocked if inspected sellable), the case EXCHANGED. Postage the
+    merchant pays for the return is reported as ``ReturnFreightOwed`` (an
+    exchange refunds nothing to carry it).
+    """
+    case = uow.after_sales.get(case_id)
+    if case.status is CaseStatus.EXCHANGED:
+        return case, []
+    if case.kind is not CaseKind.EXCHANGE or case.status is not CaseStatus.RECEIVED:
+        raise IllegalTransition("after-sales case", case_id, case.status.value, "exchanged")
+    order = uow.orders.get(case.order_id)
+    if order.consignee is None:
+        raise InvalidValue("order.consignee", None, f"order {order.id!r} has no address")
+    items = dict(case.units)
+    order.ship_replacement(case.id, waybill="to-be-booked", carrier="-", items=items, at=now)
+    package_id = f"{order.id}-{case.id}"
+    waybill = courier.create_shipment(
+        package_id=package_id,
+        order_id=order.id,
+        items=items,
+        destination=order.consignee.region,
+    )
+    booked.append(package_id)
+    shipped, changes = order.ship_replacement(
+        case.id, waybill=waybill.number, carrier=waybill.carrier, items=items, at=now
+    )
+    done, moved = case.exchanged(waybill.number, at=now)
+    stock = ship_exchange(uow, order, done, at=now)
+    uow.orders.save(shipped)
+    uow.after_sales.save(done)
+    owed: list[object] = []
+    if case.return_freight is not None and not case.return_freight.is_zero():
+        owed.append(ReturnFreightOwed(case.id, order.id, case.return_freight, now))
+    uow.commit()
+    return done, [*changes, *moved, *stock, *owed]
 
 
 def _refund_if_due(
@@ -252,7 +437,7 @@ def _refund_if_due(
         return case, events
     order = uow.orders.get(case.order_id)
     try:
-        order.refund(case.id, units=dict(case.units), at=now, reason=case.reason)
+        order.refund(case.id, units=dict(case.units), at=now, reason=case.reason, amount=case.offer)
     except (IllegalTransition, InvalidValue) as gone:
         closed, moved = case.close(reason=f"the order no longer refunds it: {gone}", at=now)
         uow.after_sales.save(closed)
@@ -260,6 +445,7 @@ def _refund_if_due(
         return closed, [*events, *moved]
     done, moved = case.refunded(at=now)
     uow.after_sales.save(done)
+    postage, owed = _postage(order, case, now=now)
     _, refunded = refund_order(
         uow,
         gateway,
@@ -270,6 +456,24 @@ def _refund_if_due(
         freight=None,
         restock=case.restock,
         now=now,
+        amount=case.offer,
+        return_freight=postage,
     )
     uow.commit()
-    return done, [*events, *refunded, *moved]
+    return done, [*events, *refunded, *moved, *owed]
+
+
+def _postage(
+    order: Order, case: AfterSalesCase, *, now: datetime
+) -> tuple[Money | None, list[object]]:
+    """The return postage the refund pays back, and what the payment cannot carry (owed)."""
+    if case.return_freight is None or case.return_freight.is_zero():
+        return None, []
+    trial, _ = order.refund(
+        case.id, units=dict(case.units), at=now, reason=case.reason, amount=case.offer
+    )
+    left = trial.payable - trial.refunded
+    if case.return_freight <= left:
+        return case.return_freight, []
+    owed = ReturnFreightOwed(case.id, order.id, case.return_freight - left, now)
+    return left, [owed]

@@ -48,6 +48,7 @@ from mallcore.pricing import Cart, CartLine, Customer, FlashSale, Gift, Promotio
 from mallcore.pricing.from_catalog import cart_line
 from mallcore.services import counters
 from mallcore.services._points import points_offer, spend_order_points
+from mallcore.services._stock import hold_stock
 from mallcore.services.coupons import WalletChoice, lock_order_coupons, wallet_choice
 
 __all__ = [
@@ -329,8 +330,7 @@ def _hold_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> list[object]
             stock = uow.stocks.get(sku_id)
         except NotFound:
             raise OutOfStock(sku_id, wanted[sku_id], 0) from None
-        stock, reserved = stock.reserve(order.id, wanted[sku_id], now, hold=order.pay_by - now)
-        uow.stocks.save(stock)
+        _, reserved = hold_stock(uow, stock, order.id, wanted[sku_id], now, hold=order.pay_by - now)
         held.extend(reserved)
     return held
 

@@ -1,4 +1,4 @@
-"""Scheduled jobs, one item at a time: cancel unpaid orders at their deadline, complete due ones.
+"""Scheduled jobs, one item at a time: cancel unpaid orders, complete due ones, settle them.
 
 A job lists its items in one read, then handles each in its own
 transaction (the Mall retries conflicts per item). An item that fails is
@@ -21,7 +21,13 @@ from mallcore.services.cases import has_open_case
 from mallcore.services.fulfilment import complete
 from mallcore.services.payments import undo_placement
 
-__all__ = ["JobItemFailed", "JobReport", "cancel_overdue_order", "complete_due_order"]
+__all__ = [
+    "JobItemFailed",
+    "JobReport",
+    "cancel_overdue_order",
+    "complete_due_order",
+    "settle_due_order",
+]
 
 
 @attrs.frozen
@@ -69,3 +75,22 @@ def complete_due_order(
     uow.orders.save(order)
     uow.commit()
     return order, [*changes, *moved]
+
+
+def settle_due_order(
+    uow: UnitOfWork, order_id: str, *, now: datetime
+) -> tuple[Order | None, list[object]]:
+    """Settle ``order_id`` if its after-sales window is over and no case of it is open.
+
+    Settled before, not due, or a case still open: nothing (None); the
+    order is settled by a later run once its last case ends. The points it
+    earned need nothing here: completion scheduled their release for the
+    same deadline (``PointsAccount.release(until=)``).
+    """
+    order = uow.orders.get(order_id)
+    if not order.is_due_for_settlement(now) or has_open_case(uow, order_id):
+        return None, []
+    settled, changes = order.settle(at=now)
+    uow.orders.save(settled)
+    uow.commit()
+    return settled, list(changes)

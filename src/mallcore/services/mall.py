@@ -87,6 +87,7 @@ from mallcore.ports.storage import (
     PaymentRepository,
     PointsRepository,
     ProductRepository,
+    StockHoldRepository,
     StockMovementRepository,
     StockRepository,
 )
@@ -100,12 +101,16 @@ from mallcore.services.cancellations import (
     request_cancellation,
 )
 from mallcore.services.cases import (
+    accept_offer,
     approve_case,
+    decline_offer,
     handle_due_case,
+    offer_case,
     receive_return,
     reject_case,
     request_case,
     send_back,
+    ship_exchange_case,
 )
 from mallcore.services.checkout import Checkout, configuration, place, price
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
@@ -114,6 +119,7 @@ from mallcore.services.jobs import (
     JobReport,
     cancel_overdue_order,
     complete_due_order,
+    settle_due_order,
 )
 from mallcore.services.outbox import RelayReport, append_events
 from mallcore.services.payments import (
@@ -135,6 +141,9 @@ DEFAULT_RETRIES = 5
 
 DEFAULT_RETENTION = timedelta(days=7)
 """How long published events stay in the outbox before a relay purges them."""
+
+_SETTLEMENT_PAGE = 500
+"""How many completed orders the settlement job reads at a time."""
 
 T = TypeVar("T")
 
@@ -164,6 +173,10 @@ class _Staged:
     @property
     def stocks(self) -> StockRepository:
         return self.uow.stocks
+
+    @property
+    def stock_holds(self) -> StockHoldRepository:
+        return self.uow.stock_holds
 
     @property
     def stock_movements(self) -> StockMovementRepository:
@@ -691,6 +704,7 @@ class Mall:
         reason: str,
         evidence: tuple[str, ...] = (),
         no_reason: bool = False,
+        replacements: Mapping[str, str] | None = None,
     ) -> AfterSalesCase:
         """The customer opens case ``case_id`` about ``units`` of an order (docs/orders.md).
 
@@ -698,12 +712,19 @@ class Mall:
         after delivery, of goods not excluded (RefundRefused otherwise); the
         customer pays its return freight.
 
+        ``replacements``: an exchange's replacement SKU per line id (each
+        line's own SKU unless told; another SKU of the same product at the
+        same sale price).
+
         The same case id again returns the case. Units the order would not
-        refund now, a return of an unshipped order, units in another open
-        case, a line asked about 5 times: a named refusal, nothing changes.
+        refund now, a return or exchange of an unshipped order, units in
+        another open case, a line asked about 5 times, a replacement of
+        another product or price: a named refusal, nothing changes.
         """
         identifier("order_id", order_id)
         identifier("case_id", case_id)
+        typed("kind", kind, CaseKind, "CaseKind")
+        typed("replacements", replacements, (Mapping, type(None)), "mapping of line id to SKU id")
         return self._run(
             "request_after_sales",
             lambda uow, now: request_case(
@@ -716,6 +737,7 @@ class Mall:
                 evidence=evidence,
                 now=now,
                 no_reason=no_reason,
+                replacements=replacements,
             ),
         )
 
@@ -729,6 +751,43 @@ class Mall:
             ),
         )
 
+    def offer_after_sales(
+        self, case_id: str, amount: Money, *, return_address: str = ""
+    ) -> AfterSalesCase:
+        """The merchant approves ``amount``, below the computed refund, for the customer to accept.
+
+        A return's amount is only ever lowered: an amount not below the
+        case's ``amount``, zero, or below the order freight the refund
+        returns raises InvalidValue; a case not waiting for the merchant
+        IllegalTransition. The customer answers within
+        ``Settings.offer_response`` (on timeout the case closes).
+        """
+        identifier("case_id", case_id)
+        typed("amount", amount, Money, "Money")
+        typed("return_address", return_address, str, "str")
+        return self._run(
+            "offer_after_sales",
+            lambda uow, now: offer_case(
+                uow, case_id, amount=amount, return_address=return_address, now=now
+            ),
+        )
+
+    def accept_after_sales_offer(self, case_id: str) -> AfterSalesCase:
+        """The customer accepts the lower amount: approved; the refund will pay the offer."""
+        identifier("case_id", case_id)
+        return self._run(
+            "accept_after_sales_offer",
+            lambda uow, now: accept_offer(uow, self._gateway, case_id, now=now),
+        )
+
+    def decline_after_sales_offer(self, case_id: str, *, reason: str) -> AfterSalesCase:
+        """The customer declines the lower amount: the case closes; they may request again."""
+        identifier("case_id", case_id)
+        return self._run(
+            "decline_after_sales_offer",
+            lambda uow, now: decline_offer(uow, case_id, reason=reason, now=now),
+        )
+
     def reject_after_sales(self, case_id: str, *, reason: str) -> AfterSalesCase:
         """The merchant rejects a request, saying why."""
         identifier("case_id", case_id)
@@ -737,11 +796,21 @@ class Mall:
             lambda uow, now: reject_case(uow, case_id, reason=reason, now=now),
         )
 
-    def send_back(self, case_id: str, *, waybill: str) -> AfterSalesCase:
-        """The customer ships an approved return back under ``waybill``."""
+    def send_back(
+        self, case_id: str, *, waybill: str, freight: Money | None = None
+    ) -> AfterSalesCase:
+        """The customer ships an approved return back under ``waybill``, declaring its postage.
+
+        ``freight``: the postage paid; when the merchant pays the return
+        freight (not a no-reason return) the refund pays it back, at most
+        ``Settings.return_freight_cap`` and within what is left of the
+        payment (the rest is reported as ``ReturnFreightOwed``).
+        """
         identifier("case_id", case_id)
+        typed("freight", freight, (Money, type(None)), "Money")
         return self._run(
-            "send_back", lambda uow, now: send_back(uow, case_id, waybill=waybill, now=now)
+            "send_back",
+            lambda uow, now: send_back(uow, case_id, waybill=waybill, now=now, freight=freight),
         )
 
     def receive_return(self, case_id: str, *, restock: bool) -> AfterSalesCase:
@@ -751,6 +820,26 @@ class Mall:
             "receive_return",
             lambda uow, now: receive_return(uow, self._gateway, case_id, restock=restock, now=now),
         )
+
+    def ship_exchange(self, case_id: str) -> AfterSalesCase:
+        """Ship a received exchange's replacement as a new package (booked with the courier).
+
+        A booking the order could not record is cancelled with the courier
+        before the error goes on, as for :meth:`ship_order`.
+        """
+        identifier("case_id", case_id)
+        booked: list[str] = []
+        try:
+            return self._run(
+                "ship_exchange",
+                lambda uow, now: ship_exchange_case(
+                    uow, self._courier, case_id, now=now, booked=booked
+                ),
+            )
+        except MallcoreError:
+            for package_id in sorted(set(booked)):
+                self._courier.cancel_shipment(package_id=package_id)
+            raise
 
     def after_sales_cases(self, order_id: str) -> list[AfterSalesCase]:
         """The after-sales cases of an order, oldest first."""
@@ -810,6 +899,31 @@ class Mall:
             "complete_due_orders",
             due,
             lambda order_id: lambda uow, at: complete_due_order(uow, order_id, now=at, after=after),
+        )
+
+    def settle_due_orders(self) -> JobReport:
+        """Settle every completed order whose after-sales window is over with no open case.
+
+        Each is settled once (``Order.settled_at``; an ``OrderSettled`` event
+        with what was paid, refunded and kept), however many workers run the
+        job; an order with an open case waits for a later run.
+        """
+        now = self._clock.now()
+
+        def due(uow: UnitOfWork) -> list[str]:
+            found: list[str] = []
+            offset = 0
+            while page := uow.orders.with_status(
+                OrderStatus.COMPLETED, limit=_SETTLEMENT_PAGE, offset=offset
+            ):
+                found.extend(order.id for order in page if order.is_due_for_settlement(now))
+                offset += len(page)
+            return found
+
+        return self._job(
+            "settle_due_orders",
+            self._read(due),
+            lambda order_id: lambda uow, at: settle_due_order(uow, order_id, now=at),
         )
 
     def issue_birthday_coupons(self, template_id: str) -> JobReport:

@@ -2,16 +2,17 @@
 
 Every domain event concerns one aggregate, named in its envelope:
 
-=====================  ==================  ====================
-events                 aggregate kind      aggregate id
-=====================  ==================  ====================
-order events           ``order``           ``order_id``
-stock events           ``stock``           ``sku_id``
-coupon events          ``coupon``          ``instance_id``
-PointsRecorded         ``points account``  ``account_id``
-MemberRegistered       ``member``          ``customer_id``
-TierChanged            ``member``          ``member_id``
-=====================  ==================  ====================
+=====================  ====================  ====================
+events                 aggregate kind        aggregate id
+=====================  ====================  ====================
+order events           ``order``             ``order_id``
+stock events           ``stock``             ``sku_id``
+coupon events          ``coupon``            ``instance_id``
+PointsRecorded         ``points account``    ``account_id``
+MemberRegistered       ``member``            ``customer_id``
+TierChanged            ``member``            ``member_id``
+after-sales events     ``after-sales case``  ``case_id``
+=====================  ====================  ====================
 
 A command appends its events in the order they happened, each numbered one
 past the last of its aggregate; the relay hands them on in that order.
@@ -42,10 +43,12 @@ from mallcore.orders import (
     CaseMoved,
     OrderPlaced,
     OrderRefunded,
+    OrderSettled,
     OrderStatusChanged,
     PackageShipped,
     PaymentRefunded,
     PaymentStatusChanged,
+    ReturnFreightOwed,
 )
 from mallcore.ports import OutboxEvent, UnitOfWork
 from mallcore.services.jobs import JobItemFailed
@@ -60,6 +63,7 @@ _ORDER = (
     OrderRefunded,
     AxisMoved,
     CancellationAsked,
+    OrderSettled,
 )
 _PAYMENT = (PaymentStatusChanged, PaymentRefunded, PaymentFlagged)
 _STOCK = (
@@ -70,6 +74,7 @@ _STOCK = (
     StockRestocked,
     StockCounted,
 )
+_CASE = (CaseMoved, ReturnFreightOwed)
 _COUPON = (CouponClaimed, CouponLocked, CouponUsed, CouponReleased, CouponVoided)
 
 
@@ -85,7 +90,7 @@ def aggregate_of(event: object) -> tuple[str, str]:
         return "points account", event.account_id
     if isinstance(event, _PAYMENT):
         return "payment", event.payment_id
-    if isinstance(event, CaseMoved):
+    if isinstance(event, _CASE):
         return "after-sales case", event.case_id
     if isinstance(event, JobItemFailed):
         return "job", event.job

@@ -138,7 +138,7 @@ def start_payment(
 def undo_placement(uow: UnitOfWork, order: Order, *, at: datetime) -> list[object]:
     """Give back what a cancelled, unpaid ``order`` held: its stock, points, coupons and counts."""
     return [
-        *release_order_stock(uow, order),
+        *release_order_stock(uow, order, at=at),
         *return_order_points(uow, order, at=at),
         *release_order_coupons(uow, order, at=at),
     ]

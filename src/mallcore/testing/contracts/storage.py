@@ -27,7 +27,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mallcore._fields import ID_MAX_LENGTH
-from mallcore.catalog import Listing, ListingStatus, Product, Sku, Stock, StockMovement
+from mallcore.catalog import (
+    Listing,
+    ListingStatus,
+    Product,
+    Sku,
+    Stock,
+    StockHold,
+    StockMovement,
+    StockReserved,
+)
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, MemberRegistered, PointsAccount
 from mallcore.merchant import Configuration, Settings
@@ -40,6 +49,7 @@ from mallcore.testing.strategies import (
     ids,
     orders,
     points_accounts,
+    stock_holds,
     stock_levels,
 )
 
@@ -400,6 +410,98 @@ class UnitOfWorkContract:
             with pytest.raises(NotFound):
                 uow.products.get_by_sku("tea-2")
 
+    # stock holds ---------------------------------------------------------------
+
+    @settings(max_examples=25, suppress_health_check=_SHARED_STORE)
+    @given(hold=stock_holds())
+    def test_a_stock_hold_reads_back_as_it_was_added(
+        self, new_uow: NewUnitOfWork, hold: StockHold
+    ) -> None:
+        hold = attrs.evolve(hold, sku_id=_unique(hold.sku_id))
+        with new_uow() as uow:
+            uow.stock_holds.add(hold)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.stock_holds.get(hold.sku_id, hold.order_id) == hold
+            assert uow.stock_holds.of_sku(hold.sku_id, limit=5) == [hold]
+
+    def test_a_stock_hold_is_held_once_and_removed_at_commit(self, new_uow: NewUnitOfWork) -> None:
+        hold = StockHold("tea", "O-1", 2, _MOMENT)
+        with new_uow() as uow:
+            uow.stock_holds.add(hold)
+            assert uow.stock_holds.get("tea", "O-1") == hold
+            with pytest.raises(StaleVersion):
+                uow.stock_holds.add(hold)
+            uow.commit()
+
+        with new_uow() as uow:
+            with pytest.raises(NotFound):
+                uow.stock_holds.get("tea", "O-2")
+            uow.stock_holds.remove("tea", "O-1")
+            uow.stock_holds.remove("tea", "O-9")
+            with pytest.raises(NotFound):
+                uow.stock_holds.get("tea", "O-1")
+            with new_uow() as other:
+                assert other.stock_holds.get("tea", "O-1") == hold
+            uow.commit()
+
+        with new_uow() as uow, pytest.raises(NotFound):
+            uow.stock_holds.get("tea", "O-1")
+
+    def test_a_hold_removed_and_held_again_in_one_transaction_keeps_the_new_one(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow:
+            uow.stock_holds.add(StockHold("tea", "O-1", 2, _MOMENT))
+            uow.commit()
+        again = StockHold("tea", "O-1", 3, _MOMENT + timedelta(hours=1))
+
+        with new_uow() as uow:
+            uow.stock_holds.remove("tea", "O-1")
+            uow.stock_holds.add(again)
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.stock_holds.get("tea", "O-1") == again
+
+    def test_lapsed_holds_of_a_sku_are_listed_earliest_first(self, new_uow: NewUnitOfWork) -> None:
+        def hold(sku_id: str, order_id: str, minutes: int | None) -> StockHold:
+            expiry = None if minutes is None else _MOMENT + timedelta(minutes=minutes)
+            return StockHold(sku_id, order_id, 1, expiry)
+
+        with new_uow() as uow:
+            for each in (
+                hold("tea", "O-3", 5),
+                hold("tea", "O-1", 10),
+                hold("tea", "O-2", 10),
+                hold("tea", "O-4", 60),
+                hold("tea", "O-5", None),
+                hold("cup", "O-6", 1),
+            ):
+                uow.stock_holds.add(each)
+            uow.commit()
+
+        with new_uow() as uow:
+            at = _MOMENT + timedelta(minutes=10)
+            assert uow.stock_holds.lapsed("tea", at=at, limit=10) == [
+                hold("tea", "O-3", 5),
+                hold("tea", "O-1", 10),
+                hold("tea", "O-2", 10),
+            ]
+            assert uow.stock_holds.lapsed("tea", at=at, limit=1) == [hold("tea", "O-3", 5)]
+            uow.stock_holds.remove("tea", "O-3")
+            uow.stock_holds.add(hold("tea", "O-0", 7))
+            assert [h.order_id for h in uow.stock_holds.lapsed("tea", at=at, limit=2)] == [
+                "O-0",
+                "O-1",
+            ]
+            assert [h.order_id for h in uow.stock_holds.of_sku("tea", limit=3, offset=1)] == [
+                "O-1",
+                "O-2",
+                "O-4",
+            ]
+
     # stock movements -----------------------------------------------------------
 
     def test_a_stock_movement_reads_back_by_sku_and_order(self, new_uow: NewUnitOfWork) -> None:
@@ -728,13 +830,16 @@ class UnitOfWorkContract:
         with new_uow() as uow:
             uow.lock()
             uow.lock()
-            stock, _ = uow.stocks.get("tea").reserve("O-1", 2, _MOMENT)
+            stock, (reserved,) = uow.stocks.get("tea").reserve("O-1", 2, _MOMENT)
+            assert isinstance(reserved, StockReserved)
             uow.stocks.save(stock)
+            uow.stock_holds.add(StockHold.of(reserved))
             uow.counters.add("sold:tea", 2, limit=5)
             uow.commit()
 
         with new_uow() as uow:
             assert uow.stocks.get("tea").available == 3
+            assert uow.stock_holds.get("tea", "O-1").quantity == 2
             assert uow.counters.value("sold:tea") == 2
 
     def test_a_locked_unit_of_work_left_without_commit_keeps_nothing(

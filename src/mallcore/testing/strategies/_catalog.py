@@ -15,16 +15,22 @@ from mallcore.catalog import (
     Attribute,
     Category,
     CategoryTree,
-    Deduction,
     Listing,
     ListingStatus,
     Product,
-    Reservation,
+    ReservationExpired,
     Sku,
     SpecDimension,
     Stock,
+    StockCounted,
+    StockDeducted,
+    StockEvent,
+    StockHold,
     StockMovement,
     StockPolicy,
+    StockReleased,
+    StockReserved,
+    StockRestocked,
 )
 from mallcore.testing.strategies._ids import ids
 from mallcore.testing.strategies._money import amounts, currencies
@@ -37,10 +43,18 @@ __all__ = [
     "category_trees",
     "listings",
     "products",
-    "reservations",
+    "reservations_expired",
     "skus",
     "spec_dimensions",
+    "stock_counted",
+    "stock_deducted",
+    "stock_events",
+    "stock_holds",
     "stock_levels",
+    "stock_released",
+    "stock_reserved",
+    "stock_restocked",
+    "stocks_with_holds",
 ]
 
 _ZONES: tuple[tzinfo, ...] = (
@@ -250,10 +264,69 @@ def category_trees(draw: st.DrawFn, *, min_size: int = 0, max_size: int = 8) -> 
     return CategoryTree(order)
 
 
-def reservations(*, max_quantity: int = 10) -> st.SearchStrategy[Reservation]:
-    """Reservations of 1 to ``max_quantity`` units, expiring or not."""
+def stock_holds(
+    *, sku_id: str | None = None, max_quantity: int = 10
+) -> st.SearchStrategy[StockHold]:
+    """Holds of 1 to ``max_quantity`` units on ``sku_id`` (any SKU when None), expiring or not."""
     return st.builds(
-        Reservation, _names(), st.integers(1, max_quantity), st.none() | aware_datetimes()
+        StockHold,
+        st.just(sku_id) if sku_id is not None else ids(),
+        ids(),
+        st.integers(1, max_quantity),
+        st.none() | aware_datetimes(),
+    )
+
+
+def _units(max_quantity: int) -> st.SearchStrategy[int]:
+    return st.integers(1, max_quantity)
+
+
+def stock_reserved(*, max_quantity: int = 10) -> st.SearchStrategy[StockReserved]:
+    """Units set aside for an order, with an expiry or (DEDUCT_ON_ORDER) none."""
+    return st.builds(
+        StockReserved, ids(), ids(), _units(max_quantity), st.none() | aware_datetimes()
+    )
+
+
+def stock_released(*, max_quantity: int = 10) -> st.SearchStrategy[StockReleased]:
+    """A cancelled order's units given back."""
+    return st.builds(StockReleased, ids(), ids(), _units(max_quantity))
+
+
+def reservations_expired(*, max_quantity: int = 10) -> st.SearchStrategy[ReservationExpired]:
+    """A lapsed hold's units given back."""
+    return st.builds(ReservationExpired, ids(), ids(), _units(max_quantity))
+
+
+def stock_deducted(*, max_quantity: int = 10) -> st.SearchStrategy[StockDeducted]:
+    """A paid order's units gone for good."""
+    return st.builds(StockDeducted, ids(), ids(), _units(max_quantity))
+
+
+def stock_restocked(*, max_quantity: int = 1000) -> st.SearchStrategy[StockRestocked]:
+    """Units added on hand."""
+    return st.builds(StockRestocked, ids(), _units(max_quantity))
+
+
+def stock_counted(*, max_on_hand: int = 1000) -> st.SearchStrategy[StockCounted]:
+    """A stocktake's before and after (different)."""
+    counts = st.tuples(st.integers(0, max_on_hand), st.integers(0, max_on_hand))
+    return st.builds(
+        lambda sku_id, pair: StockCounted(sku_id, *pair),
+        ids(),
+        counts.filter(lambda pair: pair[0] != pair[1]),
+    )
+
+
+def stock_events() -> st.SearchStrategy[StockEvent]:
+    """Any stock event."""
+    return st.one_of(
+        stock_reserved(),
+        stock_released(),
+        reservations_expired(),
+        stock_deducted(),
+        stock_restocked(),
+        stock_counted(),
     )
 
 
@@ -269,32 +342,45 @@ def stock_movements(*, max_quantity: int = 10) -> st.SearchStrategy[StockMovemen
 
 
 @st.composite
-def stock_levels(
+def stocks_with_holds(
     draw: st.DrawFn,
     *,
     policy: StockPolicy | None = None,
     max_on_hand: int = 100,
-) -> Stock:
-    """Valid stock aggregates under either policy, with live reservations and deductions."""
+) -> tuple[Stock, tuple[StockHold, ...]]:
+    """A valid stock under either policy and the holds stored beside it, which agree with it.
+
+    Under DEDUCT_ON_PAYMENT the holds are reservations (expiring or not)
+    whose units add up to ``stock.reserved``; under DEDUCT_ON_ORDER they are
+    units already taken off ``on_hand``, with no expiry.
+    """
     chosen = policy if policy is not None else draw(st.sampled_from(StockPolicy))
     on_hand = draw(st.integers(0, max_on_hand))
+    sku_id = draw(_names())
     order_ids = draw(st.lists(_names(), max_size=6, unique=True))
-    held: list[Reservation] = []
-    taken: list[Deduction] = []
+    holds: list[StockHold] = []
     room = on_hand
     for order_id in order_ids:
         if chosen is StockPolicy.DEDUCT_ON_PAYMENT and room and draw(st.booleans()):
             quantity = draw(st.integers(1, room))
             room -= quantity
-            held.append(Reservation(order_id, quantity, draw(st.none() | aware_datetimes())))
+            expiry = draw(st.none() | aware_datetimes())
+            holds.append(StockHold(sku_id, order_id, quantity, expiry))
         elif chosen is StockPolicy.DEDUCT_ON_ORDER:
-            taken.append(Deduction(order_id, draw(st.integers(1, 10))))
-    return Stock(
-        draw(_names()),
+            holds.append(StockHold(sku_id, order_id, draw(st.integers(1, 10))))
+    stock = Stock(
+        sku_id,
         on_hand=on_hand,
         policy=chosen,
-        reservations=held,
-        deductions=taken,
+        reserved=on_hand - room,
         warning_threshold=draw(st.integers(0, 20)),
         version=draw(st.integers(0, 1000)),
     )
+    return stock, tuple(holds)
+
+
+def stock_levels(
+    *, policy: StockPolicy | None = None, max_on_hand: int = 100
+) -> st.SearchStrategy[Stock]:
+    """Valid stock aggregates under either policy, with units reserved by unpaid orders."""
+    return stocks_with_holds(policy=policy, max_on_hand=max_on_hand).map(lambda pair: pair[0])

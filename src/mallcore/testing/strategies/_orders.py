@@ -27,6 +27,7 @@ from mallcore.orders import (
     OrderPlaced,
     OrderRefund,
     OrderRefunded,
+    OrderSettled,
     OrderStatus,
     OrderStatusChanged,
     PackageScan,
@@ -37,6 +38,7 @@ from mallcore.orders import (
     PaymentStatus,
     PaymentStatusChanged,
     RefundedUnits,
+    ReturnFreightOwed,
     Shipment,
 )
 from mallcore.testing.strategies._catalog import aware_datetimes
@@ -60,6 +62,7 @@ __all__ = [
     "order_placed_events",
     "order_refunded_events",
     "order_refunds",
+    "order_settled_events",
     "order_status_changed_events",
     "orders",
     "package_scans",
@@ -71,6 +74,7 @@ __all__ = [
     "payments",
     "refund_requests",
     "refunded_units",
+    "return_freight_owed_events",
 ]
 
 
@@ -520,3 +524,28 @@ def after_sales_cases(currency: str | None = None) -> st.SearchStrategy[AfterSal
 def case_moved_events() -> st.SearchStrategy[CaseMoved]:
     """A move of a case from :func:`after_sales_cases`, its request included."""
     return _events_of(CaseMoved, _case_histories())
+
+
+def _settled(order: Order) -> list[OrderSettled]:
+    """``order`` (completed) settled a minute after its after-sales window."""
+    deadline = order.after_sales_until
+    if deadline is None:
+        return []
+    _, events = order.settle(at=deadline + timedelta(minutes=1))
+    return [event for event in events if isinstance(event, OrderSettled)]
+
+
+def order_settled_events() -> st.SearchStrategy[OrderSettled]:
+    """A completed order from :func:`orders` settled once its after-sales window passed."""
+    return parts_of(orders(statuses=st.just(OrderStatus.COMPLETED)), _settled)
+
+
+def return_freight_owed_events(currency: str = "CNY") -> st.SearchStrategy[ReturnFreightOwed]:
+    """Return postage of up to 1,000 units a case's payment could not carry."""
+    return st.builds(
+        ReturnFreightOwed,
+        st.from_regex(r"\AAS-[0-9]{1,8}\Z"),
+        st.from_regex(r"\AO-[0-9]{1,8}\Z"),
+        _positive(currency),
+        aware_datetimes(),
+    )
