@@ -477,9 +477,13 @@ def _case_commands(case: AfterSalesCase) -> Sequence[_Command[AfterSalesCase]]:
     """What may happen next to ``case``, by its status and kind."""
     week = timedelta(days=7)
     close: _Command[AfterSalesCase] = lambda c, at: c.close(reason="withdrawn", at=at)  # noqa: E731
-    refund: _Command[AfterSalesCase] = lambda c, at: c.refunded(at=at)  # noqa: E731
-    approved = [refund, close]
-    if case.kind is CaseKind.RETURN_AND_REFUND:
+    settle: _Command[AfterSalesCase] = (
+        (lambda c, at: c.exchanged("SF-SWAP", at=at))
+        if case.kind is CaseKind.EXCHANGE
+        else (lambda c, at: c.refunded(at=at))
+    )
+    approved = [close] if case.kind is CaseKind.EXCHANGE else [settle, close]
+    if case.kind is not CaseKind.REFUND_ONLY:
         approved.append(lambda c, at: c.send_back("SF-BACK", at=at, due_at=at + week))
     return {
         CaseStatus.REQUESTED: [
@@ -489,7 +493,7 @@ def _case_commands(case: AfterSalesCase) -> Sequence[_Command[AfterSalesCase]]:
         ],
         CaseStatus.APPROVED: approved,
         CaseStatus.RETURNING: [lambda c, at: c.receive(restock=True, at=at)],
-        CaseStatus.RECEIVED: [refund, close],
+        CaseStatus.RECEIVED: [settle, close],
     }.get(case.status, [])
 
 
@@ -501,10 +505,12 @@ def _case_histories(
     code = currency if currency is not None else draw(currencies())
     at = draw(aware_datetimes())
     line_ids = draw(st.lists(st.sampled_from("ABC"), min_size=1, max_size=2, unique=True))
+    kind = draw(st.sampled_from(CaseKind))
+    swaps = dict.fromkeys(line_ids, "sku-2") if kind is CaseKind.EXCHANGE else None
     start = AfterSalesCase.request(
         draw(st.from_regex(r"\AAS-[0-9]{1,8}\Z")),
         order_id=draw(st.from_regex(r"\AO-[0-9]{1,8}\Z")),
-        kind=draw(st.sampled_from(CaseKind)),
+        kind=kind,
         units={line_id: draw(st.integers(1, 3)) for line_id in line_ids},
         reason=draw(_WORDS),
         amount=draw(_unit_amounts(code)),
@@ -512,12 +518,13 @@ def _case_histories(
         due_at=at + timedelta(days=2),
         evidence=draw(st.lists(st.sampled_from(["photo-1.jpg", "photo-2.jpg"]), max_size=2)),
         no_reason=draw(st.booleans()),
+        replacements=swaps,
     )
     return _walk(draw, start, _case_commands, at)
 
 
 def after_sales_cases(currency: str | None = None) -> st.SearchStrategy[AfterSalesCase]:
-    """After-sales cases of either kind in every status, reached by real commands."""
+    """After-sales cases of every kind (exchanges too) reached by real commands."""
     return _case_histories(currency).map(lambda history: history[0])
 
 
