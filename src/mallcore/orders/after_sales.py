@@ -133,26 +133,28 @@ CASE_TRANSITIONS: Final = MappingProxyType(
 """The allowed moves of an after-sales case."""
 
 
-def _units(values: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
-    """Line ids and unit counts as sorted pairs; WrongType for any other shape."""
+def _pairs_of(field: str, values: object, kind: type) -> list[tuple[str, Any]]:
+    """The pairs of a mapping (or of pairs): line ids and ``kind`` values; else WrongType."""
     pairs = values.items() if isinstance(values, Mapping) else values
+    expected = f"mapping of line id to {kind.__name__}"
     try:
-        units = [(line_id, quantity) for line_id, quantity in pairs]
+        found = [(line_id, value) for line_id, value in pairs]  # type: ignore[attr-defined]
     except (TypeError, ValueError):
-        raise WrongType("units", values, "mapping of line id to units") from None
-    for line_id, quantity in units:
-        if (
-            not isinstance(line_id, str)
-            or isinstance(quantity, bool)
-            or not isinstance(quantity, int)
-        ):
-            raise WrongType("units", values, "mapping of line id to units")
-    return tuple(sorted(units))
+        raise WrongType(field, values, expected) from None
+    for line_id, value in found:
+        if not isinstance(line_id, str) or not isinstance(value, kind) or isinstance(value, bool):
+            raise WrongType(field, values, expected)
+    return found
+
+
+def _units(values: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """Line ids and unit counts as sorted pairs."""
+    return tuple(sorted(_pairs_of("units", values, int)))
 
 
 def _pairs(values: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    pairs = values.items() if isinstance(values, Mapping) else values
-    return tuple(sorted((line_id, sku_id) for line_id, sku_id in pairs))
+    """Line ids and replacement SKU ids as sorted pairs."""
+    return tuple(sorted(_pairs_of("replacements", values, str)))
 
 
 def _text(field: str, value: object) -> str:
