@@ -75,6 +75,9 @@ def test_a_public_constructor_builds_or_refuses_a_hostile_field_by_name(
 ) -> None:
     value = data.draw(st.from_type(cls))
     fields = _init_fields(value)
+    if not fields:  # a value without fields (a region hierarchy): nothing to break
+        assert cls() == value
+        return
     name = data.draw(st.sampled_from(sorted(fields)))
     hostile = data.draw(st.sampled_from((*WRONG_TYPES, *HOSTILE_OF_RIGHT_TYPE, *HOSTILE_SCALARS)))
 

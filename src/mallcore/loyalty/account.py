@@ -55,7 +55,7 @@ from datetime import datetime
 
 import attrs
 
-from mallcore._fields import aware, aware_field, non_negative, text
+from mallcore._fields import aware, aware_field, members, non_negative, text, to_tuple
 from mallcore.errors import InvalidValue, NotEnoughPoints, NotFound
 from mallcore.loyalty._persistent import Map, Vector
 from mallcore.loyalty.expiry import ExpiryPolicy
@@ -206,10 +206,6 @@ class LotShare:
     points: int
 
 
-def _shares(value: Iterable[LotShare]) -> tuple[LotShare, ...]:
-    return tuple(value)
-
-
 @attrs.frozen(kw_only=True)
 class OrderPoints:
     """What one order earned and spent, and what its refunds have taken and given back."""
@@ -220,7 +216,9 @@ class OrderPoints:
     clawed: int = 0
     """Points due back so far (taken or, under FLOOR_AT_ZERO, forgiven)."""
     forgiven: int = 0
-    spent: tuple[LotShare, ...] = attrs.field(default=(), converter=_shares)
+    spent: tuple[LotShare, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(LotShare, "LotShare")
+    )
     returned: int = 0
     """Spent points given back so far (including those of expired lots, forfeited)."""
     refunded: Money | None = None

@@ -136,7 +136,7 @@ class EarningLine:
 
     sku_id: str = attrs.field(validator=text)
     category_ids: frozenset[str] = attrs.field(factory=frozenset, converter=to_frozenset)
-    paid: Money
+    paid: Money = attrs.field(validator=money)
 
     def __attrs_post_init__(self) -> None:
         if self.paid.is_negative():

@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 import attrs
 
-from mallcore._fields import aware, aware_field, id_field, non_negative
+from mallcore._fields import aware, aware_field, id_field, instance_of, non_negative
 from mallcore.errors import InvalidValue, WrongType
 from mallcore.loyalty.tiers import Membership, TierChanged, TierProgram
 
@@ -41,7 +41,9 @@ class Member:
     customer_id: str = attrs.field(validator=id_field)
     registered_at: datetime = attrs.field(validator=aware_field)
     birthday: date | None = attrs.field(default=None, validator=_birthday)
-    membership: Membership | None = None
+    membership: Membership | None = attrs.field(
+        default=None, validator=attrs.validators.optional(instance_of(Membership, "Membership"))
+    )
     version: int = attrs.field(default=0, validator=non_negative)
 
     def __attrs_post_init__(self) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from datetime import timedelta
-from typing import Any
+from typing import Any, get_args
 
 import attrs
 
-from mallcore._fields import time_zone_field
+from mallcore._fields import members, time_zone_field, to_tuple
 from mallcore.catalog import CategoryTree
 from mallcore.errors import InvalidValue, WrongType
 from mallcore.loyalty import EarningPolicy, RedemptionPolicy, TierProgram
@@ -129,10 +128,6 @@ class Settings:
     time_zone: str = attrs.field(default="Asia/Shanghai", validator=time_zone_field)
 
 
-def _promotions(values: Iterable[Promotion]) -> tuple[Promotion, ...]:
-    return tuple(values)
-
-
 def _distinct_ids(
     instance: object, attribute: attrs.Attribute[Any], value: tuple[Promotion, ...]
 ) -> None:
@@ -153,7 +148,9 @@ class Configuration:
     """One version of what the merchant set up: rules, shipping, points, tiers, settings."""
 
     promotions: tuple[Promotion, ...] = attrs.field(
-        default=(), converter=_promotions, validator=_distinct_ids
+        default=(),
+        converter=to_tuple,
+        validator=[members(get_args(Promotion), "promotion"), _distinct_ids],
     )
     categories: CategoryTree | None = None
     shipping: ShippingSetup | None = None

@@ -53,8 +53,9 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
+from mallcore._fields import money, strings, to_tuple
 from mallcore.catalog.listing import require_aware
-from mallcore.errors import IllegalTransition, InvalidValue
+from mallcore.errors import IllegalTransition, InvalidValue, WrongType
 from mallcore.money import Money
 
 __all__ = [
@@ -132,18 +133,28 @@ CASE_TRANSITIONS: Final = MappingProxyType(
 """The allowed moves of an after-sales case."""
 
 
-def _units(values: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+def _pairs_of(field: str, values: object, kind: type) -> list[tuple[str, Any]]:
+    """The pairs of a mapping (or of pairs): line ids and ``kind`` values; else WrongType."""
     pairs = values.items() if isinstance(values, Mapping) else values
-    return tuple(sorted((line_id, quantity) for line_id, quantity in pairs))
+    expected = f"mapping of line id to {kind.__name__}"
+    try:
+        found = [(line_id, value) for line_id, value in pairs]  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise WrongType(field, values, expected) from None
+    for line_id, value in found:
+        if not isinstance(line_id, str) or not isinstance(value, kind) or isinstance(value, bool):
+            raise WrongType(field, values, expected)
+    return found
+
+
+def _units(values: Mapping[str, int] | Iterable[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
+    """Line ids and unit counts as sorted pairs."""
+    return tuple(sorted(_pairs_of("units", values, int)))
 
 
 def _pairs(values: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
-    pairs = values.items() if isinstance(values, Mapping) else values
-    return tuple(sorted((line_id, sku_id) for line_id, sku_id in pairs))
-
-
-def _texts(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
+    """Line ids and replacement SKU ids as sorted pairs."""
+    return tuple(sorted(_pairs_of("replacements", values, str)))
 
 
 def _text(field: str, value: object) -> str:
@@ -213,8 +224,8 @@ class AfterSalesCase:
     kind: CaseKind
     units: tuple[tuple[str, int], ...] = attrs.field(converter=_units)
     reason: str
-    evidence: tuple[str, ...] = attrs.field(default=(), converter=_texts)
-    amount: Money
+    evidence: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=strings)
+    amount: Money = attrs.field(validator=money)
     status: CaseStatus = CaseStatus.REQUESTED
     requested_at: datetime
     due_at: datetime | None = None

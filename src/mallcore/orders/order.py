@@ -40,7 +40,7 @@ from typing import Any, Final, TypeAlias
 
 import attrs
 
-from mallcore._fields import members, span, strings, to_tuple
+from mallcore._fields import members, money, span, strings, to_tuple
 from mallcore.catalog.listing import require_aware
 from mallcore.errors import (
     IllegalTransition,
@@ -240,8 +240,12 @@ class PackageScan:
     at: datetime
 
 
-def _scans(values: Iterable[PackageScan]) -> tuple[PackageScan, ...]:
-    return tuple(sorted(values, key=lambda scan: (scan.at, scan.status)))
+def _scans(values: Iterable[PackageScan]) -> Any:
+    """Scans in time order; anything but a collection of scans unchanged, for the validator."""
+    scans = to_tuple(values)
+    if not isinstance(scans, tuple) or not all(isinstance(s, PackageScan) for s in scans):
+        return scans
+    return tuple(sorted(scans, key=lambda scan: (scan.at, scan.status)))
 
 
 @attrs.frozen(kw_only=True)
@@ -256,7 +260,9 @@ class Shipment:
     items: tuple[tuple[str, int], ...] = attrs.field(converter=_items)
     shipped_at: datetime
     delivered_at: datetime | None = None
-    scans: tuple[PackageScan, ...] = attrs.field(default=(), converter=_scans)
+    scans: tuple[PackageScan, ...] = attrs.field(
+        default=(), converter=_scans, validator=members(PackageScan, "PackageScan")
+    )
     exchange: str | None = None
     """The after-sales case a replacement package ships for (换货): its units replace
     units of ``items``'s lines already shipped, and count in no shipped total."""
@@ -305,7 +311,7 @@ class OrderRefund:
     units: tuple[RefundedUnits, ...] = attrs.field(
         converter=to_tuple, validator=members(RefundedUnits, "RefundedUnits")
     )
-    freight: Money
+    freight: Money = attrs.field(validator=money)
     at: datetime
     reason: str
     before_shipping: bool = False

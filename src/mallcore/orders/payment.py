@@ -36,13 +36,13 @@ a repeat returns the payment unchanged and no events.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 import attrs
 
+from mallcore._fields import members, money, to_tuple
 from mallcore.catalog.listing import require_aware
 from mallcore.errors import IllegalTransition, InvalidValue, RefundRefused
 from mallcore.money import Money, total
@@ -109,16 +109,12 @@ def _text(field: str, value: object) -> str:
     return value
 
 
-def _tuple(values: Iterable[Any]) -> tuple[Any, ...]:
-    return tuple(values)
-
-
 @attrs.frozen(kw_only=True)
 class PaymentRefund:
     """Money returned out of a payment under ``refund_id``, at ``at``, and why."""
 
     refund_id: str
-    amount: Money
+    amount: Money = attrs.field(validator=money)
     at: datetime
     reason: str
 
@@ -166,12 +162,14 @@ class Payment:
 
     id: str
     order_id: str
-    amount: Money
+    amount: Money = attrs.field(validator=money)
     status: PaymentStatus
     started_at: datetime | None = None
     received_at: datetime | None = None
     reason: str = ""
-    refunds: tuple[PaymentRefund, ...] = attrs.field(default=(), converter=_tuple)
+    refunds: tuple[PaymentRefund, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(PaymentRefund, "PaymentRefund")
+    )
     version: int = 0
 
     def __attrs_post_init__(self) -> None:

@@ -48,7 +48,7 @@ from mallcore._fields import (
     to_frozenset,
     to_tuple,
 )
-from mallcore.errors import InvalidValue
+from mallcore.errors import InvalidValue, WrongType
 from mallcore.money import Money
 from mallcore.pricing.calendar import end_of_calendar_days
 
@@ -95,9 +95,13 @@ def _percent_tiers(
 
 
 def _tiers_of(tiers: tuple[Tier, ...], field: str, kind: str) -> None:
+    if not isinstance(tiers, tuple):
+        raise WrongType("tiers", tiers, "collection of Tier")
     if not tiers:
         raise InvalidValue("tiers", tiers, "must not be empty")
     for index, tier in enumerate(tiers):
+        if not isinstance(tier, Tier):
+            raise WrongType(f"tiers[{index}]", tier, "Tier")
         if getattr(tier, field) is None:
             raise InvalidValue(f"tiers[{index}]", tier, f"a {kind} tier needs {field}")
 
@@ -389,6 +393,8 @@ class _Coupon(_Rule):
     def __attrs_post_init__(self) -> None:
         if self.valid_days is not None and self.received_at is None:
             raise InvalidValue("received_at", None, "is needed with valid_days")
+        if not isinstance(self.time_zone, str):
+            raise WrongType("time_zone", self.time_zone, "str")
         if tz.gettz(self.time_zone) is None:
             raise InvalidValue("time_zone", self.time_zone, "is not an IANA time zone name")
 

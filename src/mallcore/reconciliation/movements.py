@@ -25,13 +25,12 @@ stored.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import attrs
 
-from mallcore._fields import id_field
+from mallcore._fields import id_field, members, to_tuple
 from mallcore.errors import InvalidValue, WrongType
 from mallcore.money import Money
 
@@ -195,17 +194,13 @@ class MalformedRow:
     reason: str
 
 
-def _entries(values: Iterable[StatementEntry]) -> tuple[StatementEntry, ...]:
-    return tuple(values)
-
-
-def _malformed(values: Iterable[MalformedRow]) -> tuple[MalformedRow, ...]:
-    return tuple(values)
-
-
 @attrs.frozen(kw_only=True)
 class Statement:
     """A statement as read: its entries in file order, and the rows that could not be read."""
 
-    entries: tuple[StatementEntry, ...] = attrs.field(default=(), converter=_entries)
-    malformed: tuple[MalformedRow, ...] = attrs.field(default=(), converter=_malformed)
+    entries: tuple[StatementEntry, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(StatementEntry, "StatementEntry")
+    )
+    malformed: tuple[MalformedRow, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=members(MalformedRow, "MalformedRow")
+    )

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from mallcore._fields import decimal_number
+from mallcore._fields import decimal_number, strings, to_frozenset, to_tuple
 from mallcore.errors import InvalidValue, WrongType
 
 __all__ = [
@@ -39,14 +39,14 @@ def optional_measure(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else measure(value)
 
 
-def codes(values: Any) -> frozenset[str]:
-    """Region codes (or ids) as a frozenset."""
-    return frozenset(values)
+def codes(values: Any) -> Any:
+    """Region codes (or ids) as a frozenset; anything else unchanged, for ``strings`` to name."""
+    return to_frozenset(values)
 
 
-def as_tuple(values: Any) -> tuple[Any, ...]:
-    """Any iterable as a tuple."""
-    return tuple(values)
+def as_tuple(values: Any) -> Any:
+    """Any collection as a tuple; anything else unchanged, for the field's validator to name."""
+    return to_tuple(values)
 
 
 def as_mapping(values: Any) -> Mapping[str, Any]:
@@ -58,6 +58,7 @@ def as_mapping(values: Any) -> Mapping[str, Any]:
 
 
 def non_empty(instance: object, attribute: attrs.Attribute[Any], value: frozenset[str]) -> None:
-    """Refuse an empty set."""
+    """Refuse anything but a non-empty set of strings."""
+    strings(instance, attribute, value)
     if not value:
         raise InvalidValue(attribute.name, value, "must not be empty")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import attrs
 
+from mallcore._fields import members
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
 from mallcore.shipping._values import as_tuple
@@ -52,7 +53,9 @@ class TemplateCalculator:
     destination the merchant does not serve.
     """
 
-    templates: tuple[FreightTemplate, ...] = attrs.field(converter=as_tuple)
+    templates: tuple[FreightTemplate, ...] = attrs.field(
+        converter=as_tuple, validator=members(FreightTemplate, "FreightTemplate")
+    )
     policy: MergePolicy = MergePolicy.LARGEST_FIRST_FEE
     default_template: str | None = None
     method_id: str = "standard"

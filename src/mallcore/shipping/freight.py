@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from mallcore._fields import members, money
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
 from mallcore.shipping._values import as_tuple
@@ -113,10 +114,16 @@ class FreightOption:
 
     method_id: str
     name: str = ""
-    amount: Money
-    line_charges: tuple[LineFreight, ...] = attrs.field(default=(), converter=as_tuple)
-    undeliverable: tuple[Undeliverable, ...] = attrs.field(default=(), converter=as_tuple)
-    notes: tuple[FreightNote, ...] = attrs.field(default=(), converter=as_tuple)
+    amount: Money = attrs.field(validator=money)
+    line_charges: tuple[LineFreight, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=members(LineFreight, "LineFreight")
+    )
+    undeliverable: tuple[Undeliverable, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=members(Undeliverable, "Undeliverable")
+    )
+    notes: tuple[FreightNote, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=members(FreightNote, "FreightNote")
+    )
     estimate: DeliveryEstimate | None = None
     unavailable: str = ""
 
@@ -156,10 +163,18 @@ class FreightQuote:
     charged: Money
     amount: Money
     voucher_id: str | None = None
-    lines: tuple[LineFreight, ...] = attrs.field(default=(), converter=as_tuple)
-    undeliverable: tuple[Undeliverable, ...] = attrs.field(default=(), converter=as_tuple)
-    notes: tuple[FreightNote, ...] = attrs.field(default=(), converter=as_tuple)
-    options: tuple[FreightOption, ...] = attrs.field(default=(), converter=as_tuple)
+    lines: tuple[LineFreight, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=members(LineFreight, "LineFreight")
+    )
+    undeliverable: tuple[Undeliverable, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=members(Undeliverable, "Undeliverable")
+    )
+    notes: tuple[FreightNote, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=members(FreightNote, "FreightNote")
+    )
+    options: tuple[FreightOption, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=members(FreightOption, "FreightOption")
+    )
     estimate: DeliveryEstimate | None = None
 
     def line(self, line_id: str) -> Money:

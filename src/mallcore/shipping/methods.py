@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import attrs
 
-from mallcore._fields import non_negative_money
+from mallcore._fields import members, money, non_negative_money
 from mallcore.errors import InvalidValue
 from mallcore.money import Money
 from mallcore.shipping._values import as_tuple, codes, non_empty, optional_measure
@@ -55,8 +55,8 @@ class ShippingMethod:
     name: str = ""
     zones: frozenset[str] = attrs.field(converter=codes, validator=non_empty)
     price: Money = attrs.field(validator=non_negative_money)
-    min_amount: Money | None = None
-    max_amount: Money | None = None
+    min_amount: Money | None = attrs.field(default=None, validator=attrs.validators.optional(money))
+    max_amount: Money | None = attrs.field(default=None, validator=attrs.validators.optional(money))
     min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
     max_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
@@ -89,8 +89,10 @@ class ShippingMethod:
 class MethodCalculator:
     """Offers the ``methods`` of the destination's ``zones``, in the order given."""
 
-    zones: tuple[Zone, ...] = attrs.field(converter=as_tuple)
-    methods: tuple[ShippingMethod, ...] = attrs.field(converter=as_tuple)
+    zones: tuple[Zone, ...] = attrs.field(converter=as_tuple, validator=members(Zone, "Zone"))
+    methods: tuple[ShippingMethod, ...] = attrs.field(
+        converter=as_tuple, validator=members(ShippingMethod, "ShippingMethod")
+    )
     _zones_of: dict[str, frozenset[str]] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 import attrs
 
-from mallcore._fields import non_negative_money, positive_money
+from mallcore._fields import decimal_number, non_negative_money, positive_money, strings
 from mallcore.errors import InvalidValue
 from mallcore.money import Money, Rounding
 from mallcore.shipping._values import codes
@@ -36,9 +36,7 @@ __all__ = [
 
 
 def _optional_decimal(value: Decimal | int | str | None) -> Decimal | None:
-    if isinstance(value, float | bool):
-        raise TypeError(f"a percentage must be a Decimal, int or str, not {value!r}")
-    return None if value is None else Decimal(value)
+    return None if value is None else decimal_number("percent_off", value)
 
 
 def _within(regions: frozenset[str], destination: Sequence[str]) -> bool:
@@ -57,8 +55,10 @@ class FreeShippingOver:
     id: str
     name: str = ""
     threshold: Money = attrs.field(validator=non_negative_money)
-    regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
-    excluded_regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
+    regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes, validator=strings)
+    excluded_regions: frozenset[str] = attrs.field(
+        factory=frozenset, converter=codes, validator=strings
+    )
     amount_base: AmountBase = AmountBase.AFTER_DISCOUNTS
 
     def covers(self, destination: Sequence[str]) -> bool:
@@ -136,7 +136,7 @@ class RemoteSurcharge:
 
     id: str
     name: str = ""
-    regions: frozenset[str] = attrs.field(converter=codes)
+    regions: frozenset[str] = attrs.field(converter=codes, validator=strings)
     amount: Money = attrs.field(validator=positive_money)
 
     def __attrs_post_init__(self) -> None:

@@ -129,7 +129,7 @@ class Rate:
 class RegionRate:
     """A template's rate for some regions (each a code of any level)."""
 
-    regions: frozenset[str] = attrs.field(converter=codes)
+    regions: frozenset[str] = attrs.field(converter=codes, validator=strings)
     rate: Rate
 
     def __attrs_post_init__(self) -> None:
@@ -147,8 +147,10 @@ class FreeCondition:
     are inclusive: 99.00 reaches "from 99.00".
     """
 
-    regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes)
-    min_quantity: int | None = None
+    regions: frozenset[str] = attrs.field(factory=frozenset, converter=codes, validator=strings)
+    min_quantity: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(positive)
+    )
     min_weight: Decimal | None = attrs.field(default=None, converter=optional_measure)
     min_volume: Decimal | None = attrs.field(default=None, converter=optional_measure)
     min_amount: Money | None = attrs.field(
@@ -161,9 +163,6 @@ class FreeCondition:
         thresholds = (self.min_quantity, self.min_weight, self.min_volume, self.min_amount)
         if all(threshold is None for threshold in thresholds):
             raise InvalidValue("free_condition", self, "needs at least one threshold")
-        quantity = self.min_quantity
-        if quantity is not None and (isinstance(quantity, bool) or quantity < 1):
-            raise InvalidValue("min_quantity", quantity, "must be a whole number of at least 1")
 
     def covers(self, destination: Sequence[str]) -> bool:
         """True when the condition applies to ``destination`` (a code and its ancestors)."""

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 import attrs
 from hypothesis import strategies as st
 
 from mallcore.coupons import (
+    CouponClaimed,
     CouponInstance,
+    CouponLocked,
+    CouponReleased,
     CouponState,
     CouponTemplate,
+    CouponUsed,
+    CouponVoided,
     IssueLimits,
     UseLimits,
     Validity,
@@ -18,15 +25,20 @@ from mallcore.coupons import (
 )
 from mallcore.coupons.codes import CODE_ALPHABET, MAX_CODE_LENGTH, MIN_GENERATED_LENGTH
 from mallcore.money import Money, currency_exponent
-from mallcore.pricing import Coupon, ShippingCoupon, Window
+from mallcore.pricing import Coupon, Window
 from mallcore.testing.strategies._catalog import aware_datetimes
 from mallcore.testing.strategies._ids import ids
-from mallcore.testing.strategies._pricing import PRICING_EPOCH, coupons
+from mallcore.testing.strategies._pricing import PRICING_EPOCH, coupons, shipping_coupons
 
 __all__ = [
+    "coupon_claimed_events",
     "coupon_codes",
     "coupon_instances",
+    "coupon_locked_events",
+    "coupon_released_events",
     "coupon_templates",
+    "coupon_used_events",
+    "coupon_voided_events",
     "coupon_wallets",
     "issue_limits",
     "use_limits",
@@ -88,16 +100,16 @@ def coupon_codes(
     return st.text(CODE_ALPHABET, min_size=min_size, max_size=max_size)
 
 
-@st.composite
-def _template_coupons(draw: st.DrawFn, currency: str) -> Coupon:
-    """A pricing coupon as a template holds it: no window, limits or received_at of its own."""
-    if draw(st.integers(0, 5)) == 0:
-        scale = 10 ** currency_exponent(currency)
-        amount = draw(st.none() | st.integers(1, 50 * scale))
-        return ShippingCoupon(
-            id="coupon-0", amount_off=None if amount is None else Money.from_minor(amount, currency)
-        )
-    return attrs.evolve(draw(coupons(currency)), window=Window())
+def _template_coupons(currency: str) -> st.SearchStrategy[Coupon]:
+    """A pricing coupon as a template holds it: no window, limits or received_at of its own.
+
+    One in six is a shipping coupon (with no spend or shop of its own).
+    """
+    goods = coupons(currency).map(lambda coupon: attrs.evolve(coupon, window=Window()))
+    freight = shipping_coupons(currency).map(
+        lambda coupon: attrs.evolve(coupon, window=Window(), min_spend=None, shop=None)
+    )
+    return st.integers(0, 5).flatmap(lambda n: freight if n == 0 else goods)
 
 
 @st.composite
@@ -188,3 +200,59 @@ def coupon_wallets(
     ]
     now = start + timedelta(hours=draw(st.integers(0, 24 * 60)))
     return Wallet.of(instances, now=now)
+
+
+_E = TypeVar("_E")
+
+
+def _instance_events(
+    kind: Callable[..., _E], **fields: st.SearchStrategy[Any]
+) -> st.SearchStrategy[_E]:
+    """Events of ``kind`` about one instance: its ids, a moment, and ``fields``."""
+    return st.builds(
+        kind,
+        instance_id=ids(max_size=24),
+        template_id=ids(max_size=24),
+        customer_id=ids(max_size=24),
+        at=aware_datetimes(),
+        **fields,
+    )
+
+
+def coupon_claimed_events() -> st.SearchStrategy[CouponClaimed]:
+    """The claim of an instance from :func:`coupon_instances`, with its validity and code."""
+    return coupon_instances().map(
+        lambda coupon: CouponClaimed(
+            coupon.id,
+            coupon.template_id,
+            coupon.customer_id,
+            coupon.claimed_at,
+            coupon.valid_from,
+            coupon.valid_until,
+            coupon.code,
+        )
+    )
+
+
+def coupon_locked_events() -> st.SearchStrategy[CouponLocked]:
+    """An instance locked by an unpaid order."""
+    return _instance_events(CouponLocked, order_id=ids(max_size=24))
+
+
+def coupon_used_events() -> st.SearchStrategy[CouponUsed]:
+    """An instance used by a paid order."""
+    return _instance_events(CouponUsed, order_id=ids(max_size=24))
+
+
+def coupon_released_events() -> st.SearchStrategy[CouponReleased]:
+    """An instance an order held (locked or used) made available again."""
+    return _instance_events(
+        CouponReleased,
+        order_id=ids(max_size=24),
+        source=st.sampled_from([CouponState.LOCKED, CouponState.USED]),
+    )
+
+
+def coupon_voided_events() -> st.SearchStrategy[CouponVoided]:
+    """An instance withdrawn, and why."""
+    return _instance_events(CouponVoided, reason=st.sampled_from(["template withdrawn", "fraud"]))

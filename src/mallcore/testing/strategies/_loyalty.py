@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,37 +11,77 @@ from hypothesis import strategies as st
 from mallcore.errors import NotEnoughPoints
 from mallcore.loyalty import (
     AccountPolicy,
+    ActionAward,
+    ActionRule,
     Benefits,
     BirthdayRule,
     ClawbackPolicy,
+    EarnedPart,
+    Earning,
     EarningLine,
     EarningPolicy,
+    Entry,
     ExpiryPolicy,
     ExpiryRule,
+    Growth,
+    Lot,
+    LotShare,
+    Member,
+    MemberRegistered,
     Membership,
     Multiplier,
     NegativeBalancePolicy,
+    OrderPoints,
     OverCap,
     PointsAccount,
+    PointsRecorded,
     Purchase,
+    Redemption,
     RedemptionPolicy,
     ReviewPolicy,
     ReviewRule,
+    StreakBonus,
     Tier,
+    TierChanged,
     TierProgram,
+    action_points,
+    points_for,
+    redeem,
 )
 from mallcore.money import Money, currency_exponent
+from mallcore.testing.strategies._catalog import aware_datetimes
+from mallcore.testing.strategies._ids import ids
+from mallcore.testing.strategies._parts import parts_of
 
 __all__ = [
     "LOYALTY_EPOCH",
     "account_policies",
+    "action_awards",
+    "action_rules",
     "benefits",
+    "earned_parts",
+    "earning_lines",
     "earning_policies",
+    "earnings",
     "expiry_policies",
+    "growths",
+    "lot_shares",
+    "member_registered_events",
+    "member_tiers",
+    "members",
     "memberships",
+    "multipliers",
+    "order_points",
     "points_accounts",
+    "points_entries",
+    "points_lots",
+    "points_recorded_events",
     "purchases",
     "redemption_policies",
+    "redemptions",
+    "review_policies",
+    "streak_bonuses",
+    "tier_changed_events",
     "tier_programs",
 ]
 
@@ -89,6 +130,7 @@ _GAPS = st.integers(1, 24 * 60).map(lambda hours: timedelta(hours=hours))
 _LOCKS = st.none() | st.integers(1, 30 * 24).map(lambda hours: timedelta(hours=hours))
 _POINTS = st.integers(1, 500)
 _ORDER_TOTALS = st.integers(100, 50_000).map(lambda fen: Money.from_minor(fen, "CNY"))
+_BIRTHDAYS = st.dates(min_value=date(1950, 1, 1), max_value=date(2010, 1, 1))
 _SHARES = st.integers(1, 1000)
 """A share of something, in thousandths: drawn once, not a new strategy per bound."""
 
@@ -160,50 +202,47 @@ def points_accounts(
     return account
 
 
+def multipliers(targets: Sequence[str] = _CATEGORIES + _SKUS) -> st.SearchStrategy[Multiplier]:
+    """Multipliers of SKUs or categories among ``targets``, in quarter steps up to 5."""
+    return st.builds(Multiplier, st.sampled_from(targets), _rates())
+
+
 def earning_policies() -> st.SearchStrategy[EarningPolicy]:
     """Earning policies with rates and multipliers in quarter steps up to 5."""
-    multipliers = st.lists(
-        st.builds(Multiplier, st.sampled_from(_CATEGORIES), _rates()),
-        max_size=3,
-        unique_by=lambda m: m.target,
-    )
-    sku_multipliers = st.lists(
-        st.builds(Multiplier, st.sampled_from(_SKUS), _rates()),
-        max_size=2,
-        unique_by=lambda m: m.target,
-    )
     return st.builds(
         EarningPolicy,
         points_per_unit=_rates(),
         include_freight=st.booleans(),
-        sku_multipliers=sku_multipliers,
-        category_multipliers=multipliers,
+        sku_multipliers=st.lists(multipliers(_SKUS), max_size=2, unique_by=lambda m: m.target),
+        category_multipliers=st.lists(
+            multipliers(_CATEGORIES), max_size=3, unique_by=lambda m: m.target
+        ),
         birthday_multiplier=_rates().map(lambda rate: rate + 1),
         birthday_rule=st.sampled_from(BirthdayRule),
         time_zone=st.sampled_from(_ZONES),
     )
 
 
+def earning_lines(currency: str = "CNY") -> st.SearchStrategy[EarningLine]:
+    """A purchased line as earning sees it: a SKU, its categories, up to 1,000 units paid."""
+    return st.builds(
+        EarningLine,
+        sku_id=st.sampled_from(_SKUS),
+        category_ids=st.frozensets(st.sampled_from(_CATEGORIES), max_size=2),
+        paid=_money(currency, 0, 1000),
+    )
+
+
 @st.composite
 def purchases(draw: st.DrawFn, currency: str = "CNY", *, max_size: int = 5) -> Purchase:
     """Purchases in ``currency``: up to ``max_size`` lines of up to 1,000 units each, freight."""
-    lines = draw(
-        st.lists(
-            st.builds(
-                EarningLine,
-                sku_id=st.sampled_from(_SKUS),
-                category_ids=st.frozensets(st.sampled_from(_CATEGORIES), max_size=2),
-                paid=_money(currency, 0, 1000),
-            ),
-            max_size=max_size,
-        )
-    )
+    lines = draw(st.lists(earning_lines(currency), max_size=max_size))
     return Purchase(
         currency=currency,
         lines=lines,
         freight_paid=draw(st.none() | _money(currency, 0, 20)),
         tier_multiplier=draw(_rates(3).map(lambda rate: rate + 1)),
-        birthday=draw(st.none() | st.dates(min_value=date(1950, 1, 1), max_value=date(2010, 1, 1))),
+        birthday=draw(st.none() | _BIRTHDAYS),
         at=draw(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 1, 1)))
         .replace(tzinfo=UTC)
         .replace(microsecond=0),
@@ -236,6 +275,20 @@ def benefits(currency: str = "CNY") -> st.SearchStrategy[Benefits]:
     )
 
 
+def review_policies() -> st.SearchStrategy[ReviewPolicy]:
+    """No review, a rolling window of 1 to 365 days, or a review every 1 to 365 days."""
+    return (
+        st.just(ReviewPolicy())
+        | st.builds(ReviewPolicy, rule=st.just(ReviewRule.ROLLING), window_days=st.integers(1, 365))
+        | st.builds(
+            ReviewPolicy,
+            rule=st.just(ReviewRule.PERIODIC),
+            every_days=st.integers(1, 365),
+            reset=st.booleans(),
+        )
+    )
+
+
 @st.composite
 def tier_programs(draw: st.DrawFn, currency: str = "CNY", *, max_tiers: int = 4) -> TierProgram:
     """Programmes of 1 to ``max_tiers`` tiers (thresholds up to 10,000), their benefits in
@@ -251,17 +304,7 @@ def tier_programs(draw: st.DrawFn, currency: str = "CNY", *, max_tiers: int = 4)
         )
         for n, threshold in enumerate(thresholds)
     ]
-    review = draw(
-        st.just(ReviewPolicy())
-        | st.builds(ReviewPolicy, rule=st.just(ReviewRule.ROLLING), window_days=st.integers(1, 365))
-        | st.builds(
-            ReviewPolicy,
-            rule=st.just(ReviewRule.PERIODIC),
-            every_days=st.integers(1, 365),
-            reset=st.booleans(),
-        )
-    )
-    return TierProgram(tiers=tiers, review=review)
+    return TierProgram(tiers=tiers, review=draw(review_policies()))
 
 
 @st.composite
@@ -274,3 +317,123 @@ def memberships(draw: st.DrawFn, program: TierProgram | None = None) -> Membersh
         at += timedelta(days=draw(st.integers(0, 60)))
         member, _ = member.grow(draw(st.integers(1, 2000)), key=f"g-{n}", at=at, program=program)
     return member
+
+
+def points_entries() -> st.SearchStrategy[Entry]:
+    """A ledger entry of an account from :func:`points_accounts`."""
+    return parts_of(points_accounts(), lambda account: account.ledger())
+
+
+def points_lots() -> st.SearchStrategy[Lot]:
+    """A lot of an account from :func:`points_accounts`, whole, partly used or expired."""
+    return parts_of(points_accounts(), lambda account: account.lots())
+
+
+def order_points() -> st.SearchStrategy[OrderPoints]:
+    """The points record of an order of an account from :func:`points_accounts`."""
+    return parts_of(points_accounts(), lambda account: account.orders())
+
+
+def lot_shares() -> st.SearchStrategy[LotShare]:
+    """Points of a lot spent by an order: 1 to 500 of one of the first ten lots."""
+    return st.builds(LotShare, st.integers(0, 9), _POINTS)
+
+
+def points_recorded_events() -> st.SearchStrategy[PointsRecorded]:
+    """An entry written to an account from :func:`points_accounts`, as its event."""
+    return parts_of(
+        points_accounts(),
+        lambda account: [PointsRecorded(account.account_id, entry) for entry in account.ledger()],
+    )
+
+
+def streak_bonuses() -> st.SearchStrategy[StreakBonus]:
+    """Up to 100 points more on a day of a sign-in streak up to 30 days."""
+    return st.builds(StreakBonus, st.integers(1, 30), st.integers(0, 100))
+
+
+def action_rules() -> st.SearchStrategy[ActionRule]:
+    """Rules for sign-in, review and share: up to 50 points, any caps, streak bonuses."""
+    caps = st.none() | st.integers(0, 31)
+    return st.builds(
+        ActionRule,
+        action=st.sampled_from(["sign-in", "review", "share"]),
+        points=st.integers(0, 50),
+        daily_cap=caps,
+        period_cap=caps,
+        streak_bonuses=st.lists(streak_bonuses(), max_size=3, unique_by=lambda bonus: bonus.day),
+        time_zone=st.sampled_from(_ZONES),
+    )
+
+
+@st.composite
+def action_awards(draw: st.DrawFn) -> ActionAward:
+    """The award :func:`~mallcore.loyalty.action_points` gives after up to 10 earlier actions."""
+    rule = draw(action_rules())
+    earlier = sorted(LOYALTY_EPOCH + gap for gap in draw(st.lists(_GAPS, max_size=10)))
+    at = (earlier[-1] if earlier else LOYALTY_EPOCH) + draw(_GAPS)
+    return action_points(rule, at, earlier)
+
+
+def earnings(currency: str = "CNY") -> st.SearchStrategy[Earning]:
+    """What a purchase from :func:`purchases` earns under a policy from :func:`earning_policies`."""
+    return st.builds(points_for, purchases(currency), earning_policies())
+
+
+def earned_parts() -> st.SearchStrategy[EarnedPart]:
+    """Up to 10,000 points given by a named rule."""
+    return st.builds(
+        EarnedPart, st.sampled_from(["base", "sku:sku-1", "category:tea"]), st.integers(0, 10_000)
+    )
+
+
+@st.composite
+def redemptions(draw: st.DrawFn, currency: str = "CNY") -> Redemption:
+    """What :func:`~mallcore.loyalty.redeem` gives for up to 10,000 points on up to 1,000 units."""
+    return redeem(
+        draw(redemption_policies(currency)),
+        available=draw(st.integers(0, 10_000)),
+        goods=draw(_money(currency, 0, 1000)),
+        freight=draw(st.none() | _money(currency, 0, 20)),
+        requested=draw(st.none() | st.integers(0, 10_000)),
+        coupons_used=draw(st.booleans()),
+    )
+
+
+def growths() -> st.SearchStrategy[Growth]:
+    """A growth credited to a member from :func:`memberships`."""
+    return parts_of(memberships(), lambda member: member.history)
+
+
+def member_tiers(currency: str = "CNY") -> st.SearchStrategy[Tier]:
+    """A tier of a programme from :func:`tier_programs`."""
+    return parts_of(tier_programs(currency), lambda program: program.tiers)
+
+
+@st.composite
+def members(draw: st.DrawFn) -> Member:
+    """Members registered at LOYALTY_EPOCH, with a birthday or not, in a tier programme or not."""
+    membership = draw(st.none() | memberships())
+    return Member(
+        customer_id="member-1",
+        registered_at=LOYALTY_EPOCH,
+        birthday=draw(st.none() | _BIRTHDAYS),
+        membership=membership,
+        version=draw(st.integers(0, 9)),
+    )
+
+
+def member_registered_events() -> st.SearchStrategy[MemberRegistered]:
+    """A customer registered as a member."""
+    return st.builds(MemberRegistered, ids(max_size=24), aware_datetimes())
+
+
+def tier_changed_events() -> st.SearchStrategy[TierChanged]:
+    """A member moved between two distinct tiers, and why."""
+    return st.builds(
+        lambda member_id, moved, at, reason: TierChanged(member_id, moved[0], moved[1], at, reason),
+        ids(max_size=24),
+        st.permutations(["tier-0", "tier-1", "tier-2"]).map(lambda tiers: tiers[:2]),
+        aware_datetimes(),
+        st.sampled_from(["threshold reached", "rolling review", "periodic review"]),
+    )
