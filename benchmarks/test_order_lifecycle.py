@@ -210,7 +210,7 @@ def one_line_commands(lines: int) -> dict[str, Callable[[], object]]:
     }
 
 
-def per_command(blocks: int = 9, calls: int = 50) -> dict[str, dict[int, float]]:
+def per_command(blocks: int = 15, calls: int = 50) -> dict[str, dict[int, float]]:
     """Median µs per call of each one-line command per order size, timed in turns."""
     runs = {size: one_line_commands(size) for size in SIZES}
     times: dict[str, dict[int, list[float]]] = {
