@@ -772,7 +772,8 @@ class Order:
     def refunded_quantities(self) -> dict[str, int]:
         """Units refunded so far, per line id (lines with none left out)."""
         tally = self._tally
-        return {line_id: tally.refunded_of(line_id) for line_id in tally.unsent.keys() | tally.sent.keys()}
+        refunded = tally.unsent.keys() | tally.sent.keys()
+        return {line_id: tally.refunded_of(line_id) for line_id in refunded}
 
     def refundable_quantities(self) -> dict[str, int]:
         """Units a refund may return now, per line id: unshipped ones while paid, then the rest."""
