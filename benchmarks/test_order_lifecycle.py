@@ -10,7 +10,11 @@ status string, its lines, a payments dict, a packages list, a refunds list,
 a history list): the difference is what the domain adds (pricing,
 validation, the axes' tables, events, the unit of work). A third figure
 times the Order aggregate's own commands of the lifecycle alone, with 1 and
-20 lines: how the commands grow with the lines.
+20 lines: how the commands grow with the lines. The last times each Order
+command that touches one line or one package (pay, start fulfilment, ship a
+one-line package, deliver it, refund one unit, complete), from a fixed state,
+on orders of 1, 20 and 100 lines: issue 13 asks that they do not grow with
+the lines (the 20/1 and 100/1 ratios within 1.2).
 
 Run with ``.venv/bin/python benchmarks/test_order_lifecycle.py`` (interleaved
 blocks, medians and the ratio) or ``.venv/bin/python -m pytest
@@ -40,7 +44,7 @@ from mallcore.adapters import (
 )
 from mallcore.catalog import Listing, ListingStatus, Product, Sku
 from mallcore.money import Money
-from mallcore.orders import Consignee
+from mallcore.orders import Consignee, Order, OrderLine
 from mallcore.ports import TrackingEvent, TrackingStatus
 from mallcore.testing.fakes import FakeClock
 
@@ -159,6 +163,71 @@ def commands(lines: int) -> Callable[[], object]:
     return run
 
 
+SIZES = (1, 20, 100)
+
+
+def one_line_commands(lines: int) -> dict[str, Callable[[], object]]:
+    """Each command touching one line or one package, from a fixed state, on a ``lines`` order.
+
+    The order is built directly (its first line of two units, each other of
+    one): pay it, start fulfilment, ship one unit of the first line, deliver that
+    package, refund one unit of a delivered order, complete it.
+    """
+    cny = Money(Decimal("19.90"), "CNY")
+    placed = Order(
+        id="O-bench",
+        customer_id="alice",
+        currency="CNY",
+        lines=[
+            OrderLine(
+                line_id=f"L{n}",
+                sku_id=f"sku-{n}",
+                quantity=2 if n == 0 else 1,
+                unit_payables=[cny] * (2 if n == 0 else 1),
+            )
+            for n in range(lines)
+        ],
+        freight=Money(Decimal("8.00"), "CNY"),
+        placed_at=NOW,
+        pay_by=NOW.replace(hour=13),
+    )
+    paid, _ = placed.pay(payment_id="P-1", amount=placed.payable, at=NOW)
+    preparing, _ = paid.start_fulfilment(at=NOW)
+    one_sent, _ = preparing.ship(waybill="SF1", carrier="SF", at=NOW, items={"L0": 1})
+    all_sent, _ = preparing.ship(waybill="SF1", carrier="SF", at=NOW)
+    delivered, _ = all_sent.deliver_package("SF1", at=NOW)
+    return {
+        "pay": lambda: placed.pay(payment_id="P-1", amount=placed.payable, at=NOW),
+        "start fulfilment": lambda: paid.start_fulfilment(at=NOW),
+        "ship one line": lambda: preparing.ship(
+            waybill="SF1", carrier="SF", at=NOW, items={"L0": 1}
+        ),
+        "deliver package": lambda: one_sent.deliver_package("SF1", at=NOW),
+        "refund one unit": lambda: delivered.refund(
+            "R-1", units={"L0": 1}, at=NOW, reason="dented"
+        ),
+        "complete": lambda: delivered.complete(at=NOW),
+    }
+
+
+def per_command(blocks: int = 15, calls: int = 50) -> dict[str, dict[int, float]]:
+    """Median µs per call of each one-line command per order size, timed in turns."""
+    runs = {size: one_line_commands(size) for size in SIZES}
+    times: dict[str, dict[int, list[float]]] = {
+        name: {size: [] for size in SIZES} for name in runs[1]
+    }
+    for _ in range(blocks):
+        for name in times:
+            for size in SIZES:
+                times[name][size].append(
+                    timeit.timeit(runs[size][name], number=calls) / calls * 1e6
+                )
+    return {
+        name: {size: statistics.median(found) for size, found in sizes.items()}
+        for name, sizes in times.items()
+    }
+
+
 def interleaved(lines: int, blocks: int = 9, calls: int = 10) -> tuple[float, float]:
     """Median µs per lifecycle of the dicts and of the Mall, timed in turns."""
     shop = Shop()
@@ -192,6 +261,15 @@ def test_the_order_aggregates_commands_alone(benchmark: BenchmarkFixture, lines:
     benchmark(commands(lines))
 
 
+@pytest.mark.parametrize("lines", SIZES)
+@pytest.mark.parametrize(
+    "command",
+    ["pay", "start fulfilment", "ship one line", "deliver package", "refund one unit", "complete"],
+)
+def test_each_one_line_command(benchmark: BenchmarkFixture, command: str, lines: int) -> None:
+    benchmark(one_line_commands(lines)[command])
+
+
 if __name__ == "__main__":
     for size in (1, 20):
         dict_median, mall_median = interleaved(size)
@@ -209,3 +287,11 @@ if __name__ == "__main__":
         f"Order commands alone (pay, prepare, ship, deliver, refund, complete):"
         f" 1 line {one:,.0f} µs, 20 lines {twenty:,.0f} µs, ratio {twenty / one:.1f}"
     )
+    print("Each command on one line or package (medians, µs), by order size:")
+    for name, sizes in per_command().items():
+        one = sizes[1]
+        print(
+            f"  {name:<17} "
+            + "  ".join(f"{size:>3} lines {sizes[size]:7.1f}" for size in SIZES)
+            + f"  20/1 {sizes[20] / one:.2f}  100/1 {sizes[100] / one:.2f}"
+        )

@@ -37,7 +37,18 @@ from mallcore.services import PaymentOutcome
 from mallcore.testing.fakes import FakeClock
 from tests.services._workers import HOME, OPENING
 
-__all__ = ["HOME", "OPENING", "TEN_PERCENT", "Shop", "give_points", "on_sale", "open_shop"]
+__all__ = [
+    "HOME",
+    "OPENING",
+    "TEN_PERCENT",
+    "Shop",
+    "give_points",
+    "on_sale",
+    "open_shop",
+    "memory_storage",
+    "postgres_storage",
+    "sqlite_storage",
+]
 
 TEN_PERCENT = RedemptionPolicy(points_per_unit=100, max_share=10)
 """Taobao's 淘金币-style rule: 100 points make 1 yuan, at most 10% of the goods."""
@@ -47,7 +58,8 @@ Dump = Callable[[], object]
 """Everything stored, as a value to compare before and after a refused command."""
 
 
-def _memory(tmp_path: Path) -> tuple[Storage, Dump]:
+def memory_storage(tmp_path: Path) -> tuple[Storage, Dump]:
+    """A shop's storage in a new in-memory store: its factory and its dump."""
     store = InMemoryStore()
 
     def dump() -> object:
@@ -59,7 +71,8 @@ def _memory(tmp_path: Path) -> tuple[Storage, Dump]:
     return lambda: InMemoryUnitOfWork(store), dump
 
 
-def _sqlite(tmp_path: Path) -> tuple[Storage, Dump]:
+def sqlite_storage(tmp_path: Path) -> tuple[Storage, Dump]:
+    """A shop's storage in a SQLite file in ``tmp_path``: its factory and its dump."""
     path = tmp_path / "shop.sqlite3"
 
     def dump() -> object:
@@ -69,12 +82,12 @@ def _sqlite(tmp_path: Path) -> tuple[Storage, Dump]:
     return lambda: SqliteUnitOfWork(path), dump
 
 
-def _postgres(request: pytest.FixtureRequest) -> tuple[Storage, Dump]:
+def postgres_storage(dsn: str) -> tuple[Storage, Dump, Callable[[], None]]:
+    """A shop's storage on the PostgreSQL schema ``dsn``: its factory, its dump, its close."""
     from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 
     # A pool of fixed size: a growing pool draws from the global random in a thread.
-    database = PostgresDatabase(request.getfixturevalue("postgres_dsn"), min_size=2, max_size=2)
-    request.addfinalizer(database.close)
+    database = PostgresDatabase(dsn, min_size=2, max_size=2)
 
     def dump() -> object:
         with PostgresUnitOfWork(database) as uow:
@@ -98,12 +111,18 @@ def _postgres(request: pytest.FixtureRequest) -> tuple[Storage, Dump]:
                 for table in tables
             }
 
-    return lambda: PostgresUnitOfWork(database), dump
+    return lambda: PostgresUnitOfWork(database), dump, database.close
+
+
+def _postgres(request: pytest.FixtureRequest) -> tuple[Storage, Dump]:
+    storage, dump, close = postgres_storage(request.getfixturevalue("postgres_dsn"))
+    request.addfinalizer(close)
+    return storage, dump
 
 
 ADAPTERS: dict[str, Callable[[pytest.FixtureRequest, Path], tuple[Storage, Dump]]] = {
-    "memory": lambda request, tmp_path: _memory(tmp_path),
-    "sqlite": lambda request, tmp_path: _sqlite(tmp_path),
+    "memory": lambda request, tmp_path: memory_storage(tmp_path),
+    "sqlite": lambda request, tmp_path: sqlite_storage(tmp_path),
     "postgres": lambda request, tmp_path: _postgres(request),
 }
 """Each storage adapter the use cases run on, by name: its unit-of-work factory and its dump.

@@ -1,28 +1,42 @@
 """Random interleavings of customer, merchant, courier, payment and job commands keep every law.
 
-A Hypothesis state machine drives one shop through the Mall on the in-memory
-store: placing, paying (the right amount, a wrong one, a notification twice),
-preparing, shipping in packages, courier scans, refunds, cancellations,
-after-sales cases, receipt, and the clock with the jobs. After every step:
+A Hypothesis state machine drives one shop through the Mall, on every storage
+adapter (memory, SQLite, PostgreSQL; a new store for each example): placing,
+paying (the right amount, a wrong one, a notification twice), preparing,
+shipping in packages, courier scans, refunds, cancellations, after-sales
+cases, receipt, and the clock with the jobs. After every step:
 
 - no order, and no payment, ever returns more than was paid;
 - every unit is refunded at most once;
 - what the gateway paid back for a payment is what its record says;
 - each order's status is the one its axes make, one history entry per version;
 - a refused command changed nothing stored.
+
+The examples are fewer on SQLite and PostgreSQL (:data:`SETTINGS`), where a
+step costs a transaction and each refusal a dump of every table.
 """
 
 from __future__ import annotations
 
 import contextlib
+import tempfile
 from collections import Counter
+from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
+from typing import Final
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from mallcore.adapters import InMemoryStore, InMemoryUnitOfWork
 from mallcore.errors import (
     IllegalTransition,
     InvalidValue,
@@ -33,33 +47,82 @@ from mallcore.errors import (
 from mallcore.money import Money
 from mallcore.orders import CaseKind, CaseStatus, Order
 from mallcore.ports import TrackingStatus
-from tests.services.conftest import open_shop
+from tests.postgres_server import fresh_schema
+from tests.services.conftest import (
+    ADAPTERS,
+    Dump,
+    Storage,
+    memory_storage,
+    open_shop,
+    postgres_storage,
+    sqlite_storage,
+)
 
 REFUSALS = (IllegalTransition, InvalidValue, OutOfStock, RefundRefused)
 """The business refusals a random command may meet; anything else fails the test."""
 
 
+SETTINGS: Final = {
+    "memory": settings(
+        max_examples=50,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    ),
+    "sqlite": settings(
+        max_examples=15,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    ),
+    "postgres": settings(
+        max_examples=10,
+        stateful_step_count=30,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    ),
+}
+"""Explicit, whatever the profile: about 50 examples of 30 steps in memory, fewer on disk."""
+
+Opener = Callable[[contextlib.ExitStack[bool | None]], tuple[Storage, Dump]]
+"""Opens a new, empty store for one example; what it opens closes with the stack."""
+
+
+def opener(adapter: str, server: str | None) -> Opener:
+    """A new store of ``adapter`` per example: a SQLite file in a new folder, a new schema."""
+
+    def open_storage(closing: contextlib.ExitStack[bool | None]) -> tuple[Storage, Dump]:
+        if adapter == "postgres":
+            assert server is not None
+            storage, dump, close = postgres_storage(closing.enter_context(fresh_schema(server)))
+            closing.callback(close)
+            return storage, dump
+        folder = Path(closing.enter_context(tempfile.TemporaryDirectory()))
+        return (sqlite_storage if adapter == "sqlite" else memory_storage)(folder)
+
+    return open_storage
+
+
 class OrderMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
+    def __init__(self, open_storage: Opener) -> None:
         super().__init__()
-        self.store = InMemoryStore()
-        self.shop = open_shop(lambda: InMemoryUnitOfWork(self.store))
+        self.closing = contextlib.ExitStack()
+        storage, dump = open_storage(self.closing)
+        self.shop = open_shop(storage, dump)
         self.placed: list[str] = []
         self.cases: list[str] = []
         self.refunds = 0
 
-    def _dump(self) -> object:
-        return {
-            name: dict(table) for name, table in vars(self.store).items() if isinstance(table, dict)
-        }
+    def teardown(self) -> None:
+        self.closing.close()
 
     def _refusable(self, command: object) -> None:
         """Run ``command``; a refusal must leave everything stored as it was."""
-        before = self._dump()
+        before = self.shop.dump()
         try:
             command()  # type: ignore[operator]
         except REFUSALS:
-            assert self._dump() == before
+            assert self.shop.dump() == before
 
     def _orders(self) -> list[Order]:
         return [self.shop.mall.order(order_id) for order_id in self.placed]
@@ -218,10 +281,13 @@ class OrderMachine(RuleBasedStateMachine):
             assert held <= order.line("tea").quantity
 
 
-TestOrderMachine = OrderMachine.TestCase
-TestOrderMachine.settings = settings(
-    max_examples=50,
-    stateful_step_count=30,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@pytest.mark.parametrize("adapter", sorted(ADAPTERS))
+def test_random_interleavings_keep_every_law(adapter: str, request: pytest.FixtureRequest) -> None:
+    server = request.getfixturevalue("postgres_server") if adapter == "postgres" else None
+    open_storage = opener(adapter, server)
+
+    def machine() -> OrderMachine:
+        return OrderMachine(open_storage)
+
+    # A factory, as Hypothesis documents it; its annotation says a class.
+    run_state_machine_as_test(machine, settings=SETTINGS[adapter])  # type: ignore[arg-type]

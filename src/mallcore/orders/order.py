@@ -30,12 +30,23 @@ Theory of operation:
   ship); once shipped, returned ones. The refund that leaves no unit closes
   the order (unless it is completed: after-sales sits on top of that).
 - Time is passed in (``at=``, ``now=``); nothing here reads the clock.
+- A command costs what it touches, not the order's size. An order built
+  from outside (:meth:`Order.place`, a loader, ``Order(...)``,
+  ``attrs.evolve``) is checked whole; a command checks its own input and
+  builds the next order through a trusted path (``Order._next``) that
+  skips the whole-order check. What the commands read of the lines,
+  packages and refunds (lines by id, units shipped and refunded per line,
+  delivered packages, the totals) is summed once per order built from
+  outside (:class:`_Tally`) and carried on from order to order, updated by
+  what each command adds.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 import attrs
@@ -417,7 +428,139 @@ OrderEvent: TypeAlias = (
 """What an order command reports."""
 
 
+def _shipped_counts(shipments: Iterable[Shipment]) -> dict[str, int]:
+    """Units in the packages sold (not replacements), per line id."""
+    shipped: dict[str, int] = {}
+    for shipment in shipments:
+        if shipment.exchange is not None:
+            continue
+        for line_id, quantity in shipment.items:
+            shipped[line_id] = shipped.get(line_id, 0) + quantity
+    return shipped
+
+
+def _refunded_counts(refunds: Iterable[OrderRefund], *, before_shipping: bool) -> dict[str, int]:
+    """Units refunded before shipping (or after), per line id."""
+    counts: dict[str, int] = {}
+    for refund in refunds:
+        if refund.before_shipping is before_shipping:
+            for line_id, quantity in refund.quantities().items():
+                counts[line_id] = counts.get(line_id, 0) + quantity
+    return counts
+
+
+def _added(counts: Mapping[str, int], more: Iterable[tuple[str, int]]) -> Mapping[str, int]:
+    """``counts`` with ``more`` added, as a new read-only mapping."""
+    new = dict(counts)
+    for key, quantity in more:
+        new[key] = new.get(key, 0) + quantity
+    return MappingProxyType(new)
+
+
 @attrs.frozen(kw_only=True)
+class _Tally:
+    """What an order's commands read of its lines, packages and refunds, summed once.
+
+    Built from an order (:meth:`of`) the first time it is read, then carried
+    from each order to the next one its commands build, with what the
+    command added (:meth:`shipped`, :meth:`delivered`, :meth:`refunded`).
+    """
+
+    lines: Mapping[str, OrderLine]
+    units: int
+    goods: Money
+    shipped: Mapping[str, int]
+    """Units in sold packages, per line id (replacements count in no total)."""
+    shipped_units: int
+    unsent: Mapping[str, int]
+    """Units refunded before shipping, per line id."""
+    unsent_units: int
+    sent: Mapping[str, int]
+    """Units refunded once shipped, per line id."""
+    sent_units: int
+    refunded: Money
+    refunded_freight: Money
+    packages: int
+    """Sold packages (not replacements)."""
+    delivered: int
+    """Sold packages delivered."""
+    last_delivery: datetime | None
+
+    @classmethod
+    def of(cls, order: Order) -> _Tally:
+        """The tally of ``order``, summed from its lines, packages and refunds."""
+        sold = [s for s in order.shipments if s.exchange is None]
+        moments = [s.delivered_at for s in sold if s.delivered_at is not None]
+        shipped = _shipped_counts(sold)
+        unsent = _refunded_counts(order.refunds, before_shipping=True)
+        sent = _refunded_counts(order.refunds, before_shipping=False)
+        return cls(
+            lines=MappingProxyType({line.line_id: line for line in order.lines}),
+            units=sum(line.quantity for line in order.lines),
+            goods=total((line.payable for line in order.lines), order.currency),
+            shipped=MappingProxyType(shipped),
+            shipped_units=sum(shipped.values()),
+            unsent=MappingProxyType(unsent),
+            unsent_units=sum(unsent.values()),
+            sent=MappingProxyType(sent),
+            sent_units=sum(sent.values()),
+            refunded=total((refund.amount for refund in order.refunds), order.currency),
+            refunded_freight=total((refund.freight for refund in order.refunds), order.currency),
+            packages=len(sold),
+            delivered=len(moments),
+            last_delivery=max(moments, default=None),
+        )
+
+    @property
+    def unshipped_units(self) -> int:
+        """Units still to ship: neither shipped nor refunded before shipping."""
+        return self.units - self.shipped_units - self.unsent_units
+
+    def unshipped(self, line_id: str) -> int:
+        """Units of line ``line_id`` still to ship (0 for no line)."""
+        line = self.lines.get(line_id)
+        if line is None:
+            return 0
+        return line.quantity - self.shipped.get(line_id, 0) - self.unsent.get(line_id, 0)
+
+    def refunded_of(self, line_id: str) -> int:
+        """Units of line ``line_id`` refunded, before shipping or after."""
+        return self.unsent.get(line_id, 0) + self.sent.get(line_id, 0)
+
+    def shipped_package(self, package: Shipment) -> _Tally:
+        """The tally with ``package`` sent (a replacement changes nothing)."""
+        if package.exchange is not None:
+            return self
+        return attrs.evolve(
+            self,
+            shipped=_added(self.shipped, package.items),
+            shipped_units=self.shipped_units + sum(quantity for _, quantity in package.items),
+            packages=self.packages + 1,
+        )
+
+    def delivered_package(self, package: Shipment, at: datetime) -> _Tally:
+        """The tally with ``package`` (not delivered before) delivered at ``at``."""
+        if package.exchange is not None:
+            return self
+        last = at if self.last_delivery is None else max(self.last_delivery, at)
+        return attrs.evolve(self, delivered=self.delivered + 1, last_delivery=last)
+
+    def with_refund(self, refund: OrderRefund) -> _Tally:
+        """The tally with ``refund`` recorded."""
+        counts = [(part.line_id, part.quantity) for part in refund.units]
+        units = sum(quantity for _, quantity in counts)
+        more: dict[str, Any] = {
+            "refunded": self.refunded + refund.amount,
+            "refunded_freight": self.refunded_freight + refund.freight,
+        }
+        if refund.before_shipping:
+            more.update(unsent=_added(self.unsent, counts), unsent_units=self.unsent_units + units)
+        else:
+            more.update(sent=_added(self.sent, counts), sent_units=self.sent_units + units)
+        return attrs.evolve(self, **more)
+
+
+@attrs.frozen(kw_only=True, slots=False)
 class Order:
     """An order: its lines at the prices paid, its freight, its status and its version.
 
@@ -512,7 +655,7 @@ class Order:
         ):
             _optional_aware(f"{where}.{name}", getattr(self, name))
         quantities = {line.line_id: line.quantity for line in self.lines}
-        for line_id, shipped in self.shipped_quantities().items():
+        for line_id, shipped in _shipped_counts(self.shipments).items():
             if shipped > quantities.get(line_id, 0):
                 raise InvalidValue(
                     f"{where}.shipments", shipped, f"must not ship more of line {line_id!r}"
@@ -526,9 +669,9 @@ class Order:
         currencies = {refund.amount.currency for refund in self.refunds}
         if currencies - {self.currency}:
             raise InvalidValue(f"{where}.refunds", sorted(currencies), f"must be {self.currency}")
-        shipped = self.shipped_quantities()
-        unsent = self._refunded(before_shipping=True)
-        sent = self._refunded(before_shipping=False)
+        shipped = _shipped_counts(self.shipments)
+        unsent = _refunded_counts(self.refunds, before_shipping=True)
+        sent = _refunded_counts(self.refunds, before_shipping=False)
         for line_id in {*unsent, *sent}:
             left = quantities.get(line_id, 0) - shipped.get(line_id, 0)
             if unsent.get(line_id, 0) > left or sent.get(line_id, 0) > shipped.get(line_id, 0):
@@ -600,10 +743,15 @@ class Order:
 
     # reading ---------------------------------------------------------------------
 
+    @cached_property
+    def _tally(self) -> _Tally:
+        """What the commands read of the lines, packages and refunds (carried by ``_next``)."""
+        return _Tally.of(self)
+
     @property
     def goods_payable(self) -> Money:
         """What the customer pays for the goods, every discount taken off."""
-        return total((line.payable for line in self.lines), self.currency)
+        return self._tally.goods
 
     @property
     def payable(self) -> Money:
@@ -612,43 +760,26 @@ class Order:
 
     def line(self, line_id: str) -> OrderLine:
         """The line ``line_id``, or InvalidValue."""
-        for line in self.lines:
-            if line.line_id == line_id:
-                return line
-        raise InvalidValue("line_id", line_id, f"is not a line of order {self.id!r}")
+        try:
+            return self._tally.lines[line_id]
+        except (KeyError, TypeError):
+            raise InvalidValue("line_id", line_id, f"is not a line of order {self.id!r}") from None
 
     def shipped_quantities(self) -> dict[str, int]:
         """Units shipped so far, per line id."""
-        shipped: dict[str, int] = {}
-        for shipment in self.shipments:
-            if shipment.exchange is not None:
-                continue
-            for line_id, quantity in shipment.items:
-                shipped[line_id] = shipped.get(line_id, 0) + quantity
-        return shipped
+        return dict(self._tally.shipped)
 
     def unshipped_quantities(self) -> dict[str, int]:
         """Units still to ship, per line id: neither shipped nor refunded before shipping."""
-        shipped = self.shipped_quantities()
-        unsent = self._refunded(before_shipping=True)
-        left = {
-            line.line_id: line.quantity - shipped.get(line.line_id, 0) - unsent.get(line.line_id, 0)
-            for line in self.lines
-        }
+        tally = self._tally
+        left = {line_id: tally.unshipped(line_id) for line_id in tally.lines}
         return {line_id: quantity for line_id, quantity in left.items() if quantity}
-
-    def _refunded(self, *, before_shipping: bool) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for refund in self.refunds:
-            if refund.before_shipping is before_shipping:
-                for line_id, quantity in refund.quantities().items():
-                    counts[line_id] = counts.get(line_id, 0) + quantity
-        return counts
 
     def refunded_quantities(self) -> dict[str, int]:
         """Units refunded so far, per line id (lines with none left out)."""
-        unsent, sent = self._refunded(before_shipping=True), self._refunded(before_shipping=False)
-        return {line_id: unsent.get(line_id, 0) + sent.get(line_id, 0) for line_id in unsent | sent}
+        tally = self._tally
+        refunded = tally.unsent.keys() | tally.sent.keys()
+        return {line_id: tally.refunded_of(line_id) for line_id in refunded}
 
     def refundable_quantities(self) -> dict[str, int]:
         """Units a refund may return now, per line id: unshipped ones while paid, then the rest."""
@@ -660,14 +791,23 @@ class Order:
         left = {line.line_id: line.quantity - refunded.get(line.line_id, 0) for line in self.lines}
         return {line_id: quantity for line_id, quantity in left.items() if quantity}
 
+    def _refundable(self, line_id: str) -> int:
+        """Units of line ``line_id`` a refund may return now (refundable_quantities, one line)."""
+        tally = self._tally
+        if self.status not in _REFUNDABLE or line_id not in tally.lines:
+            return 0
+        if self.status is OrderStatus.PAID:
+            return tally.unshipped(line_id)
+        return tally.lines[line_id].quantity - tally.refunded_of(line_id)
+
     def refunded_freight(self) -> Money:
         """The freight returned by the refunds so far."""
-        return total((refund.freight for refund in self.refunds), self.currency)
+        return self._tally.refunded_freight
 
     @property
     def refunded(self) -> Money:
         """What the refunds returned so far, units and freight: never above :attr:`payable`."""
-        return total((refund.amount for refund in self.refunds), self.currency)
+        return self._tally.refunded
 
     @property
     def payment_state(self) -> PaymentState:
@@ -676,8 +816,8 @@ class Order:
             return PaymentState.UNPAID
         if not self.refunds:
             return PaymentState.PAID
-        sold = {line.line_id: line.quantity for line in self.lines}
-        if self.refunded_quantities() == sold:
+        tally = self._tally  # a line never refunds more units than it sold
+        if tally.unsent_units + tally.sent_units == tally.units:
             return PaymentState.REFUNDED
         return PaymentState.PARTIALLY_REFUNDED
 
@@ -687,7 +827,7 @@ class Order:
         if self.delivered_at is not None:
             return FulfilmentState.DELIVERED
         if self.shipments:
-            if self.unshipped_quantities():
+            if self._tally.unshipped_units:  # a line never ships more units than it sold
                 return FulfilmentState.PARTIALLY_SHIPPED
             return FulfilmentState.SHIPPED
         if self.preparing_at is not None:
@@ -714,6 +854,27 @@ class Order:
         if target not in TRANSITIONS[self.status]:
             raise IllegalTransition("order", self.id, self.status.value, target.value)
 
+    def _next(self, tally: _Tally | None = None, **changes: Any) -> Order:
+        """The order with ``changes``, through the trusted path: no whole-order check.
+
+        Only for commands, which check what they change themselves and pass
+        each field as the class stores it (tuples, checked values). The tally
+        carries on: ``tally`` when given (the command added to it), this
+        order's when neither the lines, the packages nor the refunds change,
+        else summed again when first read.
+        """
+        unknown = changes.keys() - _FIELDS
+        if unknown:
+            raise TypeError(f"not fields of Order: {sorted(unknown)}")
+        new = object.__new__(Order)
+        mine = self.__dict__
+        new.__dict__.update({name: changes.get(name, mine[name]) for name in _FIELDS})
+        if tally is None and not _TALLIED & changes.keys() and "_tally" in mine:
+            tally = mine["_tally"]
+        if tally is not None:
+            new.__dict__["_tally"] = tally
+        return new
+
     def _changed(
         self,
         at: datetime,
@@ -721,19 +882,22 @@ class Order:
         events: tuple[OrderEvent, ...] = (),
         *,
         reason: str = "",
+        tally: _Tally | None = None,
         **changes: Any,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """The order with ``changes``, one version on, ``move`` in its history.
 
         ``events`` come first in what it returns, then the status change (with
-        ``reason``: a cancel's, a refund's), then each axis's move.
+        ``reason``: a cancel's, a refund's), then each axis's move. ``tally``
+        is the new order's, when the command changed the packages or refunds.
 
         Each axis moves as its table allows (IllegalTransition otherwise), and
         the status is the one :func:`~mallcore.orders.axes.order_status` makes
         of them, moved as :data:`~mallcore.orders.TRANSITIONS` allows.
         """
         require_aware("at", at)
-        new = attrs.evolve(self, version=self.version + 1, **changes)
+        history = (*self.history, move)
+        new = self._next(tally, version=self.version + 1, history=history, **changes)
         axes = (
             axis_move(self.id, "payment", PAYMENT_AXIS, self.payment_state, new.payment_state, at),
             axis_move(
@@ -750,8 +914,8 @@ class Order:
         if status is not self.status:
             self._require(status)
             moved.insert(0, OrderStatusChanged(self.id, self.status, status, at, reason))
-        final = attrs.evolve(new, status=status, history=(*self.history, move))
-        return final, (*events, *moved)
+            new = new._next(status=status)
+        return new, (*events, *moved)
 
     def pay(
         self,
@@ -841,20 +1005,25 @@ class Order:
             return self, ()
         if self.status is not OrderStatus.PAID:
             raise IllegalTransition("order", self.id, self.status.value, "shipped")
-        left = self.unshipped_quantities()
-        wanted = dict(items) if items is not None else left
+        tally = self._tally
+        wanted = dict(items) if items is not None else self.unshipped_quantities()
         for line_id, quantity in wanted.items():
             self.line(line_id)
-            if quantity > left.get(line_id, 0):
+            left = tally.unshipped(line_id)
+            if quantity > left:
                 raise InvalidValue(
-                    f"items[{line_id!r}]",
-                    quantity,
-                    f"must not exceed the {left.get(line_id, 0)} unshipped",
+                    f"items[{line_id!r}]", quantity, f"must not exceed the {left} unshipped"
                 )
         shipment = Shipment(waybill=waybill, carrier=carrier, items=wanted, shipped_at=at)
         move = OrderMove(what=f"package {waybill} shipped", at=at, by=by, why=carrier)
         shipped: tuple[OrderEvent, ...] = (PackageShipped(self.id, shipment),)
-        return self._changed(at, move, shipped, shipments=(*self.shipments, shipment))
+        return self._changed(
+            at,
+            move,
+            shipped,
+            shipments=(*self.shipments, shipment),
+            tally=tally.shipped_package(shipment),
+        )
 
     def deliver(
         self, *, at: datetime, by: Actor = Actor.COURIER
@@ -887,11 +1056,10 @@ class Order:
             return self, ()
         if self.status not in _REFUNDABLE - {OrderStatus.PAID}:
             raise IllegalTransition("order", self.id, self.status.value, "replacement shipped")
-        shipped = self.shipped_quantities()
-        refunded = self.refunded_quantities()
+        tally = self._tally
         for line_id, quantity in items.items():
             self.line(line_id)
-            kept = shipped.get(line_id, 0) - refunded.get(line_id, 0)
+            kept = tally.shipped.get(line_id, 0) - tally.refunded_of(line_id)
             _count(f"items[{line_id!r}]", quantity, minimum=1)
             if quantity > kept:
                 raise InvalidValue(
@@ -902,7 +1070,9 @@ class Order:
         )
         move = OrderMove(what=f"replacement {waybill} shipped", at=at, by=by, why=case_id)
         shipped_event: tuple[OrderEvent, ...] = (PackageShipped(self.id, package),)
-        return self._changed(at, move, shipped_event, shipments=(*self.shipments, package))
+        return self._changed(
+            at, move, shipped_event, shipments=(*self.shipments, package), tally=tally
+        )
 
     def track_package(
         self, waybill: str, *, status: str, at: datetime, by: Actor = Actor.COURIER
@@ -922,10 +1092,12 @@ class Order:
             return self, ()
         shipments = list(self.shipments)
         shipments[index] = attrs.evolve(package, scans=(*package.scans, scan))
+        scanned = tuple(shipments)  # a scan changes no count: the tally carries on
         if status == "delivered" and package.delivered_at is None:
-            return attrs.evolve(self, shipments=shipments).deliver_package(waybill, at=at, by=by)
+            tracked = self._next(self._tally, shipments=scanned)
+            return tracked.deliver_package(waybill, at=at, by=by)
         move = OrderMove(what=f"package {waybill} {status}", at=at, by=by)
-        return self._changed(at, move, shipments=shipments)
+        return self._changed(at, move, shipments=scanned, tally=self._tally)
 
     def _package(self, waybill: str) -> int:
         """The index of package ``waybill``, or InvalidValue."""
@@ -949,12 +1121,14 @@ class Order:
             return self, ()
         shipments = list(self.shipments)
         shipments[index] = attrs.evolve(shipments[index], delivered_at=at)
-        sold = [s for s in shipments if s.exchange is None]
-        moments = [s.delivered_at for s in sold if s.delivered_at is not None]
+        tally = self._tally.delivered_package(shipments[index], at)
         move = OrderMove(what=f"package {waybill} delivered", at=at, by=by)
-        if self.status is not OrderStatus.SHIPPED or len(moments) < len(sold):
-            return self._changed(at, move, shipments=shipments)
-        return self._changed(at, move, shipments=shipments, delivered_at=max(moments))
+        delivered = tuple(shipments)
+        if self.status is not OrderStatus.SHIPPED or tally.delivered < tally.packages:
+            return self._changed(at, move, shipments=delivered, tally=tally)
+        return self._changed(
+            at, move, shipments=delivered, tally=tally, delivered_at=tally.last_delivery
+        )
 
     def complete(
         self, *, at: datetime, by: Actor = Actor.CUSTOMER, why: str = "receipt confirmed"
@@ -1079,9 +1253,10 @@ class Order:
             )
         before_shipping = self.status is OrderStatus.PAID
         parts = self._refund_units(units, before_shipping=before_shipping)
-        refunded = {part.line_id: part.quantity for part in parts}
-        unsent = self.unshipped_quantities() if before_shipping else {}
-        nothing_to_ship = all(unsent[line_id] == refunded.get(line_id, 0) for line_id in unsent)
+        tally = self._tally
+        units_refunded = sum(part.quantity for part in parts)
+        # a paid order refunds only units still to ship: none left when all of them go
+        nothing_to_ship = not before_shipping or units_refunded == tally.unshipped_units
         returned = self._refund_freight(
             freight, default=before_shipping and not self.shipments and nothing_to_ship
         )
@@ -1104,36 +1279,38 @@ class Order:
         done: tuple[OrderEvent, ...] = (OrderRefunded(self.id, refund),)
         move = OrderMove(what=f"refund {refund_id}", at=at, by=by, why=reason)
         refunds = (*self.refunds, refund)
-        sold = {line.line_id: line.quantity for line in self.lines}
-        counts = self.refunded_quantities()
-        for line_id, quantity in refunded.items():
-            counts[line_id] = counts.get(line_id, 0) + quantity
-        everything = counts == sold
+        tally = tally.with_refund(refund)
+        everything = tally.unsent_units + tally.sent_units == tally.units
         if self.status is not OrderStatus.COMPLETED and everything:
             return self._changed(
-                at, move, done, reason=reason, refunds=refunds, ended_at=at, end_reason=reason
+                at,
+                move,
+                done,
+                reason=reason,
+                refunds=refunds,
+                tally=tally,
+                ended_at=at,
+                end_reason=reason,
             )
-        return self._changed(at, move, done, reason=reason, refunds=refunds)
+        return self._changed(at, move, done, reason=reason, refunds=refunds, tally=tally)
 
     def _refund_units(
         self, units: Mapping[str, int], *, before_shipping: bool
     ) -> tuple[RefundedUnits, ...]:
         """The units asked for, each line's last unrefunded units first, or InvalidValue."""
-        left = self.refundable_quantities()
         which = "unshipped" if before_shipping else "unrefunded"
-        done = self.refunded_quantities()
+        tally = self._tally
         parts = []
         for line_id, count in units.items():
             field = f"units[{line_id!r}]"
-            if line_id not in {line.line_id for line in self.lines}:
+            if line_id not in tally.lines:
                 raise InvalidValue(field, line_id, f"is not a line of order {self.id!r}")
             _count(field, count, minimum=1)
-            if count > left.get(line_id, 0):
-                raise InvalidValue(
-                    field, count, f"must not exceed the {left.get(line_id, 0)} {which} units"
-                )
-            latest_first = self.line(line_id).unit_payables[::-1]
-            start = done.get(line_id, 0)
+            left = self._refundable(line_id)
+            if count > left:
+                raise InvalidValue(field, count, f"must not exceed the {left} {which} units")
+            latest_first = tally.lines[line_id].unit_payables[::-1]
+            start = tally.refunded_of(line_id)
             parts.append(
                 RefundedUnits(line_id=line_id, amounts=latest_first[start : start + count])
             )
@@ -1183,3 +1360,8 @@ class Order:
         if freight.is_negative() or freight > left:
             raise InvalidValue("freight", freight, f"must be between 0 and the {left} left")
         return freight
+
+
+_FIELDS: Final = frozenset(field.name for field in attrs.fields(Order))
+_TALLIED: Final = frozenset({"lines", "shipments", "refunds", "currency"})
+"""The fields a tally is summed from: changing one without a new tally drops it."""
