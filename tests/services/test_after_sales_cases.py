@@ -139,6 +139,28 @@ def test_the_timeouts_approve_close_and_refund_as_the_settings_say(shop: Shop) -
     assert shop.mall.handle_due_after_sales().done == ()
 
 
+def test_a_case_asked_for_inside_the_window_is_refunded_after_the_window_closes(
+    shop: Shop,
+) -> None:
+    _delivered(shop)
+    shop.mall.confirm_receipt("O-1")
+    until = shop.order().after_sales_until
+    assert until is not None
+    shop.clock.advance(until - shop.clock.now() - timedelta(hours=1))
+    shop.mall.request_after_sales(
+        "O-1", "AS-1", kind=CaseKind.REFUND_ONLY, units={"tea": 1}, reason="破损"
+    )
+    shop.clock.advance(timedelta(hours=48))
+
+    report = shop.mall.handle_due_after_sales()
+
+    assert (report.done, report.failed) == (("AS-1",), ())
+    assert shop.mall.after_sales_cases("O-1")[0].status is CaseStatus.REFUNDED
+    assert shop.order().refunded == TIN
+    with pytest.raises(RefundRefused, match="after-sales window closed"):
+        shop.mall.refund_order("O-1", "late", units={"tea": 1}, reason="too late")
+
+
 def test_a_refund_the_gateway_cannot_make_stays_pending_and_the_job_retries_it(
     shop: Shop,
 ) -> None:

@@ -1217,6 +1217,7 @@ class Order:
         by: Actor = Actor.MERCHANT,
         amount: Money | None = None,
         return_freight: Money | None = None,
+        asked_at: datetime | None = None,
     ) -> tuple[Order, tuple[OrderEvent, ...]]:
         """Refund ``units`` (line id -> count) and ``freight``: what was paid for each, once.
 
@@ -1237,19 +1238,26 @@ class Order:
         no unit returns more than was paid for it. ``return_freight`` is
         the return postage the merchant pays back (a quality problem), on top
         of the goods, within what is left of :attr:`payable`.
+
+        The after-sales window is judged at ``asked_at``, when the customer
+        asked (an after-sales case's request, which may be refunded days
+        later), or at ``at`` when None: a refund asked for after
+        :attr:`after_sales_until` raises RefundRefused.
         """
         _text("refund_id", refund_id)
         if any(refund.id == refund_id for refund in self.refunds):
             return self, ()
         _text("reason", reason)
         require_aware("at", at)
+        asked = at if asked_at is None else require_aware("asked_at", asked_at)
         if self.status not in _REFUNDABLE:
             raise IllegalTransition("order", self.id, self.status.value, "refunded")
         deadline = self.after_sales_until
-        if deadline is not None and at > deadline:
+        if deadline is not None and asked > deadline:
             raise RefundRefused(
                 f"order {self.id!r}",
-                f"its after-sales window closed at {deadline.isoformat()}, before {at.isoformat()}",
+                f"its after-sales window closed at {deadline.isoformat()},"
+                f" before {asked.isoformat()}",
             )
         before_shipping = self.status is OrderStatus.PAID
         parts = self._refund_units(units, before_shipping=before_shipping)

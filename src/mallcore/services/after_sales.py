@@ -59,6 +59,7 @@ def refund_order(
     by: Actor = Actor.MERCHANT,
     amount: Money | None = None,
     return_freight: Money | None = None,
+    asked_at: datetime | None = None,
 ) -> tuple[Order, list[object]]:
     """Refund ``units`` (line id -> count) and ``freight`` of an order; the order after it.
 
@@ -66,7 +67,8 @@ def refund_order(
     InvalidValue, an order not paid IllegalTransition, an unreachable
     gateway Unavailable; each changes nothing. ``amount`` (a lower agreed
     refund) and ``return_freight`` (postage the merchant pays back) are
-    :meth:`~mallcore.orders.Order.refund`'s.
+    :meth:`~mallcore.orders.Order.refund`'s, and so is ``asked_at`` (when
+    the customer asked, for the after-sales window).
     """
     order = uow.orders.get(order_id)
     refunded, changes = order.refund(
@@ -78,6 +80,7 @@ def refund_order(
         by=by,
         amount=amount,
         return_freight=return_freight,
+        asked_at=asked_at,
     )
     if not changes:
         return refunded, []

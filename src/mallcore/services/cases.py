@@ -248,7 +248,12 @@ def offer_case(
     if not events:
         return offered, []
     uow.orders.get(case.order_id).refund(
-        case.id, units=dict(case.units), at=now, reason=case.reason, amount=amount
+        case.id,
+        units=dict(case.units),
+        at=now,
+        reason=case.reason,
+        amount=amount,
+        asked_at=case.requested_at,
     )
     uow.after_sales.save(offered)
     uow.commit()
@@ -437,7 +442,14 @@ def _refund_if_due(
         return case, events
     order = uow.orders.get(case.order_id)
     try:
-        order.refund(case.id, units=dict(case.units), at=now, reason=case.reason, amount=case.offer)
+        order.refund(
+            case.id,
+            units=dict(case.units),
+            at=now,
+            reason=case.reason,
+            amount=case.offer,
+            asked_at=case.requested_at,
+        )
     except (IllegalTransition, InvalidValue) as gone:
         closed, moved = case.close(reason=f"the order no longer refunds it: {gone}", at=now)
         uow.after_sales.save(closed)
@@ -458,6 +470,7 @@ def _refund_if_due(
         now=now,
         amount=case.offer,
         return_freight=postage,
+        asked_at=case.requested_at,
     )
     uow.commit()
     return done, [*events, *refunded, *moved, *owed]
