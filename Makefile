@@ -18,8 +18,10 @@ demo: $(STAMP)
 
 test: pytest lint typecheck
 
+# two test processes (pytest-xdist): the CI machine's two cores; each starts its own
+# throwaway PostgreSQL cluster when it first needs one
 pytest: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 lint: $(STAMP)
 	$(PY) -m ruff check src tests benchmarks
