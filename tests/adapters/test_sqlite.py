@@ -31,6 +31,7 @@ from mallcore.money import Money
 from mallcore.orders import Order, OrderLine, OrderStatus
 from mallcore.serialization import dumps
 from mallcore.services._stock import hold_stock
+from mallcore.shapes import dump_document
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 from tests.adapters import _workers
@@ -418,3 +419,39 @@ def test_holds_kept_in_stock_documents_by_schema_7_move_to_their_rows(tmp_path: 
         StockHold("tea-1", "O-row", 2, expiry),
         StockHold("cup-1", "O-taken", 1),
     ]
+
+
+def test_completed_orders_of_schema_8_are_listed_for_settlement_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    tea = Money("30.00", "CNY")
+    placed = Order(
+        id="O-done",
+        customer_id="alice",
+        currency="CNY",
+        lines=[OrderLine(line_id="tea", sku_id="tea-1", quantity=1, unit_payables=[tea])],
+        freight=Money.zero("CNY"),
+        placed_at=NOW,
+        pay_by=NOW + timedelta(minutes=30),
+    )
+    paid, _ = placed.pay(payment_id="P-1", amount=tea, at=NOW)
+    shipped, _ = paid.ship(waybill="SF1", carrier="SF", at=NOW)
+    done, _ = shipped.complete(at=NOW)
+    with sqlite3.connect(path) as raw:
+        for migration in MIGRATIONS[:12]:
+            migration(raw)
+        raw.execute(
+            "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us, value)"
+            " VALUES ('O-done', ?, 'completed', 0, 'alice', 0, ?)",
+            (done.version, dump_document(done)),
+        )
+        raw.execute("PRAGMA user_version = 8")
+    raw.close()
+    assert done.after_sales_until is not None
+
+    with SqliteUnitOfWork(path) as uow:
+        before = uow.orders.due_for_settlement(due_by=done.after_sales_until)
+        after = uow.orders.due_for_settlement(due_by=done.after_sales_until + timedelta(seconds=1))
+
+    assert (list(before), list(after)) == ([], ["O-done"])

@@ -23,7 +23,7 @@ from mallcore.catalog import Product, Stock
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue
 from mallcore.loyalty import Member, PointsAccount
-from mallcore.orders import AfterSalesCase, Order, Payment
+from mallcore.orders import AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.shapes import dump_document
 
 __all__ = [
@@ -110,6 +110,20 @@ STOCKS: Final = Layout[Stock](
     key=lambda stock: stock.sku_id,
     version=lambda stock: stock.version,
 )
+
+
+def _settle_by(order: Order) -> int | None:
+    """When a completed, unsettled order's after-sales window ends (microseconds), else None."""
+    deadline = order.after_sales_until
+    if (
+        order.status is not OrderStatus.COMPLETED
+        or order.settled_at is not None
+        or deadline is None
+    ):
+        return None
+    return microseconds(deadline)
+
+
 ORDERS: Final = Layout[Order](
     kind="order",
     table="orders",
@@ -122,6 +136,7 @@ ORDERS: Final = Layout[Order](
         "pay_by_us": microseconds(order.pay_by),
         "customer_id": order.customer_id,
         "placed_at_us": microseconds(order.placed_at),
+        "settle_by_us": _settle_by(order),
     },
     side=SideTable(
         "order_waybills",

@@ -177,6 +177,18 @@ MIGRATIONS: Final = (
             "))::text WHERE value::jsonb ? 'reservations'",
         ),
     ),
+    Migration(
+        8,
+        "orders.settle_by_us: a completed, unsettled order's after-sales deadline",
+        (
+            "ALTER TABLE orders ADD COLUMN IF NOT EXISTS settle_by_us BIGINT",
+            "CREATE INDEX IF NOT EXISTS orders_by_settlement ON orders (settle_by_us, id)",
+            "UPDATE orders SET settle_by_us = (extract(epoch FROM"
+            " (value::jsonb ->> 'after_sales_until')::timestamptz) * 1000000)::bigint"
+            " WHERE status = 'completed' AND value::jsonb ->> 'settled_at' IS NULL"
+            " AND value::jsonb ->> 'after_sales_until' IS NOT NULL",
+        ),
+    ),
 )
 """Every migration, in order."""
 
@@ -188,6 +200,6 @@ def pending(applied: int) -> tuple[Migration, ...]:
     """The migrations a database at ``applied`` still needs, in order.
 
     >>> [migration.number for migration in pending(1)]
-    [2, 3, 4, 5, 6, 7]
+    [2, 3, 4, 5, 6, 7, 8]
     """
     return tuple(migration for migration in MIGRATIONS if migration.number > applied)

@@ -218,6 +218,11 @@ class InMemoryOrders(_Table[Order]):
         waiting = (OrderStatus.SHIPPED, OrderStatus.DELIVERED)
         return sorted(order.id for order in self.rows.values() if order.status in waiting)
 
+    def due_for_settlement(self, *, due_by: datetime) -> Sequence[str]:
+        """Completed, unsettled orders whose window ended before ``due_by``, soonest first."""
+        due = [order for order in self.rows.values() if order.is_due_for_settlement(due_by)]
+        return [order.id for order in sorted(due, key=lambda o: (o.after_sales_until, o.id))]
+
     def get_by_waybill(self, waybill: str) -> Order:
         """The order with a package under ``waybill``, or NotFound."""
         for order in self.rows.values():

@@ -553,6 +553,17 @@ class PostgresOrders(PostgresDocuments[Order]):
         )
         return [row[0] for row in rows]
 
+    def due_for_settlement(self, *, due_by: datetime) -> Sequence[str]:
+        """Completed, unsettled orders whose window ended before ``due_by``, soonest first."""
+        rows = self._uow._query(
+            sql.SQL(
+                "SELECT id FROM orders WHERE settle_by_us < %s"
+                ' ORDER BY settle_by_us, id COLLATE "C"'
+            ),
+            (microseconds(due_by),),
+        )
+        return [row[0] for row in rows]
+
     def get_by_waybill(self, waybill: str) -> Order:
         """The order with a package under ``waybill``, or NotFound."""
         return self._load(

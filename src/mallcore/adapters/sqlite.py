@@ -38,6 +38,8 @@ write transaction, so processes starting at once upgrade it once):
 8. ``stock_holds(sku_id, order_id, quantity, expires_us)``
    (:mod:`mallcore.adapters._holds`): the unpaid orders' holds, moved out of
    the stock documents, which keep their sum as ``reserved``.
+9. ``orders.settle_by_us`` indexed with ``id`` (``due_for_settlement``): a
+   completed, unsettled order's after-sales deadline, NULL otherwise.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`,
 with its shape (:mod:`mallcore.shapes`: older shapes are upgraded as they are
@@ -220,6 +222,19 @@ def _move_holds(connection: sqlite3.Connection) -> None:
         )
 
 
+def _fill_settlement_column(connection: sqlite3.Connection) -> None:
+    """Schema 9's ``settle_by_us``: each completed, unsettled order's after-sales deadline."""
+    rows = connection.execute("SELECT id, value FROM orders WHERE status = 'completed'").fetchall()
+    for order_id, text in rows:
+        document = json.loads(text)
+        deadline = document.get("after_sales_until")
+        if document.get("settled_at") is None and deadline is not None:
+            connection.execute(
+                "UPDATE orders SET settle_by_us = ? WHERE id = ?",
+                (microseconds(datetime.fromisoformat(deadline)), order_id),
+            )
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _statements(
         "CREATE TABLE products (id TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -293,6 +308,11 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     ),
     _statements(*HOLD_TABLE),
     _move_holds,
+    _statements(
+        "ALTER TABLE orders ADD COLUMN settle_by_us INTEGER",
+        "CREATE INDEX orders_by_settlement ON orders (settle_by_us, id)",
+    ),
+    _fill_settlement_column,
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
@@ -300,10 +320,11 @@ Schema versions 1 and 2 are steps 1 and 2; schema 3 is steps 3 to 6 (they
 run together in one transaction, so a database is never left between them);
 schema 4 (coupon templates, codes and wallets) is step 7; schema 5 (the
 outbox) is step 8; schema 6 (payments) is step 9; schema 7 (after-sales
-cases) is step 10; schema 8 (stock holds) is steps 11 and 12.
+cases) is step 10; schema 8 (stock holds) is steps 11 and 12; schema 9 (the
+settlement column) is steps 13 and 14.
 """
 
-_RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12)
+_RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12, 14)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -585,6 +606,14 @@ class SqliteOrders(_Repository[Order]):
         rows = self._uow._query(
             "SELECT id FROM orders WHERE status IN (?, ?) ORDER BY id",
             (OrderStatus.SHIPPED.value, OrderStatus.DELIVERED.value),
+        )
+        return [row[0] for row in rows]
+
+    def due_for_settlement(self, *, due_by: datetime) -> Sequence[str]:
+        """Completed, unsettled orders whose window ended before ``due_by``, soonest first."""
+        rows = self._uow._query(
+            "SELECT id FROM orders WHERE settle_by_us < ? ORDER BY settle_by_us, id",
+            (microseconds(due_by),),
         )
         return [row[0] for row in rows]
 

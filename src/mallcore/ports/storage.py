@@ -213,6 +213,10 @@ class OrderRepository(Protocol):
         """Ids of shipped or delivered orders (candidates for auto-confirmation)."""
         ...
 
+    def due_for_settlement(self, *, due_by: datetime) -> Sequence[str]:
+        """Ids of completed, unsettled orders whose after-sales window ended before ``due_by``."""
+        ...
+
     def get_by_waybill(self, waybill: str) -> Order:
         """The order with a package under ``waybill``."""
         ...

@@ -142,9 +142,6 @@ DEFAULT_RETRIES = 5
 DEFAULT_RETENTION = timedelta(days=7)
 """How long published events stay in the outbox before a relay purges them."""
 
-_SETTLEMENT_PAGE = 500
-"""How many completed orders the settlement job reads at a time."""
-
 T = TypeVar("T")
 
 
@@ -909,20 +906,10 @@ class Mall:
         job; an order with an open case waits for a later run.
         """
         now = self._clock.now()
-
-        def due(uow: UnitOfWork) -> list[str]:
-            found: list[str] = []
-            offset = 0
-            while page := uow.orders.with_status(
-                OrderStatus.COMPLETED, limit=_SETTLEMENT_PAGE, offset=offset
-            ):
-                found.extend(order.id for order in page if order.is_due_for_settlement(now))
-                offset += len(page)
-            return found
-
+        due = self._read(lambda uow: list(uow.orders.due_for_settlement(due_by=now)))
         return self._job(
             "settle_due_orders",
-            self._read(due),
+            due,
             lambda order_id: lambda uow, at: settle_due_order(uow, order_id, now=at),
         )
 

@@ -370,6 +370,45 @@ class UnitOfWorkContract:
         )
         assert listed == [o.id for o in expected]
 
+    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
+    @given(
+        completed=st.lists(
+            orders(statuses=st.sampled_from([OrderStatus.COMPLETED, OrderStatus.SHIPPED])),
+            min_size=1,
+            max_size=6,
+        ),
+        keys=st.lists(_KEYS, min_size=6, max_size=6, unique=True),
+        settled=st.lists(st.booleans(), min_size=6, max_size=6),
+        days=st.integers(0, 30),
+    )
+    def test_due_for_settlement_lists_exactly_the_completed_orders_past_their_window(
+        self,
+        new_uow: NewUnitOfWork,
+        completed: list[Order],
+        keys: list[str],
+        settled: list[bool],
+        days: int,
+    ) -> None:
+        run = _unique("")
+        stored = []
+        for key, order, settle in zip(keys, completed, settled, strict=False):
+            order = attrs.evolve(order, id=f"{key}{run}", version=0)
+            deadline = order.after_sales_until
+            if settle and deadline is not None:
+                order = attrs.evolve(order.settle(at=deadline + timedelta(seconds=1))[0], version=0)
+            stored.append(order)
+        _saved(new_uow, *stored)
+        due_by = min(order.placed_at for order in stored) + timedelta(days=days)
+
+        with new_uow() as uow:
+            listed = [i for i in uow.orders.due_for_settlement(due_by=due_by) if i.endswith(run)]
+
+        expected = sorted(
+            (o for o in stored if o.is_due_for_settlement(due_by)),
+            key=lambda o: (o.after_sales_until, o.id),
+        )
+        assert listed == [o.id for o in expected]
+
     def test_an_order_is_found_by_the_waybill_of_any_of_its_packages(
         self, new_uow: NewUnitOfWork
     ) -> None:
