@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import attrs
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -19,6 +20,7 @@ from mallcore.catalog import Stock, StockHold
 from mallcore.errors import InvalidDocument, InvalidValue, StaleVersion, Unavailable, WrongType
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
+from mallcore.shapes import dump_document
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 from tests.adapters.postgres_workers import buy, claim, open_database
@@ -184,6 +186,47 @@ def test_holds_kept_in_stock_documents_by_migration_6_move_to_their_rows(
 
     assert stock == Stock(SKU, on_hand=9, reserved=5, warning_threshold=1, version=4)
     assert holds == [StockHold(SKU, "O-object", 3, expiry), StockHold(SKU, "O-row", 2, expiry)]
+
+
+def test_completed_orders_before_migration_8_are_listed_for_settlement_after_it(
+    postgres_dsn: str,
+) -> None:
+    PostgresDatabase(postgres_dsn, min_size=0).close()
+    tea = Money("30.00", "CNY")
+    placed = Order(
+        id="O-done",
+        customer_id="alice",
+        currency="CNY",
+        lines=[OrderLine(line_id="tea", sku_id=SKU, quantity=1, unit_payables=[tea])],
+        freight=Money.zero("CNY"),
+        placed_at=NOW,
+        pay_by=NOW + timedelta(minutes=30),
+    )
+    paid, _ = placed.pay(payment_id="P-1", amount=tea, at=NOW)
+    shipped, _ = paid.ship(waybill="SF1", carrier="SF", at=NOW)
+    done, _ = shipped.complete(at=NOW)
+    oldest = json.loads(dump_document(attrs.evolve(done, id="O-old")))
+    del oldest["shape"], oldest["after_sales_until"]  # as the oldest releases wrote it
+    with psycopg.connect(postgres_dsn) as connection:
+        connection.execute("DELETE FROM mallcore_migrations WHERE number >= 8")
+        connection.execute("DROP INDEX orders_by_settlement")
+        connection.execute("ALTER TABLE orders DROP COLUMN settle_by_us")
+        for order_id, document in (("O-done", dump_document(done)), ("O-old", json.dumps(oldest))):
+            connection.execute(
+                "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us,"
+                " value) VALUES (%s, %s, 'completed', 0, 'alice', 0, %s)",
+                (order_id, done.version, document),
+            )
+    assert done.after_sales_until is not None
+
+    with (
+        PostgresDatabase(postgres_dsn, min_size=0) as database,
+        PostgresUnitOfWork(database) as uow,
+    ):
+        before = uow.orders.due_for_settlement(due_by=done.after_sales_until)
+        after = uow.orders.due_for_settlement(due_by=done.after_sales_until + timedelta(seconds=1))
+
+    assert (list(before), list(after)) == ([], ["O-done", "O-old"])
 
 
 def test_a_database_without_the_schema_is_refused_when_not_migrating(postgres_dsn: str) -> None:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from mallcore.adapters import SqliteUnitOfWork
@@ -438,14 +439,17 @@ def test_completed_orders_of_schema_8_are_listed_for_settlement_after_the_upgrad
     paid, _ = placed.pay(payment_id="P-1", amount=tea, at=NOW)
     shipped, _ = paid.ship(waybill="SF1", carrier="SF", at=NOW)
     done, _ = shipped.complete(at=NOW)
+    oldest = json.loads(dump_document(attrs.evolve(done, id="O-old")))
+    del oldest["shape"], oldest["after_sales_until"]  # as the oldest releases wrote it
     with sqlite3.connect(path) as raw:
         for migration in MIGRATIONS[:12]:
             migration(raw)
-        raw.execute(
-            "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us, value)"
-            " VALUES ('O-done', ?, 'completed', 0, 'alice', 0, ?)",
-            (done.version, dump_document(done)),
-        )
+        for order_id, document in (("O-done", dump_document(done)), ("O-old", json.dumps(oldest))):
+            raw.execute(
+                "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us,"
+                " value) VALUES (?, ?, 'completed', 0, 'alice', 0, ?)",
+                (order_id, done.version, document),
+            )
         raw.execute("PRAGMA user_version = 8")
     raw.close()
     assert done.after_sales_until is not None
@@ -454,4 +458,4 @@ def test_completed_orders_of_schema_8_are_listed_for_settlement_after_the_upgrad
         before = uow.orders.due_for_settlement(due_by=done.after_sales_until)
         after = uow.orders.due_for_settlement(due_by=done.after_sales_until + timedelta(seconds=1))
 
-    assert (list(before), list(after)) == ([], ["O-done"])
+    assert (list(before), list(after)) == ([], ["O-done", "O-old"])

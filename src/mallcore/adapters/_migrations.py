@@ -183,10 +183,14 @@ MIGRATIONS: Final = (
         (
             "ALTER TABLE orders ADD COLUMN IF NOT EXISTS settle_by_us BIGINT",
             "CREATE INDEX IF NOT EXISTS orders_by_settlement ON orders (settle_by_us, id)",
-            "UPDATE orders SET settle_by_us = (extract(epoch FROM"
-            " (value::jsonb ->> 'after_sales_until')::timestamptz) * 1000000)::bigint"
-            " WHERE status = 'completed' AND value::jsonb ->> 'settled_at' IS NULL"
-            " AND value::jsonb ->> 'after_sales_until' IS NOT NULL",
+            # the oldest documents have no after_sales_until: completion plus the
+            # window, as their upgrader (mallcore.shapes.upgrade_order_0) works it out
+            "UPDATE orders SET settle_by_us = (extract(epoch FROM COALESCE("
+            "(value::jsonb ->> 'after_sales_until')::timestamptz,"
+            " (value::jsonb ->> 'completed_at')::timestamptz"
+            " + (value::jsonb ->> 'after_sales_window')::numeric * interval '1 second'"
+            ")) * 1000000)::bigint"
+            " WHERE status = 'completed' AND value::jsonb ->> 'settled_at' IS NULL",
         ),
     ),
 )

@@ -223,16 +223,18 @@ def _move_holds(connection: sqlite3.Connection) -> None:
 
 
 def _fill_settlement_column(connection: sqlite3.Connection) -> None:
-    """Schema 9's ``settle_by_us``: each completed, unsettled order's after-sales deadline."""
+    """Schema 9's ``settle_by_us`` for each completed order, read as this release reads it.
+
+    Reading through the order's shapes gives the oldest documents, which
+    have no ``after_sales_until``, the deadline their upgrader works out.
+    """
     rows = connection.execute("SELECT id, value FROM orders WHERE status = 'completed'").fetchall()
     for order_id, text in rows:
-        document = json.loads(text)
-        deadline = document.get("after_sales_until")
-        if document.get("settled_at") is None and deadline is not None:
-            connection.execute(
-                "UPDATE orders SET settle_by_us = ? WHERE id = ?",
-                (microseconds(datetime.fromisoformat(deadline)), order_id),
-            )
+        order = load_document(text, Order, source=f"orders {order_id!r}")
+        connection.execute(
+            "UPDATE orders SET settle_by_us = ? WHERE id = ?",
+            (ORDERS.columns(order)["settle_by_us"], order_id),
+        )
 
 
 MIGRATIONS: Final[tuple[Migration, ...]] = (
