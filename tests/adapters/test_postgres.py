@@ -9,7 +9,6 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import attrs
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
@@ -20,9 +19,9 @@ from mallcore.catalog import Stock, StockHold
 from mallcore.errors import InvalidDocument, InvalidValue, StaleVersion, Unavailable, WrongType
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
-from mallcore.shapes import dump_document
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
+from tests.adapters._old_documents import HOLDS_EXPIRE, completed_documents, stock_with_holds
 from tests.adapters.postgres_workers import buy, claim, open_database
 
 SKU = "flash-sale-tea"
@@ -156,25 +155,12 @@ def test_holds_kept_in_stock_documents_by_migration_6_move_to_their_rows(
     postgres_dsn: str,
 ) -> None:
     PostgresDatabase(postgres_dsn, min_size=0).close()
-    expiry = datetime(2026, 11, 11, 20, 30, tzinfo=UTC)
-    old_stock = {
-        "sku_id": SKU,
-        "on_hand": 9,
-        "policy": "deduct_on_payment",
-        "reservations": [
-            ["O-row", 2, int(expiry.timestamp() * 10**6)],
-            {"order_id": "O-object", "quantity": 3, "expires_at": expiry.isoformat()},
-        ],
-        "deductions": [],
-        "warning_threshold": 1,
-        "version": 4,
-    }
     with psycopg.connect(postgres_dsn) as connection:
         connection.execute("DELETE FROM mallcore_migrations WHERE number >= 7")
         connection.execute("DROP TABLE stock_holds")
         connection.execute(
             "INSERT INTO stocks (sku_id, version, value) VALUES (%s, 4, %s)",
-            (SKU, json.dumps(old_stock)),
+            (SKU, json.dumps(stock_with_holds(SKU))),
         )
 
     with (
@@ -185,33 +171,22 @@ def test_holds_kept_in_stock_documents_by_migration_6_move_to_their_rows(
         holds = uow.stock_holds.of_sku(SKU, limit=10)
 
     assert stock == Stock(SKU, on_hand=9, reserved=5, warning_threshold=1, version=4)
-    assert holds == [StockHold(SKU, "O-object", 3, expiry), StockHold(SKU, "O-row", 2, expiry)]
+    assert holds == [
+        StockHold(SKU, "O-object", 3, HOLDS_EXPIRE),
+        StockHold(SKU, "O-row", 2, HOLDS_EXPIRE),
+    ]
 
 
 def test_completed_orders_before_migration_8_are_listed_for_settlement_after_it(
     postgres_dsn: str,
 ) -> None:
     PostgresDatabase(postgres_dsn, min_size=0).close()
-    tea = Money("30.00", "CNY")
-    placed = Order(
-        id="O-done",
-        customer_id="alice",
-        currency="CNY",
-        lines=[OrderLine(line_id="tea", sku_id=SKU, quantity=1, unit_payables=[tea])],
-        freight=Money.zero("CNY"),
-        placed_at=NOW,
-        pay_by=NOW + timedelta(minutes=30),
-    )
-    paid, _ = placed.pay(payment_id="P-1", amount=tea, at=NOW)
-    shipped, _ = paid.ship(waybill="SF1", carrier="SF", at=NOW)
-    done, _ = shipped.complete(at=NOW)
-    oldest = json.loads(dump_document(attrs.evolve(done, id="O-old")))
-    del oldest["shape"], oldest["after_sales_until"]  # as the oldest releases wrote it
+    done, documents = completed_documents(SKU)
     with psycopg.connect(postgres_dsn) as connection:
         connection.execute("DELETE FROM mallcore_migrations WHERE number >= 8")
         connection.execute("DROP INDEX orders_by_settlement")
         connection.execute("ALTER TABLE orders DROP COLUMN settle_by_us")
-        for order_id, document in (("O-done", dump_document(done)), ("O-old", json.dumps(oldest))):
+        for order_id, document in documents.items():
             connection.execute(
                 "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us,"
                 " value) VALUES (%s, %s, 'completed', 0, 'alice', 0, %s)",

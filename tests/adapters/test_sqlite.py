@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import attrs
 import pytest
 
 from mallcore.adapters import SqliteUnitOfWork
@@ -29,13 +28,18 @@ from mallcore.catalog import (
 )
 from mallcore.errors import InvalidValue, NotFound, OutOfStock, StaleVersion, Unavailable
 from mallcore.money import Money
-from mallcore.orders import Order, OrderLine, OrderStatus
+from mallcore.orders import OrderStatus
 from mallcore.serialization import dumps
 from mallcore.services._stock import hold_stock
-from mallcore.shapes import dump_document
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 from tests.adapters import _workers
+from tests.adapters._old_documents import (
+    HOLDS_EXPIRE,
+    completed_documents,
+    stock_with_holds,
+    tea_order,
+)
 
 NOW = datetime(2026, 11, 11, tzinfo=UTC)
 SKU = "flash-sale-tea"
@@ -119,16 +123,7 @@ def test_queries_see_the_unit_of_works_own_pending_saves_and_nobody_elses(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "shop.sqlite3"
-    tea = Money("30.00", "CNY")
-    order = Order(
-        id="O-pending",
-        customer_id="alice",
-        currency="CNY",
-        lines=[OrderLine(line_id="tea", sku_id="tea-1", quantity=1, unit_payables=[tea])],
-        freight=Money.zero("CNY"),
-        placed_at=NOW,
-        pay_by=NOW + timedelta(minutes=30),
-    )
+    order = tea_order("O-pending")
     price = Money("9.90", "CNY")
     product = Product.single("tea", "Tea", "drinks", Sku("tea-1", {}, price, price))
 
@@ -301,16 +296,7 @@ def test_a_connection_from_a_factory_is_configured_once(tmp_path: Path) -> None:
 
 def _release_2_database(path: Path) -> None:
     """A file as the previous release (schema 2) left it, with a paid and an unpaid deduction."""
-    tea = Money("30.00", "CNY")
-    order = Order(
-        id="O-old",
-        customer_id="alice",
-        currency="CNY",
-        lines=[OrderLine(line_id="tea", sku_id="tea-1", quantity=1, unit_payables=[tea])],
-        freight=Money.zero("CNY"),
-        placed_at=NOW,
-        pay_by=NOW + timedelta(minutes=30),
-    )
+    order = tea_order("O-old")
     price = Money("9.90", "CNY")
     product = Product.single(
         "tea",
@@ -372,20 +358,8 @@ def test_a_database_of_schema_version_2_is_upgraded_with_its_history_moved_out(
 
 def test_holds_kept_in_stock_documents_by_schema_7_move_to_their_rows(tmp_path: Path) -> None:
     path = tmp_path / "shop.sqlite3"
-    expiry = datetime(2026, 11, 11, 20, 30, tzinfo=UTC)
     documents = {
-        "tea-1": {
-            "sku_id": "tea-1",
-            "on_hand": 9,
-            "policy": "deduct_on_payment",
-            "reservations": [
-                ["O-row", 2, int(expiry.timestamp() * 10**6)],
-                {"order_id": "O-object", "quantity": 3, "expires_at": expiry.isoformat()},
-            ],
-            "deductions": [],
-            "warning_threshold": 1,
-            "version": 4,
-        },
+        "tea-1": stock_with_holds("tea-1"),
         "cup-1": {
             "sku_id": "cup-1",
             "on_hand": 6,
@@ -416,8 +390,8 @@ def test_holds_kept_in_stock_documents_by_schema_7_move_to_their_rows(tmp_path: 
     assert tea == Stock("tea-1", on_hand=9, reserved=5, warning_threshold=1, version=4)
     assert cup == Stock("cup-1", on_hand=6, policy=StockPolicy.DEDUCT_ON_ORDER, version=2)
     assert holds == [
-        StockHold("tea-1", "O-object", 3, expiry),
-        StockHold("tea-1", "O-row", 2, expiry),
+        StockHold("tea-1", "O-object", 3, HOLDS_EXPIRE),
+        StockHold("tea-1", "O-row", 2, HOLDS_EXPIRE),
         StockHold("cup-1", "O-taken", 1),
     ]
 
@@ -426,25 +400,11 @@ def test_completed_orders_of_schema_8_are_listed_for_settlement_after_the_upgrad
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "shop.sqlite3"
-    tea = Money("30.00", "CNY")
-    placed = Order(
-        id="O-done",
-        customer_id="alice",
-        currency="CNY",
-        lines=[OrderLine(line_id="tea", sku_id="tea-1", quantity=1, unit_payables=[tea])],
-        freight=Money.zero("CNY"),
-        placed_at=NOW,
-        pay_by=NOW + timedelta(minutes=30),
-    )
-    paid, _ = placed.pay(payment_id="P-1", amount=tea, at=NOW)
-    shipped, _ = paid.ship(waybill="SF1", carrier="SF", at=NOW)
-    done, _ = shipped.complete(at=NOW)
-    oldest = json.loads(dump_document(attrs.evolve(done, id="O-old")))
-    del oldest["shape"], oldest["after_sales_until"]  # as the oldest releases wrote it
+    done, documents = completed_documents()
     with sqlite3.connect(path) as raw:
         for migration in MIGRATIONS[:12]:
             migration(raw)
-        for order_id, document in (("O-done", dump_document(done)), ("O-old", json.dumps(oldest))):
+        for order_id, document in documents.items():
             raw.execute(
                 "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us,"
                 " value) VALUES (?, ?, 'completed', 0, 'alice', 0, ?)",
