@@ -128,32 +128,12 @@ def deduct_order_stock(uow: UnitOfWork, order: Order, *, at: datetime) -> list[S
     Each SKU's deduction is recorded as a movement at ``at``. A SKU already
     recorded for the order changes nothing.
     """
-    changes: list[StockEvent] = []
-    for sku_id, quantity in _quantities(order).items():
-        if _recorded(uow, sku_id, order.id) is not None:
-            continue
-        stock = uow.stocks.get(sku_id)
-        held = _held(uow, sku_id, order.id)
-        if held is None:
-            stock, reserved = hold_stock(uow, stock, order.id, quantity, at, hold=DEFAULT_HOLD)
-            changes.extend(reserved)
-            held = _held(uow, sku_id, order.id)
-        stock, taken = stock.deduct(order.id, held=held)
-        record(uow, stock, taken, at=at)
-        changes.extend(taken)
-    return changes
+    return _deduct(uow, order.id, _quantities(order), at=at, hold=DEFAULT_HOLD)
 
 
 def release_order_stock(uow: UnitOfWork, order: Order, *, at: datetime) -> list[StockEvent]:
     """Give back every unit an unpaid order still holds (a paid order: IllegalTransition)."""
-    changes: list[StockEvent] = []
-    for sku_id in _quantities(order):
-        recorded = _recorded(uow, sku_id, order.id)
-        held = _held(uow, sku_id, order.id)
-        stock, released = uow.stocks.get(sku_id).release(order.id, held=held, recorded=recorded)
-        record(uow, stock, released, at=at)
-        changes.extend(released)
-    return changes
+    return _release(uow, order.id, _quantities(order), at=at)
 
 
 def restock_refund(
@@ -162,8 +142,50 @@ def restock_refund(
     """Put ``refund``'s units back on hand: always when they never shipped, else if ``returned``."""
     if not (refund.before_shipping or returned):
         return []
+    return _restock(uow, _quantities(order, refund.quantities()), at=at)
+
+
+def _deduct(
+    uow: UnitOfWork, holder: str, quantities: Mapping[str, int], *, at: datetime, hold: timedelta
+) -> list[StockEvent]:
+    """Take ``holder``'s units of each SKU for good, holding them again (for ``hold``) if gone.
+
+    A SKU whose movement is recorded for ``holder`` already changes nothing.
+    """
     changes: list[StockEvent] = []
-    for sku_id, quantity in _quantities(order, refund.quantities()).items():
+    for sku_id, quantity in sorted(quantities.items()):
+        if _recorded(uow, sku_id, holder) is not None:
+            continue
+        stock = uow.stocks.get(sku_id)
+        held = _held(uow, sku_id, holder)
+        if held is None:
+            stock, reserved = hold_stock(uow, stock, holder, quantity, at, hold=hold)
+            changes.extend(reserved)
+            held = _held(uow, sku_id, holder)
+        stock, taken = stock.deduct(holder, held=held)
+        record(uow, stock, taken, at=at)
+        changes.extend(taken)
+    return changes
+
+
+def _release(
+    uow: UnitOfWork, holder: str, quantities: Mapping[str, int], *, at: datetime
+) -> list[StockEvent]:
+    """Give back what ``holder`` holds of each SKU (its units deducted: IllegalTransition)."""
+    changes: list[StockEvent] = []
+    for sku_id in sorted(quantities):
+        recorded = _recorded(uow, sku_id, holder)
+        held = _held(uow, sku_id, holder)
+        stock, released = uow.stocks.get(sku_id).release(holder, held=held, recorded=recorded)
+        record(uow, stock, released, at=at)
+        changes.extend(released)
+    return changes
+
+
+def _restock(uow: UnitOfWork, quantities: Mapping[str, int], *, at: datetime) -> list[StockEvent]:
+    """Add the units of each SKU back on hand."""
+    changes: list[StockEvent] = []
+    for sku_id, quantity in sorted(quantities.items()):
         stock, restocked = uow.stocks.get(sku_id).restock(quantity)
         record(uow, stock, restocked, at=at)
         changes.extend(restocked)
@@ -196,14 +218,7 @@ def hold_for_exchange(uow: UnitOfWork, case: AfterSalesCase, *, at: datetime) ->
 
 def release_exchange(uow: UnitOfWork, case: AfterSalesCase, *, at: datetime) -> list[StockEvent]:
     """Give back what ``case`` holds for its replacement (it closed); none held: nothing."""
-    changes: list[StockEvent] = []
-    holder = exchange_holder(case.id)
-    for sku_id in sorted(_replacement(case)):
-        held = _held(uow, sku_id, holder)
-        stock, released = uow.stocks.get(sku_id).release(holder, held=held)
-        record(uow, stock, released, at=at)
-        changes.extend(released)
-    return changes
+    return _release(uow, exchange_holder(case.id), _replacement(case), at=at)
 
 
 def ship_exchange(
@@ -214,23 +229,7 @@ def ship_exchange(
     The returned units go back on hand when the merchant's inspection said
     ``restock``. Deducted before (a movement recorded): nothing.
     """
-    changes: list[StockEvent] = []
-    holder = exchange_holder(case.id)
-    for sku_id, quantity in sorted(_replacement(case).items()):
-        if _recorded(uow, sku_id, holder) is not None:
-            continue
-        stock = uow.stocks.get(sku_id)
-        held = _held(uow, sku_id, holder)
-        if held is None:
-            stock, reserved = hold_stock(uow, stock, holder, quantity, at, hold=EXCHANGE_HOLD)
-            changes.extend(reserved)
-            held = _held(uow, sku_id, holder)
-        stock, taken = stock.deduct(holder, held=held)
-        record(uow, stock, taken, at=at)
-        changes.extend(taken)
+    changes = _deduct(uow, exchange_holder(case.id), _replacement(case), at=at, hold=EXCHANGE_HOLD)
     if case.restock:
-        for sku_id, quantity in sorted(_quantities(order, dict(case.units)).items()):
-            stock, restocked = uow.stocks.get(sku_id).restock(quantity)
-            record(uow, stock, restocked, at=at)
-            changes.extend(restocked)
+        changes.extend(_restock(uow, _quantities(order, dict(case.units)), at=at))
     return changes
