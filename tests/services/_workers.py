@@ -177,3 +177,8 @@ def relay(where: str, lines: str) -> int:
 def cancel_overdue(where: str, at: str) -> list[str]:
     """Run the unpaid-order job once with the clock at ``at`` (ISO 8601); the ids it cancelled."""
     return list(shop_on(where, at=datetime.fromisoformat(at)).cancel_overdue_orders().done)
+
+
+def settle_due(where: str, at: str) -> list[str]:
+    """Run the settlement job once with the clock at ``at`` (ISO 8601); the ids it settled."""
+    return list(shop_on(where, at=datetime.fromisoformat(at)).settle_due_orders().done)

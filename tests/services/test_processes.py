@@ -9,7 +9,7 @@ from __future__ import annotations
 import multiprocessing
 from collections import Counter
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from multiprocessing.pool import Pool
 from pathlib import Path
 
@@ -244,3 +244,27 @@ def test_three_workers_running_the_unpaid_order_job_at_once_cancel_each_order_on
     cancelled = [order_id for done in per_worker for order_id in done]
     assert sorted(cancelled) == placed
     assert _workers.shop_on(where).stock("tea").available == 100
+
+
+def test_three_workers_running_the_settlement_job_at_once_settle_each_order_once(
+    pool: Pool, where: str
+) -> None:
+    _shop(where, TEN_OFF_100)
+    gateway = SimulatedGateway(secret=b"test-secret")
+    mall = _workers.shop_on(where, gateway=gateway)
+    completed = [f"O-{n:02d}" for n in range(12)]
+    for order_id in completed:
+        mall.place_order(order_id, Checkout(customer_id="alice", items={"tea": 1}, consignee=HOME))
+        body, headers = gateway.pay(mall.start_payment(order_id).reference, at=OPENING)
+        mall.handle_payment_notification(body, headers)
+        mall.ship_order(order_id)
+        mall.confirm_receipt(order_id)
+    after_window = (OPENING + timedelta(days=8)).isoformat()
+
+    per_worker = pool.starmap(_workers.settle_due, [(where, after_window)] * 3)
+
+    settled = [order_id for done in per_worker for order_id in done]
+    assert sorted(settled) == completed
+    with _workers.unit_of_work(where) as uow:
+        assert all(uow.orders.get(order_id).settled_at is not None for order_id in completed)
+        assert uow.orders.due_for_settlement(due_by=datetime.fromisoformat(after_window)) == []
