@@ -8,8 +8,8 @@ none. The rows are seeded directly with SQL; a fifth SKU has both.
 
 Each timed step is what checkout and payment do to the stock, on a SQLite
 file, in two transactions: reserve one unit (``lock``, get, reserve, save,
-commit, through :func:`~mallcore.services._stock.hold_stock`: the order's
-hold and the lapsed holds looked up, the hold added), then
+commit, through :func:`~mallcore.services._stock.hold_stock`: the hold
+added; the lapsed holds are looked up only when the units run short), then
 :func:`~mallcore.services._stock.deduct_order_stock` (the movement and the
 hold looked up, the stock deducted and saved, the hold removed, the
 movement added).
@@ -131,7 +131,7 @@ def reserve_and_deduct(uow: SqliteUnitOfWork) -> None:
     order_id = f"O-{next(_serial)}"
     with uow:
         uow.lock()
-        hold_stock(uow, uow.stocks.get(SKU), order_id, 1, NOW, hold=DEFAULT_HOLD)
+        hold_stock(uow, uow.stocks.get(SKU), order_id, 1, NOW, hold=DEFAULT_HOLD, held=None)
         uow.commit()
     order = Order(
         id=order_id,

@@ -51,7 +51,15 @@ def buy(dsn: str, start: Barrier, sku_id: str, buyers: list[str], won: Queue[lis
             while True:
                 with PostgresUnitOfWork(database) as uow:
                     try:
-                        hold_stock(uow, uow.stocks.get(sku_id), order_id, 1, NOW, hold=DEFAULT_HOLD)
+                        hold_stock(
+                            uow,
+                            uow.stocks.get(sku_id),
+                            order_id,
+                            1,
+                            NOW,
+                            hold=DEFAULT_HOLD,
+                            held=None,
+                        )
                         uow.commit()
                     except OutOfStock:
                         break

@@ -36,7 +36,15 @@ def test_threads_racing_for_the_last_units_never_oversell() -> None:
         while True:
             with InMemoryUnitOfWork(store) as uow:
                 try:
-                    hold_stock(uow, uow.stocks.get("flash-sale-tea"), order_id, 1, NOW, hold=HOLD)
+                    hold_stock(
+                        uow,
+                        uow.stocks.get("flash-sale-tea"),
+                        order_id,
+                        1,
+                        NOW,
+                        hold=HOLD,
+                        held=None,
+                    )
                     uow.commit()
                 except OutOfStock:
                     return

@@ -157,7 +157,9 @@ def _buy(path: Path, start: object, buyers: list[str]) -> list[str]:
         while True:
             with SqliteUnitOfWork(path, timeout=10) as uow:
                 try:
-                    hold_stock(uow, uow.stocks.get(SKU), order_id, 1, NOW, hold=DEFAULT_HOLD)
+                    hold_stock(
+                        uow, uow.stocks.get(SKU), order_id, 1, NOW, hold=DEFAULT_HOLD, held=None
+                    )
                     uow.commit()
                 except OutOfStock:
                     break

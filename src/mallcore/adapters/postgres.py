@@ -435,13 +435,15 @@ class PostgresDocuments(Generic[V]):
                     connection.execute(
                         sql.SQL("DELETE FROM {} WHERE {} = %s").format(table, owner), (key,)
                     )
-                connection.cursor().executemany(
-                    sql.SQL(
-                        "INSERT INTO {table} ({column}, {owner}) VALUES (%s, %s)"
-                        " ON CONFLICT ({column}) DO UPDATE SET {owner} = EXCLUDED.{owner}"
-                    ).format(table=table, column=column, owner=owner),
-                    [(side_key, key) for side_key in sorted(side.keys(value))],
-                )
+                side_keys = sorted(side.keys(value))
+                if side_keys:
+                    connection.cursor().executemany(
+                        sql.SQL(
+                            "INSERT INTO {table} ({column}, {owner}) VALUES (%s, %s)"
+                            " ON CONFLICT ({column}) DO UPDATE SET {owner} = EXCLUDED.{owner}"
+                        ).format(table=table, column=column, owner=owner),
+                        [(side_key, key) for side_key in side_keys],
+                    )
 
     def _write_checked(
         self, connection: Connection, key: str, row: dict[str, object], *, expected: int

@@ -106,15 +106,25 @@ def record(uow: UnitOfWork, stock: Stock, events: Sequence[StockEvent], *, at: d
 
 
 def hold_stock(
-    uow: UnitOfWork, stock: Stock, order_id: str, quantity: int, now: datetime, *, hold: timedelta
+    uow: UnitOfWork,
+    stock: Stock,
+    order_id: str,
+    quantity: int,
+    now: datetime,
+    *,
+    hold: timedelta,
+    held: StockHold | None,
 ) -> tuple[Stock, list[StockEvent]]:
     """Reserve ``quantity`` units of ``stock`` for ``order_id`` until ``now + hold``, and record it.
 
-    The SKU's lapsed holds are expired first (OutOfStock when too few units
-    are left even then).
+    ``held`` is the order's stored hold on the SKU (None: it holds none).
+    When too few units are available, or ``held`` lapsed, the SKU's lapsed
+    holds are expired first (OutOfStock when too few are left even then);
+    otherwise they stay for the expiry job, and the command reads none.
     """
-    lapsed = uow.stock_holds.lapsed(stock.sku_id, at=now, limit=LAPSED_PER_COMMAND)
-    held = _held(uow, stock.sku_id, order_id)
+    lapsed: Sequence[StockHold] = ()
+    if quantity > stock.available or (held is not None and held.has_lapsed(now)):
+        lapsed = uow.stock_holds.lapsed(stock.sku_id, at=now, limit=LAPSED_PER_COMMAND)
     stock, events = stock.reserve(order_id, quantity, now, hold=hold, held=held, lapsed=lapsed)
     record(uow, stock, events, at=now)
     return stock, list(events)
@@ -159,7 +169,7 @@ def _deduct(
         stock = uow.stocks.get(sku_id)
         held = _held(uow, sku_id, holder)
         if held is None:
-            stock, reserved = hold_stock(uow, stock, holder, quantity, at, hold=hold)
+            stock, reserved = hold_stock(uow, stock, holder, quantity, at, hold=hold, held=None)
             changes.extend(reserved)
             held = _held(uow, sku_id, holder)
         stock, taken = stock.deduct(holder, held=held)
@@ -211,8 +221,9 @@ def hold_for_exchange(uow: UnitOfWork, case: AfterSalesCase, *, at: datetime) ->
     changes: list[StockEvent] = []
     holder = exchange_holder(case.id)
     for sku_id, quantity in sorted(_replacement(case).items()):
-        _, held = hold_stock(uow, uow.stocks.get(sku_id), holder, quantity, at, hold=EXCHANGE_HOLD)
-        changes.extend(held)
+        stock, held = uow.stocks.get(sku_id), _held(uow, sku_id, holder)
+        _, reserved = hold_stock(uow, stock, holder, quantity, at, hold=EXCHANGE_HOLD, held=held)
+        changes.extend(reserved)
     return changes
 
 

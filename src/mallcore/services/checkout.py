@@ -320,7 +320,10 @@ def _charges(priced: Priced) -> list[tuple[Charge, int | None]]:
 
 
 def _hold_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> list[object]:
-    """Hold every unit of ``order`` (gifts included) until its payment deadline, SKUs in order."""
+    """Hold every unit of ``order`` (gifts included) until its payment deadline, SKUs in order.
+
+    The order is new, so it holds nothing yet: no hold of its own is looked up.
+    """
     wanted: dict[str, int] = {}
     for line in order.lines:
         wanted[line.sku_id] = wanted.get(line.sku_id, 0) + line.quantity
@@ -330,7 +333,8 @@ def _hold_stock(uow: UnitOfWork, order: Order, *, now: datetime) -> list[object]
             stock = uow.stocks.get(sku_id)
         except NotFound:
             raise OutOfStock(sku_id, wanted[sku_id], 0) from None
-        _, reserved = hold_stock(uow, stock, order.id, wanted[sku_id], now, hold=order.pay_by - now)
+        hold = order.pay_by - now
+        _, reserved = hold_stock(uow, stock, order.id, wanted[sku_id], now, hold=hold, held=None)
         held.extend(reserved)
     return held
 
