@@ -127,7 +127,7 @@ def test_published_events_are_purged_once_their_retention_is_over(shop: Shop) ->
     assert (kept.purged, purged.purged) == (0, published)
     assert _outbox(shop, "order", "O-1") == []
     with shop.uow() as uow:
-        assert uow.outbox.last_sequence("order", "O-1") == 1
+        assert uow.outbox.last_sequences([("order", "O-1")]) == {("order", "O-1"): 1}
 
 
 def test_a_negative_retention_is_refused(shop: Shop) -> None:

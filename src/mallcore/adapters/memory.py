@@ -12,7 +12,7 @@ several processes use a database adapter.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -25,7 +25,7 @@ from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
-from mallcore.ports.outbox import OutboxEvent
+from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event
 
@@ -529,16 +529,12 @@ class InMemoryOutbox:
         self.published: dict[str, datetime] = {}
         self.purge_before: datetime | None = None
 
-    def last_sequence(self, aggregate_kind: str, aggregate_id: str) -> int:
-        """The highest sequence appended for the aggregate, own appends included; 0 when none."""
-        mine = [
-            e.sequence
-            for e in self.appended
-            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
-        ]
+    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
+        """Each aggregate's highest sequence appended, own appends included; 0 when none."""
         with self._store.lock:
-            stored = self._store.outbox_sequences.get((aggregate_kind, aggregate_id), 0)
-        return max([stored, *mine])
+            sequences = self._store.outbox_sequences
+            stored = {each: sequences[each] for each in aggregates if each in sequences}
+        return highest_sequences(aggregates, stored=stored, appended=self.appended)
 
     def append(self, event: OutboxEvent) -> None:
         """Keep ``event`` for the commit (a payload no database could store is refused here too)."""

@@ -64,7 +64,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar
@@ -102,7 +102,7 @@ from mallcore.errors import (
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
-from mallcore.ports.outbox import OutboxEvent
+from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
 from mallcore.shapes import (
     dump_document,
@@ -933,21 +933,19 @@ class PostgresOutbox:
         """Whether the commit has anything of the outbox's to write."""
         return bool(self.appended or self.published or self.purge_before is not None)
 
-    def last_sequence(self, aggregate_kind: str, aggregate_id: str) -> int:
-        """The highest sequence appended for the aggregate, own appends included; 0 when none."""
+    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
+        """Each aggregate's highest sequence appended, own appends included; 0 when none."""
+        asked = sorted(set(aggregates))
         rows = self._uow._in_connection(
             lambda connection: connection.execute(
-                "SELECT sequence FROM outbox_sequences"
-                " WHERE aggregate_kind = %s AND aggregate_id = %s",
-                (aggregate_kind, aggregate_id),
+                "SELECT aggregate_kind, aggregate_id, sequence FROM outbox_sequences"
+                " WHERE (aggregate_kind, aggregate_id) IN"
+                " (SELECT * FROM unnest(%s::text[], %s::text[]))",
+                ([kind for kind, _ in asked], [key for _, key in asked]),
             ).fetchall()
         )
-        mine = [
-            e.sequence
-            for e in self.appended
-            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
-        ]
-        return max([int(rows[0][0]) if rows else 0, *mine])
+        stored = {(kind, key): int(sequence) for kind, key, sequence in rows}
+        return highest_sequences(asked, stored=stored, appended=self.appended)
 
     def append(self, event: OutboxEvent) -> None:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""

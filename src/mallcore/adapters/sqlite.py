@@ -96,7 +96,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar
@@ -123,7 +123,7 @@ from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, 
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
-from mallcore.ports.outbox import OutboxEvent
+from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
 from mallcore.shapes import (
     dump_document,
@@ -330,6 +330,9 @@ _RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12, 14)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
+
+_SEQUENCES_PER_QUERY: Final = 500
+"""Aggregates looked up in one statement (two parameters each; SQLite allows 32,766)."""
 """The schema this module writes, kept in ``PRAGMA user_version``."""
 
 
@@ -919,21 +922,25 @@ class SqliteOutbox:
         """Whether the commit has anything of the outbox's to write."""
         return bool(self.appended or self.published or self.purge_before is not None)
 
-    def last_sequence(self, aggregate_kind: str, aggregate_id: str) -> int:
-        """The highest sequence appended for the aggregate, own appends included; 0 when none."""
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT sequence FROM outbox_sequences"
-                " WHERE aggregate_kind = ? AND aggregate_id = ?",
-                (aggregate_kind, aggregate_id),
-            ).fetchall()
-        )
-        mine = [
-            e.sequence
-            for e in self.appended
-            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
-        ]
-        return max([int(rows[0][0]) if rows else 0, *mine])
+    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
+        """Each aggregate's highest sequence appended, own appends included; 0 when none."""
+        asked = sorted(set(aggregates))
+
+        def select(connection: sqlite3.Connection) -> dict[Aggregate, int]:
+            stored: dict[Aggregate, int] = {}
+            for start in range(0, len(asked), _SEQUENCES_PER_QUERY):
+                chunk = asked[start : start + _SEQUENCES_PER_QUERY]
+                rows = connection.execute(
+                    "SELECT aggregate_kind, aggregate_id, sequence FROM outbox_sequences"
+                    " WHERE (aggregate_kind, aggregate_id) IN"
+                    f" (VALUES {', '.join(['(?, ?)'] * len(chunk))})",
+                    [part for aggregate in chunk for part in aggregate],
+                )
+                stored.update(((kind, key), int(sequence)) for kind, key, sequence in rows)
+            return stored
+
+        stored = self._uow._in_connection(select)
+        return highest_sequences(asked, stored=stored, appended=self.appended)
 
     def append(self, event: OutboxEvent) -> None:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""

@@ -16,15 +16,18 @@ order.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
 import attrs
 
 from mallcore.errors import InvalidValue
 
-__all__ = ["OutboxEvent", "OutboxRepository"]
+__all__ = ["Aggregate", "OutboxEvent", "OutboxRepository", "highest_sequences"]
+
+Aggregate: TypeAlias = tuple[str, str]
+"""An aggregate as an envelope names it: its kind and its id (``("order", "O-1")``)."""
 
 
 def _aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -56,13 +59,38 @@ class OutboxEvent:
     occurred_at: datetime = attrs.field(validator=_aware)
     event: object
 
+    @property
+    def aggregate(self) -> Aggregate:
+        """The kind and id of the aggregate the event concerns."""
+        return self.aggregate_kind, self.aggregate_id
+
+
+def highest_sequences(
+    aggregates: Iterable[Aggregate],
+    *,
+    stored: Mapping[Aggregate, int],
+    appended: Iterable[OutboxEvent],
+) -> dict[Aggregate, int]:
+    """Each of ``aggregates``' highest sequence, ``stored`` or ``appended``; 0 when neither.
+
+    What an adapter's :meth:`OutboxRepository.last_sequences` returns once it
+    has read the stored numbers.
+    """
+    highest = {aggregate: stored.get(aggregate, 0) for aggregate in aggregates}
+    for event in appended:
+        if event.aggregate in highest:
+            highest[event.aggregate] = max(highest[event.aggregate], event.sequence)
+    return highest
+
 
 class OutboxRepository(Protocol):
     """Port: the events a unit of work commits, until a relay has published them.
 
-    - ``last_sequence`` returns the highest ``sequence`` appended for the
-      aggregate, as this unit of work sees it (its own appends included);
-      0 when none. It never goes back, also when older envelopes are purged.
+    - ``last_sequences`` returns, for each ``(aggregate_kind, aggregate_id)``
+      asked, the highest ``sequence`` appended for it, as this unit of work
+      sees it (its own appends included); 0 when none. It never goes back,
+      also when older envelopes are purged. One call answers for every
+      aggregate a command's events concern (one query on a database).
     - ``append`` stores ``event`` at commit; a payload that is no domain
       event (:data:`mallcore.serialization.EVENT_KINDS`) raises InvalidValue
       at once. An ``id``, or an aggregate's
@@ -86,8 +114,8 @@ class OutboxRepository(Protocol):
       published or not (not purged), by sequence.
     """
 
-    def last_sequence(self, aggregate_kind: str, aggregate_id: str) -> int:
-        """The highest sequence appended for the aggregate; 0 when none."""
+    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
+        """The highest sequence appended for each ``(kind, id)`` of ``aggregates``; 0 when none."""
         ...
 
     def append(self, event: OutboxEvent) -> None:

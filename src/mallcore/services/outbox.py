@@ -103,14 +103,18 @@ def aggregate_of(event: object) -> tuple[str, str]:
 
 def append_events(uow: UnitOfWork, events: Sequence[object], *, at: datetime) -> None:
     """Append ``events`` to ``uow``'s outbox, each numbered after its aggregate's last."""
-    for event in events:
-        kind, key = aggregate_of(event)
+    aggregates = [aggregate_of(event) for event in events]
+    if not aggregates:
+        return
+    last = uow.outbox.last_sequences(set(aggregates))
+    for event, (kind, key) in zip(events, aggregates, strict=True):
+        last[kind, key] += 1
         uow.outbox.append(
             OutboxEvent(
                 id=uuid.uuid4().hex,
                 aggregate_kind=kind,
                 aggregate_id=key,
-                sequence=uow.outbox.last_sequence(kind, key) + 1,
+                sequence=last[kind, key],
                 occurred_at=at,
                 event=event,
             )

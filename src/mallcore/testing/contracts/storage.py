@@ -930,16 +930,37 @@ class UnitOfWorkContract:
                 _envelope("alice", 1),
                 _envelope("alice", 2, at=later),
             ]
-            assert uow.outbox.last_sequence("member", "alice") == 2
-            assert uow.outbox.last_sequence("member", "carol") == 0
+            asked = [("member", "alice"), ("member", "carol"), ("member", "bob")]
+            assert uow.outbox.last_sequences(asked) == {
+                ("member", "alice"): 2,
+                ("member", "carol"): 0,
+                ("member", "bob"): 1,
+            }
+
+    def test_the_last_sequences_of_many_aggregates_come_in_one_answer(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        customers = [f"c{number:04d}" for number in range(1200)]
+        _appended(new_uow, *(_envelope(customer, 1) for customer in customers[::100]))
+
+        with new_uow() as uow:
+            uow.outbox.append(_envelope("c1199", 1))
+            last = uow.outbox.last_sequences([("member", customer) for customer in customers])
+
+        assert len(last) == 1200
+        assert {key for (_, key), sequence in last.items() if sequence} == {
+            *customers[::100],
+            "c1199",
+        }
+        assert set(last.values()) == {0, 1}
 
     def test_events_appended_without_a_commit_are_not_kept(self, new_uow: NewUnitOfWork) -> None:
         with new_uow() as uow:
             uow.outbox.append(_envelope("alice", 1))
-            assert uow.outbox.last_sequence("member", "alice") == 1
+            assert uow.outbox.last_sequences([("member", "alice")]) == {("member", "alice"): 1}
 
         with new_uow() as uow:
-            assert uow.outbox.last_sequence("member", "alice") == 0
+            assert uow.outbox.last_sequences([("member", "alice")]) == {("member", "alice"): 0}
             assert list(uow.outbox.claim(10)) == []
 
     def test_two_writers_numbering_one_aggregate_alike_keep_the_first(
@@ -995,7 +1016,7 @@ class UnitOfWorkContract:
 
         with new_uow() as uow:
             assert [e.sequence for e in uow.outbox.of_aggregate("member", "alice")] == [2, 3]
-            assert uow.outbox.last_sequence("member", "alice") == 3
+            assert uow.outbox.last_sequences([("member", "alice")]) == {("member", "alice"): 3}
             assert [e.id for e in uow.outbox.claim(5)] == ["alice#2", "alice#3"]
 
     def test_an_envelope_whose_payload_is_no_domain_event_is_refused(
