@@ -92,9 +92,9 @@ class SqlStockHolds:
         return hold
 
     def add(self, hold: StockHold) -> None:
-        """Keep ``hold`` for the commit, or raise StaleVersion when its key is held."""
+        """Keep ``hold`` for the commit; its key held raises StaleVersion (at commit if unread)."""
         key = (hold.sku_id, hold.order_id)
-        if self._find(key) is not None:
+        if key in self._added or (key not in self._removed and self._seen.get(key) is not None):
             raise StaleVersion("stock hold", key, -1, 0)
         self._added[key] = hold
 

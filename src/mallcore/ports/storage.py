@@ -132,8 +132,10 @@ class StockHoldRepository(Protocol):
     - ``get`` returns the hold of ``order_id`` on ``sku_id`` as this unit of
       work sees it (its own additions and removals included), or raises
       NotFound.
-    - ``add`` keeps ``hold`` for the commit; a key this unit of work already
-      sees held raises StaleVersion.
+    - ``add`` keeps ``hold`` for the commit; a key held already raises
+      StaleVersion: at once when this unit of work added it or read it held,
+      at the latest at commit (which then keeps nothing). A command adds
+      holds for keys it knows free, so the database is not asked twice.
     - ``remove`` drops the hold at commit; a key not held does nothing.
     - ``lapsed`` lists ``sku_id``'s holds whose ``expires_at`` is at or
       before ``at``, the earliest first, at most ``limit``.

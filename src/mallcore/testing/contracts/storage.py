@@ -488,6 +488,28 @@ class UnitOfWorkContract:
         with new_uow() as uow, pytest.raises(NotFound):
             uow.stock_holds.get("tea", "O-1")
 
+    def test_a_hold_added_again_without_being_read_fails_the_commit_and_keeps_nothing(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        hold = StockHold("tea", "O-1", 2, _MOMENT)
+        with new_uow() as uow:
+            uow.stock_holds.add(hold)
+            uow.commit()
+
+        def hold_again() -> None:
+            with new_uow() as uow:
+                uow.stock_holds.add(StockHold("tea", "O-1", 5, _MOMENT))
+                uow.members.save(Member.register("alice", at=_MOMENT)[0])
+                uow.commit()
+
+        with pytest.raises(StaleVersion):
+            hold_again()
+
+        with new_uow() as uow:
+            assert uow.stock_holds.get("tea", "O-1") == hold
+            with pytest.raises(NotFound):
+                uow.members.get("alice")
+
     def test_a_hold_removed_and_held_again_in_one_transaction_keeps_the_new_one(
         self, new_uow: NewUnitOfWork
     ) -> None:
