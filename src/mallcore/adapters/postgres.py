@@ -1033,8 +1033,8 @@ class PostgresOutbox:
     def _write(self, connection: Connection, *, checked: bool) -> None:
         if not checked:
             return  # no query reads the outbox through pending saves
-        for event in self.appended:
-            self._append(connection, event)
+        if self.appended:
+            self._append(connection)
         for event_id, at in sorted(self.published.items()):
             connection.execute(
                 "UPDATE outbox SET published_us = %s WHERE id = %s AND published_us IS NULL",
@@ -1045,35 +1045,45 @@ class PostgresOutbox:
                 "DELETE FROM outbox WHERE published_us < %s", (microseconds(self.purge_before),)
             )
 
-    def _append(self, connection: Connection, event: OutboxEvent) -> None:
-        """Insert ``event`` if its sequence follows the aggregate's last: one statement, one trip.
+    def _append(self, connection: Connection) -> None:
+        """Insert the appended envelopes, in order, in one statement.
 
-        The sequence row moves up first (a number taken by another writer
-        moves nothing), and the envelope is inserted only when it moved.
+        Each aggregate's sequence row moves up to its last number first, but
+        only from below its first: an aggregate whose numbers another writer
+        took moves nothing, and its envelopes are not inserted (nor are
+        envelopes whose id is stored): StaleVersion, naming the first.
         """
-        kind, payload = self._payloads[event.id]
+        events = self.appended
         inserted = connection.execute(
-            "WITH moved AS (INSERT INTO outbox_sequences AS s (aggregate_kind, aggregate_id,"
-            " sequence) VALUES (%(kind)s, %(id)s, %(sequence)s)"
+            "WITH new AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[],"
+            " %s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
+            f" AS new ({_OUTBOX_COLUMNS}, place)),"
+            " moved AS (INSERT INTO outbox_sequences AS s (aggregate_kind, aggregate_id, sequence)"
+            " SELECT aggregate_kind, aggregate_id, max(sequence) FROM new"
+            " GROUP BY aggregate_kind, aggregate_id"
             " ON CONFLICT (aggregate_kind, aggregate_id) DO UPDATE SET sequence = EXCLUDED.sequence"
-            " WHERE s.sequence < EXCLUDED.sequence RETURNING 1)"
-            f" INSERT INTO outbox ({_OUTBOX_COLUMNS}) SELECT %(event)s, %(kind)s, %(id)s,"
-            " %(sequence)s, %(at)s, %(type)s, %(payload)s WHERE EXISTS (SELECT 1 FROM moved)"
-            " ON CONFLICT DO NOTHING",
-            {
-                "event": event.id,
-                "kind": event.aggregate_kind,
-                "id": event.aggregate_id,
-                "sequence": event.sequence,
-                "at": event.occurred_at.isoformat(),
-                "type": kind,
-                "payload": payload,
-            },
-        ).rowcount
-        if not inserted:
-            raise StaleVersion(
-                f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
-            )
+            " WHERE s.sequence < (SELECT min(new.sequence) FROM new"
+            " WHERE (new.aggregate_kind, new.aggregate_id) = (s.aggregate_kind, s.aggregate_id))"
+            " RETURNING aggregate_kind, aggregate_id)"
+            f" INSERT INTO outbox ({_OUTBOX_COLUMNS}) SELECT {_OUTBOX_COLUMNS} FROM new"
+            " JOIN moved USING (aggregate_kind, aggregate_id) ORDER BY place"
+            " ON CONFLICT DO NOTHING RETURNING id",
+            (
+                [event.id for event in events],
+                [event.aggregate_kind for event in events],
+                [event.aggregate_id for event in events],
+                [event.sequence for event in events],
+                [event.occurred_at.isoformat() for event in events],
+                [self._payloads[event.id][0] for event in events],
+                [self._payloads[event.id][1] for event in events],
+            ),
+        ).fetchall()
+        stored = {event_id for (event_id,) in inserted}
+        for event in events:
+            if event.id not in stored:
+                raise StaleVersion(
+                    f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
+                )
 
 
 _Part = (
