@@ -113,6 +113,7 @@ def test_a_malformed_dsn_is_unavailable_and_says_why() -> None:
         ({"max_size": 0, "min_size": 0}, "min_size, max_size"),
         ({"timeout": 0}, "timeout"),
         ({"statement_timeout": -1.0}, "statement_timeout"),
+        ({"check_after": -0.5}, "check_after"),
     ],
 )
 def test_impossible_pool_settings_are_refused_before_connecting(
@@ -141,6 +142,37 @@ def test_a_unit_of_work_waiting_past_the_timeout_for_a_connection_is_unavailable
                 waiter.stocks.get(SKU)
 
     assert "PoolTimeout" in str(refused.value)
+
+
+def _server_drops_connections(dsn: str) -> None:
+    """The server ends every other session to the database, as a restart or failover would."""
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def test_a_connection_idle_past_check_after_is_checked_and_replaced_when_dropped(
+    postgres_dsn: str,
+) -> None:
+    with PostgresDatabase(postgres_dsn, min_size=1, max_size=1, check_after=0) as database:
+        _stocked(database, 5)
+        _server_drops_connections(postgres_dsn)
+
+        assert _stock(database).on_hand == 5
+
+
+def test_a_connection_used_within_check_after_is_lent_unchecked_and_dropped_after_one_failure(
+    postgres_dsn: str,
+) -> None:
+    with PostgresDatabase(postgres_dsn, min_size=1, max_size=1, check_after=60) as database:
+        _stocked(database, 5)
+        _server_drops_connections(postgres_dsn)
+
+        with pytest.raises(Unavailable):
+            _stock(database)
+        assert _stock(database).on_hand == 5
 
 
 def test_a_closed_database_makes_new_units_of_work_unavailable(postgres_dsn: str) -> None:

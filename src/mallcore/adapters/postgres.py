@@ -64,6 +64,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import time
+import weakref
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
@@ -221,7 +223,7 @@ def _check_schema(connection: Connection) -> None:
 
 
 def _check_settings(
-    dsn: object, *, min_size: int, max_size: int, timeouts: tuple[float, float]
+    dsn: object, *, min_size: int, max_size: int, timeouts: tuple[float, float], check_after: float
 ) -> None:
     """Refuse settings psycopg would take badly: a DSN that is no string, sizes or timeouts."""
     if not isinstance(dsn, str):
@@ -235,6 +237,8 @@ def _check_settings(
     for field, seconds in zip(("timeout", "statement_timeout"), timeouts, strict=True):
         if not seconds > 0:
             raise InvalidValue(field, seconds, "must be a positive number of seconds")
+    if not check_after >= 0:
+        raise InvalidValue("check_after", check_after, "must be a number of seconds, 0 or more")
 
 
 def _excluded(column: str) -> sql.Composable:
@@ -248,9 +252,10 @@ class PostgresDatabase:
     ``dsn`` is a libpq connection string or URI, as the host configures it.
     Opening migrates the schema (``migrate=False``: only checks it is
     current, for hosts whose database role may not change tables). The pool
-    keeps ``min_size`` to ``max_size`` connections, checked before each use;
-    a unit of work waits at most ``timeout`` seconds for one, and a statement
-    runs at most ``statement_timeout`` seconds. Any of these failing raises
+    keeps ``min_size`` to ``max_size`` connections; one idle for more than
+    ``check_after`` seconds is checked before it is lent again (0: every
+    time). A unit of work waits at most ``timeout`` seconds for one, and a
+    statement runs at most ``statement_timeout`` seconds. Any of these failing raises
     :class:`~mallcore.errors.Unavailable`. Close it at shut-down (or use it
     as a context manager).
     """
@@ -263,12 +268,19 @@ class PostgresDatabase:
         max_size: int = 10,
         timeout: float = 5.0,
         statement_timeout: float = 5.0,
+        check_after: float = 1.0,
         migrate: bool = True,
     ) -> None:
         _check_settings(
-            dsn, min_size=min_size, max_size=max_size, timeouts=(timeout, statement_timeout)
+            dsn,
+            min_size=min_size,
+            max_size=max_size,
+            timeouts=(timeout, statement_timeout),
+            check_after=check_after,
         )
         self._statement_timeout_ms = f"{round(statement_timeout * 1000):d}"
+        self._check_after = check_after
+        self._given_back: weakref.WeakKeyDictionary[Connection, float] = weakref.WeakKeyDictionary()
         # libpq counts whole seconds, at least 2; 0 would mean wait forever.
         connect_timeout = max(2, math.ceil(timeout))
         with _translated():
@@ -282,7 +294,7 @@ class PostgresDatabase:
                 timeout=timeout,
                 kwargs={"autocommit": True, "connect_timeout": connect_timeout},
                 configure=self._configure,
-                check=ConnectionPool.check_connection,
+                check=self._check,
                 name="mallcore",
                 open=False,
             )
@@ -297,6 +309,18 @@ class PostgresDatabase:
             "SELECT set_config('statement_timeout', %s, false)", (self._statement_timeout_ms,)
         )
 
+    def _check(self, connection: Connection) -> None:
+        """Make sure ``connection`` still works (one round trip) unless it was just used.
+
+        A connection given back less than ``check_after`` seconds ago is
+        lent unchecked, as connection pools commonly do (HikariCP: 500 ms):
+        the check is a round trip, and checking each unit of work's
+        connection is one statement in every command.
+        """
+        given_back = self._given_back.get(connection)
+        if given_back is None or time.monotonic() - given_back >= self._check_after:
+            ConnectionPool.check_connection(connection)
+
     def borrow(self) -> Connection:
         """A connection from the pool for one unit of work; :meth:`give_back` returns it."""
         with _translated():
@@ -304,6 +328,7 @@ class PostgresDatabase:
 
     def give_back(self, connection: Connection) -> None:
         """Return a connection :meth:`borrow` lent."""
+        self._given_back[connection] = time.monotonic()
         self._pool.putconn(connection)
 
     def close(self) -> None:
