@@ -22,7 +22,7 @@ from mallcore.loyalty import Membership, Tier, TierProgram
 from mallcore.merchant import GiftPolicy, Settings
 from mallcore.money import Money
 from mallcore.orders import ItemSnapshot, OrderStatus
-from mallcore.pricing import FlashSale, Gift
+from mallcore.pricing import Audience, FlashSale, Gift, UnitPrice
 from mallcore.services import PaymentOutcome
 from mallcore.shipping import ShippingMethod, ShippingSetup, Zone
 from mallcore.testing.fakes import FakeClock
@@ -105,6 +105,18 @@ def test_a_flash_sale_sells_its_allotment_once_through_place_order(shop: Shop) -
         Money("60.00", "CNY"),
         Money("60.00", "CNY"),
     ]
+
+
+def test_a_newcomer_price_serves_a_customers_first_order_only(shop: Shop) -> None:
+    newcomers = UnitPrice(
+        id="newcomer-tea", price=Money("9.90", "CNY"), audience=Audience(new_customers_only=True)
+    )
+    shop.configure(promotions=[newcomers])
+
+    first = shop.place({"tea": 1})
+    second = shop.place({"tea": 1}, "O-2")
+
+    assert (first.payable, second.payable) == (Money("9.90", "CNY"), Money("60.00", "CNY"))
 
 
 def test_a_cancelled_order_gives_its_flash_sale_unit_back(shop: Shop) -> None:

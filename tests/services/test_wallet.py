@@ -11,7 +11,7 @@ from mallcore.coupons import CouponState, CouponTemplate, IssueLimits, UseLimits
 from mallcore.errors import CouponUnavailable
 from mallcore.merchant import Settings
 from mallcore.money import Money
-from mallcore.pricing import AmountOffCoupon, Window
+from mallcore.pricing import AmountOffCoupon, Audience, Window
 from tests.services.conftest import OPENING, Shop
 
 TEN_OFF_100 = CouponTemplate(
@@ -91,6 +91,26 @@ def test_with_no_pick_the_best_usable_coupon_is_chosen(shop: Shop) -> None:
     assert order.payable == Money("220.00", "CNY")
     assert [c.id for c in shop.mall.wallet("alice").locked] == [big]
     assert small != big
+
+
+def test_a_newcomer_coupon_is_chosen_for_a_first_order_only(shop: Shop) -> None:
+    newcomers = attrs.evolve(
+        TEN_OFF_100,
+        id="newcomer",
+        coupon=AmountOffCoupon(
+            id="newcomer", amount_off=Money("10", "CNY"), audience=Audience(new_customers_only=True)
+        ),
+        use=UseLimits(per_customer=2),
+    )
+    shop.mall.save_coupon_template(newcomers)
+    shop.mall.claim_coupon("alice", newcomers.id)
+    first = shop.place({"tea": 1})
+    shop.mall.cancel_order(first.id)
+
+    again = shop.place({"tea": 1}, "O-2")
+
+    assert (first.payable, first.coupon_ids != ()) == (Money("50.00", "CNY"), True)
+    assert (again.payable, again.coupon_ids) == (Money("60.00", "CNY"), ())
 
 
 def test_an_unusable_coupon_is_simply_not_chosen(shop: Shop) -> None:

@@ -23,6 +23,7 @@ snapshots, shipping method, configuration version).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -44,7 +45,17 @@ from mallcore.merchant import Configuration, GiftPolicy
 from mallcore.money import Money
 from mallcore.orders import Charge, Consignee, ItemSnapshot, Order
 from mallcore.ports import UnitOfWork
-from mallcore.pricing import Cart, CartLine, Customer, FlashSale, Gift, Promotion, Quote, quote
+from mallcore.pricing import (
+    Cart,
+    CartLine,
+    Coupon,
+    Customer,
+    FlashSale,
+    Gift,
+    Promotion,
+    Quote,
+    quote,
+)
 from mallcore.pricing.from_catalog import cart_line
 from mallcore.services import counters
 from mallcore.services._points import points_offer, spend_order_points
@@ -152,7 +163,6 @@ class Priced:
 
     quote: Quote
     configuration: Configuration
-    customer: Customer
     products: Mapping[str, Product]
     wallet: WalletChoice
 
@@ -176,7 +186,11 @@ def _limited(promotions: Iterable[Promotion]) -> list[Promotion]:
 def _customer(
     uow: UnitOfWork, config: Configuration, checkout: Checkout
 ) -> tuple[Customer, dict[str, int]]:
-    """The shopper as pricing sees them, and the shop-wide usage of the limited promotions."""
+    """The shopper as pricing sees them, and the shop-wide usage of the limited promotions.
+
+    Whether this is their first order is left False: :func:`_first_order`
+    looks it up when a rule asks.
+    """
     try:
         member: Member | None = uow.members.get(checkout.customer_id)
     except NotFound:
@@ -193,12 +207,20 @@ def _customer(
     customer = Customer(
         id=checkout.customer_id,
         tier=None if member is None else member.tier_id(),
-        is_new=not uow.orders.of_customer(checkout.customer_id, limit=1),
         region=checkout.region(),
         birthday=None if member is None else member.birthday,
         usage=mine,
     )
     return customer, everyone
+
+
+def _first_order(uow: UnitOfWork, customer: Customer) -> Customer:
+    """``customer``, new (``is_new``) when they have placed no order yet."""
+    return attrs.evolve(customer, is_new=not uow.orders.of_customer(customer.id, limit=1))
+
+
+def _for_new_customers(rules: Iterable[Promotion | Coupon]) -> bool:
+    return any(rule.audience.new_customers_only for rule in rules)
 
 
 def _lines(
@@ -248,13 +270,15 @@ def price(
             uow, checkout.customer_id, config.redemption, requested=checkout.points, at=now
         )
     settings = config.settings
+    newcomer = functools.cache(lambda: _first_order(uow, customer))
 
     def priced(coupons: WalletChoice) -> Quote:
+        asks = _for_new_customers(promotions) or _for_new_customers(coupons.coupons)
         return quote(
             Cart(currency=lines[0].list_price.currency, lines=lines),
             promotions=promotions,
             coupons=coupons.coupons,
-            customer=customer,
+            customer=newcomer() if asks else customer,
             now=now,
             selected=coupons.selected,
             usage=usage,
@@ -274,9 +298,7 @@ def price(
         sum(line.price.minor_units * line.quantity for line in lines), currency
     )
     wallet, result = wallet_choice(uow, checkout, config, now=now, subtotal=subtotal, price=priced)
-    return Priced(
-        quote=result, configuration=config, customer=customer, products=products, wallet=wallet
-    )
+    return Priced(quote=result, configuration=config, products=products, wallet=wallet)
 
 
 def _snapshots(products: Mapping[str, Product]) -> dict[str, ItemSnapshot]:
@@ -292,10 +314,9 @@ def _snapshots(products: Mapping[str, Product]) -> dict[str, ItemSnapshot]:
     }
 
 
-def _charges(priced: Priced) -> list[tuple[Charge, int | None]]:
+def _charges(priced: Priced, customer_id: str) -> list[tuple[Charge, int | None]]:
     """The usage the order counts, each with the limit its counter must stay within."""
     applied = {outcome.rule_id for outcome in priced.quote.adjustments()}
-    customer_id = priced.customer.id
     charges: list[tuple[Charge, int | None]] = []
     for rule in _limited(priced.configuration.promotions):
         if isinstance(rule, FlashSale):
@@ -390,7 +411,7 @@ def place(
     if shown is not None and shown != priced.quote.amount_due():
         raise PriceChanged(shown, priced.quote.amount_due())
     config = priced.configuration
-    charges = _charges(priced) + priced.wallet.charges
+    charges = _charges(priced, checkout.customer_id) + priced.wallet.charges
     order, placed = Order.place(
         order_id=order_id,
         customer_id=checkout.customer_id,
