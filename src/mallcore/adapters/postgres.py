@@ -63,13 +63,14 @@ Theory of operation:
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import time
 import weakref
 from collections.abc import Callable, Collection, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Any, Final, Generic, Literal, Self, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -241,9 +242,60 @@ def _check_settings(
         raise InvalidValue("check_after", check_after, "must be a number of seconds, 0 or more")
 
 
-def _excluded(column: str) -> sql.Composable:
-    """The value an ``INSERT ... ON CONFLICT DO UPDATE`` proposed for ``column``."""
-    return sql.SQL("EXCLUDED.{}").format(sql.Identifier(column))
+@functools.cache
+def _select_sql(table: str, key_column: str, column: str, *, locked: bool) -> str:
+    """``SELECT column FROM table WHERE key = %s``, ``FOR UPDATE`` when ``locked``.
+
+    This and :func:`_write_sql` are composed once per table and kept as text:
+    composing them for every statement cost more than a tenth of a millisecond.
+    """
+    query = sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
+        sql.Identifier(column), sql.Identifier(table), sql.Identifier(key_column)
+    )
+    return (query + sql.SQL(" FOR UPDATE") if locked else query).as_string(None)
+
+
+@functools.cache
+def _write_sql(
+    table: str,
+    key_column: str,
+    columns: tuple[str, ...],
+    how: Literal["insert", "upsert", "update"],
+) -> str:
+    """The statement that writes a row of ``columns``, with a ``%(column)s`` placeholder each.
+
+    ``insert`` does nothing on a taken key, ``upsert`` overwrites it, and
+    ``update`` changes the row only where ``version = %(expected)s``.
+    """
+    names = [sql.Identifier(column) for column in columns]
+    key = sql.Identifier(key_column)
+
+    def assignments(new: Callable[[str], sql.Composable]) -> sql.Composable:
+        return sql.SQL(", ").join(
+            sql.SQL("{} = {}").format(sql.Identifier(column), new(column))
+            for column in columns
+            if column != key_column
+        )
+
+    if how == "update":
+        query = sql.SQL("UPDATE {} SET {} WHERE {} = {} AND version = %(expected)s").format(
+            sql.Identifier(table), assignments(sql.Placeholder), key, sql.Placeholder(key_column)
+        )
+    else:
+        excluded = assignments(lambda column: sql.SQL("EXCLUDED.{}").format(sql.Identifier(column)))
+        on_conflict = (
+            sql.SQL("DO NOTHING")
+            if how == "insert"
+            else sql.SQL("DO UPDATE SET {}").format(excluded)
+        )
+        query = sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {}").format(
+            sql.Identifier(table),
+            sql.SQL(", ").join(names),
+            sql.SQL(", ").join(map(sql.Placeholder, columns)),
+            key,
+            on_conflict,
+        )
+    return query.as_string(None)
 
 
 class PostgresDatabase:
@@ -360,8 +412,6 @@ class PostgresDocuments(Generic[V]):
     def __init__(self, uow: PostgresUnitOfWork, layout: Layout[V]) -> None:
         self._uow = uow
         self._layout = layout
-        self._table = sql.Identifier(layout.table)
-        self._key_column = sql.Identifier(layout.key_column)
         self.pending: dict[str, V] = {}
         self._based_on: dict[str, int] = {}
         """The stored version each pending save builds on (-1: a new key)."""
@@ -379,10 +429,9 @@ class PostgresDocuments(Generic[V]):
         """
         if key in self.pending:
             return self.pending[key]
-        query = self._select("value")
-        if self._uow._locked and self._layout.version is not None:
-            query = query + sql.SQL(" FOR UPDATE")
         layout = self._layout
+        locked = self._uow._locked and layout.version is not None
+        query = _select_sql(layout.table, layout.key_column, "value", locked=locked)
         rows = self._uow._in_connection(lambda c: c.execute(query, (key,)).fetchall())
         if not rows:
             self._seen[key] = -1
@@ -412,11 +461,6 @@ class PostgresDocuments(Generic[V]):
         self._seen.clear()
         self._rows.clear()
 
-    def _select(self, column: str) -> sql.Composed:
-        return sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
-            sql.Identifier(column), self._table, self._key_column
-        )
-
     def _seen_version(self, key: str) -> int:
         """The version this unit of work sees under ``key``; -1 when nothing is stored."""
         if key in self.pending and self._layout.version is not None:
@@ -426,7 +470,9 @@ class PostgresDocuments(Generic[V]):
         return self._uow._in_connection(lambda connection: self._stored_version(connection, key))
 
     def _stored_version(self, connection: Connection, key: str) -> int:
-        row = connection.execute(self._select("version"), (key,)).fetchone()
+        layout = self._layout
+        query = _select_sql(layout.table, layout.key_column, "version", locked=False)
+        row = connection.execute(query, (key,)).fetchone()
         return -1 if row is None else int(row[0])
 
     def _load(self, query: Query, parameters: Sequence[object], kind: str, key: str) -> V:
@@ -451,7 +497,7 @@ class PostgresDocuments(Generic[V]):
             if checked and layout.version is not None:
                 self._write_checked(connection, key, row, expected=self._based_on[key])
             else:
-                connection.execute(self._upsert(row), row)
+                connection.execute(self._sql(row, "upsert"), row)
             side = layout.side
             if side is not None:
                 table, owner = sql.Identifier(side.table), sql.Identifier(side.owner)
@@ -474,42 +520,15 @@ class PostgresDocuments(Generic[V]):
         self, connection: Connection, key: str, row: dict[str, object], *, expected: int
     ) -> None:
         if expected < 0:
-            written = connection.execute(self._insert(row, sql.SQL("DO NOTHING")), row)
+            written = connection.execute(self._sql(row, "insert"), row)
         else:
-            written = connection.execute(self._update(row), {**row, "expected": expected})
+            written = connection.execute(self._sql(row, "update"), {**row, "expected": expected})
         if written.rowcount != 1:
             actual = self._stored_version(connection, key)
             raise StaleVersion(self._layout.kind, key, expected, actual)
 
-    def _insert(self, row: dict[str, object], on_conflict: sql.Composable) -> sql.Composed:
-        return sql.SQL("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) {}").format(
-            self._table,
-            sql.SQL(", ").join(map(sql.Identifier, row)),
-            sql.SQL(", ").join(map(sql.Placeholder, row)),
-            self._key_column,
-            on_conflict,
-        )
-
-    def _upsert(self, row: dict[str, object]) -> sql.Composed:
-        return self._insert(row, sql.SQL("DO UPDATE SET {}").format(self._assignments(row)))
-
-    def _update(self, row: dict[str, object]) -> sql.Composed:
-        return sql.SQL("UPDATE {} SET {} WHERE {} = {} AND version = %(expected)s").format(
-            self._table,
-            self._assignments(row, sql.Placeholder),
-            self._key_column,
-            sql.Placeholder(self._layout.key_column),
-        )
-
-    def _assignments(
-        self, row: dict[str, object], new: Callable[[str], sql.Composable] = _excluded
-    ) -> sql.Composed:
-        """``column = EXCLUDED.column, ...`` (or another ``new`` value) for all but the key."""
-        return sql.SQL(", ").join(
-            sql.SQL("{} = {}").format(sql.Identifier(name), new(name))
-            for name in row
-            if name != self._layout.key_column
-        )
+    def _sql(self, row: dict[str, object], how: Literal["insert", "upsert", "update"]) -> str:
+        return _write_sql(self._layout.table, self._layout.key_column, tuple(row), how)
 
 
 class PostgresProducts(PostgresDocuments[Product]):
