@@ -26,6 +26,7 @@ import multiprocessing
 import statistics
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from tests.postgres_server import fresh_schema, server_for_scripts
@@ -43,7 +44,8 @@ HOME = Consignee(name="Alice", phone="13800000000", region="330106", address="æ–
 SKU = "hot-tea"
 
 
-def _mall(dsn: str) -> tuple[Mall, PostgresDatabase]:
+def make_mall(dsn: str) -> tuple[Mall, PostgresDatabase]:
+    """A Mall over ``dsn`` with one pooled connection, the clock standing still."""
     database = PostgresDatabase(dsn, min_size=1, max_size=1, statement_timeout=30)
     mall = Mall(
         storage=lambda: PostgresUnitOfWork(database),
@@ -55,8 +57,9 @@ def _mall(dsn: str) -> tuple[Mall, PostgresDatabase]:
     return mall, database
 
 
-def _set_up(dsn: str) -> None:
-    mall, database = _mall(dsn)
+def set_up(dsn: str) -> None:
+    """The hot SKU on the shelf, with stock that never runs out."""
+    mall, database = make_mall(dsn)
     price = Money("30.00", "CNY")
     sku = Sku(SKU, {}, price, price, stock=10**9)
     product = Product.single(SKU, "tea", "tea", sku, listing=Listing(ListingStatus.ON_SHELF))
@@ -66,46 +69,55 @@ def _set_up(dsn: str) -> None:
 
 def mall_worker(dsn: str, worker: int, seconds: float) -> int:
     """Place orders through the Mall for ``seconds``; how many."""
-    mall, database = _mall(dsn)
+    mall, database = make_mall(dsn)
     placed, deadline = 0, time.monotonic() + seconds
     while time.monotonic() < deadline:
-        checkout = Checkout(customer_id=f"w{worker}-{placed}", items={SKU: 1}, consignee=HOME)
-        mall.place_order(f"M{worker}-{placed}", checkout)
+        mall_order(mall, f"M{worker}-{placed}", f"w{worker}-{placed}")
         placed += 1
     database.close()
     return placed
 
 
+def mall_order(mall: Mall, order_id: str, customer_id: str) -> None:
+    """One checkout through the Mall: one unit of the hot SKU, left unpaid."""
+    mall.place_order(order_id, Checkout(customer_id=customer_id, items={SKU: 1}, consignee=HOME))
+
+
+def hand_written_order(
+    connection: psycopg.Connection[Any], order_id: str, customer_id: str
+) -> None:
+    """The baseline's checkout: reserve one unit of the hot SKU and insert the order, by hand."""
+    expires = int((NOW + timedelta(minutes=30) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
+    connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
+    (value,) = connection.execute(
+        "SELECT value FROM stocks WHERE sku_id = %s FOR UPDATE", (SKU,)
+    ).fetchone()  # type: ignore[misc]
+    stock = json.loads(value)
+    stock["reserved"] += 1
+    stock["version"] += 1
+    connection.execute(
+        "UPDATE stocks SET value = %s, version = version + 1 WHERE sku_id = %s",
+        (json.dumps(stock), SKU),
+    )
+    connection.execute(
+        "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us) VALUES (%s, %s, 1, %s)",
+        (SKU, order_id, expires * 10**6),
+    )
+    order = {"id": order_id, "customer_id": customer_id, "lines": [[SKU, 1, "30.00"]]}
+    connection.execute(
+        "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us,"
+        " value) VALUES (%s, 0, 'awaiting_payment', 0, %s, 0, %s)",
+        (order_id, customer_id, json.dumps(order)),
+    )
+    connection.execute("COMMIT")
+
+
 def sql_worker(dsn: str, worker: int, seconds: float) -> int:
     """Reserve one unit and insert an order by hand for ``seconds``; how many."""
-    expires = int((NOW + timedelta(minutes=30) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
     placed, deadline = 0, time.monotonic() + seconds
     with psycopg.connect(dsn, autocommit=True) as connection:
         while time.monotonic() < deadline:
-            order_id = f"H{worker}-{placed}"
-            connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-            (value,) = connection.execute(
-                "SELECT value FROM stocks WHERE sku_id = %s FOR UPDATE", (SKU,)
-            ).fetchone()  # type: ignore[misc]
-            stock = json.loads(value)
-            stock["reserved"] += 1
-            stock["version"] += 1
-            connection.execute(
-                "UPDATE stocks SET value = %s, version = version + 1 WHERE sku_id = %s",
-                (json.dumps(stock), SKU),
-            )
-            connection.execute(
-                "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us)"
-                " VALUES (%s, %s, 1, %s)",
-                (SKU, order_id, expires * 10**6),
-            )
-            order = {"id": order_id, "customer_id": f"h{worker}", "lines": [[SKU, 1, "30.00"]]}
-            connection.execute(
-                "INSERT INTO orders (id, version, status, pay_by_us, customer_id, placed_at_us,"
-                " value) VALUES (%s, 0, 'awaiting_payment', 0, %s, 0, %s)",
-                (order_id, f"h{worker}", json.dumps(order)),
-            )
-            connection.execute("COMMIT")
+            hand_written_order(connection, f"H{worker}-{placed}", f"h{worker}")
             placed += 1
     return placed
 
@@ -113,7 +125,7 @@ def sql_worker(dsn: str, worker: int, seconds: float) -> int:
 def _round(server: str, side: str, processes: int, seconds: float) -> float:
     work = mall_worker if side == "mall" else sql_worker
     with fresh_schema(server) as dsn:
-        _set_up(dsn)
+        set_up(dsn)
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             counts = pool.starmap(work, [(dsn, n, seconds) for n in range(processes)])
     return sum(counts) / seconds
