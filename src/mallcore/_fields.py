@@ -28,6 +28,7 @@ mallcore.errors.InvalidValue: order_id: must not start or end with whitespace (g
 
 from __future__ import annotations
 
+import math
 import unicodedata
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
@@ -159,6 +160,25 @@ def whole_number(field: str, value: object, minimum: int) -> int:
     if value < minimum:
         raise InvalidValue(field, value, f"must be {minimum} or more")
     return value
+
+
+def seconds(field: str, value: object, *, zero: bool = False) -> float:
+    """``value`` if a finite number of seconds above 0 (or 0 too, with ``zero``).
+
+    Else WrongType (not an int or float, or a bool) or InvalidValue. For
+    timeouts and intervals a host configures.
+
+    >>> seconds("timeout", -1)
+    Traceback (most recent call last):
+    ...
+    mallcore.errors.InvalidValue: timeout: must be a number of seconds above 0 (got -1)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise WrongType(field, value, "int or float")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        least = "0 or more" if zero else "above 0"
+        raise InvalidValue(field, value, f"must be a number of seconds {least}")
+    return float(value)
 
 
 def non_negative(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:

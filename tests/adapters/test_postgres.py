@@ -110,10 +110,16 @@ def test_a_malformed_dsn_is_unavailable_and_says_why() -> None:
     ("settings", "field"),
     [
         ({"min_size": 3, "max_size": 2}, "min_size, max_size"),
-        ({"max_size": 0, "min_size": 0}, "min_size, max_size"),
+        ({"max_size": 0, "min_size": 0}, "max_size"),
+        ({"min_size": "1"}, "min_size"),
+        ({"max_size": 2.5}, "max_size"),
         ({"timeout": 0}, "timeout"),
+        ({"timeout": "5"}, "timeout"),
         ({"statement_timeout": -1.0}, "statement_timeout"),
+        ({"statement_timeout": float("inf")}, "statement_timeout"),
         ({"check_after": -0.5}, "check_after"),
+        ({"check_after": None}, "check_after"),
+        ({"check_after": True}, "check_after"),
     ],
 )
 def test_impossible_pool_settings_are_refused_before_connecting(

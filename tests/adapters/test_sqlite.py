@@ -84,6 +84,32 @@ def test_a_plain_memory_path_is_refused_because_nothing_would_be_shared() -> Non
         SqliteUnitOfWork(":memory:")
 
 
+@pytest.mark.parametrize(
+    ("settings", "field"),
+    [
+        ({"database": 5}, "database"),
+        ({"timeout": "5"}, "timeout"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": -1.5}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+    ],
+)
+def test_impossible_settings_are_refused_by_name_before_opening(
+    tmp_path: Path, settings: dict[str, Any], field: str
+) -> None:
+    arguments = {"database": tmp_path / "shop.sqlite3", **settings}
+    with pytest.raises(InvalidValue) as refused:
+        SqliteUnitOfWork(**arguments)
+
+    assert refused.value.field == field
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_memory_database_with_an_impossible_timeout_is_refused_by_name() -> None:
+    with pytest.raises(InvalidValue, match="timeout"):
+        memory_database(timeout=None)  # type: ignore[arg-type]
+
+
 def test_two_first_saves_of_one_key_race_and_the_second_commit_fails(tmp_path: Path) -> None:
     path = tmp_path / "shop.sqlite3"
     first, second = SqliteUnitOfWork(path), SqliteUnitOfWork(path)

@@ -77,6 +77,7 @@ from psycopg import sql
 from psycopg.pq import TransactionStatus
 from psycopg_pool import ConnectionPool
 
+from mallcore._fields import seconds, whole_number
 from mallcore.adapters._holds import SqlStockHolds
 from mallcore.adapters._layouts import (
     AFTER_SALES,
@@ -229,17 +230,17 @@ def _check_settings(
     """Refuse settings psycopg would take badly: a DSN that is no string, sizes or timeouts."""
     if not isinstance(dsn, str):
         raise WrongType("dsn", dsn, "str")
-    if not 0 <= min_size <= max_size or max_size < 1:
+    whole_number("min_size", min_size, 0)
+    whole_number("max_size", max_size, 1)
+    if min_size > max_size:
         raise InvalidValue(
             "min_size, max_size",
             (min_size, max_size),
             "need 0 <= min_size <= max_size, 1 <= max_size",
         )
-    for field, seconds in zip(("timeout", "statement_timeout"), timeouts, strict=True):
-        if not seconds > 0:
-            raise InvalidValue(field, seconds, "must be a positive number of seconds")
-    if not check_after >= 0:
-        raise InvalidValue("check_after", check_after, "must be a number of seconds, 0 or more")
+    for field, value in zip(("timeout", "statement_timeout"), timeouts, strict=True):
+        seconds(field, value)
+    seconds("check_after", check_after, zero=True)
 
 
 @functools.cache

@@ -103,6 +103,7 @@ from typing import Any, Final, Generic, Self, TypeVar
 
 import attrs
 
+from mallcore._fields import seconds
 from mallcore.adapters._holds import HOLD_TABLE, SqlStockHolds, split_stock_document
 from mallcore.adapters._layouts import (
     AFTER_SALES,
@@ -119,7 +120,14 @@ from mallcore.adapters._layouts import (
 )
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
-from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, Unavailable
+from mallcore.errors import (
+    InvalidValue,
+    LimitReached,
+    NotFound,
+    StaleVersion,
+    Unavailable,
+    WrongType,
+)
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
@@ -421,7 +429,7 @@ def memory_database(*, timeout: float = 5.0) -> ConnectionFactory:
     caller (close it with ``factory().close()``) and to one thread. Its units
     of work share one transaction while one of them holds :meth:`~SqliteUnitOfWork.lock`.
     """
-    connection = _configure(sqlite3.connect(":memory:"), timeout=timeout)
+    connection = _configure(sqlite3.connect(":memory:"), timeout=seconds("timeout", timeout))
     return lambda: connection
 
 
@@ -1127,6 +1135,8 @@ class SqliteUnitOfWork:
     def __init__(
         self, database: str | os.PathLike[str] | ConnectionFactory, *, timeout: float = 5.0
     ) -> None:
+        if not (callable(database) or isinstance(database, str | os.PathLike)):
+            raise WrongType("database", database, "path or connection factory")
         if not callable(database) and os.fspath(database) == ":memory:":
             raise InvalidValue(
                 "database",
@@ -1134,7 +1144,7 @@ class SqliteUnitOfWork:
                 "would give every unit of work its own empty database; use memory_database()",
             )
         self._database = database
-        self._timeout = timeout
+        self._timeout = seconds("timeout", timeout)
         self._connection: sqlite3.Connection | None = None
         self._configured: sqlite3.Connection | None = None
         """The last factory connection this unit of work configured (a factory may reuse one)."""
