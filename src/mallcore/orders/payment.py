@@ -191,30 +191,31 @@ class Payment:
         cls, payment_id: str, *, order_id: str, amount: Money, at: datetime
     ) -> tuple[Payment, tuple[PaymentEvent, ...]]:
         """A new attempt registered with the provider, waiting for the payer."""
-        require_aware("at", at)
-        payment = cls(
-            id=payment_id,
-            order_id=order_id,
-            amount=amount,
-            status=PaymentStatus.STARTED,
-            started_at=at,
-        )
-        return payment, (PaymentStatusChanged(payment_id, order_id, None, payment.status, at),)
+        return cls._new(payment_id, order_id, amount, PaymentStatus.STARTED, at)
 
     @classmethod
     def received(
         cls, payment_id: str, *, order_id: str, amount: Money, at: datetime
     ) -> tuple[Payment, tuple[PaymentEvent, ...]]:
         """Money the shop never asked for through :meth:`start` (an unknown attempt) arrived."""
+        return cls._new(payment_id, order_id, amount, PaymentStatus.RECEIVED, at)
+
+    @classmethod
+    def _new(
+        cls, payment_id: str, order_id: str, amount: Money, status: PaymentStatus, at: datetime
+    ) -> tuple[Payment, tuple[PaymentEvent, ...]]:
+        """A first record in ``status`` at ``at`` (its ``started_at`` or ``received_at``)."""
         require_aware("at", at)
+        started = status is PaymentStatus.STARTED
         payment = cls(
             id=payment_id,
             order_id=order_id,
             amount=amount,
-            status=PaymentStatus.RECEIVED,
-            received_at=at,
+            status=status,
+            started_at=at if started else None,
+            received_at=None if started else at,
         )
-        return payment, (PaymentStatusChanged(payment_id, order_id, None, payment.status, at),)
+        return payment, (PaymentStatusChanged(payment_id, order_id, None, status, at),)
 
     # reading ---------------------------------------------------------------------
 
