@@ -92,11 +92,11 @@ from mallcore.adapters._layouts import (
     microseconds,
 )
 from mallcore.adapters._migrations import LATEST, pending
+from mallcore.adapters._tables import SqlCounters
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import (
     InvalidValue,
-    LimitReached,
     NotFound,
     StaleVersion,
     Unavailable,
@@ -119,7 +119,6 @@ __all__ = [
     "MIGRATION_LOCK",
     "PostgresAfterSales",
     "PostgresConfigurations",
-    "PostgresCounters",
     "PostgresCouponCodes",
     "PostgresCouponTemplates",
     "PostgresCoupons",
@@ -890,56 +889,6 @@ class PostgresStockMovements:
                 raise StaleVersion("stock movement", key, -1, 0)
 
 
-class PostgresCounters:
-    """Counters changed by conditional updates at commit.
-
-    See :class:`~mallcore.ports.CounterRepository`.
-    """
-
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: list[tuple[str, int, int | None]] = []
-
-    def value(self, key: str) -> int:
-        """The committed count under ``key`` plus this unit of work's pending additions."""
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM counters WHERE key = %s", (key,)
-            ).fetchall()
-        )
-        committed = int(rows[0][0]) if rows else 0
-        return committed + sum(amount for name, amount, _ in self.pending if name == key)
-
-    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
-        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            raise InvalidValue("amount", amount, "must be a whole number")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise InvalidValue("limit", limit, "must be a whole number or None")
-        self.pending.append((key, amount, limit))
-
-    def forget(self) -> None:
-        """Drop the pending additions."""
-        self.pending.clear()
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        if not checked:
-            return  # no query reads counters through pending saves
-        for key, amount, limit in self.pending:
-            connection.execute(
-                "INSERT INTO counters (key, value) VALUES (%s, 0) ON CONFLICT (key) DO NOTHING",
-                (key,),
-            )
-            changed = connection.execute(
-                "UPDATE counters SET value = value + %(amount)s WHERE key = %(key)s"
-                " AND value + %(amount)s >= 0"
-                " AND (%(limit)s::bigint IS NULL OR value + %(amount)s <= %(limit)s)",
-                {"key": key, "amount": amount, "limit": limit},
-            )
-            if changed.rowcount != 1:
-                raise LimitReached(key, amount, limit)
-
-
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
 
 
@@ -1136,7 +1085,7 @@ _Part = (
     | PostgresStockMovements
     | PostgresConfigurations
     | PostgresCouponCodes
-    | PostgresCounters
+    | SqlCounters
     | PostgresOutbox
 )
 """What a unit of work writes at commit, each with ``pending``, ``forget`` and ``_write``."""
@@ -1163,7 +1112,7 @@ class PostgresUnitOfWork:
         self.members = PostgresMembers(self)
         self.coupon_templates = PostgresCouponTemplates(self)
         self.coupons = PostgresCoupons(self)
-        self.counters = PostgresCounters(self)
+        self.counters = SqlCounters(self, placeholder="%s")
         self.outbox = PostgresOutbox(self)
         self.payments = PostgresPayments(self)
         self.after_sales = PostgresAfterSales(self)

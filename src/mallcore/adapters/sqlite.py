@@ -65,8 +65,9 @@ Theory of operation:
   commit wins.
 - Counters are added in the same transaction, one statement each:
   ``UPDATE counters SET value = value + :amount WHERE key = :key AND value +
-  :amount BETWEEN 0 AND :limit`` (after an ``INSERT OR IGNORE`` of a zero row);
-  an update that changes no row rolls everything back and raises
+  :amount BETWEEN 0 AND :limit`` (after inserting a zero row if there is none;
+  :mod:`mallcore.adapters._tables`, shared with PostgreSQL); an update that
+  changes no row rolls everything back and raises
   :class:`~mallcore.errors.LimitReached`.
 - ``lock()`` runs ``BEGIN IMMEDIATE`` at once: later reads happen inside that
   write transaction, which ``commit`` or ``rollback`` ends. Other writers wait
@@ -101,8 +102,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar
 
-import attrs
-
 from mallcore.adapters._holds import HOLD_TABLE, SqlStockHolds, split_stock_document
 from mallcore.adapters._layouts import (
     AFTER_SALES,
@@ -117,9 +116,10 @@ from mallcore.adapters._layouts import (
     Layout,
     microseconds,
 )
+from mallcore.adapters._tables import SqlCounters
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
-from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion, Unavailable
+from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
@@ -137,7 +137,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "SqliteAfterSales",
     "SqliteConfigurations",
-    "SqliteCounters",
     "SqliteCouponCodes",
     "SqliteCouponTemplates",
     "SqliteCoupons",
@@ -1052,61 +1051,6 @@ class SqliteOutbox:
             ) from exc
 
 
-@attrs.frozen
-class _Addition:
-    key: str
-    amount: int
-    limit: int | None
-
-
-class SqliteCounters:
-    """Counters changed by conditional updates at commit.
-
-    See :class:`~mallcore.ports.CounterRepository`.
-    """
-
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: list[_Addition] = []
-
-    def value(self, key: str) -> int:
-        """The committed count under ``key`` plus this unit of work's pending additions."""
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM counters WHERE key = ?", (key,)
-            ).fetchall()
-        )
-        committed = int(rows[0][0]) if rows else 0
-        return committed + sum(a.amount for a in self.pending if a.key == key)
-
-    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
-        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            raise InvalidValue("amount", amount, "must be a whole number")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise InvalidValue("limit", limit, "must be a whole number or None")
-        self.pending.append(_Addition(key, amount, limit))
-
-    def forget(self) -> None:
-        """Drop the pending additions."""
-        self.pending.clear()
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        if not checked:
-            return  # no query reads counters through pending saves
-        for addition in self.pending:
-            connection.execute(
-                "INSERT OR IGNORE INTO counters (key, value) VALUES (?, 0)", (addition.key,)
-            )
-            changed = connection.execute(
-                "UPDATE counters SET value = value + :amount WHERE key = :key"
-                " AND value + :amount >= 0 AND (:limit IS NULL OR value + :amount <= :limit)",
-                {"key": addition.key, "amount": addition.amount, "limit": addition.limit},
-            ).rowcount
-            if changed != 1:
-                raise LimitReached(addition.key, addition.amount, addition.limit)
-
-
 class SqliteUnitOfWork:
     """A transaction over a SQLite database (see :class:`~mallcore.ports.UnitOfWork`).
 
@@ -1148,7 +1092,7 @@ class SqliteUnitOfWork:
         self.after_sales = SqliteAfterSales(self)
         self.points = SqlitePoints(self)
         self.configuration = SqliteConfigurations(self)
-        self.counters = SqliteCounters(self)
+        self.counters = SqlCounters(self, placeholder="?")
         self.members = SqliteMembers(self)
         self.coupon_templates = SqliteCouponTemplates(self)
         self.coupons = SqliteCoupons(self)
@@ -1161,7 +1105,7 @@ class SqliteUnitOfWork:
         | SqliteConfigurations
         | SqlStockHolds
         | SqliteStockMovements
-        | SqliteCounters
+        | SqlCounters
         | SqliteCouponCodes
         | SqliteOutbox,
         ...,
