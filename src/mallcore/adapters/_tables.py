@@ -13,9 +13,11 @@ from typing import Any, Protocol
 
 import attrs
 
-from mallcore.errors import InvalidValue, LimitReached
+from mallcore.catalog import StockMovement
+from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
+from mallcore.shapes import dump_document, load_document
 
-__all__ = ["SqlCounters"]
+__all__ = ["SqlCounters", "SqlStockMovements"]
 
 
 class _Connection(Protocol):
@@ -84,3 +86,54 @@ class SqlCounters:
             ).rowcount
             if changed != 1:
                 raise LimitReached(a.key, a.amount, a.limit)
+
+
+class SqlStockMovements:
+    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
+
+    def __init__(self, uow: _UnitOfWork, *, placeholder: str) -> None:
+        self._uow = uow
+        self.pending: dict[tuple[str, str], StockMovement] = {}
+        p = placeholder
+        self._select = f"SELECT value FROM stock_movements WHERE sku_id = {p} AND order_id = {p}"
+        self._insert = (
+            f"INSERT INTO stock_movements (sku_id, order_id, value) VALUES ({p}, {p}, {p})"
+            " ON CONFLICT (sku_id, order_id) DO {}"
+        )
+
+    def get(self, sku_id: str, order_id: str) -> StockMovement:
+        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
+        movement = self._find(sku_id, order_id)
+        if movement is None:
+            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id)
+        return movement
+
+    def add(self, movement: StockMovement) -> None:
+        """Keep ``movement`` for the commit, or raise StaleVersion when its key is taken."""
+        if self._find(movement.sku_id, movement.order_id) is not None:
+            raise StaleVersion("stock movement", (movement.sku_id, movement.order_id), -1, 0)
+        self.pending[movement.sku_id, movement.order_id] = movement
+
+    def forget(self) -> None:
+        """Drop the pending movements."""
+        self.pending.clear()
+
+    def _find(self, sku_id: str, order_id: str) -> StockMovement | None:
+        if (sku_id, order_id) in self.pending:
+            return self.pending[sku_id, order_id]
+        rows = self._uow._in_connection(
+            lambda connection: connection.execute(self._select, (sku_id, order_id)).fetchall()
+        )
+        if not rows:
+            return None
+        return load_document(
+            rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
+        )
+
+    def _write(self, connection: _Connection, *, checked: bool) -> None:
+        """Insert the pending movements (``checked``: on free keys only, else StaleVersion)."""
+        insert = self._insert.format("NOTHING" if checked else "UPDATE SET value = excluded.value")
+        for key in sorted(self.pending):
+            written = connection.execute(insert, (*key, dump_document(self.pending[key])))
+            if checked and written.rowcount != 1:
+                raise StaleVersion("stock movement", key, -1, 0)

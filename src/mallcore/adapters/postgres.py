@@ -92,8 +92,8 @@ from mallcore.adapters._layouts import (
     microseconds,
 )
 from mallcore.adapters._migrations import LATEST, pending
-from mallcore.adapters._tables import SqlCounters
-from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.adapters._tables import SqlCounters, SqlStockMovements
+from mallcore.catalog import ListingStatus, Product, Stock
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import (
     InvalidValue,
@@ -129,7 +129,6 @@ __all__ = [
     "PostgresOutbox",
     "PostgresPayments",
     "PostgresProducts",
-    "PostgresStockMovements",
     "PostgresUnitOfWork",
 ]
 
@@ -839,56 +838,6 @@ class PostgresConfigurations:
                 raise StaleVersion("configuration", "current", version - 1, version)
 
 
-class PostgresStockMovements:
-    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
-
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[tuple[str, str], StockMovement] = {}
-
-    def get(self, sku_id: str, order_id: str) -> StockMovement:
-        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
-        movement = self._find(sku_id, order_id)
-        if movement is None:
-            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id)
-        return movement
-
-    def add(self, movement: StockMovement) -> None:
-        """Keep ``movement`` for the commit, or raise StaleVersion when its key is taken."""
-        if self._find(movement.sku_id, movement.order_id) is not None:
-            raise StaleVersion("stock movement", (movement.sku_id, movement.order_id), -1, 0)
-        self.pending[movement.sku_id, movement.order_id] = movement
-
-    def forget(self) -> None:
-        """Drop the pending movements."""
-        self.pending.clear()
-
-    def _find(self, sku_id: str, order_id: str) -> StockMovement | None:
-        if (sku_id, order_id) in self.pending:
-            return self.pending[sku_id, order_id]
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM stock_movements WHERE sku_id = %s AND order_id = %s",
-                (sku_id, order_id),
-            ).fetchall()
-        )
-        if not rows:
-            return None
-        return load_document(
-            rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
-        )
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        for key in sorted(self.pending):
-            written = connection.execute(
-                "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (%s, %s, %s)"
-                " ON CONFLICT (sku_id, order_id) DO NOTHING",
-                (*key, dump_document(self.pending[key])),
-            )
-            if checked and written.rowcount != 1:
-                raise StaleVersion("stock movement", key, -1, 0)
-
-
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
 
 
@@ -1082,7 +1031,7 @@ class PostgresOutbox:
 _Part = (
     PostgresDocuments[Any]
     | SqlStockHolds
-    | PostgresStockMovements
+    | SqlStockMovements
     | PostgresConfigurations
     | PostgresCouponCodes
     | SqlCounters
@@ -1105,7 +1054,7 @@ class PostgresUnitOfWork:
         self.products = PostgresProducts(self)
         self.stocks = PostgresDocuments[Stock](self, STOCKS)
         self.stock_holds = SqlStockHolds(self, placeholder="%s")
-        self.stock_movements = PostgresStockMovements(self)
+        self.stock_movements = SqlStockMovements(self, placeholder="%s")
         self.orders = PostgresOrders(self)
         self.points = PostgresDocuments[PointsAccount](self, POINTS)
         self.configuration = PostgresConfigurations(self)

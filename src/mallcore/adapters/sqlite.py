@@ -116,7 +116,7 @@ from mallcore.adapters._layouts import (
     Layout,
     microseconds,
 )
-from mallcore.adapters._tables import SqlCounters
+from mallcore.adapters._tables import SqlCounters, SqlStockMovements
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable
@@ -146,7 +146,6 @@ __all__ = [
     "SqlitePayments",
     "SqlitePoints",
     "SqliteProducts",
-    "SqliteStockMovements",
     "SqliteStocks",
     "SqliteUnitOfWork",
     "memory_database",
@@ -835,57 +834,6 @@ class SqliteConfigurations:
                 raise StaleVersion("configuration", "current", version - 1, stored) from exc
 
 
-class SqliteStockMovements:
-    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
-
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[tuple[str, str], StockMovement] = {}
-
-    def get(self, sku_id: str, order_id: str) -> StockMovement:
-        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
-        movement = self._find(sku_id, order_id)
-        if movement is None:
-            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id)
-        return movement
-
-    def add(self, movement: StockMovement) -> None:
-        """Keep ``movement`` for the commit, or raise StaleVersion when its key is taken."""
-        if self._find(movement.sku_id, movement.order_id) is not None:
-            raise StaleVersion("stock movement", (movement.sku_id, movement.order_id), -1, 0)
-        self.pending[movement.sku_id, movement.order_id] = movement
-
-    def forget(self) -> None:
-        """Drop the pending movements."""
-        self.pending.clear()
-
-    def _find(self, sku_id: str, order_id: str) -> StockMovement | None:
-        if (sku_id, order_id) in self.pending:
-            return self.pending[sku_id, order_id]
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM stock_movements WHERE sku_id = ? AND order_id = ?",
-                (sku_id, order_id),
-            ).fetchall()
-        )
-        if not rows:
-            return None
-        return load_document(
-            rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
-        )
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        for key, movement in self.pending.items():
-            try:
-                connection.execute(
-                    f"INSERT {'' if checked else 'OR REPLACE '}INTO stock_movements"
-                    " (sku_id, order_id, value) VALUES (?, ?, ?)",
-                    (*key, dump_document(movement)),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise StaleVersion("stock movement", key, -1, 0) from exc
-
-
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
 
 
@@ -1086,7 +1034,7 @@ class SqliteUnitOfWork:
         self.products = SqliteProducts(self)
         self.stocks = SqliteStocks(self)
         self.stock_holds = SqlStockHolds(self, placeholder="?")
-        self.stock_movements = SqliteStockMovements(self)
+        self.stock_movements = SqlStockMovements(self, placeholder="?")
         self.orders = SqliteOrders(self)
         self.payments = SqlitePayments(self)
         self.after_sales = SqliteAfterSales(self)
@@ -1104,7 +1052,7 @@ class SqliteUnitOfWork:
         _Repository[Any]
         | SqliteConfigurations
         | SqlStockHolds
-        | SqliteStockMovements
+        | SqlStockMovements
         | SqlCounters
         | SqliteCouponCodes
         | SqliteOutbox,
