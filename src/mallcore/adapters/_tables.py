@@ -17,7 +17,7 @@ from mallcore.catalog import StockMovement
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.shapes import dump_document, load_document
 
-__all__ = ["SqlCounters", "SqlStockMovements"]
+__all__ = ["SqlCounters", "SqlCouponCodes", "SqlStockMovements"]
 
 
 class _Connection(Protocol):
@@ -86,6 +86,31 @@ class SqlCounters:
             ).rowcount
             if changed != 1:
                 raise LimitReached(a.key, a.amount, a.limit)
+
+
+class SqlCouponCodes:
+    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
+
+    def __init__(self, *, placeholder: str) -> None:
+        self.pending: dict[str, str] = {}
+        p = placeholder
+        self._insert = (
+            f"INSERT INTO coupon_codes (code, template_id) VALUES ({p}, {p})"
+            " ON CONFLICT (code) DO {}"
+        )
+
+    def forget(self) -> None:
+        """Drop the pending codes."""
+        self.pending.clear()
+
+    def _write(self, connection: _Connection, *, checked: bool) -> None:
+        """Insert the pending codes (``checked``: free codes only, else StaleVersion)."""
+        on_conflict = "NOTHING" if checked else "UPDATE SET template_id = excluded.template_id"
+        insert = self._insert.format(on_conflict)
+        for code in sorted(self.pending):
+            written = connection.execute(insert, (code, self.pending[code]))
+            if checked and written.rowcount != 1:
+                raise StaleVersion("coupon code", code, -1, 0)
 
 
 class SqlStockMovements:

@@ -92,7 +92,7 @@ from mallcore.adapters._layouts import (
     microseconds,
 )
 from mallcore.adapters._migrations import LATEST, pending
-from mallcore.adapters._tables import SqlCounters, SqlStockMovements
+from mallcore.adapters._tables import SqlCounters, SqlCouponCodes, SqlStockMovements
 from mallcore.catalog import ListingStatus, Product, Stock
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import (
@@ -119,7 +119,6 @@ __all__ = [
     "MIGRATION_LOCK",
     "PostgresAfterSales",
     "PostgresConfigurations",
-    "PostgresCouponCodes",
     "PostgresCouponTemplates",
     "PostgresCoupons",
     "PostgresDatabase",
@@ -716,33 +715,12 @@ class PostgresMembers(PostgresDocuments[Member]):
         return [row[0] for row in rows]
 
 
-class PostgresCouponCodes:
-    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
-
-    def __init__(self) -> None:
-        self.pending: dict[str, str] = {}
-
-    def forget(self) -> None:
-        """Drop the pending codes."""
-        self.pending.clear()
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        for code in sorted(self.pending):
-            written = connection.execute(
-                "INSERT INTO coupon_codes (code, template_id) VALUES (%s, %s)"
-                " ON CONFLICT (code) DO NOTHING",
-                (code, self.pending[code]),
-            )
-            if checked and written.rowcount != 1:
-                raise StaleVersion("coupon code", code, -1, 0)
-
-
 class PostgresCouponTemplates(PostgresDocuments[CouponTemplate]):
     """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
 
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         super().__init__(uow, COUPON_TEMPLATES)
-        self.codes = PostgresCouponCodes()
+        self.codes = SqlCouponCodes(placeholder="%s")
 
     def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
         """Keep ``codes`` for the commit."""
@@ -1033,7 +1011,7 @@ _Part = (
     | SqlStockHolds
     | SqlStockMovements
     | PostgresConfigurations
-    | PostgresCouponCodes
+    | SqlCouponCodes
     | SqlCounters
     | PostgresOutbox
 )

@@ -116,7 +116,7 @@ from mallcore.adapters._layouts import (
     Layout,
     microseconds,
 )
-from mallcore.adapters._tables import SqlCounters, SqlStockMovements
+from mallcore.adapters._tables import SqlCounters, SqlCouponCodes, SqlStockMovements
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable
@@ -137,7 +137,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "SqliteAfterSales",
     "SqliteConfigurations",
-    "SqliteCouponCodes",
     "SqliteCouponTemplates",
     "SqliteCoupons",
     "SqliteMembers",
@@ -717,34 +716,12 @@ class SqliteMembers(_Repository[Member]):
         return [row[0] for row in rows]
 
 
-class SqliteCouponCodes:
-    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
-
-    def __init__(self) -> None:
-        self.pending: dict[str, str] = {}
-
-    def forget(self) -> None:
-        """Drop the pending codes."""
-        self.pending.clear()
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        verb = "INSERT" if checked else "INSERT OR REPLACE"
-        for code, template_id in self.pending.items():
-            try:
-                connection.execute(
-                    f"{verb} INTO coupon_codes (code, template_id) VALUES (?, ?)",
-                    (code, template_id),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise StaleVersion("coupon code", code, -1, 0) from exc
-
-
 class SqliteCouponTemplates(_Repository[CouponTemplate]):
     """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         super().__init__(uow, COUPON_TEMPLATES)
-        self.codes = SqliteCouponCodes()
+        self.codes = SqlCouponCodes(placeholder="?")
 
     def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
         """Keep ``codes`` for the commit."""
@@ -1054,7 +1031,7 @@ class SqliteUnitOfWork:
         | SqlStockHolds
         | SqlStockMovements
         | SqlCounters
-        | SqliteCouponCodes
+        | SqlCouponCodes
         | SqliteOutbox,
         ...,
     ]:
