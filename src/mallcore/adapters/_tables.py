@@ -8,16 +8,17 @@ an ``INSERT ... ON CONFLICT DO NOTHING`` that inserts no row.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any, Final, Protocol
 
 import attrs
 
 from mallcore.catalog import StockMovement
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
+from mallcore.merchant import Configuration
 from mallcore.shapes import dump_document, load_document
 
-__all__ = ["SqlCounters", "SqlCouponCodes", "SqlStockMovements"]
+__all__ = ["SqlConfigurations", "SqlCounters", "SqlCouponCodes", "SqlStockMovements"]
 
 
 class _Connection(Protocol):
@@ -26,6 +27,11 @@ class _Connection(Protocol):
 
 class _UnitOfWork(Protocol):
     def _in_connection(self, work: Callable[[Any], Any]) -> Any: ...
+
+    def _query(self, query: Any, parameters: Sequence[object]) -> list[Any]: ...
+
+
+_HIGHEST: Final = "SELECT MAX(version) FROM configurations"
 
 
 @attrs.frozen
@@ -86,6 +92,67 @@ class SqlCounters:
             ).rowcount
             if changed != 1:
                 raise LimitReached(a.key, a.amount, a.limit)
+
+
+class SqlConfigurations:
+    """The merchant's configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`).
+
+    Each version is one row keyed by its number; a commit inserts the new
+    ones, and a number another writer inserted first is StaleVersion.
+    """
+
+    def __init__(self, uow: _UnitOfWork, *, placeholder: str) -> None:
+        self._uow = uow
+        self.pending: dict[int, Configuration] = {}
+        self._placeholder = placeholder
+        self._insert = (
+            f"INSERT INTO configurations (version, value) VALUES ({placeholder}, {placeholder})"
+            " ON CONFLICT (version) DO NOTHING"
+        )
+
+    def current(self) -> Configuration:
+        """The highest version this unit of work sees, or NotFound."""
+        if self.pending:
+            return self.pending[max(self.pending)]
+        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
+
+    def get(self, version: int) -> Configuration:
+        """Version ``version``, or NotFound."""
+        if version in self.pending:
+            return self.pending[version]
+        return self._load(f"WHERE version = {self._placeholder}", (version,), version)
+
+    def save(self, configuration: Configuration) -> None:
+        """Keep the next version for the commit, or raise StaleVersion."""
+        expected = configuration.version - 1
+        actual = self._highest()
+        if actual != expected:
+            raise StaleVersion("configuration", "current", expected, actual)
+        self.pending[configuration.version] = configuration
+
+    def forget(self) -> None:
+        """Drop the pending versions."""
+        self.pending.clear()
+
+    def _highest(self) -> int:
+        if self.pending:
+            return max(self.pending)
+        rows = self._uow._query(_HIGHEST, ())
+        return -1 if rows[0][0] is None else int(rows[0][0])
+
+    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
+        rows = self._uow._query(f"SELECT value FROM configurations {clause}", parameters)
+        if not rows:
+            raise NotFound("configuration", key)
+        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
+
+    def _write(self, connection: _Connection, *, checked: bool) -> None:
+        """Insert the pending versions (``checked``: free numbers only, else StaleVersion)."""
+        for version, configuration in sorted(self.pending.items()):
+            written = connection.execute(self._insert, (version, dump_document(configuration)))
+            if checked and written.rowcount != 1:
+                (stored,) = connection.execute(_HIGHEST).fetchone()
+                raise StaleVersion("configuration", "current", version - 1, stored)
 
 
 class SqlCouponCodes:

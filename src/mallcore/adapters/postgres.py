@@ -92,7 +92,12 @@ from mallcore.adapters._layouts import (
     microseconds,
 )
 from mallcore.adapters._migrations import LATEST, pending
-from mallcore.adapters._tables import SqlCounters, SqlCouponCodes, SqlStockMovements
+from mallcore.adapters._tables import (
+    SqlConfigurations,
+    SqlCounters,
+    SqlCouponCodes,
+    SqlStockMovements,
+)
 from mallcore.catalog import ListingStatus, Product, Stock
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import (
@@ -103,12 +108,10 @@ from mallcore.errors import (
     WrongType,
 )
 from mallcore.loyalty import Member, PointsAccount
-from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
 from mallcore.shapes import (
-    dump_document,
     dump_event_document,
     load_document,
     load_event_document,
@@ -118,7 +121,6 @@ __all__ = [
     "ISOLATION_LEVEL",
     "MIGRATION_LOCK",
     "PostgresAfterSales",
-    "PostgresConfigurations",
     "PostgresCouponTemplates",
     "PostgresCoupons",
     "PostgresDatabase",
@@ -139,7 +141,7 @@ MIGRATION_LOCK: Final = 0x6D616C6C636F7265
 
 V = TypeVar("V")
 Connection = psycopg.Connection[tuple[Any, ...]]
-Query = sql.SQL | sql.Composed
+Query = str | sql.SQL | sql.Composed
 _SERVICE = "postgresql"
 
 
@@ -755,67 +757,6 @@ class PostgresCoupons(PostgresDocuments[CouponInstance]):
         )
 
 
-class PostgresConfigurations:
-    """The configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`).
-
-    Each version is one row keyed by its number; a commit inserts the new
-    ones, and a number another writer inserted first is StaleVersion.
-    """
-
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[int, Configuration] = {}
-
-    def current(self) -> Configuration:
-        """The highest version this unit of work sees, or NotFound."""
-        if self.pending:
-            return self.pending[max(self.pending)]
-        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
-
-    def get(self, version: int) -> Configuration:
-        """Version ``version``, or NotFound."""
-        if version in self.pending:
-            return self.pending[version]
-        return self._load("WHERE version = %s", (version,), version)
-
-    def save(self, configuration: Configuration) -> None:
-        """Keep the next version for the commit, or raise StaleVersion."""
-        expected = configuration.version - 1
-        actual = self._highest()
-        if actual != expected:
-            raise StaleVersion("configuration", "current", expected, actual)
-        self.pending[configuration.version] = configuration
-
-    def forget(self) -> None:
-        """Drop the pending versions."""
-        self.pending.clear()
-
-    def _highest(self) -> int:
-        if self.pending:
-            return max(self.pending)
-        rows = self._uow._query(sql.SQL("SELECT max(version) FROM configurations"), ())
-        return -1 if rows[0][0] is None else int(rows[0][0])
-
-    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
-        rows = self._uow._query(
-            sql.SQL("SELECT value FROM configurations ") + sql.SQL(clause),
-            parameters,
-        )
-        if not rows:
-            raise NotFound("configuration", key)
-        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        for version, configuration in sorted(self.pending.items()):
-            written = connection.execute(
-                "INSERT INTO configurations (version, value) VALUES (%s, %s)"
-                " ON CONFLICT (version) DO NOTHING",
-                (version, dump_document(configuration)),
-            )
-            if checked and written.rowcount != 1:
-                raise StaleVersion("configuration", "current", version - 1, version)
-
-
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
 
 
@@ -1010,7 +951,7 @@ _Part = (
     PostgresDocuments[Any]
     | SqlStockHolds
     | SqlStockMovements
-    | PostgresConfigurations
+    | SqlConfigurations
     | SqlCouponCodes
     | SqlCounters
     | PostgresOutbox
@@ -1035,7 +976,7 @@ class PostgresUnitOfWork:
         self.stock_movements = SqlStockMovements(self, placeholder="%s")
         self.orders = PostgresOrders(self)
         self.points = PostgresDocuments[PointsAccount](self, POINTS)
-        self.configuration = PostgresConfigurations(self)
+        self.configuration = SqlConfigurations(self, placeholder="%s")
         self.members = PostgresMembers(self)
         self.coupon_templates = PostgresCouponTemplates(self)
         self.coupons = PostgresCoupons(self)

@@ -116,12 +116,16 @@ from mallcore.adapters._layouts import (
     Layout,
     microseconds,
 )
-from mallcore.adapters._tables import SqlCounters, SqlCouponCodes, SqlStockMovements
+from mallcore.adapters._tables import (
+    SqlConfigurations,
+    SqlCounters,
+    SqlCouponCodes,
+    SqlStockMovements,
+)
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable
 from mallcore.loyalty import Member, PointsAccount
-from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
@@ -136,7 +140,6 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "SqliteAfterSales",
-    "SqliteConfigurations",
     "SqliteCouponTemplates",
     "SqliteCoupons",
     "SqliteMembers",
@@ -752,65 +755,6 @@ class SqliteCoupons(_Repository[CouponInstance]):
         )
 
 
-class SqliteConfigurations:
-    """The merchant's configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`).
-
-    Each version is one row keyed by its number; a commit inserts the new
-    ones, and a number another writer inserted first is StaleVersion.
-    """
-
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[int, Configuration] = {}
-
-    def current(self) -> Configuration:
-        """The highest version this unit of work sees, or NotFound."""
-        if self.pending:
-            return self.pending[max(self.pending)]
-        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
-
-    def get(self, version: int) -> Configuration:
-        """Version ``version``, or NotFound."""
-        if version in self.pending:
-            return self.pending[version]
-        return self._load("WHERE version = ?", (version,), version)
-
-    def save(self, configuration: Configuration) -> None:
-        """Keep the next version for the commit, or raise StaleVersion."""
-        expected = configuration.version - 1
-        actual = self._highest()
-        if actual != expected:
-            raise StaleVersion("configuration", "current", expected, actual)
-        self.pending[configuration.version] = configuration
-
-    def forget(self) -> None:
-        """Drop the pending versions."""
-        self.pending.clear()
-
-    def _highest(self) -> int:
-        if self.pending:
-            return max(self.pending)
-        rows = self._uow._query("SELECT MAX(version) FROM configurations", ())
-        return -1 if rows[0][0] is None else int(rows[0][0])
-
-    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
-        rows = self._uow._query(f"SELECT value FROM configurations {clause}", parameters)
-        if not rows:
-            raise NotFound("configuration", key)
-        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        for version, configuration in sorted(self.pending.items()):
-            try:
-                connection.execute(
-                    "INSERT INTO configurations (version, value) VALUES (?, ?)",
-                    (version, dump_document(configuration)),
-                )
-            except sqlite3.IntegrityError as exc:
-                (stored,) = connection.execute("SELECT MAX(version) FROM configurations").fetchone()
-                raise StaleVersion("configuration", "current", version - 1, stored) from exc
-
-
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
 
 
@@ -1016,7 +960,7 @@ class SqliteUnitOfWork:
         self.payments = SqlitePayments(self)
         self.after_sales = SqliteAfterSales(self)
         self.points = SqlitePoints(self)
-        self.configuration = SqliteConfigurations(self)
+        self.configuration = SqlConfigurations(self, placeholder="?")
         self.counters = SqlCounters(self, placeholder="?")
         self.members = SqliteMembers(self)
         self.coupon_templates = SqliteCouponTemplates(self)
@@ -1027,7 +971,7 @@ class SqliteUnitOfWork:
         self,
     ) -> tuple[
         _Repository[Any]
-        | SqliteConfigurations
+        | SqlConfigurations
         | SqlStockHolds
         | SqlStockMovements
         | SqlCounters
