@@ -93,23 +93,26 @@ from mallcore.adapters._layouts import (
     microseconds,
 )
 from mallcore.adapters._migrations import LATEST, pending
-from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
+from mallcore.adapters._tables import (
+    SqlConfigurations,
+    SqlCounters,
+    SqlCouponCodes,
+    SqlStockMovements,
+)
+from mallcore.catalog import ListingStatus, Product, Stock
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import (
     InvalidValue,
-    LimitReached,
     NotFound,
     StaleVersion,
     Unavailable,
     WrongType,
 )
 from mallcore.loyalty import Member, PointsAccount
-from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
 from mallcore.shapes import (
-    dump_document,
     dump_event_document,
     load_document,
     load_event_document,
@@ -119,9 +122,6 @@ __all__ = [
     "ISOLATION_LEVEL",
     "MIGRATION_LOCK",
     "PostgresAfterSales",
-    "PostgresConfigurations",
-    "PostgresCounters",
-    "PostgresCouponCodes",
     "PostgresCouponTemplates",
     "PostgresCoupons",
     "PostgresDatabase",
@@ -131,7 +131,6 @@ __all__ = [
     "PostgresOutbox",
     "PostgresPayments",
     "PostgresProducts",
-    "PostgresStockMovements",
     "PostgresUnitOfWork",
 ]
 
@@ -143,7 +142,7 @@ MIGRATION_LOCK: Final = 0x6D616C6C636F7265
 
 V = TypeVar("V")
 Connection = psycopg.Connection[tuple[Any, ...]]
-Query = sql.SQL | sql.Composed
+Query = str | sql.SQL | sql.Composed
 _SERVICE = "postgresql"
 
 
@@ -719,33 +718,12 @@ class PostgresMembers(PostgresDocuments[Member]):
         return [row[0] for row in rows]
 
 
-class PostgresCouponCodes:
-    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
-
-    def __init__(self) -> None:
-        self.pending: dict[str, str] = {}
-
-    def forget(self) -> None:
-        """Drop the pending codes."""
-        self.pending.clear()
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        for code in sorted(self.pending):
-            written = connection.execute(
-                "INSERT INTO coupon_codes (code, template_id) VALUES (%s, %s)"
-                " ON CONFLICT (code) DO NOTHING",
-                (code, self.pending[code]),
-            )
-            if checked and written.rowcount != 1:
-                raise StaleVersion("coupon code", code, -1, 0)
-
-
 class PostgresCouponTemplates(PostgresDocuments[CouponTemplate]):
     """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
 
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         super().__init__(uow, COUPON_TEMPLATES)
-        self.codes = PostgresCouponCodes()
+        self.codes = SqlCouponCodes(placeholder="%s")
 
     def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
         """Keep ``codes`` for the commit."""
@@ -778,167 +756,6 @@ class PostgresCoupons(PostgresDocuments[CouponInstance]):
             sql.SQL('SELECT value FROM coupons WHERE customer_id = %s ORDER BY id COLLATE "C"'),
             (customer_id,),
         )
-
-
-class PostgresConfigurations:
-    """The configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`).
-
-    Each version is one row keyed by its number; a commit inserts the new
-    ones, and a number another writer inserted first is StaleVersion.
-    """
-
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[int, Configuration] = {}
-
-    def current(self) -> Configuration:
-        """The highest version this unit of work sees, or NotFound."""
-        if self.pending:
-            return self.pending[max(self.pending)]
-        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
-
-    def get(self, version: int) -> Configuration:
-        """Version ``version``, or NotFound."""
-        if version in self.pending:
-            return self.pending[version]
-        return self._load("WHERE version = %s", (version,), version)
-
-    def save(self, configuration: Configuration) -> None:
-        """Keep the next version for the commit, or raise StaleVersion."""
-        expected = configuration.version - 1
-        actual = self._highest()
-        if actual != expected:
-            raise StaleVersion("configuration", "current", expected, actual)
-        self.pending[configuration.version] = configuration
-
-    def forget(self) -> None:
-        """Drop the pending versions."""
-        self.pending.clear()
-
-    def _highest(self) -> int:
-        if self.pending:
-            return max(self.pending)
-        rows = self._uow._query(sql.SQL("SELECT max(version) FROM configurations"), ())
-        return -1 if rows[0][0] is None else int(rows[0][0])
-
-    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
-        rows = self._uow._query(
-            sql.SQL("SELECT value FROM configurations ") + sql.SQL(clause),
-            parameters,
-        )
-        if not rows:
-            raise NotFound("configuration", key)
-        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        for version, configuration in sorted(self.pending.items()):
-            written = connection.execute(
-                "INSERT INTO configurations (version, value) VALUES (%s, %s)"
-                " ON CONFLICT (version) DO NOTHING",
-                (version, dump_document(configuration)),
-            )
-            if checked and written.rowcount != 1:
-                raise StaleVersion("configuration", "current", version - 1, version)
-
-
-class PostgresStockMovements:
-    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
-
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[tuple[str, str], StockMovement] = {}
-
-    def get(self, sku_id: str, order_id: str) -> StockMovement:
-        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
-        movement = self._find(sku_id, order_id)
-        if movement is None:
-            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id)
-        return movement
-
-    def add(self, movement: StockMovement) -> None:
-        """Keep ``movement`` for the commit, or raise StaleVersion when its key is taken."""
-        if self._find(movement.sku_id, movement.order_id) is not None:
-            raise StaleVersion("stock movement", (movement.sku_id, movement.order_id), -1, 0)
-        self.pending[movement.sku_id, movement.order_id] = movement
-
-    def forget(self) -> None:
-        """Drop the pending movements."""
-        self.pending.clear()
-
-    def _find(self, sku_id: str, order_id: str) -> StockMovement | None:
-        if (sku_id, order_id) in self.pending:
-            return self.pending[sku_id, order_id]
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM stock_movements WHERE sku_id = %s AND order_id = %s",
-                (sku_id, order_id),
-            ).fetchall()
-        )
-        if not rows:
-            return None
-        return load_document(
-            rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
-        )
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        for key in sorted(self.pending):
-            written = connection.execute(
-                "INSERT INTO stock_movements (sku_id, order_id, value) VALUES (%s, %s, %s)"
-                " ON CONFLICT (sku_id, order_id) DO NOTHING",
-                (*key, dump_document(self.pending[key])),
-            )
-            if checked and written.rowcount != 1:
-                raise StaleVersion("stock movement", key, -1, 0)
-
-
-class PostgresCounters:
-    """Counters changed by conditional updates at commit.
-
-    See :class:`~mallcore.ports.CounterRepository`.
-    """
-
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: list[tuple[str, int, int | None]] = []
-
-    def value(self, key: str) -> int:
-        """The committed count under ``key`` plus this unit of work's pending additions."""
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM counters WHERE key = %s", (key,)
-            ).fetchall()
-        )
-        committed = int(rows[0][0]) if rows else 0
-        return committed + sum(amount for name, amount, _ in self.pending if name == key)
-
-    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
-        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            raise InvalidValue("amount", amount, "must be a whole number")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise InvalidValue("limit", limit, "must be a whole number or None")
-        self.pending.append((key, amount, limit))
-
-    def forget(self) -> None:
-        """Drop the pending additions."""
-        self.pending.clear()
-
-    def _write(self, connection: Connection, *, checked: bool) -> None:
-        if not checked:
-            return  # no query reads counters through pending saves
-        for key, amount, limit in self.pending:
-            connection.execute(
-                "INSERT INTO counters (key, value) VALUES (%s, 0) ON CONFLICT (key) DO NOTHING",
-                (key,),
-            )
-            changed = connection.execute(
-                "UPDATE counters SET value = value + %(amount)s WHERE key = %(key)s"
-                " AND value + %(amount)s >= 0"
-                " AND (%(limit)s::bigint IS NULL OR value + %(amount)s <= %(limit)s)",
-                {"key": key, "amount": amount, "limit": limit},
-            )
-            if changed.rowcount != 1:
-                raise LimitReached(key, amount, limit)
 
 
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
@@ -1134,10 +951,10 @@ class PostgresOutbox:
 _Part = (
     PostgresDocuments[Any]
     | SqlStockHolds
-    | PostgresStockMovements
-    | PostgresConfigurations
-    | PostgresCouponCodes
-    | PostgresCounters
+    | SqlStockMovements
+    | SqlConfigurations
+    | SqlCouponCodes
+    | SqlCounters
     | PostgresOutbox
 )
 """What a unit of work writes at commit, each with ``pending``, ``forget`` and ``_write``."""
@@ -1157,14 +974,14 @@ class PostgresUnitOfWork:
         self.products = PostgresProducts(self)
         self.stocks = PostgresDocuments[Stock](self, STOCKS)
         self.stock_holds = SqlStockHolds(self, placeholder="%s")
-        self.stock_movements = PostgresStockMovements(self)
+        self.stock_movements = SqlStockMovements(self, placeholder="%s")
         self.orders = PostgresOrders(self)
         self.points = PostgresDocuments[PointsAccount](self, POINTS)
-        self.configuration = PostgresConfigurations(self)
+        self.configuration = SqlConfigurations(self, placeholder="%s")
         self.members = PostgresMembers(self)
         self.coupon_templates = PostgresCouponTemplates(self)
         self.coupons = PostgresCoupons(self)
-        self.counters = PostgresCounters(self)
+        self.counters = SqlCounters(self, placeholder="%s")
         self.outbox = PostgresOutbox(self)
         self.payments = PostgresPayments(self)
         self.after_sales = PostgresAfterSales(self)

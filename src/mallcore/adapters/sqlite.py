@@ -65,8 +65,9 @@ Theory of operation:
   commit wins.
 - Counters are added in the same transaction, one statement each:
   ``UPDATE counters SET value = value + :amount WHERE key = :key AND value +
-  :amount BETWEEN 0 AND :limit`` (after an ``INSERT OR IGNORE`` of a zero row);
-  an update that changes no row rolls everything back and raises
+  :amount BETWEEN 0 AND :limit`` (after inserting a zero row if there is none;
+  :mod:`mallcore.adapters._tables`, shared with PostgreSQL); an update that
+  changes no row rolls everything back and raises
   :class:`~mallcore.errors.LimitReached`.
 - ``lock()`` runs ``BEGIN IMMEDIATE`` at once: later reads happen inside that
   write transaction, which ``commit`` or ``rollback`` ends. Other writers wait
@@ -101,8 +102,6 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar
 
-import attrs
-
 from mallcore._fields import seconds
 from mallcore.adapters._holds import HOLD_TABLE, SqlStockHolds, split_stock_document
 from mallcore.adapters._layouts import (
@@ -118,18 +117,16 @@ from mallcore.adapters._layouts import (
     Layout,
     microseconds,
 )
+from mallcore.adapters._tables import (
+    SqlConfigurations,
+    SqlCounters,
+    SqlCouponCodes,
+    SqlStockMovements,
+)
 from mallcore.catalog import ListingStatus, Product, Stock, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
-from mallcore.errors import (
-    InvalidValue,
-    LimitReached,
-    NotFound,
-    StaleVersion,
-    Unavailable,
-    WrongType,
-)
+from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable, WrongType
 from mallcore.loyalty import Member, PointsAccount
-from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
@@ -144,9 +141,6 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "SqliteAfterSales",
-    "SqliteConfigurations",
-    "SqliteCounters",
-    "SqliteCouponCodes",
     "SqliteCouponTemplates",
     "SqliteCoupons",
     "SqliteMembers",
@@ -155,7 +149,6 @@ __all__ = [
     "SqlitePayments",
     "SqlitePoints",
     "SqliteProducts",
-    "SqliteStockMovements",
     "SqliteStocks",
     "SqliteUnitOfWork",
     "memory_database",
@@ -338,10 +331,10 @@ _RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12, 14)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
+"""The schema this module writes, kept in ``PRAGMA user_version``."""
 
 _SEQUENCES_PER_QUERY: Final = 500
 """Aggregates looked up in one statement (two parameters each; SQLite allows 32,766)."""
-"""The schema this module writes, kept in ``PRAGMA user_version``."""
 
 
 @contextlib.contextmanager
@@ -727,34 +720,12 @@ class SqliteMembers(_Repository[Member]):
         return [row[0] for row in rows]
 
 
-class SqliteCouponCodes:
-    """Generated coupon codes waiting for the commit: a code stored already is StaleVersion."""
-
-    def __init__(self) -> None:
-        self.pending: dict[str, str] = {}
-
-    def forget(self) -> None:
-        """Drop the pending codes."""
-        self.pending.clear()
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        verb = "INSERT" if checked else "INSERT OR REPLACE"
-        for code, template_id in self.pending.items():
-            try:
-                connection.execute(
-                    f"{verb} INTO coupon_codes (code, template_id) VALUES (?, ?)",
-                    (code, template_id),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise StaleVersion("coupon code", code, -1, 0) from exc
-
-
 class SqliteCouponTemplates(_Repository[CouponTemplate]):
     """Coupon templates and their codes (see :class:`~mallcore.ports.CouponTemplateRepository`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
         super().__init__(uow, COUPON_TEMPLATES)
-        self.codes = SqliteCouponCodes()
+        self.codes = SqlCouponCodes(placeholder="?")
 
     def add_codes(self, template_id: str, codes: Sequence[str]) -> None:
         """Keep ``codes`` for the commit."""
@@ -783,116 +754,6 @@ class SqliteCoupons(_Repository[CouponInstance]):
         return self._load_all(
             "SELECT value FROM coupons WHERE customer_id = ? ORDER BY id", (customer_id,)
         )
-
-
-class SqliteConfigurations:
-    """The merchant's configuration versions (see :class:`~mallcore.ports.ConfigurationRepository`).
-
-    Each version is one row keyed by its number; a commit inserts the new
-    ones, and a number another writer inserted first is StaleVersion.
-    """
-
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[int, Configuration] = {}
-
-    def current(self) -> Configuration:
-        """The highest version this unit of work sees, or NotFound."""
-        if self.pending:
-            return self.pending[max(self.pending)]
-        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
-
-    def get(self, version: int) -> Configuration:
-        """Version ``version``, or NotFound."""
-        if version in self.pending:
-            return self.pending[version]
-        return self._load("WHERE version = ?", (version,), version)
-
-    def save(self, configuration: Configuration) -> None:
-        """Keep the next version for the commit, or raise StaleVersion."""
-        expected = configuration.version - 1
-        actual = self._highest()
-        if actual != expected:
-            raise StaleVersion("configuration", "current", expected, actual)
-        self.pending[configuration.version] = configuration
-
-    def forget(self) -> None:
-        """Drop the pending versions."""
-        self.pending.clear()
-
-    def _highest(self) -> int:
-        if self.pending:
-            return max(self.pending)
-        rows = self._uow._query("SELECT MAX(version) FROM configurations", ())
-        return -1 if rows[0][0] is None else int(rows[0][0])
-
-    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
-        rows = self._uow._query(f"SELECT value FROM configurations {clause}", parameters)
-        if not rows:
-            raise NotFound("configuration", key)
-        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        for version, configuration in sorted(self.pending.items()):
-            try:
-                connection.execute(
-                    "INSERT INTO configurations (version, value) VALUES (?, ?)",
-                    (version, dump_document(configuration)),
-                )
-            except sqlite3.IntegrityError as exc:
-                (stored,) = connection.execute("SELECT MAX(version) FROM configurations").fetchone()
-                raise StaleVersion("configuration", "current", version - 1, stored) from exc
-
-
-class SqliteStockMovements:
-    """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
-
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: dict[tuple[str, str], StockMovement] = {}
-
-    def get(self, sku_id: str, order_id: str) -> StockMovement:
-        """The movement of ``order_id`` on ``sku_id``, or NotFound."""
-        movement = self._find(sku_id, order_id)
-        if movement is None:
-            raise NotFound(f"stock movement of SKU {sku_id!r} for order", order_id)
-        return movement
-
-    def add(self, movement: StockMovement) -> None:
-        """Keep ``movement`` for the commit, or raise StaleVersion when its key is taken."""
-        if self._find(movement.sku_id, movement.order_id) is not None:
-            raise StaleVersion("stock movement", (movement.sku_id, movement.order_id), -1, 0)
-        self.pending[movement.sku_id, movement.order_id] = movement
-
-    def forget(self) -> None:
-        """Drop the pending movements."""
-        self.pending.clear()
-
-    def _find(self, sku_id: str, order_id: str) -> StockMovement | None:
-        if (sku_id, order_id) in self.pending:
-            return self.pending[sku_id, order_id]
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM stock_movements WHERE sku_id = ? AND order_id = ?",
-                (sku_id, order_id),
-            ).fetchall()
-        )
-        if not rows:
-            return None
-        return load_document(
-            rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
-        )
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        for key, movement in self.pending.items():
-            try:
-                connection.execute(
-                    f"INSERT {'' if checked else 'OR REPLACE '}INTO stock_movements"
-                    " (sku_id, order_id, value) VALUES (?, ?, ?)",
-                    (*key, dump_document(movement)),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise StaleVersion("stock movement", key, -1, 0) from exc
 
 
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
@@ -1060,61 +921,6 @@ class SqliteOutbox:
             ) from exc
 
 
-@attrs.frozen
-class _Addition:
-    key: str
-    amount: int
-    limit: int | None
-
-
-class SqliteCounters:
-    """Counters changed by conditional updates at commit.
-
-    See :class:`~mallcore.ports.CounterRepository`.
-    """
-
-    def __init__(self, uow: SqliteUnitOfWork) -> None:
-        self._uow = uow
-        self.pending: list[_Addition] = []
-
-    def value(self, key: str) -> int:
-        """The committed count under ``key`` plus this unit of work's pending additions."""
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT value FROM counters WHERE key = ?", (key,)
-            ).fetchall()
-        )
-        committed = int(rows[0][0]) if rows else 0
-        return committed + sum(a.amount for a in self.pending if a.key == key)
-
-    def add(self, key: str, amount: int, *, limit: int | None = None) -> None:
-        """Add ``amount`` to ``key`` at commit, never beyond ``limit`` nor below zero."""
-        if isinstance(amount, bool) or not isinstance(amount, int):
-            raise InvalidValue("amount", amount, "must be a whole number")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-            raise InvalidValue("limit", limit, "must be a whole number or None")
-        self.pending.append(_Addition(key, amount, limit))
-
-    def forget(self) -> None:
-        """Drop the pending additions."""
-        self.pending.clear()
-
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        if not checked:
-            return  # no query reads counters through pending saves
-        for addition in self.pending:
-            connection.execute(
-                "INSERT OR IGNORE INTO counters (key, value) VALUES (?, 0)", (addition.key,)
-            )
-            changed = connection.execute(
-                "UPDATE counters SET value = value + :amount WHERE key = :key"
-                " AND value + :amount >= 0 AND (:limit IS NULL OR value + :amount <= :limit)",
-                {"key": addition.key, "amount": addition.amount, "limit": addition.limit},
-            ).rowcount
-            if changed != 1:
-                raise LimitReached(addition.key, addition.amount, addition.limit)
-
-
 class SqliteUnitOfWork:
     """A transaction over a SQLite database (see :class:`~mallcore.ports.UnitOfWork`).
 
@@ -1152,13 +958,13 @@ class SqliteUnitOfWork:
         self.products = SqliteProducts(self)
         self.stocks = SqliteStocks(self)
         self.stock_holds = SqlStockHolds(self, placeholder="?")
-        self.stock_movements = SqliteStockMovements(self)
+        self.stock_movements = SqlStockMovements(self, placeholder="?")
         self.orders = SqliteOrders(self)
         self.payments = SqlitePayments(self)
         self.after_sales = SqliteAfterSales(self)
         self.points = SqlitePoints(self)
-        self.configuration = SqliteConfigurations(self)
-        self.counters = SqliteCounters(self)
+        self.configuration = SqlConfigurations(self, placeholder="?")
+        self.counters = SqlCounters(self, placeholder="?")
         self.members = SqliteMembers(self)
         self.coupon_templates = SqliteCouponTemplates(self)
         self.coupons = SqliteCoupons(self)
@@ -1168,11 +974,11 @@ class SqliteUnitOfWork:
         self,
     ) -> tuple[
         _Repository[Any]
-        | SqliteConfigurations
+        | SqlConfigurations
         | SqlStockHolds
-        | SqliteStockMovements
-        | SqliteCounters
-        | SqliteCouponCodes
+        | SqlStockMovements
+        | SqlCounters
+        | SqlCouponCodes
         | SqliteOutbox,
         ...,
     ]:
