@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol
+from functools import partial
+from typing import Any, Final
 
+from mallcore.adapters._sql import Check, Connection, UnitOfWork, changed_one
 from mallcore.catalog import StockHold
 from mallcore.errors import InvalidDocument, NotFound, StaleVersion
 from mallcore.ports.storage import page_bounds
@@ -36,14 +38,6 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _Key = tuple[str, str]
 
 
-class _Connection(Protocol):
-    def execute(self, query: Any, parameters: Any = ..., /) -> Any: ...
-
-
-class _UnitOfWork(Protocol):
-    def _in_connection(self, work: Callable[[Any], Any]) -> Any: ...
-
-
 def _microseconds(moment: datetime | None) -> int | None:
     return None if moment is None else (moment - _EPOCH) // timedelta(microseconds=1)
 
@@ -57,7 +51,7 @@ def _hold(row: Sequence[Any]) -> StockHold:
 class SqlStockHolds:
     """Unpaid orders' holds on stock (see :class:`~mallcore.ports.StockHoldRepository`)."""
 
-    def __init__(self, uow: _UnitOfWork, *, placeholder: str) -> None:
+    def __init__(self, uow: UnitOfWork, *, placeholder: str) -> None:
         self._uow = uow
         self._added: dict[_Key, StockHold] = {}
         self._removed: set[_Key] = set()
@@ -126,7 +120,7 @@ class SqlStockHolds:
         self._removed.clear()
         self._seen.clear()
 
-    def _write(self, connection: _Connection, *, checked: bool) -> None:
+    def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Delete the removed holds, then insert the added ones (``checked``: on free keys only)."""
         for key in sorted(self._removed):
             connection.execute(self._delete, key)
@@ -136,13 +130,14 @@ class SqlStockHolds:
             else "UPDATE SET quantity = excluded.quantity, expires_us = excluded.expires_us"
         )
         insert = self._insert.format(on_conflict)
+        checks = []
         for key in sorted(self._added):
             hold = self._added[key]
             written = connection.execute(
                 insert, (*key, hold.quantity, _microseconds(hold.expires_at))
             )
-            if checked and written.rowcount != 1:
-                raise StaleVersion("stock hold", key, -1, 0)
+            checks.append(changed_one(written, partial(StaleVersion, "stock hold", key, -1, 0)))
+        return checks if checked else []
 
     def _find(self, key: _Key) -> StockHold | None:
         if key in self._added:

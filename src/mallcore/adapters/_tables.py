@@ -8,27 +8,19 @@ an ``INSERT ... ON CONFLICT DO NOTHING`` that inserts no row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Final, Protocol
+from collections.abc import Sequence
+from functools import partial
+from typing import Final
 
 import attrs
 
+from mallcore.adapters._sql import Check, Connection, UnitOfWork, changed_one
 from mallcore.catalog import StockMovement
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.merchant import Configuration
 from mallcore.shapes import dump_document, load_document
 
 __all__ = ["SqlConfigurations", "SqlCounters", "SqlCouponCodes", "SqlStockMovements"]
-
-
-class _Connection(Protocol):
-    def execute(self, query: Any, parameters: Any = ..., /) -> Any: ...
-
-
-class _UnitOfWork(Protocol):
-    def _in_connection(self, work: Callable[[Any], Any]) -> Any: ...
-
-    def _query(self, query: Any, parameters: Sequence[object]) -> list[Any]: ...
 
 
 _HIGHEST: Final = "SELECT MAX(version) FROM configurations"
@@ -47,7 +39,7 @@ class SqlCounters:
     See :class:`~mallcore.ports.CounterRepository`.
     """
 
-    def __init__(self, uow: _UnitOfWork, *, placeholder: str) -> None:
+    def __init__(self, uow: UnitOfWork, *, placeholder: str) -> None:
         self._uow = uow
         self.pending: list[_Addition] = []
         p = placeholder
@@ -81,17 +73,18 @@ class SqlCounters:
         """Drop the pending additions."""
         self.pending.clear()
 
-    def _write(self, connection: _Connection, *, checked: bool) -> None:
+    def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Add each pending amount in its own statement; one out of bounds is LimitReached."""
         if not checked:
-            return  # no query reads counters through pending saves
+            return []  # no query reads counters through pending saves
+        checks = []
         for a in self.pending:
             connection.execute(self._insert, (a.key,))
             changed = connection.execute(
                 self._update, (a.amount, a.key, a.amount, a.limit, a.amount, a.limit)
-            ).rowcount
-            if changed != 1:
-                raise LimitReached(a.key, a.amount, a.limit)
+            )
+            checks.append(changed_one(changed, partial(LimitReached, a.key, a.amount, a.limit)))
+        return checks
 
 
 class SqlConfigurations:
@@ -101,7 +94,7 @@ class SqlConfigurations:
     ones, and a number another writer inserted first is StaleVersion.
     """
 
-    def __init__(self, uow: _UnitOfWork, *, placeholder: str) -> None:
+    def __init__(self, uow: UnitOfWork, *, placeholder: str) -> None:
         self._uow = uow
         self.pending: dict[int, Configuration] = {}
         self._placeholder = placeholder
@@ -146,13 +139,18 @@ class SqlConfigurations:
             raise NotFound("configuration", key)
         return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
 
-    def _write(self, connection: _Connection, *, checked: bool) -> None:
+    def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Insert the pending versions (``checked``: free numbers only, else StaleVersion)."""
+
+        def taken(version: int) -> StaleVersion:
+            (stored,) = connection.execute(_HIGHEST).fetchone()
+            return StaleVersion("configuration", "current", version - 1, stored)
+
+        checks = []
         for version, configuration in sorted(self.pending.items()):
             written = connection.execute(self._insert, (version, dump_document(configuration)))
-            if checked and written.rowcount != 1:
-                (stored,) = connection.execute(_HIGHEST).fetchone()
-                raise StaleVersion("configuration", "current", version - 1, stored)
+            checks.append(changed_one(written, partial(taken, version)))
+        return checks if checked else []
 
 
 class SqlCouponCodes:
@@ -170,20 +168,21 @@ class SqlCouponCodes:
         """Drop the pending codes."""
         self.pending.clear()
 
-    def _write(self, connection: _Connection, *, checked: bool) -> None:
+    def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Insert the pending codes (``checked``: free codes only, else StaleVersion)."""
         on_conflict = "NOTHING" if checked else "UPDATE SET template_id = excluded.template_id"
         insert = self._insert.format(on_conflict)
+        checks = []
         for code in sorted(self.pending):
             written = connection.execute(insert, (code, self.pending[code]))
-            if checked and written.rowcount != 1:
-                raise StaleVersion("coupon code", code, -1, 0)
+            checks.append(changed_one(written, partial(StaleVersion, "coupon code", code, -1, 0)))
+        return checks if checked else []
 
 
 class SqlStockMovements:
     """Paid orders' stock movements (see :class:`~mallcore.ports.StockMovementRepository`)."""
 
-    def __init__(self, uow: _UnitOfWork, *, placeholder: str) -> None:
+    def __init__(self, uow: UnitOfWork, *, placeholder: str) -> None:
         self._uow = uow
         self.pending: dict[tuple[str, str], StockMovement] = {}
         p = placeholder
@@ -222,10 +221,11 @@ class SqlStockMovements:
             rows[0][0], StockMovement, source=f"stock movement {(sku_id, order_id)!r}"
         )
 
-    def _write(self, connection: _Connection, *, checked: bool) -> None:
+    def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Insert the pending movements (``checked``: on free keys only, else StaleVersion)."""
         insert = self._insert.format("NOTHING" if checked else "UPDATE SET value = excluded.value")
+        checks = []
         for key in sorted(self.pending):
             written = connection.execute(insert, (*key, dump_document(self.pending[key])))
-            if checked and written.rowcount != 1:
-                raise StaleVersion("stock movement", key, -1, 0)
+            checks.append(changed_one(written, partial(StaleVersion, "stock movement", key, -1, 0)))
+        return checks if checked else []

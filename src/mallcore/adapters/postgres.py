@@ -93,6 +93,7 @@ from mallcore.adapters._layouts import (
     microseconds,
 )
 from mallcore.adapters._migrations import LATEST, pending
+from mallcore.adapters._sql import Check, changed_one
 from mallcore.adapters._tables import (
     SqlConfigurations,
     SqlCounters,
@@ -489,13 +490,16 @@ class PostgresDocuments(Generic[V]):
             for (text,) in self._uow._query(query, parameters)
         ]
 
-    def _write(self, connection: Connection, *, checked: bool) -> None:
+    def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Write the pending saves; ``checked``: refuse any not based on the stored version."""
         layout = self._layout
+        checks = []
         for key in sorted(self.pending):
             value, row = self.pending[key], self._rows[key]
             if checked and layout.version is not None:
-                self._write_checked(connection, key, row, expected=self._based_on[key])
+                checks.append(
+                    self._write_checked(connection, key, row, expected=self._based_on[key])
+                )
             else:
                 connection.execute(self._sql(row, "upsert"), row)
             side = layout.side
@@ -515,17 +519,22 @@ class PostgresDocuments(Generic[V]):
                         ).format(table=table, column=column, owner=owner),
                         [(side_key, key) for side_key in side_keys],
                     )
+        return checks
 
     def _write_checked(
         self, connection: Connection, key: str, row: dict[str, object], *, expected: int
-    ) -> None:
+    ) -> Check:
+        """Write ``row`` if the stored version is ``expected`` (-1: none); the check of that."""
         if expected < 0:
             written = connection.execute(self._sql(row, "insert"), row)
         else:
             written = connection.execute(self._sql(row, "update"), {**row, "expected": expected})
-        if written.rowcount != 1:
+
+        def stale() -> StaleVersion:
             actual = self._stored_version(connection, key)
-            raise StaleVersion(self._layout.kind, key, expected, actual)
+            return StaleVersion(self._layout.kind, key, expected, actual)
+
+        return changed_one(written, stale)
 
     def _sql(self, row: dict[str, object], how: Literal["insert", "upsert", "update"]) -> str:
         return _write_sql(self._layout.table, self._layout.key_column, tuple(row), how)
@@ -892,11 +901,10 @@ class PostgresOutbox:
         self.published = {}
         self.purge_before = None
 
-    def _write(self, connection: Connection, *, checked: bool) -> None:
+    def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         if not checked:
-            return  # no query reads the outbox through pending saves
-        if self.appended:
-            self._append(connection)
+            return []  # no query reads the outbox through pending saves
+        checks = [self._append(connection)] if self.appended else []
         for event_id, at in sorted(self.published.items()):
             connection.execute(
                 "UPDATE outbox SET published_us = %s WHERE id = %s AND published_us IS NULL",
@@ -906,9 +914,10 @@ class PostgresOutbox:
             connection.execute(
                 "DELETE FROM outbox WHERE published_us < %s", (microseconds(self.purge_before),)
             )
+        return checks
 
-    def _append(self, connection: Connection) -> None:
-        """Insert the appended envelopes, in order, in one statement.
+    def _append(self, connection: Connection) -> Check:
+        """Insert the appended envelopes, in order, in one statement; the check of that.
 
         Each aggregate's sequence row moves up to its last number first, but
         only from below its first: an aggregate whose numbers another writer
@@ -939,13 +948,17 @@ class PostgresOutbox:
                 [self._payloads[event.id][0] for event in events],
                 [self._payloads[event.id][1] for event in events],
             ),
-        ).fetchall()
-        stored = {event_id for (event_id,) in inserted}
-        for event in events:
-            if event.id not in stored:
-                raise StaleVersion(
-                    f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
-                )
+        )
+
+        def check() -> None:
+            stored = {event_id for (event_id,) in inserted.fetchall()}
+            for event in events:
+                if event.id not in stored:
+                    raise StaleVersion(
+                        f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
+                    )
+
+        return check
 
 
 _Part = (
@@ -1055,9 +1068,16 @@ class PostgresUnitOfWork:
         return self._connection is not None and _in_transaction(self._connection)
 
     def _write_checked(self, connection: Connection) -> None:
+        """Send every pending write as one pipeline, check their results, then commit."""
         _begin(connection)
-        for repository in self._repositories:
-            repository._write(connection, checked=True)
+        with connection.pipeline():
+            checks = [
+                check
+                for repository in self._repositories
+                for check in repository._write(connection, checked=True)
+            ]
+        for check in checks:
+            check()
         connection.execute("COMMIT")
 
     def _query(self, query: Query, parameters: Sequence[object]) -> list[Any]:

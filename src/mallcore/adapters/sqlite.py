@@ -117,6 +117,7 @@ from mallcore.adapters._layouts import (
     Layout,
     microseconds,
 )
+from mallcore.adapters._sql import Check
 from mallcore.adapters._tables import (
     SqlConfigurations,
     SqlCounters,
@@ -514,8 +515,11 @@ class _Repository(Generic[V]):
             for (text,) in self._uow._query(sql, parameters)
         ]
 
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
-        """Write the pending saves; ``checked``: refuse any not based on the stored version."""
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> list[Check]:
+        """Write the pending saves; ``checked``: refuse any not based on the stored version.
+
+        SQLite knows each result at once: a refusal is raised here, no check left.
+        """
         layout = self._layout
         for key, value in self.pending.items():
             row = layout.row(value)
@@ -531,6 +535,7 @@ class _Repository(Generic[V]):
                     " VALUES (?, ?)",
                     [(side_key, key) for side_key in side.keys(value)],
                 )
+        return []
 
     def _write_checked(
         self, connection: sqlite3.Connection, key: str, row: dict[str, object], *, expected: int
@@ -870,9 +875,10 @@ class SqliteOutbox:
         self.published = {}
         self.purge_before = None
 
-    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> None:
+    def _write(self, connection: sqlite3.Connection, *, checked: bool) -> list[Check]:
+        """Write the appends, marks and purge (``checked``: a taken number raises here)."""
         if not checked:
-            return  # no query reads the outbox through pending saves
+            return []  # no query reads the outbox through pending saves
         for event in self.appended:
             self._append(connection, event)
         connection.executemany(
@@ -883,6 +889,7 @@ class SqliteOutbox:
             connection.execute(
                 "DELETE FROM outbox WHERE published_us < ?", (microseconds(self.purge_before),)
             )
+        return []
 
     def _append(self, connection: sqlite3.Connection, event: OutboxEvent) -> None:
         kind, payload = self._payloads[event.id]
@@ -1052,7 +1059,8 @@ class SqliteUnitOfWork:
             connection.execute("BEGIN IMMEDIATE")
         try:
             for part in self._parts():
-                part._write(connection, checked=True)
+                for check in part._write(connection, checked=True):
+                    check()
             connection.execute("COMMIT")
         finally:
             self._locked = False
