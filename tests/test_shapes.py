@@ -32,6 +32,7 @@ from mallcore.shapes import (
     dump_event_document,
     load_document,
     load_event_document,
+    load_shared_document,
 )
 from tests.shape_fixtures import fixtures
 
@@ -157,6 +158,29 @@ def test_an_upgrader_that_fails_on_a_damaged_document_names_the_kind_and_the_ste
 
     with pytest.raises(InvalidDocument, match="order shape 0 does not upgrade to 1"):
         load_document(json.dumps(document), Order)
+
+
+def test_a_read_mostly_document_is_parsed_once_per_stored_text() -> None:
+    text = dump_document(Configuration(version=3))
+    changed = dump_document(Configuration(version=4))
+
+    first, again = (
+        load_shared_document(text, Configuration),
+        load_shared_document(text, Configuration),
+    )
+    other = load_shared_document(changed, Configuration)
+
+    assert first is again
+    assert first == load_document(text, Configuration)
+    assert (other.version, first.version) == (4, 3)
+
+
+def test_a_read_mostly_document_that_does_not_load_raises_every_time() -> None:
+    for _ in range(2):
+        with pytest.raises(InvalidDocument, match="configuration 'current'"):
+            load_shared_document(
+                '{"shape": 1, "shelf": 1}', Configuration, source="configuration 'current'"
+            )
 
 
 def test_a_document_in_the_current_shape_runs_no_upgrader(monkeypatch: pytest.MonkeyPatch) -> None:

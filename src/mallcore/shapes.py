@@ -35,10 +35,11 @@ values, so an upgrader keeps working when the classes move on.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
@@ -54,11 +55,13 @@ from mallcore.serialization import EVENT_KINDS, converter, parse, structure
 __all__ = [
     "DocumentShape",
     "SHAPES",
+    "SHARED_DOCUMENTS",
     "Upgrader",
     "dump_document",
     "dump_event_document",
     "load_document",
     "load_event_document",
+    "load_shared_document",
     "unversioned",
     "upgrade_order_0",
 ]
@@ -191,6 +194,26 @@ def load_document(
         if stored != shape.current or type(stored) is not int:
             data = shape.upgrade(data, stored, source=source)
     return structure(data, cls, source=source)
+
+
+SHARED_DOCUMENTS: Final = 512
+"""How many parsed read-mostly documents :func:`load_shared_document` keeps."""
+
+
+def load_shared_document(text: str, cls: type[T], *, source: str = "document") -> T:
+    """:func:`load_document` for read-mostly kinds (the catalog, the configuration).
+
+    Every checkout reads the configuration and its products; parsing them is
+    a good part of its CPU (a 3.6 kB configuration about 0.5 ms). Values are
+    frozen, so readers share the one parsed from the same stored text (the
+    last :data:`SHARED_DOCUMENTS` kept); a changed row is parsed again.
+    """
+    return cast(T, _shared(text, _shape_of(cls), source))
+
+
+@functools.lru_cache(maxsize=SHARED_DOCUMENTS)
+def _shared(text: str, shape: DocumentShape, source: str) -> object:
+    return load_document(text, shape.cls, source=source)
 
 
 def dump_event_document(event: object) -> tuple[str, str]:

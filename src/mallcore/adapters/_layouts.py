@@ -24,7 +24,7 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.orders import AfterSalesCase, Order, OrderStatus, Payment
-from mallcore.shapes import dump_document
+from mallcore.shapes import dump_document, load_document, load_shared_document
 
 __all__ = [
     "AFTER_SALES",
@@ -78,6 +78,15 @@ class Layout(Generic[V]):
     version: Callable[[V], int] | None
     columns: Callable[[V], dict[str, object]] = _no_columns
     side: SideTable[V] | None = None
+    read_mostly: bool = False
+    """Parsed once per stored text and shared (:func:`mallcore.shapes.load_shared_document`)."""
+
+    def load(self, text: str, key: object = None) -> V:
+        """The value stored as ``text`` (under ``key``, which errors name)."""
+        source = self.table if key is None else f"{self.table} {key!r}"
+        if self.read_mostly:
+            return load_shared_document(text, self.cls, source=source)
+        return load_document(text, self.cls, source=source)
 
     def row(self, value: V) -> dict[str, object]:
         """The columns of ``value``'s row by name: the key, the version, the copies, the JSON."""
@@ -101,6 +110,7 @@ PRODUCTS: Final = Layout[Product](
     side=SideTable(
         "product_skus", "sku_id", "product_id", lambda product: [sku.id for sku in product.skus]
     ),
+    read_mostly=True,
 )
 STOCKS: Final = Layout[Stock](
     kind="stock",

@@ -18,7 +18,7 @@ from mallcore.adapters._sql import Check, Connection, UnitOfWork, changed_one
 from mallcore.catalog import StockMovement
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.merchant import Configuration
-from mallcore.shapes import dump_document, load_document
+from mallcore.shapes import dump_document, load_document, load_shared_document
 
 __all__ = ["SqlConfigurations", "SqlCounters", "SqlCouponCodes", "SqlStockMovements"]
 
@@ -137,7 +137,7 @@ class SqlConfigurations:
         rows = self._uow._query(f"SELECT value FROM configurations {clause}", parameters)
         if not rows:
             raise NotFound("configuration", key)
-        return load_document(rows[0][0], Configuration, source=f"configuration {key!r}")
+        return load_shared_document(rows[0][0], Configuration, source=f"configuration {key!r}")
 
     def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Insert the pending versions (``checked``: free numbers only, else StaleVersion)."""

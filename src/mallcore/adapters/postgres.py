@@ -115,7 +115,6 @@ from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
 from mallcore.ports.storage import page_bounds
 from mallcore.shapes import (
     dump_event_document,
-    load_document,
     load_event_document,
 )
 
@@ -437,7 +436,7 @@ class PostgresDocuments(Generic[V]):
         if not rows:
             self._seen[key] = -1
             raise NotFound(layout.kind, key)
-        value = load_document(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
+        value = layout.load(rows[0][0], key)
         if layout.version is not None:
             self._seen[key] = layout.version(value)
         return value
@@ -481,14 +480,11 @@ class PostgresDocuments(Generic[V]):
         rows = self._uow._query(query, parameters)
         if not rows:
             raise NotFound(kind, key)
-        return load_document(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
+        return self._layout.load(rows[0][0], key)
 
     def _load_all(self, query: Query, parameters: Sequence[object]) -> list[V]:
         """Every value ``query`` selects as this unit of work sees it, in its order."""
-        return [
-            load_document(text, self._layout.cls, source=self._layout.table)
-            for (text,) in self._uow._query(query, parameters)
-        ]
+        return [self._layout.load(text) for (text,) in self._uow._query(query, parameters)]
 
     def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Write the pending saves; ``checked``: refuse any not based on the stored version."""

@@ -472,7 +472,7 @@ class _Repository(Generic[V]):
         )
         if not rows:
             raise NotFound(layout.kind, key)
-        return load_document(rows[0][0], layout.cls, source=f"{layout.table} {key!r}")
+        return layout.load(rows[0][0], key)
 
     def save(self, value: V) -> None:
         """Keep ``value`` for the commit, or raise StaleVersion if its version does not follow."""
@@ -506,14 +506,11 @@ class _Repository(Generic[V]):
         rows = self._uow._query(sql, parameters)
         if not rows:
             raise NotFound(kind, key)
-        return load_document(rows[0][0], self._layout.cls, source=f"{self._layout.table} {key!r}")
+        return self._layout.load(rows[0][0], key)
 
     def _load_all(self, sql: str, parameters: Sequence[object]) -> list[V]:
         """Every value ``sql`` selects as this unit of work sees it, in its order."""
-        return [
-            load_document(text, self._layout.cls, source=self._layout.table)
-            for (text,) in self._uow._query(sql, parameters)
-        ]
+        return [self._layout.load(text) for (text,) in self._uow._query(sql, parameters)]
 
     def _write(self, connection: sqlite3.Connection, *, checked: bool) -> list[Check]:
         """Write the pending saves; ``checked``: refuse any not based on the stored version.
