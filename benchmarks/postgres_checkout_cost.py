@@ -4,7 +4,8 @@
 cluster (or uses ``MALLCORE_TEST_POSTGRES_DSN``) and, on a new schema, times
 blocks of ``--orders`` checkouts of the two sides of
 :mod:`benchmarks.postgres_throughput` in turns, ``--runs`` blocks each (after
-50 of each to warm up):
+50 of each to warm up; ``--promotions N`` configures the shop with N 满减
+rules first, as a shop's configuration would be):
 
 - **Mall**: ``Mall.place_order`` of one unit, every order a new customer's;
 - **SQL by hand**: the baseline's reserve and insert.
@@ -98,10 +99,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=500)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--promotions", type=int, default=0, help="configure the shop with this many 满减 rules"
+    )
     arguments = parser.parse_args()
     blocks: dict[str, list[dict[str, float | None]]] = {"Mall": [], "SQL by hand": []}
     with server_for_scripts() as server, fresh_schema(server) as dsn:
-        set_up(dsn)
+        set_up(dsn, promotions=arguments.promotions)
         mall, database = make_mall(dsn)
         lent = database.borrow()
         mall_backend = lent.info.backend_pid

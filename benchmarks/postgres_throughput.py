@@ -15,7 +15,8 @@ PostgreSQL cluster (tests/postgres_server.py; or uses
 
 Every order is placed by a different customer and left unpaid, on both
 sides, so the SKU's live holds grow alike. It prints the orders per
-second of each side per round, their medians and the ratio.
+second of each side per round, their medians and the ratio. The shop has no
+configuration unless ``--promotions N`` gives it N 满减 rules.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ from mallcore import Checkout, Mall
 from mallcore.adapters import InMemoryEventLog, SimulatedCourier, SimulatedGateway
 from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from mallcore.catalog import Listing, ListingStatus, Product, Sku
+from mallcore.merchant import Configuration
 from mallcore.money import Money
 from mallcore.orders import Consignee
+from mallcore.pricing import Tier, TieredAmountOff
 from mallcore.testing.fakes import FakeClock
 
 NOW = datetime(2026, 11, 11, 12, tzinfo=UTC)
@@ -57,13 +60,27 @@ def make_mall(dsn: str) -> tuple[Mall, PostgresDatabase]:
     return mall, database
 
 
-def set_up(dsn: str) -> None:
-    """The hot SKU on the shelf, with stock that never runs out."""
+def set_up(dsn: str, *, promotions: int = 0) -> None:
+    """The hot SKU on the shelf, with stock that never runs out.
+
+    With ``promotions``, the shop is configured with that many 满减 rules
+    (满100减5, 满101减5 ...), none of which a one-unit order reaches: every
+    checkout reads and weighs them all.
+    """
     mall, database = make_mall(dsn)
     price = Money("30.00", "CNY")
     sku = Sku(SKU, {}, price, price, stock=10**9)
     product = Product.single(SKU, "tea", "tea", sku, listing=Listing(ListingStatus.ON_SHELF))
     mall.save_product(product, stock={SKU: 10**9})
+    if promotions:
+        rules = [
+            TieredAmountOff(
+                id=f"full-{n}",
+                tiers=[Tier(threshold=Money(100 + n, "CNY"), amount_off=Money(5, "CNY"))],
+            )
+            for n in range(promotions)
+        ]
+        mall.configure(Configuration(promotions=rules))
     database.close()
 
 
@@ -122,10 +139,10 @@ def sql_worker(dsn: str, worker: int, seconds: float) -> int:
     return placed
 
 
-def _round(server: str, side: str, processes: int, seconds: float) -> float:
+def _round(server: str, side: str, processes: int, seconds: float, promotions: int) -> float:
     work = mall_worker if side == "mall" else sql_worker
     with fresh_schema(server) as dsn:
-        set_up(dsn)
+        set_up(dsn, promotions=promotions)
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             counts = pool.starmap(work, [(dsn, n, seconds) for n in range(processes)])
     return sum(counts) / seconds
@@ -136,12 +153,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--processes", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument(
+        "--promotions", type=int, default=0, help="configure the shop with this many 满减 rules"
+    )
     arguments = parser.parse_args()
     rates: dict[str, list[float]] = {"sql": [], "mall": []}
     with server_for_scripts() as server:
         for number in range(1, arguments.rounds + 1):
             for side in ("sql", "mall"):
-                rates[side].append(_round(server, side, arguments.processes, arguments.seconds))
+                rate = _round(
+                    server, side, arguments.processes, arguments.seconds, arguments.promotions
+                )
+                rates[side].append(rate)
             sql_rate, mall_rate = rates["sql"][-1], rates["mall"][-1]
             print(f"round {number}: SQL by hand {sql_rate:.0f}/s, Mall {mall_rate:.0f}/s")
     sql, mall = statistics.median(rates["sql"]), statistics.median(rates["mall"])
