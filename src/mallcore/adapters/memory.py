@@ -12,7 +12,7 @@ several processes use a database adapter.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
@@ -25,7 +25,7 @@ from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
-from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
+from mallcore.ports.outbox import OutboxEvent, check_place
 from mallcore.ports.storage import page_bounds
 from mallcore.serialization import dump_event
 
@@ -529,17 +529,11 @@ class InMemoryOutbox:
         self.published: dict[str, datetime] = {}
         self.purge_before: datetime | None = None
 
-    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
-        """Each aggregate's highest sequence appended, own appends included; 0 when none."""
-        with self._store.lock:
-            sequences = self._store.outbox_sequences
-            stored = {each: sequences[each] for each in aggregates if each in sequences}
-        return highest_sequences(aggregates, stored=stored, appended=self.appended)
-
     def append(self, event: OutboxEvent) -> None:
         """Keep ``event`` for the commit (a payload no database could store is refused here too)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
+        check_place(self.appended, event)
         dump_event(event.event)
         self.appended.append(event)
 
@@ -566,14 +560,10 @@ class InMemoryOutbox:
             return sum(1 for row in self._store.outbox.values() if self._purged(row))
 
     def of_aggregate(self, aggregate_kind: str, aggregate_id: str) -> Sequence[OutboxEvent]:
-        """The stored envelopes of one aggregate, own appends included, by sequence."""
+        """The committed envelopes of one aggregate, by sequence."""
         with self._store.lock:
             stored = [row.event for row in self._store.outbox.values()]
-        found = [
-            e
-            for e in [*stored, *self.appended]
-            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
-        ]
+        found = [e for e in stored if e.aggregate == (aggregate_kind, aggregate_id)]
         return sorted(found, key=lambda e: e.sequence)
 
     def _purged(self, row: OutboxRow) -> bool:
@@ -585,23 +575,18 @@ class InMemoryOutbox:
         )
 
     def _conflict(self) -> StaleVersion | None:
-        """A taken id or sequence among the appends (called under the store lock)."""
+        """A taken id among the appends (called under the store lock)."""
         for event in self.appended:
-            aggregate = (event.aggregate_kind, event.aggregate_id)
-            stored = self._store.outbox_sequences.get(aggregate, 0)
-            if event.id in self._store.outbox or event.sequence <= stored:
-                return StaleVersion(
-                    f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, stored
-                )
+            if event.id in self._store.outbox:
+                return StaleVersion("outbox event", event.id, -1, 0)
         return None
 
     def _publish(self) -> None:
-        """Apply the appends, marks and purge (called under the store lock)."""
-        rows = self._store.outbox
+        """Number and apply the appends, the marks and the purge (called under the store lock)."""
+        rows, sequences = self._store.outbox, self._store.outbox_sequences
         for event in self.appended:
-            rows[event.id] = OutboxRow(event)
-            aggregate = (event.aggregate_kind, event.aggregate_id)
-            self._store.outbox_sequences[aggregate] = event.sequence
+            sequences[event.aggregate] = sequences.get(event.aggregate, 0) + 1
+            rows[event.id] = OutboxRow(attrs.evolve(event, sequence=sequences[event.aggregate]))
         for event_id, at in self.published.items():
             if event_id in rows and rows[event_id].published_at is None:
                 rows[event_id] = attrs.evolve(rows[event_id], published_at=at)

@@ -67,7 +67,7 @@ import functools
 import math
 import time
 import weakref
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Generic, Literal, Self, TypeVar
@@ -111,7 +111,7 @@ from mallcore.errors import (
 )
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
-from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
+from mallcore.ports.outbox import OutboxEvent, check_place
 from mallcore.ports.storage import page_bounds
 from mallcore.shapes import (
     dump_event_document,
@@ -800,24 +800,11 @@ class PostgresOutbox:
         """Whether the commit has anything of the outbox's to write."""
         return bool(self.appended or self.published or self.purge_before is not None)
 
-    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
-        """Each aggregate's highest sequence appended, own appends included; 0 when none."""
-        asked = sorted(set(aggregates))
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(
-                "SELECT aggregate_kind, aggregate_id, sequence FROM outbox_sequences"
-                " WHERE (aggregate_kind, aggregate_id) IN"
-                " (SELECT * FROM unnest(%s::text[], %s::text[]))",
-                ([kind for kind, _ in asked], [key for _, key in asked]),
-            ).fetchall()
-        )
-        stored = {(kind, key): int(sequence) for kind, key, sequence in rows}
-        return highest_sequences(asked, stored=stored, appended=self.appended)
-
     def append(self, event: OutboxEvent) -> None:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
+        check_place(self.appended, event)
         self._payloads[event.id] = dump_event_document(event.event)
         self.appended.append(event)
 
@@ -875,7 +862,7 @@ class PostgresOutbox:
         return int(rows[0][0]) + marked
 
     def of_aggregate(self, aggregate_kind: str, aggregate_id: str) -> Sequence[OutboxEvent]:
-        """The stored envelopes of one aggregate, own appends included, by sequence."""
+        """The committed envelopes of one aggregate, by sequence."""
         rows = self._uow._in_connection(
             lambda connection: connection.execute(
                 f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
@@ -883,12 +870,7 @@ class PostgresOutbox:
                 (aggregate_kind, aggregate_id),
             ).fetchall()
         )
-        mine = [
-            e
-            for e in self.appended
-            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
-        ]
-        return sorted([*map(_envelope, rows), *mine], key=lambda e: e.sequence)
+        return [_envelope(row) for row in rows]
 
     def forget(self) -> None:
         """Drop the pending appends, marks and purge."""
@@ -913,27 +895,29 @@ class PostgresOutbox:
         return checks
 
     def _append(self, connection: Connection) -> Check:
-        """Insert the appended envelopes, in order, in one statement; the check of that.
+        """Number and insert the appended envelopes, in order, in one statement; the check of that.
 
-        Each aggregate's sequence row moves up to its last number first, but
-        only from below its first: an aggregate whose numbers another writer
-        took moves nothing, and its envelopes are not inserted (nor are
-        envelopes whose id is stored): StaleVersion, naming the first.
+        Each aggregate's sequence row moves up by its count of appends (a new
+        row starts there), locked until the commit; each envelope's number
+        is the row's old value plus its place. An id stored already inserts
+        nothing: StaleVersion.
         """
         events = self.appended
         inserted = connection.execute(
             "WITH new AS (SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[],"
             " %s::text[], %s::text[], %s::text[]) WITH ORDINALITY"
-            f" AS new ({_OUTBOX_COLUMNS}, place)),"
+            f" AS new ({_OUTBOX_COLUMNS}, position)),"
+            " counted AS (SELECT aggregate_kind, aggregate_id, max(sequence) AS appended FROM new"
+            " GROUP BY aggregate_kind, aggregate_id),"
             " moved AS (INSERT INTO outbox_sequences AS s (aggregate_kind, aggregate_id, sequence)"
-            " SELECT aggregate_kind, aggregate_id, max(sequence) FROM new"
-            " GROUP BY aggregate_kind, aggregate_id"
-            " ON CONFLICT (aggregate_kind, aggregate_id) DO UPDATE SET sequence = EXCLUDED.sequence"
-            " WHERE s.sequence < (SELECT min(new.sequence) FROM new"
-            " WHERE (new.aggregate_kind, new.aggregate_id) = (s.aggregate_kind, s.aggregate_id))"
-            " RETURNING aggregate_kind, aggregate_id)"
-            f" INSERT INTO outbox ({_OUTBOX_COLUMNS}) SELECT {_OUTBOX_COLUMNS} FROM new"
-            " JOIN moved USING (aggregate_kind, aggregate_id) ORDER BY place"
+            " SELECT * FROM counted"
+            " ON CONFLICT (aggregate_kind, aggregate_id)"
+            " DO UPDATE SET sequence = s.sequence + EXCLUDED.sequence"
+            " RETURNING aggregate_kind, aggregate_id, sequence AS last)"
+            f" INSERT INTO outbox ({_OUTBOX_COLUMNS}) SELECT new.id, aggregate_kind, aggregate_id,"
+            " last - appended + new.sequence, new.occurred_at, new.kind, new.payload FROM new"
+            " JOIN counted USING (aggregate_kind, aggregate_id)"
+            " JOIN moved USING (aggregate_kind, aggregate_id) ORDER BY new.position"
             " ON CONFLICT DO NOTHING RETURNING id",
             (
                 [event.id for event in events],
@@ -950,9 +934,7 @@ class PostgresOutbox:
             stored = {event_id for (event_id,) in inserted.fetchall()}
             for event in events:
                 if event.id not in stored:
-                    raise StaleVersion(
-                        f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
-                    )
+                    raise StaleVersion("outbox event", event.id, -1, 0)
 
         return check
 

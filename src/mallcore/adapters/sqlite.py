@@ -97,7 +97,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar
@@ -129,7 +129,7 @@ from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable, WrongType
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
-from mallcore.ports.outbox import Aggregate, OutboxEvent, highest_sequences
+from mallcore.ports.outbox import OutboxEvent, check_place
 from mallcore.ports.storage import page_bounds
 from mallcore.shapes import (
     dump_document,
@@ -333,9 +333,6 @@ _RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12, 14)
 
 SCHEMA_VERSION: Final = len(_RELEASES)
 """The schema this module writes, kept in ``PRAGMA user_version``."""
-
-_SEQUENCES_PER_QUERY: Final = 500
-"""Aggregates looked up in one statement (two parameters each; SQLite allows 32,766)."""
 
 
 @contextlib.contextmanager
@@ -793,30 +790,11 @@ class SqliteOutbox:
         """Whether the commit has anything of the outbox's to write."""
         return bool(self.appended or self.published or self.purge_before is not None)
 
-    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
-        """Each aggregate's highest sequence appended, own appends included; 0 when none."""
-        asked = sorted(set(aggregates))
-
-        def select(connection: sqlite3.Connection) -> dict[Aggregate, int]:
-            stored: dict[Aggregate, int] = {}
-            for start in range(0, len(asked), _SEQUENCES_PER_QUERY):
-                chunk = asked[start : start + _SEQUENCES_PER_QUERY]
-                rows = connection.execute(
-                    "SELECT aggregate_kind, aggregate_id, sequence FROM outbox_sequences"
-                    " WHERE (aggregate_kind, aggregate_id) IN"
-                    f" (VALUES {', '.join(['(?, ?)'] * len(chunk))})",
-                    [part for aggregate in chunk for part in aggregate],
-                )
-                stored.update(((kind, key), int(sequence)) for kind, key, sequence in rows)
-            return stored
-
-        stored = self._uow._in_connection(select)
-        return highest_sequences(asked, stored=stored, appended=self.appended)
-
     def append(self, event: OutboxEvent) -> None:
         """Keep ``event`` for the commit (a payload that is no domain event is refused here)."""
         if not isinstance(event, OutboxEvent):
             raise InvalidValue("event", event, "must be an OutboxEvent")
+        check_place(self.appended, event)
         self._payloads[event.id] = dump_event_document(event.event)
         self.appended.append(event)
 
@@ -850,7 +828,7 @@ class SqliteOutbox:
         return int(stored) + marked
 
     def of_aggregate(self, aggregate_kind: str, aggregate_id: str) -> Sequence[OutboxEvent]:
-        """The stored envelopes of one aggregate, own appends included, by sequence."""
+        """The committed envelopes of one aggregate, by sequence."""
         rows = self._uow._in_connection(
             lambda connection: connection.execute(
                 f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
@@ -858,12 +836,7 @@ class SqliteOutbox:
                 (aggregate_kind, aggregate_id),
             ).fetchall()
         )
-        mine = [
-            e
-            for e in self.appended
-            if (e.aggregate_kind, e.aggregate_id) == (aggregate_kind, aggregate_id)
-        ]
-        return sorted([*map(_envelope, rows), *mine], key=lambda e: e.sequence)
+        return [_envelope(row) for row in rows]
 
     def forget(self) -> None:
         """Drop the pending appends, marks and purge."""
@@ -873,7 +846,7 @@ class SqliteOutbox:
         self.purge_before = None
 
     def _write(self, connection: sqlite3.Connection, *, checked: bool) -> list[Check]:
-        """Write the appends, marks and purge (``checked``: a taken number raises here)."""
+        """Write the appends, marks and purge (``checked``: a taken id raises here)."""
         if not checked:
             return []  # no query reads the outbox through pending saves
         for event in self.appended:
@@ -889,40 +862,32 @@ class SqliteOutbox:
         return []
 
     def _append(self, connection: sqlite3.Connection, event: OutboxEvent) -> None:
+        """Store ``event`` as the next envelope of its aggregate (the write lock is held)."""
         kind, payload = self._payloads[event.id]
-        aggregate = {
-            "kind": event.aggregate_kind,
-            "id": event.aggregate_id,
-            "sequence": event.sequence,
-        }
+        connection.execute(
+            "INSERT INTO outbox_sequences (aggregate_kind, aggregate_id, sequence) VALUES (?, ?, 1)"
+            " ON CONFLICT (aggregate_kind, aggregate_id) DO UPDATE SET sequence = sequence + 1",
+            event.aggregate,
+        )
+        (sequence,) = connection.execute(
+            "SELECT sequence FROM outbox_sequences WHERE aggregate_kind = ? AND aggregate_id = ?",
+            event.aggregate,
+        ).fetchone()
         try:
-            moved = connection.execute(
-                "UPDATE outbox_sequences SET sequence = :sequence WHERE aggregate_kind = :kind"
-                " AND aggregate_id = :id AND sequence < :sequence",
-                aggregate,
-            ).rowcount
-            if not moved:
-                connection.execute(
-                    "INSERT INTO outbox_sequences (aggregate_kind, aggregate_id, sequence)"
-                    " VALUES (:kind, :id, :sequence)",
-                    aggregate,
-                )
             connection.execute(
                 f"INSERT INTO outbox ({_OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     event.id,
                     event.aggregate_kind,
                     event.aggregate_id,
-                    event.sequence,
+                    sequence,
                     event.occurred_at.isoformat(),
                     kind,
                     payload,
                 ),
             )
         except sqlite3.IntegrityError as exc:
-            raise StaleVersion(
-                f"{event.aggregate_kind} events", event.aggregate_id, event.sequence - 1, -1
-            ) from exc
+            raise StaleVersion("outbox event", event.id, -1, 0) from exc
 
 
 class SqliteUnitOfWork:

@@ -10,13 +10,13 @@ transaction; published envelopes are purged after a retention period.
 Delivery is at least once: a relay that crashes after publishing but before
 its commit publishes the batch again. Consumers de-duplicate by
 :attr:`OutboxEvent.id`, which never changes. Each aggregate's events are
-numbered 1, 2, 3 ... (:attr:`OutboxEvent.sequence`) and handed on in that
-order.
+numbered 1, 2, 3 ... (:attr:`OutboxEvent.sequence`) when their commit
+stores them, and handed on in that order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeAlias
 
@@ -24,7 +24,7 @@ import attrs
 
 from mallcore.errors import InvalidValue
 
-__all__ = ["Aggregate", "OutboxEvent", "OutboxRepository", "highest_sequences"]
+__all__ = ["Aggregate", "OutboxEvent", "OutboxRepository", "check_place"]
 
 Aggregate: TypeAlias = tuple[str, str]
 """An aggregate as an envelope names it: its kind and its id (``("order", "O-1")``)."""
@@ -65,37 +65,36 @@ class OutboxEvent:
         return self.aggregate_kind, self.aggregate_id
 
 
-def highest_sequences(
-    aggregates: Iterable[Aggregate],
-    *,
-    stored: Mapping[Aggregate, int],
-    appended: Iterable[OutboxEvent],
-) -> dict[Aggregate, int]:
-    """Each of ``aggregates``' highest sequence, ``stored`` or ``appended``; 0 when neither.
+def check_place(appended: Iterable[OutboxEvent], event: OutboxEvent) -> None:
+    """InvalidValue unless ``event``'s sequence is its place among ``appended`` for its aggregate.
 
-    What an adapter's :meth:`OutboxRepository.last_sequences` returns once it
-    has read the stored numbers.
+    What an adapter's :meth:`OutboxRepository.append` checks: before the
+    commit numbers them, a unit of work's envelopes count their aggregate's
+    appends, 1 for the first.
     """
-    highest = {aggregate: stored.get(aggregate, 0) for aggregate in aggregates}
-    for event in appended:
-        if event.aggregate in highest:
-            highest[event.aggregate] = max(highest[event.aggregate], event.sequence)
-    return highest
+    place = 1 + sum(1 for each in appended if each.aggregate == event.aggregate)
+    if event.sequence != place:
+        raise InvalidValue(
+            "event.sequence",
+            event.sequence,
+            f"must be {place}, its place among this unit of work's appends for {event.aggregate}",
+        )
 
 
 class OutboxRepository(Protocol):
     """Port: the events a unit of work commits, until a relay has published them.
 
-    - ``last_sequences`` returns, for each ``(aggregate_kind, aggregate_id)``
-      asked, the highest ``sequence`` appended for it, as this unit of work
-      sees it (its own appends included); 0 when none. It never goes back,
-      also when older envelopes are purged. One call answers for every
-      aggregate a command's events concern (one query on a database).
-    - ``append`` stores ``event`` at commit; a payload that is no domain
-      event (:data:`mallcore.serialization.EVENT_KINDS`) raises InvalidValue
-      at once. An ``id``, or an aggregate's
-      ``sequence``, stored already makes ``commit`` raise StaleVersion and
-      keep nothing (two writers numbered one aggregate's events alike).
+    - ``append`` keeps ``event`` for the commit, which numbers it. Appended,
+      an envelope's ``sequence`` is its place among this unit of work's
+      appends for its aggregate: 1 for the first, 2 for the next
+      (:func:`check_place`; anything else raises InvalidValue at once, as
+      does a payload that is no domain event,
+      :data:`mallcore.serialization.EVENT_KINDS`). The commit adds the
+      aggregate's last stored number, which never goes back, also when older
+      envelopes are purged: an aggregate's envelopes are numbered in the
+      order their commits happened, and two writers never take one number
+      (on a database, no query before the commit). An ``id`` stored already
+      makes ``commit`` raise StaleVersion and keep nothing.
     - ``claim`` returns up to ``limit`` (1 to MAX_PAGE, else InvalidValue)
       unpublished envelopes, oldest append first. Per aggregate it returns a
       prefix of what is unpublished: never an envelope while an earlier one
@@ -110,16 +109,12 @@ class OutboxRepository(Protocol):
     - ``purge`` deletes, at commit, the published envelopes published
       before ``before``; it returns how many that is as this unit of work
       sees it. Unpublished envelopes are never purged.
-    - ``of_aggregate`` lists the envelopes stored for one aggregate,
+    - ``of_aggregate`` lists the envelopes committed for one aggregate,
       published or not (not purged), by sequence.
     """
 
-    def last_sequences(self, aggregates: Collection[Aggregate]) -> dict[Aggregate, int]:
-        """The highest sequence appended for each ``(kind, id)`` of ``aggregates``; 0 when none."""
-        ...
-
     def append(self, event: OutboxEvent) -> None:
-        """Store ``event`` when the unit of work commits."""
+        """Store ``event`` when the unit of work commits, numbered then."""
         ...
 
     def claim(self, limit: int) -> Sequence[OutboxEvent]:

@@ -14,8 +14,9 @@ TierChanged            ``member``            ``member_id``
 after-sales events     ``after-sales case``  ``case_id``
 =====================  ====================  ====================
 
-A command appends its events in the order they happened, each numbered one
-past the last of its aggregate; the relay hands them on in that order.
+A command appends its events in the order they happened, each with its
+place among the command's events of its aggregate; the commit numbers them
+after the aggregate's last, and the relay hands them on in that order.
 """
 
 from __future__ import annotations
@@ -102,19 +103,17 @@ def aggregate_of(event: object) -> tuple[str, str]:
 
 
 def append_events(uow: UnitOfWork, events: Sequence[object], *, at: datetime) -> None:
-    """Append ``events`` to ``uow``'s outbox, each numbered after its aggregate's last."""
-    aggregates = [aggregate_of(event) for event in events]
-    if not aggregates:
-        return
-    last = uow.outbox.last_sequences(set(aggregates))
-    for event, (kind, key) in zip(events, aggregates, strict=True):
-        last[kind, key] += 1
+    """Append ``events`` to ``uow``'s outbox (once per unit of work); the commit numbers them."""
+    places: dict[tuple[str, str], int] = {}
+    for event in events:
+        kind, key = aggregate_of(event)
+        places[kind, key] = places.get((kind, key), 0) + 1
         uow.outbox.append(
             OutboxEvent(
                 id=uuid.uuid4().hex,
                 aggregate_kind=kind,
                 aggregate_id=key,
-                sequence=last[kind, key],
+                sequence=places[kind, key],
                 occurred_at=at,
                 event=event,
             )

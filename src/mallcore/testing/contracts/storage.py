@@ -113,16 +113,28 @@ def _order(order_id: str, customer_id: str, placed_at: datetime) -> Order:
     )
 
 
-def _envelope(customer_id: str, sequence: int, *, at: datetime = _MOMENT) -> OutboxEvent:
-    """Envelope ``sequence`` of member ``customer_id``'s events: a registration at ``at``."""
+def _envelope(
+    customer_id: str, number: int, *, place: int = 1, at: datetime = _MOMENT
+) -> OutboxEvent:
+    """Member ``customer_id``'s event ``number`` (a registration at ``at``), as appended.
+
+    Appended, its ``sequence`` is ``place``, its place among its unit of
+    work's appends for the member; :func:`_stored` is the same envelope
+    once the commit numbered it.
+    """
     return OutboxEvent(
-        id=f"{customer_id}#{sequence}",
+        id=f"{customer_id}#{number}",
         aggregate_kind="member",
         aggregate_id=customer_id,
-        sequence=sequence,
+        sequence=place,
         occurred_at=at,
         event=MemberRegistered(customer_id, at),
     )
+
+
+def _stored(customer_id: str, number: int, *, at: datetime = _MOMENT) -> OutboxEvent:
+    """Member ``customer_id``'s event ``number`` as the commit stored it."""
+    return attrs.evolve(_envelope(customer_id, number, at=at), sequence=number)
 
 
 def _appended(new_uow: NewUnitOfWork, *events: OutboxEvent) -> None:
@@ -938,68 +950,78 @@ class UnitOfWorkContract:
 
     # the outbox ------------------------------------------------------------------
 
-    def test_appended_events_read_back_with_their_aggregate_by_sequence(
+    def test_appended_events_read_back_with_their_aggregate_numbered_by_the_commit(
         self, new_uow: NewUnitOfWork
     ) -> None:
         later = _MOMENT + timedelta(hours=1)
 
         _appended(
-            new_uow, _envelope("alice", 1), _envelope("bob", 1), _envelope("alice", 2, at=later)
+            new_uow,
+            _envelope("alice", 1),
+            _envelope("bob", 1),
+            _envelope("alice", 2, place=2, at=later),
         )
+        _appended(new_uow, _envelope("alice", 3))
 
         with new_uow() as uow:
             assert list(uow.outbox.of_aggregate("member", "alice")) == [
-                _envelope("alice", 1),
-                _envelope("alice", 2, at=later),
+                _stored("alice", 1),
+                _stored("alice", 2, at=later),
+                _stored("alice", 3),
             ]
-            asked = [("member", "alice"), ("member", "carol"), ("member", "bob")]
-            assert uow.outbox.last_sequences(asked) == {
-                ("member", "alice"): 2,
-                ("member", "carol"): 0,
-                ("member", "bob"): 1,
-            }
+            assert list(uow.outbox.of_aggregate("member", "bob")) == [_stored("bob", 1)]
 
-    def test_the_last_sequences_of_many_aggregates_come_in_one_answer(
-        self, new_uow: NewUnitOfWork
+    @pytest.mark.parametrize("places", [[2], [1, 1], [1, 3]])
+    def test_an_envelope_appended_out_of_its_place_is_refused(
+        self, new_uow: NewUnitOfWork, places: list[int]
     ) -> None:
-        customers = [f"c{number:04d}" for number in range(1200)]
-        _appended(new_uow, *(_envelope(customer, 1) for customer in customers[::100]))
-
+        *first, last = places
         with new_uow() as uow:
-            uow.outbox.append(_envelope("c1199", 1))
-            last = uow.outbox.last_sequences([("member", customer) for customer in customers])
-
-        assert len(last) == 1200
-        assert {key for (_, key), sequence in last.items() if sequence} == {
-            *customers[::100],
-            "c1199",
-        }
-        assert set(last.values()) == {0, 1}
+            for number, place in enumerate(first, start=1):
+                uow.outbox.append(_envelope("alice", number, place=place))
+            with pytest.raises(InvalidValue, match="place"):
+                uow.outbox.append(_envelope("alice", len(places), place=last))
 
     def test_events_appended_without_a_commit_are_not_kept(self, new_uow: NewUnitOfWork) -> None:
         with new_uow() as uow:
             uow.outbox.append(_envelope("alice", 1))
-            assert uow.outbox.last_sequences([("member", "alice")]) == {("member", "alice"): 1}
+            assert list(uow.outbox.of_aggregate("member", "alice")) == []
 
         with new_uow() as uow:
-            assert uow.outbox.last_sequences([("member", "alice")]) == {("member", "alice"): 0}
+            assert list(uow.outbox.of_aggregate("member", "alice")) == []
             assert list(uow.outbox.claim(10)) == []
 
-    def test_two_writers_numbering_one_aggregate_alike_keep_the_first(
+    def test_two_writers_appending_to_one_aggregate_are_numbered_in_commit_order(
         self, new_uow: NewUnitOfWork
     ) -> None:
         first, second = new_uow(), new_uow()
         with first, second:
+            second.outbox.append(_envelope("alice", 2))
             first.outbox.append(_envelope("alice", 1))
-            second.outbox.append(attrs.evolve(_envelope("alice", 1), id="other"))
-            second.members.save(Member.register("alice", at=_MOMENT)[0])
             first.commit()
-
-            with pytest.raises(StaleVersion):
-                second.commit()
+            second.commit()
 
         with new_uow() as uow:
-            assert [e.id for e in uow.outbox.of_aggregate("member", "alice")] == ["alice#1"]
+            assert list(uow.outbox.of_aggregate("member", "alice")) == [
+                _stored("alice", 1),
+                _stored("alice", 2),
+            ]
+
+    def test_an_envelope_id_stored_already_fails_the_commit_and_keeps_nothing(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _appended(new_uow, _envelope("alice", 1))
+
+        def append_again() -> None:
+            with new_uow() as uow:
+                uow.outbox.append(_envelope("alice", 1))
+                uow.members.save(Member.register("alice", at=_MOMENT)[0])
+                uow.commit()
+
+        with pytest.raises(StaleVersion):
+            append_again()
+        with new_uow() as uow:
+            assert list(uow.outbox.of_aggregate("member", "alice")) == [_stored("alice", 1)]
             with pytest.raises(NotFound):
                 uow.members.get("alice")
 
@@ -1007,7 +1029,7 @@ class UnitOfWorkContract:
         self, new_uow: NewUnitOfWork
     ) -> None:
         _appended(new_uow, _envelope("bob", 1), _envelope("alice", 1))
-        _appended(new_uow, _envelope("alice", 2), _envelope("bob", 2))
+        _appended(new_uow, _envelope("alice", 2), _envelope("bob", 2))  # each first of its member
 
         batches = [_relayed(new_uow, 3), _relayed(new_uow, 3), _relayed(new_uow, 3)]
 
@@ -1027,7 +1049,7 @@ class UnitOfWorkContract:
     def test_published_events_are_purged_after_their_retention_and_numbering_goes_on(
         self, new_uow: NewUnitOfWork
     ) -> None:
-        _appended(new_uow, _envelope("alice", 1), _envelope("alice", 2))
+        _appended(new_uow, _envelope("alice", 1), _envelope("alice", 2, place=2))
         _relayed(new_uow, 1, at=_MOMENT)
         _appended(new_uow, _envelope("alice", 3))
 
@@ -1038,7 +1060,6 @@ class UnitOfWorkContract:
 
         with new_uow() as uow:
             assert [e.sequence for e in uow.outbox.of_aggregate("member", "alice")] == [2, 3]
-            assert uow.outbox.last_sequences([("member", "alice")]) == {("member", "alice"): 3}
             assert [e.id for e in uow.outbox.claim(5)] == ["alice#2", "alice#3"]
 
     def test_an_envelope_whose_payload_is_no_domain_event_is_refused(
