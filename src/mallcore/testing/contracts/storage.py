@@ -971,6 +971,23 @@ class UnitOfWorkContract:
             ]
             assert list(uow.outbox.of_aggregate("member", "bob")) == [_stored("bob", 1)]
 
+    def test_over_a_thousand_envelopes_of_one_commit_are_numbered_in_order(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow:
+            for number in range(1, 1201):
+                uow.outbox.append(_envelope("alice", number, place=number))
+                if number == 1000:
+                    uow.outbox.append(_envelope("bob", 1))
+            uow.commit()
+        _appended(new_uow, _envelope("alice", 1201))
+
+        with new_uow() as uow:
+            alice = list(uow.outbox.of_aggregate("member", "alice"))
+            assert [e.sequence for e in alice] == list(range(1, 1202))
+            assert [e.id for e in alice] == [f"alice#{number}" for number in range(1, 1202)]
+            assert list(uow.outbox.of_aggregate("member", "bob")) == [_stored("bob", 1)]
+
     @pytest.mark.parametrize("places", [[2], [1, 1], [1, 3]])
     def test_an_envelope_appended_out_of_its_place_is_refused(
         self, new_uow: NewUnitOfWork, places: list[int]
