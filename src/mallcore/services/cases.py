@@ -61,6 +61,7 @@ from mallcore.orders import (
     ReturnFreightOwed,
 )
 from mallcore.ports import Courier, PaymentGateway, UnitOfWork
+from mallcore.services._packages import book_package
 from mallcore.services._stock import hold_for_exchange, release_exchange, ship_exchange
 from mallcore.services.after_sales import refund_order
 from mallcore.services.checkout import configuration
@@ -398,18 +399,9 @@ def ship_exchange_case(
     if case.kind is not CaseKind.EXCHANGE or case.status is not CaseStatus.RECEIVED:
         raise IllegalTransition("after-sales case", case_id, case.status.value, "exchanged")
     order = uow.orders.get(case.order_id)
-    if order.consignee is None:
-        raise InvalidValue("order.consignee", None, f"order {order.id!r} has no address")
     items = dict(case.units)
     order.ship_replacement(case.id, waybill="to-be-booked", carrier="-", items=items, at=now)
-    package_id = f"{order.id}-{case.id}"
-    waybill = courier.create_shipment(
-        package_id=package_id,
-        order_id=order.id,
-        items=items,
-        destination=order.consignee.region,
-    )
-    booked.append(package_id)
+    waybill = book_package(courier, order, f"{order.id}-{case.id}", items, booked=booked)
     shipped, changes = order.ship_replacement(
         case.id, waybill=waybill.number, carrier=waybill.carrier, items=items, at=now
     )

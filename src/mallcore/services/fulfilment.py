@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from mallcore.errors import IllegalTransition, InvalidValue
+from mallcore.errors import IllegalTransition
 from mallcore.orders import Order
 from mallcore.ports import Courier, TrackingEvent, UnitOfWork
+from mallcore.services._packages import book_package
 from mallcore.services._points import release_order_points
 from mallcore.services.cases import has_open_case
 from mallcore.services.members import credit_growth
@@ -42,18 +43,10 @@ def ship_order(
     fails to commit, the caller cancels the booking with the courier.
     """
     order = uow.orders.get(order_id)
-    if order.consignee is None:
-        raise InvalidValue("order.consignee", None, f"order {order_id!r} has no address to ship to")
     wanted = dict(items) if items is not None else order.unshipped_quantities()
     order.ship(waybill="to-be-booked", carrier="to-be-booked", at=now, items=wanted)
     package_id = f"{order.id}-{len(order.shipments) + 1}"
-    waybill = courier.create_shipment(
-        package_id=package_id,
-        order_id=order.id,
-        items=wanted,
-        destination=order.consignee.region,
-    )
-    booked.append(package_id)
+    waybill = book_package(courier, order, package_id, wanted, booked=booked)
     shipped, changes = order.ship(
         waybill=waybill.number, carrier=waybill.carrier, at=now, items=wanted
     )
