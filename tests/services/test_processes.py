@@ -167,8 +167,11 @@ def test_eight_processes_buying_a_hundred_cups_sell_exactly_a_hundred(
     stock = _workers.shop_on(where).stock("cup")
     with _workers.unit_of_work(where) as uow:
         holds = uow.stock_holds.of_sku("cup", limit=500)
+        numbered = [envelope.sequence for envelope in uow.outbox.of_aggregate("stock", "cup")]
     assert stock.available == 0
     assert len(holds) == 100
+    # eight writers appended to the cup's events at once: numbered at commit, no gap, no repeat
+    assert numbered == list(range(1, 101))
 
 
 def test_eight_processes_delivering_one_payment_notification_pay_once(
