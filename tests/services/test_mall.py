@@ -186,6 +186,26 @@ def _mall_over(shop: Shop, **ports: object) -> Mall:
     return Mall(**{**wired, **ports})  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [
+        ("retries", 0),
+        ("retries", True),
+        ("backoff", -0.5),
+        ("backoff", 11),
+        ("backoff", float("nan")),
+        ("backoff", "0.1"),
+    ],
+)
+def test_retry_settings_that_cannot_work_are_refused_by_name(
+    shop: Shop, setting: str, value: object
+) -> None:
+    with pytest.raises(InvalidValue) as refused:
+        _mall_over(shop, **{setting: value})
+
+    assert refused.value.field == setting
+
+
 def test_a_conflict_that_keeps_coming_back_is_retried_then_raises_busy() -> None:
     store = InMemoryStore()
     made: list[InMemoryUnitOfWork] = []

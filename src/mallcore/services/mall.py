@@ -45,7 +45,7 @@ from typing import Self, TypeVar
 import attrs
 from dateutil import tz
 
-from mallcore._fields import identifier, typed, unit_counts, whole_number
+from mallcore._fields import identifier, seconds, typed, unit_counts, whole_number
 from mallcore.catalog import ListingStatus, Product, Stock
 from mallcore.coupons import (
     CouponInstance,
@@ -282,8 +282,8 @@ class Mall:
     ) -> None:
         if isinstance(retries, bool) or not isinstance(retries, int) or not 1 <= retries <= 100:
             raise InvalidValue("retries", retries, "must be a whole number from 1 to 100")
-        if not isinstance(backoff, int | float) or not 0 <= backoff <= 10:
-            raise InvalidValue("backoff", backoff, "must be between 0 and 10 seconds")
+        if seconds("backoff", backoff, zero=True) > 10:
+            raise InvalidValue("backoff", backoff, "must be at most 10 seconds")
         if not isinstance(retention, timedelta) or retention < timedelta(0):
             raise InvalidValue("retention", retention, "must be a timedelta, not negative")
         self._storage = storage
