@@ -3,8 +3,9 @@
 ``stock_holds(sku_id, order_id, quantity, expires_us)`` keyed on both ids
 and indexed on ``(sku_id, expires_us)``, so a command finds one order's hold
 and a SKU's lapsed holds without reading the others. A hold has no version:
-it changes only with its SKU's stock, whose version check at commit is what
-keeps two writers apart (see :class:`~mallcore.ports.StockHoldRepository`).
+its row itself keeps two writers apart, since a hold read and removed must
+still be there to delete at commit, and a hold added must find its key free
+(see :class:`~mallcore.ports.StockHoldRepository`).
 
 The two adapters' drivers speak the same SQL here but for the parameter
 placeholder (``?`` or ``%s``), which is the one thing an adapter passes in.
@@ -122,15 +123,17 @@ class SqlStockHolds:
 
     def _write(self, connection: Connection, *, checked: bool) -> list[Check]:
         """Delete the removed holds, then insert the added ones (``checked``: on free keys only)."""
+        checks = []
         for key in sorted(self._removed):
-            connection.execute(self._delete, key)
+            deleted = connection.execute(self._delete, key)
+            if self._seen.get(key) is not None:  # read held: another writer may have removed it
+                checks.append(changed_one(deleted, partial(StaleVersion, "stock hold", key, 0, -1)))
         on_conflict = (
             "NOTHING"
             if checked
             else "UPDATE SET quantity = excluded.quantity, expires_us = excluded.expires_us"
         )
         insert = self._insert.format(on_conflict)
-        checks = []
         for key in sorted(self._added):
             hold = self._added[key]
             written = connection.execute(
@@ -161,6 +164,7 @@ class SqlStockHolds:
     ) -> list[StockHold]:
         """The committed ``rows`` less the removed, plus the added holds ``wanted``."""
         committed = [_hold(row) for row in rows]
+        self._seen.update(((hold.sku_id, hold.order_id), hold) for hold in committed)
         kept = [h for h in committed if (h.sku_id, h.order_id) not in self._removed]
         return kept + [hold for hold in self._added.values() if wanted(hold)]
 

@@ -119,7 +119,13 @@ STOCKS: Final = Layout[Stock](
     cls=Stock,
     key=lambda stock: stock.sku_id,
     version=lambda stock: stock.version,
+    columns=lambda stock: {
+        "on_hand": stock.on_hand,
+        "reserved": stock.reserved,
+        "policy": stock.policy.value,
+    },
 )
+"""The counts are columns that a commit moves in place: :mod:`mallcore.adapters._stocks`."""
 
 
 def _settle_by(order: Order) -> int | None:

@@ -193,6 +193,18 @@ MIGRATIONS: Final = (
             " WHERE status = 'completed' AND value::jsonb ->> 'settled_at' IS NULL",
         ),
     ),
+    Migration(
+        9,
+        "stocks.on_hand, reserved and policy: the counts a commit moves in place",
+        (
+            "ALTER TABLE stocks ADD COLUMN IF NOT EXISTS on_hand BIGINT NOT NULL DEFAULT 0,"
+            " ADD COLUMN IF NOT EXISTS reserved BIGINT NOT NULL DEFAULT 0,"
+            " ADD COLUMN IF NOT EXISTS policy TEXT NOT NULL DEFAULT 'deduct_on_payment'",
+            "UPDATE stocks SET on_hand = (value::jsonb ->> 'on_hand')::bigint,"
+            " reserved = COALESCE((value::jsonb ->> 'reserved')::bigint, 0),"
+            " policy = COALESCE(value::jsonb ->> 'policy', 'deduct_on_payment')",
+        ),
+    ),
 )
 """Every migration, in order."""
 
@@ -204,6 +216,6 @@ def pending(applied: int) -> tuple[Migration, ...]:
     """The migrations a database at ``applied`` still needs, in order.
 
     >>> [migration.number for migration in pending(1)]
-    [2, 3, 4, 5, 6, 7, 8]
+    [2, 3, 4, 5, 6, 7, 8, 9]
     """
     return tuple(migration for migration in MIGRATIONS if migration.number > applied)

@@ -26,7 +26,7 @@ from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent, check_place
-from mallcore.ports.storage import page_bounds
+from mallcore.ports.storage import check_change, moved, page_bounds
 from mallcore.serialization import dump_event
 
 __all__ = [
@@ -138,11 +138,15 @@ class _Table(Generic[V]):
             self._written.add(key)
 
     def _conflict(self) -> StaleVersion | None:
-        for key in sorted(self._written):
+        for key in sorted(self._whole()):
             seen, theirs = self._base.get(key), self._committed.get(key)
             if theirs is not seen:
                 return StaleVersion(self._kind, key, self._stored(seen), self._stored(theirs))
         return None
+
+    def _whole(self) -> set[str]:
+        """The keys written whole: each is a conflict when another writer changed it."""
+        return self._written
 
     def _stored(self, value: V | None) -> int:
         """The version of a stored ``value``; -1 for none (products count 0)."""
@@ -190,12 +194,59 @@ class InMemoryProducts(_Table[Product]):
 
 
 class InMemoryStocks(_Table[Stock]):
-    """Stock by SKU id (see :class:`~mallcore.ports.StockRepository`)."""
+    """Stock by SKU id (see :class:`~mallcore.ports.StockRepository`).
+
+    A change of counts is applied at commit to the stock then committed
+    (:func:`~mallcore.ports.storage.moved`), so it conflicts only when the
+    counts no longer allow it.
+    """
 
     def __init__(self, committed: dict[str, Stock]) -> None:
         super().__init__(
             committed, kind="stock", key=lambda s: s.sku_id, version=lambda s: s.version
         )
+
+    def _begin(self) -> None:
+        super()._begin()
+        self._changed: dict[str, Stock] = {}
+        """Keys changed by counts only, with the stock as first seen."""
+        self._moved: dict[str, Stock] = {}
+
+    def save(self, value: Stock) -> None:
+        """Keep ``value`` whole (a change of it pending becomes part of the save)."""
+        super().save(value)
+        self._changed.pop(value.sku_id, None)
+
+    def change(self, before: Stock, after: Stock) -> None:
+        """Keep the move of counts from ``before`` to ``after`` for the commit."""
+        check_change(before, after)
+        key = before.sku_id
+        actual = self._stored(self.rows.get(key))
+        if before.version != actual:
+            raise StaleVersion("stock", key, before.version, actual)
+        if key in self._changed or key not in self._written:
+            self._changed.setdefault(key, before)
+        self.rows[key] = after
+        self._written.add(key)
+
+    def _whole(self) -> set[str]:
+        return self._written - self._changed.keys()
+
+    def _conflict(self) -> StaleVersion | None:
+        conflict = super()._conflict()
+        if conflict is not None:
+            return conflict
+        for key, before in sorted(self._changed.items()):
+            stored = self._committed.get(key)
+            stock = moved(stored, before, self.rows[key])
+            if stock is None:
+                return StaleVersion("stock", key, before.version, self._stored(stored))
+            self._moved[key] = stock
+        return None
+
+    def _publish(self) -> None:
+        super()._publish()
+        self._committed.update(self._moved)
 
 
 class InMemoryOrders(_Table[Order]):

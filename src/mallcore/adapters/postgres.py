@@ -88,19 +88,19 @@ from mallcore.adapters._layouts import (
     PAYMENTS,
     POINTS,
     PRODUCTS,
-    STOCKS,
     Layout,
     microseconds,
 )
 from mallcore.adapters._migrations import LATEST, pending
 from mallcore.adapters._sql import Check, changed_one
+from mallcore.adapters._stocks import SqlStocks
 from mallcore.adapters._tables import (
     SqlConfigurations,
     SqlCounters,
     SqlCouponCodes,
     SqlStockMovements,
 )
-from mallcore.catalog import ListingStatus, Product, Stock
+from mallcore.catalog import ListingStatus, Product
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import (
     InvalidValue,
@@ -404,8 +404,8 @@ class PostgresDatabase:
 class PostgresDocuments(Generic[V]):
     """One aggregate's table as a unit of work sees it: committed rows under pending saves.
 
-    Stock and points accounts are this class as it is (see
-    :class:`~mallcore.ports.StockRepository`); repositories with queries
+    Points accounts are this class as it is (see
+    :class:`~mallcore.ports.PointsRepository`); repositories with queries
     subclass it.
     """
 
@@ -958,6 +958,7 @@ def _append_sql(count: int) -> str:
 
 _Part = (
     PostgresDocuments[Any]
+    | SqlStocks
     | SqlStockHolds
     | SqlStockMovements
     | SqlConfigurations
@@ -980,7 +981,7 @@ class PostgresUnitOfWork:
         self._connection: Connection | None = None
         self._locked = False
         self.products = PostgresProducts(self)
-        self.stocks = PostgresDocuments[Stock](self, STOCKS)
+        self.stocks = SqlStocks(self, placeholder="%s")
         self.stock_holds = SqlStockHolds(self, placeholder="%s")
         self.stock_movements = SqlStockMovements(self, placeholder="%s")
         self.orders = PostgresOrders(self)
@@ -995,7 +996,6 @@ class PostgresUnitOfWork:
         self.after_sales = PostgresAfterSales(self)
         self._repositories: tuple[_Part, ...] = (
             self.products,
-            self.stocks,
             self.stock_holds,
             self.stock_movements,
             self.orders,
@@ -1009,6 +1009,7 @@ class PostgresUnitOfWork:
             self.after_sales,
             self.counters,
             self.outbox,
+            self.stocks,  # last: a hot SKU's row is then held for the shortest time
         )
 
     def __enter__(self) -> Self:

@@ -113,11 +113,11 @@ from mallcore.adapters._layouts import (
     PAYMENTS,
     POINTS,
     PRODUCTS,
-    STOCKS,
     Layout,
     microseconds,
 )
 from mallcore.adapters._sql import Check
+from mallcore.adapters._stocks import SqlStocks
 from mallcore.adapters._tables import (
     SqlConfigurations,
     SqlCounters,
@@ -239,6 +239,16 @@ def _fill_settlement_column(connection: sqlite3.Connection) -> None:
         )
 
 
+def _fill_stock_columns(connection: sqlite3.Connection) -> None:
+    """Schema 10's count columns for each stock, read as this release reads its document."""
+    for sku_id, text in connection.execute("SELECT sku_id, value FROM stocks").fetchall():
+        stock = load_document(text, Stock, source=f"stocks {sku_id!r}")
+        connection.execute(
+            "UPDATE stocks SET on_hand = ?, reserved = ?, policy = ? WHERE sku_id = ?",
+            (stock.on_hand, stock.reserved, stock.policy.value, sku_id),
+        )
+
+
 MIGRATIONS: Final[tuple[Migration, ...]] = (
     _statements(
         "CREATE TABLE products (id TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -317,6 +327,12 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         "CREATE INDEX orders_by_settlement ON orders (settle_by_us, id)",
     ),
     _fill_settlement_column,
+    _statements(
+        "ALTER TABLE stocks ADD COLUMN on_hand INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE stocks ADD COLUMN reserved INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE stocks ADD COLUMN policy TEXT NOT NULL DEFAULT 'deduct_on_payment'",
+    ),
+    _fill_stock_columns,
 )
 """The schema's steps in order: after step ``n`` (from 1) ``PRAGMA user_version`` may read ``n``.
 
@@ -325,10 +341,11 @@ run together in one transaction, so a database is never left between them);
 schema 4 (coupon templates, codes and wallets) is step 7; schema 5 (the
 outbox) is step 8; schema 6 (payments) is step 9; schema 7 (after-sales
 cases) is step 10; schema 8 (stock holds) is steps 11 and 12; schema 9 (the
-settlement column) is steps 13 and 14.
+settlement column) is steps 13 and 14; schema 10 (the stock's counts as
+columns) is steps 15 and 16.
 """
 
-_RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12, 14)
+_RELEASES: Final = (1, 2, 6, 7, 8, 9, 10, 12, 14, 16)
 """The step each schema version ends at (schema version n: ``_RELEASES[n - 1]`` steps)."""
 
 SCHEMA_VERSION: Final = len(_RELEASES)
@@ -585,11 +602,11 @@ class SqliteProducts(_Repository[Product]):
         )
 
 
-class SqliteStocks(_Repository[Stock]):
-    """Stock by SKU id (see :class:`~mallcore.ports.StockRepository`)."""
+class SqliteStocks(SqlStocks):
+    """Stock by SKU id, counts moved in place at commit (:mod:`mallcore.adapters._stocks`)."""
 
     def __init__(self, uow: SqliteUnitOfWork) -> None:
-        super().__init__(uow, STOCKS)
+        super().__init__(uow, placeholder="?")
 
 
 class SqliteOrders(_Repository[Order]):
@@ -943,6 +960,7 @@ class SqliteUnitOfWork:
         self,
     ) -> tuple[
         _Repository[Any]
+        | SqlStocks
         | SqlConfigurations
         | SqlStockHolds
         | SqlStockMovements

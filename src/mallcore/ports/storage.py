@@ -31,6 +31,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Final, Protocol, Self
 
+import attrs
+
 from mallcore.catalog import ListingStatus, Product, Stock, StockHold, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue
@@ -55,6 +57,8 @@ __all__ = [
     "StockMovementRepository",
     "StockRepository",
     "UnitOfWork",
+    "check_change",
+    "moved",
     "page_bounds",
 ]
 
@@ -108,9 +112,24 @@ class ProductRepository(Protocol):
 class StockRepository(Protocol):
     """Port: the stock of each SKU.
 
-    - ``get`` returns the stock of ``sku_id`` or raises NotFound.
+    - ``get`` returns the stock of ``sku_id`` or raises NotFound. It locks
+      nothing, even in a locked unit of work: a hot SKU's row is held only
+      while the commit writes it.
     - ``save`` raises StaleVersion unless the stored version is
       ``stock.version - 1`` (or nothing is stored and ``stock.version`` is 0).
+      A stocktake sets the counts whole this way.
+    - ``change`` keeps a change of counts for the commit: ``after`` is
+      ``before`` (the stock as this unit of work sees it, else StaleVersion
+      at once) with ``on_hand`` and ``reserved`` moved and the version raised
+      (anything else: InvalidValue, :func:`check_change`). The commit moves
+      the stock *as stored then* by the same amounts and raises its version
+      as many steps, so units of work changing one SKU at once all commit
+      while the units allow. One whose moves would leave ``reserved``
+      negative or above ``on_hand``, or that finds the stock's policy
+      changed or the stock gone, raises StaleVersion at commit and keeps
+      nothing: another writer took the units first, and the command is run
+      again on what is stored. Changes and a save of one stock in one unit
+      of work add up to a save based on the version first seen.
     """
 
     def get(self, sku_id: str) -> Stock:
@@ -121,13 +140,52 @@ class StockRepository(Protocol):
         """Store ``stock`` at its version."""
         ...
 
+    def change(self, before: Stock, after: Stock) -> None:
+        """Move the stored counts as ``before`` became ``after``, at commit."""
+        ...
+
+
+def moved(stored: Stock | None, before: Stock, after: Stock) -> Stock | None:
+    """``stored`` with its counts moved as ``before`` became ``after``; None where refused.
+
+    What a commit does with :meth:`StockRepository.change`: None when
+    nothing is stored, the policy is no longer ``before``'s, or the moves
+    would leave ``reserved`` negative or above ``on_hand``.
+    """
+    if stored is None or stored.policy is not before.policy:
+        return None
+    on_hand = stored.on_hand + after.on_hand - before.on_hand
+    reserved = stored.reserved + after.reserved - before.reserved
+    if not 0 <= reserved <= on_hand:
+        return None
+    return attrs.evolve(
+        stored,
+        on_hand=on_hand,
+        reserved=reserved,
+        version=stored.version + after.version - before.version,
+    )
+
+
+def check_change(before: Stock, after: Stock) -> None:
+    """Raise InvalidValue unless ``after`` is ``before`` with other counts and a higher version."""
+    kept = (before.sku_id, before.policy, before.warning_threshold)
+    if (after.sku_id, after.policy, after.warning_threshold) != kept:
+        raise InvalidValue(
+            "stock change", after, f"must change only the counts of stock {before.sku_id!r}"
+        )
+    if after.version <= before.version:
+        raise InvalidValue(
+            "stock change", after.version, f"must raise the version above {before.version}"
+        )
+
 
 class StockHoldRepository(Protocol):
     """Port: unpaid orders' holds on stock, one per (SKU, order), kept beside the stock.
 
-    A hold changes only with its SKU's stock (every stock command that adds
-    or removes one bumps the stock's version), so the stock's version check
-    at commit is what keeps two writers from both changing one SKU's holds.
+    A hold changes only with its SKU's stock, whose counts it accounts for;
+    the stock's counts move at commit without a version check
+    (:meth:`StockRepository.change`), so the holds themselves keep two
+    writers from giving one hold's units back twice or holding one key twice.
 
     - ``get`` returns the hold of ``order_id`` on ``sku_id`` as this unit of
       work sees it (its own additions and removals included), or raises
@@ -136,7 +194,10 @@ class StockHoldRepository(Protocol):
       StaleVersion: at once when this unit of work added it or read it held,
       at the latest at commit (which then keeps nothing). A command adds
       holds for keys it knows free, so the database is not asked twice.
-    - ``remove`` drops the hold at commit; a key not held does nothing.
+    - ``remove`` drops the hold at commit. A hold this unit of work read
+      held (``get``, ``lapsed``, ``of_sku``) that another writer removed
+      first raises StaleVersion at commit, which keeps nothing; a key it
+      never saw held does nothing.
     - ``lapsed`` lists ``sku_id``'s holds whose ``expires_at`` is at or
       before ``at``, the earliest first, at most ``limit``.
     - ``of_sku`` lists a page of ``sku_id``'s holds by order id.

@@ -88,14 +88,19 @@ def _recorded(uow: UnitOfWork, sku_id: str, order_id: str) -> StockMovement | No
         return None
 
 
-def record(uow: UnitOfWork, stock: Stock, events: Sequence[StockEvent], *, at: datetime) -> None:
-    """Save ``stock`` and what its ``events`` changed beside it: holds added and removed, movements.
+def record(
+    uow: UnitOfWork, before: Stock, after: Stock, events: Sequence[StockEvent], *, at: datetime
+) -> None:
+    """Keep the move of counts ``before`` -> ``after`` and what ``events`` changed beside it.
 
-    A command that changed nothing (no events) saves nothing.
+    The stock's counts go to the commit as a change (moved where stored,
+    see :class:`~mallcore.ports.StockRepository`), the holds added and
+    removed and the movements beside them. A command that changed nothing
+    (no events) keeps nothing.
     """
     if not events:
         return
-    uow.stocks.save(stock)
+    uow.stocks.change(before, after)
     for event in events:
         if isinstance(event, StockReserved):
             uow.stock_holds.add(StockHold.of(event))
@@ -125,9 +130,9 @@ def hold_stock(
     lapsed: Sequence[StockHold] = ()
     if quantity > stock.available or (held is not None and held.has_lapsed(now)):
         lapsed = uow.stock_holds.lapsed(stock.sku_id, at=now, limit=LAPSED_PER_COMMAND)
-    stock, events = stock.reserve(order_id, quantity, now, hold=hold, held=held, lapsed=lapsed)
-    record(uow, stock, events, at=now)
-    return stock, list(events)
+    after, events = stock.reserve(order_id, quantity, now, hold=hold, held=held, lapsed=lapsed)
+    record(uow, stock, after, events, at=now)
+    return after, list(events)
 
 
 def deduct_order_stock(uow: UnitOfWork, order: Order, *, at: datetime) -> list[StockEvent]:
@@ -172,8 +177,8 @@ def _deduct(
             stock, reserved = hold_stock(uow, stock, holder, quantity, at, hold=hold, held=None)
             changes.extend(reserved)
             held = _held(uow, sku_id, holder)
-        stock, taken = stock.deduct(holder, held=held)
-        record(uow, stock, taken, at=at)
+        after, taken = stock.deduct(holder, held=held)
+        record(uow, stock, after, taken, at=at)
         changes.extend(taken)
     return changes
 
@@ -186,8 +191,9 @@ def _release(
     for sku_id in sorted(quantities):
         recorded = _recorded(uow, sku_id, holder)
         held = _held(uow, sku_id, holder)
-        stock, released = uow.stocks.get(sku_id).release(holder, held=held, recorded=recorded)
-        record(uow, stock, released, at=at)
+        stock = uow.stocks.get(sku_id)
+        after, released = stock.release(holder, held=held, recorded=recorded)
+        record(uow, stock, after, released, at=at)
         changes.extend(released)
     return changes
 
@@ -196,8 +202,9 @@ def _restock(uow: UnitOfWork, quantities: Mapping[str, int], *, at: datetime) ->
     """Add the units of each SKU back on hand."""
     changes: list[StockEvent] = []
     for sku_id, quantity in sorted(quantities.items()):
-        stock, restocked = uow.stocks.get(sku_id).restock(quantity)
-        record(uow, stock, restocked, at=at)
+        stock = uow.stocks.get(sku_id)
+        after, restocked = stock.restock(quantity)
+        record(uow, stock, after, restocked, at=at)
         changes.extend(restocked)
     return changes
 
