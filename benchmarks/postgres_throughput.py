@@ -7,11 +7,11 @@ PostgreSQL cluster (tests/postgres_server.py; or uses
 (stock that never runs out) for ``--seconds``, on a new schema:
 
 - **Mall**: ``Mall.place_order`` over a ``PostgresDatabase`` (price the cart,
-  hold the stock under its row lock, save the order, the outbox);
+  hold the stock (its counts moved at commit), save the order, the outbox);
 - **SQL by hand**: the same reserve and insert at the same isolation level
-  (``READ COMMITTED``): ``SELECT value FROM stocks ... FOR UPDATE``, the
-  stock's ``reserved`` count raised in its JSON, ``UPDATE stocks``, the hold
-  inserted into ``stock_holds``, ``INSERT INTO orders``, ``COMMIT``.
+  (``READ COMMITTED``): ``SELECT on_hand, reserved FROM stocks ... FOR
+  UPDATE``, the units checked, ``UPDATE stocks`` with ``reserved`` one more,
+  the hold inserted into ``stock_holds``, ``INSERT INTO orders``, ``COMMIT``.
 
 Every order is placed by a different customer and left unpaid, on both
 sides, so the SKU's live holds grow alike. It prints the orders per
@@ -106,15 +106,14 @@ def hand_written_order(
     """The baseline's checkout: reserve one unit of the hot SKU and insert the order, by hand."""
     expires = int((NOW + timedelta(minutes=30) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
     connection.execute("BEGIN ISOLATION LEVEL READ COMMITTED")
-    (value,) = connection.execute(
-        "SELECT value FROM stocks WHERE sku_id = %s FOR UPDATE", (SKU,)
+    on_hand, reserved = connection.execute(
+        "SELECT on_hand, reserved FROM stocks WHERE sku_id = %s FOR UPDATE", (SKU,)
     ).fetchone()  # type: ignore[misc]
-    stock = json.loads(value)
-    stock["reserved"] += 1
-    stock["version"] += 1
+    if on_hand - reserved < 1:
+        raise AssertionError("the hot SKU ran out")
     connection.execute(
-        "UPDATE stocks SET value = %s, version = version + 1 WHERE sku_id = %s",
-        (json.dumps(stock), SKU),
+        "UPDATE stocks SET reserved = %s, version = version + 1 WHERE sku_id = %s",
+        (reserved + 1, SKU),
     )
     connection.execute(
         "INSERT INTO stock_holds (sku_id, order_id, quantity, expires_us) VALUES (%s, %s, 1, %s)",

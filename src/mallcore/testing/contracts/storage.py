@@ -17,6 +17,7 @@ mallcore runs it on its own adapters first (tests/adapters/).
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import TypeVar
@@ -35,6 +36,7 @@ from mallcore.catalog import (
     Stock,
     StockHold,
     StockMovement,
+    StockPolicy,
     StockReserved,
 )
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
@@ -356,6 +358,144 @@ class UnitOfWorkContract:
         with new_uow() as uow:
             assert (uow.stocks.get("tea").on_hand, uow.stocks.get("cup").on_hand) == (4, 5)
 
+    # stock counts moved at commit ----------------------------------------------
+
+    def test_two_changes_of_one_stock_both_commit_and_their_moves_add_up(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 5))
+        first, second = new_uow(), new_uow()
+        with first, second:
+            for uow, order_id in ((first, "O-1"), (second, "O-2")):
+                before = uow.stocks.get("tea")
+                after, _ = before.reserve(order_id, 2, _MOMENT)
+                uow.stocks.change(before, after)
+                assert uow.stocks.get("tea") == after
+            first.commit()
+            second.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea") == Stock("tea", on_hand=5, reserved=4, version=2)
+
+    def test_a_change_the_stored_counts_no_longer_allow_fails_the_commit_and_keeps_nothing(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 3))
+        first, second = new_uow(), new_uow()
+        with first, second:
+            for uow, order_id in ((first, "O-1"), (second, "O-2")):
+                before = uow.stocks.get("tea")
+                uow.stocks.change(before, before.reserve(order_id, 2, _MOMENT)[0])
+            second.members.save(Member.register("alice", at=_MOMENT)[0])
+            first.commit()
+            with pytest.raises(StaleVersion):
+                second.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea") == Stock("tea", on_hand=3, reserved=2, version=1)
+            with pytest.raises(NotFound):
+                uow.members.get("alice")
+
+    def test_a_change_fails_when_the_policy_changed_before_its_commit(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 5))
+        first, second = new_uow(), new_uow()
+        with first, second:
+            before = first.stocks.get("tea")
+            first.stocks.change(before, before.reserve("O-1", 1, _MOMENT)[0])
+            stored = second.stocks.get("tea")
+            second.stocks.save(attrs.evolve(stored, policy=StockPolicy.DEDUCT_ON_ORDER, version=1))
+            second.commit()
+            with pytest.raises(StaleVersion):
+                first.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea") == Stock(
+                "tea", on_hand=5, policy=StockPolicy.DEDUCT_ON_ORDER, version=1
+            )
+
+    def test_a_change_starts_from_the_stock_as_seen_and_changes_only_its_counts(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 5))
+        with new_uow() as uow:
+            before = uow.stocks.get("tea")
+            after, _ = before.restock(2)
+            with pytest.raises(StaleVersion):
+                uow.stocks.change(after, after.restock(1)[0])
+            with pytest.raises(InvalidValue, match="only the counts"):
+                uow.stocks.change(before, attrs.evolve(after, warning_threshold=3))
+            with pytest.raises(InvalidValue, match="raise the version above 0"):
+                uow.stocks.change(before, before)
+            uow.stocks.change(before, after)
+            uow.stocks.change(after, after.restock(1)[0])
+            uow.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea") == Stock("tea", on_hand=8, version=2)
+
+    def test_a_change_and_a_save_of_one_stock_are_a_save_from_the_version_first_seen(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        _saved(new_uow, Stock.for_sku("tea", 5))
+        first, second = new_uow(), new_uow()
+        with first, second:
+            before = first.stocks.get("tea")
+            restocked, _ = before.restock(1)
+            first.stocks.change(before, restocked)
+            first.stocks.save(restocked.count(9)[0])
+            other = second.stocks.get("tea")
+            second.stocks.change(other, other.restock(2)[0])
+            second.commit()
+            with pytest.raises(StaleVersion):
+                first.commit()
+
+        with new_uow() as uow:
+            assert uow.stocks.get("tea") == Stock("tea", on_hand=7, version=1)
+
+    @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
+    @given(
+        on_hand=st.integers(0, 6),
+        wanted=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+        order=st.randoms(use_true_random=False),
+    )
+    def test_changes_made_side_by_side_commit_exactly_while_the_units_allow(
+        self, new_uow: NewUnitOfWork, on_hand: int, wanted: list[int], order: random.Random
+    ) -> None:
+        sku_id = _unique("tea")
+        _saved(new_uow, Stock.for_sku(sku_id, on_hand))
+        units = [new_uow() for _ in wanted]  # at most 3: a pool of 3 connections serves them
+        committed: list[int] = []
+        for uow in units:
+            uow.__enter__()
+        try:
+            turns = []
+            for number, (uow, quantity) in enumerate(zip(units, wanted, strict=True)):
+                before = uow.stocks.get(sku_id)
+                if quantity <= before.available:
+                    uow.stocks.change(before, before.reserve(f"O-{number}", quantity, _MOMENT)[0])
+                    turns.append((uow, quantity))
+            order.shuffle(turns)
+            for uow, quantity in turns:
+                try:
+                    uow.commit()
+                except StaleVersion:
+                    assert sum(committed) + quantity > on_hand
+                else:
+                    committed.append(quantity)
+        finally:
+            for uow in units:
+                uow.__exit__(None, None, None)
+
+        with new_uow() as uow:
+            stock = uow.stocks.get(sku_id)
+        assert (stock.on_hand, stock.reserved, stock.version) == (
+            on_hand,
+            sum(committed),
+            len(committed),
+        )
+
     @settings(max_examples=10, suppress_health_check=_SHARED_STORE)
     @given(
         placed=st.lists(orders(statuses=st.sampled_from(OrderStatus)), min_size=1, max_size=6),
@@ -499,6 +639,30 @@ class UnitOfWorkContract:
 
         with new_uow() as uow, pytest.raises(NotFound):
             uow.stock_holds.get("tea", "O-1")
+
+    def test_a_hold_read_and_removed_after_another_writer_removed_it_fails_the_commit(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        with new_uow() as uow:
+            uow.stock_holds.add(StockHold("tea", "O-1", 2, _MOMENT))
+            uow.stock_holds.add(StockHold("tea", "O-2", 1, _MOMENT))
+            uow.commit()
+        first, second = new_uow(), new_uow()
+        with first, second:
+            assert first.stock_holds.get("tea", "O-1").quantity == 2
+            assert [h.order_id for h in second.stock_holds.lapsed("tea", at=_MOMENT, limit=5)] == [
+                "O-1",
+                "O-2",
+            ]
+            for uow in (first, second):
+                uow.stock_holds.remove("tea", "O-1")
+            second.stock_holds.remove("tea", "O-2")
+            first.commit()
+            with pytest.raises(StaleVersion):
+                second.commit()
+
+        with new_uow() as uow:
+            assert [h.order_id for h in uow.stock_holds.of_sku("tea", limit=5)] == ["O-2"]
 
     def test_a_hold_added_again_without_being_read_fails_the_commit_and_keeps_nothing(
         self, new_uow: NewUnitOfWork
