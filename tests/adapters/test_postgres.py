@@ -279,6 +279,20 @@ def test_a_row_written_by_a_newer_release_is_an_invalid_document(
     assert refused.value.problems == ("$: unknown fields ['shelf']",)
 
 
+def test_stock_counts_written_by_hand_that_break_the_rules_are_an_invalid_document(
+    database: PostgresDatabase, postgres_dsn: str
+) -> None:
+    _stocked(database, 5)
+    with psycopg.connect(postgres_dsn) as connection:
+        connection.execute("UPDATE stocks SET reserved = 9")
+
+    with PostgresUnitOfWork(database) as uow, pytest.raises(InvalidDocument) as refused:
+        uow.stocks.get(SKU)
+
+    assert refused.value.source == f"stocks {SKU!r}"
+    assert "on_hand=5, reserved=9" in refused.value.problems[0]
+
+
 def test_a_row_locked_past_the_statement_timeout_makes_the_commit_unavailable(
     postgres_dsn: str,
 ) -> None:

@@ -26,7 +26,14 @@ from mallcore.catalog import (
     StockMovement,
     StockPolicy,
 )
-from mallcore.errors import InvalidValue, NotFound, OutOfStock, StaleVersion, Unavailable
+from mallcore.errors import (
+    InvalidDocument,
+    InvalidValue,
+    NotFound,
+    OutOfStock,
+    StaleVersion,
+    Unavailable,
+)
 from mallcore.money import Money
 from mallcore.orders import OrderStatus
 from mallcore.serialization import dumps
@@ -447,3 +454,20 @@ def test_completed_orders_of_schema_8_are_listed_for_settlement_after_the_upgrad
         after = uow.orders.due_for_settlement(due_by=done.after_sales_until + timedelta(seconds=1))
 
     assert (list(before), list(after)) == ([], ["O-done", "O-old"])
+
+
+def test_stock_counts_written_by_hand_that_break_the_rules_are_an_invalid_document(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "shop.sqlite3"
+    _stocked(path, 5)
+    with sqlite3.connect(path) as raw:
+        raw.execute("UPDATE stocks SET reserved = 9")
+    raw.close()
+
+    with SqliteUnitOfWork(path) as uow, pytest.raises(InvalidDocument) as refused:
+        uow.stocks.get(SKU)
+
+    assert refused.value.source == f"stocks {SKU!r}"
+    assert "reserved" in refused.value.problems[0]
+    assert "on_hand=5, reserved=9" in refused.value.problems[0]
