@@ -174,5 +174,5 @@ def _with_counts(sku_id: str, text: str, on_hand: int, reserved: int, version: i
     try:
         return attrs.evolve(stock, on_hand=on_hand, reserved=reserved, version=version)
     except InvalidValue as refused:
-        problem = f"$.{refused.field}: {refused.reason} (columns {on_hand=}, {reserved=})"
+        problem = f"$: {refused.field} {refused.reason} (columns {on_hand=}, {reserved=})"
         raise InvalidDocument(f"stocks {sku_id!r}", [problem]) from refused
