@@ -43,10 +43,16 @@ Theory of operation:
 - :meth:`PostgresUnitOfWork.lock` begins the transaction at once; from then
   on a versioned value is read with ``SELECT ... FOR UPDATE``, so a command
   that reads, decides and writes holds the rows it read until it commits:
-  concurrent commands on one hot row (a flash-sale SKU's stock) queue on its
-  lock instead of failing with StaleVersion, and commands on other rows run
-  side by side. A deadlock between two such commands is StaleVersion (the
-  Mall runs the command again).
+  concurrent commands on one order or coupon queue on its lock instead of
+  failing with StaleVersion, and commands on other rows run side by side.
+  A deadlock between two such commands is StaleVersion (the Mall runs the
+  command again).
+- A stock is the exception: read without a lock, its counts moved at
+  commit by ``UPDATE stocks SET reserved = reserved + n ... WHERE`` the
+  result keeps the stock's rules (:mod:`mallcore.adapters._stocks`), sent
+  last in the commit. Checkouts of one hot SKU hold its row only while
+  their commits run, not across their reads and Python; one the units no
+  longer allow is StaleVersion, and the Mall runs it again on fresh counts.
 - ``counters`` change at commit, by a conditional ``UPDATE ... WHERE value +
   n <= limit`` in the commit's transaction: the row lock makes concurrent
   additions queue, and a limit reached is LimitReached, nothing kept.
@@ -1032,7 +1038,10 @@ class PostgresUnitOfWork:
             self._connection = None
 
     def lock(self) -> None:
-        """Begin the transaction now; versioned values read from here on are row-locked."""
+        """Begin the transaction now; versioned values read from here on are row-locked.
+
+        Stock is not: its counts move at commit (see the module's docstring).
+        """
         if self._locked:
             return
         self._in_connection(_begin)

@@ -40,6 +40,9 @@ write transaction, so processes starting at once upgrade it once):
    the stock documents, which keep their sum as ``reserved``.
 9. ``orders.settle_by_us`` indexed with ``id`` (``due_for_settlement``): a
    completed, unsettled order's after-sales deadline, NULL otherwise.
+10. ``stocks.on_hand``, ``stocks.reserved``, ``stocks.policy``: the counts
+    a commit moves in place (:mod:`mallcore.adapters._stocks`); they, and
+    ``version``, win over the counts in the stock's ``value``.
 
 ``value`` is the aggregate as JSON written by :mod:`mallcore.serialization`,
 with its shape (:mod:`mallcore.shapes`: older shapes are upgraded as they are
