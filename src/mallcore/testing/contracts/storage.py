@@ -139,6 +139,15 @@ def _stored(customer_id: str, number: int, *, at: datetime = _MOMENT) -> OutboxE
     return attrs.evolve(_envelope(customer_id, number, at=at), sequence=number)
 
 
+def _reserve_two(first: UnitOfWork, second: UnitOfWork, sku_id: str) -> None:
+    """Each unit of work reads ``sku_id`` and keeps a change reserving 2 units (O-1, O-2)."""
+    for uow, order_id in ((first, "O-1"), (second, "O-2")):
+        before = uow.stocks.get(sku_id)
+        after, _ = before.reserve(order_id, 2, _MOMENT)
+        uow.stocks.change(before, after)
+        assert uow.stocks.get(sku_id) == after
+
+
 def _appended(new_uow: NewUnitOfWork, *events: OutboxEvent) -> None:
     with new_uow() as uow:
         for event in events:
@@ -366,11 +375,7 @@ class UnitOfWorkContract:
         _saved(new_uow, Stock.for_sku("tea", 5))
         first, second = new_uow(), new_uow()
         with first, second:
-            for uow, order_id in ((first, "O-1"), (second, "O-2")):
-                before = uow.stocks.get("tea")
-                after, _ = before.reserve(order_id, 2, _MOMENT)
-                uow.stocks.change(before, after)
-                assert uow.stocks.get("tea") == after
+            _reserve_two(first, second, "tea")
             first.commit()
             second.commit()
 
@@ -383,9 +388,7 @@ class UnitOfWorkContract:
         _saved(new_uow, Stock.for_sku("tea", 3))
         first, second = new_uow(), new_uow()
         with first, second:
-            for uow, order_id in ((first, "O-1"), (second, "O-2")):
-                before = uow.stocks.get("tea")
-                uow.stocks.change(before, before.reserve(order_id, 2, _MOMENT)[0])
+            _reserve_two(first, second, "tea")
             second.members.save(Member.register("alice", at=_MOMENT)[0])
             first.commit()
             with pytest.raises(StaleVersion):
