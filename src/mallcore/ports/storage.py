@@ -149,21 +149,21 @@ def moved(stored: Stock | None, before: Stock, after: Stock) -> Stock | None:
     """``stored`` with its counts moved as ``before`` became ``after``; None where refused.
 
     What a commit does with :meth:`StockRepository.change`: None when
-    nothing is stored, the policy is no longer ``before``'s, or the moves
-    would leave ``reserved`` negative or above ``on_hand``.
+    nothing is stored, the policy is no longer ``before``'s, or the moved
+    counts break the stock's rules (``reserved`` negative or above
+    ``on_hand``: :class:`~mallcore.catalog.Stock` refuses them).
     """
     if stored is None or stored.policy is not before.policy:
         return None
-    on_hand = stored.on_hand + after.on_hand - before.on_hand
-    reserved = stored.reserved + after.reserved - before.reserved
-    if not 0 <= reserved <= on_hand:
+    try:
+        return attrs.evolve(
+            stored,
+            on_hand=stored.on_hand + after.on_hand - before.on_hand,
+            reserved=stored.reserved + after.reserved - before.reserved,
+            version=stored.version + after.version - before.version,
+        )
+    except InvalidValue:
         return None
-    return attrs.evolve(
-        stored,
-        on_hand=on_hand,
-        reserved=reserved,
-        version=stored.version + after.version - before.version,
-    )
 
 
 def check_change(before: Stock, after: Stock) -> None:
