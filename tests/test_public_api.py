@@ -79,6 +79,7 @@ PINNED = {
         "PaymentResult",
         "PointsRepository",
         "ProductRepository",
+        "ReadAhead",
         "Refund",
         "StatementReader",
         "StockHoldRepository",

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
@@ -16,9 +17,18 @@ from psycopg.conninfo import make_conninfo
 from mallcore.adapters._migrations import LATEST, MIGRATIONS
 from mallcore.adapters.postgres import PostgresDatabase, PostgresUnitOfWork
 from mallcore.catalog import Stock, StockHold
-from mallcore.errors import InvalidDocument, InvalidValue, StaleVersion, Unavailable, WrongType
+from mallcore.errors import (
+    InvalidDocument,
+    InvalidValue,
+    NotFound,
+    StaleVersion,
+    Unavailable,
+    WrongType,
+)
+from mallcore.loyalty import Member
 from mallcore.money import Money
 from mallcore.orders import Order, OrderLine
+from mallcore.ports import ReadAhead
 from mallcore.testing.contracts import UnitOfWorkContract
 from mallcore.testing.contracts.storage import NewUnitOfWork
 from tests.adapters._old_documents import HOLDS_EXPIRE, completed_documents, stock_with_holds
@@ -325,6 +335,94 @@ def test_two_first_saves_of_one_key_race_and_the_second_commit_fails(
     assert (refused.value.expected, refused.value.actual) == (-1, 0)
     with PostgresUnitOfWork(database) as uow:
         assert uow.stocks.get(SKU).on_hand == 5
+
+
+class _Statements:
+    """The statements and pipelines the test's connections send (not the pool's empty check)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sent: list[str] = []
+        self.pipelines = 0
+        execute, pipeline = psycopg.Connection.execute, psycopg.Connection.pipeline
+
+        def counted(connection: Any, query: Any, *arguments: Any, **options: Any) -> Any:
+            if query:
+                self.sent.append(str(query))
+            return execute(connection, query, *arguments, **options)
+
+        def counted_pipeline(connection: Any) -> Any:
+            self.pipelines += 1
+            return pipeline(connection)
+
+        monkeypatch.setattr(psycopg.Connection, "execute", counted)
+        monkeypatch.setattr(psycopg.Connection, "pipeline", counted_pipeline)
+
+
+_EVERY_READ = ReadAhead(
+    orders=["O-1"],
+    configuration=True,
+    products_by_sku=[SKU],
+    members=["alice"],
+    coupons_of_customer=["alice"],
+    stocks=[SKU],
+)
+
+
+def _every_read(uow: PostgresUnitOfWork) -> None:
+    """Make each read :data:`_EVERY_READ` names (nothing is stored but the stock)."""
+    for missing in (
+        lambda: uow.orders.get("O-1"),
+        uow.configuration.current,
+        lambda: uow.products.get_by_sku(SKU),
+        lambda: uow.members.get("alice"),
+    ):
+        with pytest.raises(NotFound):
+            missing()
+    assert list(uow.coupons.of_customer("alice")) == []
+    assert uow.stocks.get(SKU).on_hand == 5
+
+
+def test_reads_named_ahead_go_as_one_pipeline_and_each_is_served_once(
+    database: PostgresDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stocked(database, 5)
+    statements = _Statements(monkeypatch)
+
+    with PostgresUnitOfWork(database) as uow:
+        uow.lock()
+        uow.read_ahead(_EVERY_READ)
+        ahead = list(statements.sent)
+        _every_read(uow)
+        served = statements.sent[len(ahead) :]
+        _every_read(uow)
+        again = statements.sent[len(ahead) :]
+
+    assert (ahead[0], len(ahead), statements.pipelines) == (
+        "BEGIN ISOLATION LEVEL READ COMMITTED",
+        7,
+        1,
+    )
+    assert served == []
+    assert [statement.split()[0] for statement in again] == ["SELECT"] * 6
+
+
+def test_rows_read_ahead_by_a_locked_unit_of_work_stay_locked_until_it_ends(
+    database: PostgresDatabase, postgres_dsn: str
+) -> None:
+    _stocked(database, 5)
+    with PostgresUnitOfWork(database) as uow:
+        uow.members.save(Member.register("alice", at=NOW)[0])
+        uow.commit()
+    lock_member = "SELECT 1 FROM members WHERE customer_id = 'alice' FOR UPDATE NOWAIT"
+
+    with psycopg.connect(postgres_dsn, autocommit=True) as other:
+        with PostgresUnitOfWork(database) as uow:
+            uow.lock()
+            uow.read_ahead(ReadAhead(members=["alice"]))
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                other.execute(lock_member)
+            assert uow.members.get("alice").customer_id == "alice"
+        assert other.execute(lock_member).fetchall() == [(1,)]
 
 
 def test_a_counter_commits_with_the_documents_saved_beside_it(database: PostgresDatabase) -> None:

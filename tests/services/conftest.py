@@ -94,10 +94,8 @@ def postgres_storage(dsn: str) -> tuple[Storage, Dump, Callable[[], None]]:
             tables = [
                 row[0]
                 for row in uow._query(
-                    sql.SQL(
-                        "SELECT table_name FROM information_schema.tables"
-                        " WHERE table_schema = current_schema() ORDER BY table_name"
-                    ),
+                    "SELECT table_name FROM information_schema.tables"
+                    " WHERE table_schema = current_schema() ORDER BY table_name",
                     (),
                 )
             ]
@@ -105,7 +103,10 @@ def postgres_storage(dsn: str) -> tuple[Storage, Dump, Callable[[], None]]:
                 table: sorted(
                     map(
                         repr,
-                        uow._query(sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)), ()),
+                        uow._query(
+                            sql.SQL("SELECT * FROM {}").format(sql.Identifier(table)).as_string(),
+                            (),
+                        ),
                     )
                 )
                 for table in tables

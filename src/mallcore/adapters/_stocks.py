@@ -76,15 +76,17 @@ class SqlStocks:
         """The stock of ``sku_id`` as this unit of work sees it, or NotFound (nothing locked)."""
         if sku_id in self._values:
             return self._values[sku_id]
-        rows = self._uow._in_connection(
-            lambda connection: connection.execute(self._select, (sku_id,)).fetchall()
-        )
+        rows = self._uow._fetch(*self._read(sku_id))
         if not rows:
             self._seen[sku_id] = -1
             raise NotFound("stock", sku_id)
         stock = _with_counts(sku_id, *rows[0])
         self._seen[sku_id] = stock.version
         return stock
+
+    def _read(self, sku_id: str) -> tuple[str, tuple[object, ...]]:
+        """What :meth:`get` reads: its statement and parameters."""
+        return self._select, (sku_id,)
 
     def save(self, stock: Stock) -> None:
         """Keep ``stock`` whole for the commit; StaleVersion if its version does not follow."""

@@ -94,6 +94,9 @@ class SqlConfigurations:
     ones, and a number another writer inserted first is StaleVersion.
     """
 
+    CURRENT: Final = "SELECT value FROM configurations ORDER BY version DESC LIMIT 1"
+    """What :meth:`current` reads, when nothing is pending."""
+
     def __init__(self, uow: UnitOfWork, *, placeholder: str) -> None:
         self._uow = uow
         self.pending: dict[int, Configuration] = {}
@@ -107,13 +110,14 @@ class SqlConfigurations:
         """The highest version this unit of work sees, or NotFound."""
         if self.pending:
             return self.pending[max(self.pending)]
-        return self._load("ORDER BY version DESC LIMIT 1", (), "current")
+        return self._load(self.CURRENT, (), "current")
 
     def get(self, version: int) -> Configuration:
         """Version ``version``, or NotFound."""
         if version in self.pending:
             return self.pending[version]
-        return self._load(f"WHERE version = {self._placeholder}", (version,), version)
+        query = f"SELECT value FROM configurations WHERE version = {self._placeholder}"
+        return self._load(query, (version,), version)
 
     def save(self, configuration: Configuration) -> None:
         """Keep the next version for the commit, or raise StaleVersion."""
@@ -133,8 +137,8 @@ class SqlConfigurations:
         rows = self._uow._query(_HIGHEST, ())
         return -1 if rows[0][0] is None else int(rows[0][0])
 
-    def _load(self, clause: str, parameters: Sequence[object], key: object) -> Configuration:
-        rows = self._uow._query(f"SELECT value FROM configurations {clause}", parameters)
+    def _load(self, query: str, parameters: Sequence[object], key: object) -> Configuration:
+        rows = self._uow._query(query, parameters)
         if not rows:
             raise NotFound("configuration", key)
         return load_shared_document(rows[0][0], Configuration, source=f"configuration {key!r}")

@@ -26,7 +26,7 @@ from mallcore.loyalty import Member, PointsAccount
 from mallcore.merchant import Configuration
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent, check_place
-from mallcore.ports.storage import check_change, moved, page_bounds
+from mallcore.ports.storage import ReadAhead, check_change, moved, page_bounds
 from mallcore.serialization import dump_event
 
 __all__ = [
@@ -695,6 +695,9 @@ class InMemoryUnitOfWork:
         if not self._locked:
             self._store.writer.acquire()
             self._locked = True
+
+    def read_ahead(self, reads: ReadAhead) -> None:
+        """Nothing: reading the store costs no round trip."""
 
     def __enter__(self) -> Self:
         """Begin: take a fresh snapshot of what is committed."""

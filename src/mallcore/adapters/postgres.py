@@ -40,13 +40,17 @@ Theory of operation:
   :class:`~mallcore.errors.StaleVersion`. Rows are written table by table,
   keys in sorted order, so two commits never deadlock on each other.
   Products carry no version: the last commit wins.
-- :meth:`PostgresUnitOfWork.lock` begins the transaction at once; from then
-  on a versioned value is read with ``SELECT ... FOR UPDATE``, so a command
-  that reads, decides and writes holds the rows it read until it commits:
-  concurrent commands on one order or coupon queue on its lock instead of
-  failing with StaleVersion, and commands on other rows run side by side.
+- :meth:`PostgresUnitOfWork.lock` begins the transaction with the next
+  statement; from then on a versioned value is read with ``SELECT ... FOR
+  UPDATE``, so a command that reads, decides and writes holds the rows it
+  read until it commits: concurrent commands on one order or coupon queue
+  on its lock instead of failing with StaleVersion, and commands on other
+  rows run side by side.
   A deadlock between two such commands is StaleVersion (the Mall runs the
   command again).
+- :meth:`PostgresUnitOfWork.read_ahead` sends the reads a command names
+  (with the ``BEGIN`` a lock owes) as one pipeline and keeps their rows,
+  each for the one read that follows (docs/adapters.md, "Reading ahead").
 - A stock is the exception: read without a lock, its counts moved at
   commit by ``UPDATE stocks SET reserved = reserved + n ... WHERE`` the
   result keeps the stock's rules (:mod:`mallcore.adapters._stocks`), sent
@@ -118,7 +122,7 @@ from mallcore.errors import (
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent, check_place
-from mallcore.ports.storage import page_bounds
+from mallcore.ports.storage import ReadAhead, page_bounds
 from mallcore.shapes import (
     dump_event_document,
     load_event_document,
@@ -148,7 +152,6 @@ MIGRATION_LOCK: Final = 0x6D616C6C636F7265
 
 V = TypeVar("V")
 Connection = psycopg.Connection[tuple[Any, ...]]
-Query = str | sql.SQL | sql.Composed
 _SERVICE = "postgresql"
 
 
@@ -436,9 +439,7 @@ class PostgresDocuments(Generic[V]):
         if key in self.pending:
             return self.pending[key]
         layout = self._layout
-        locked = self._uow._locked and layout.version is not None
-        query = _select_sql(layout.table, layout.key_column, "value", locked=locked)
-        rows = self._uow._in_connection(lambda c: c.execute(query, (key,)).fetchall())
+        rows = self._uow._fetch(*self._read(key))
         if not rows:
             self._seen[key] = -1
             raise NotFound(layout.kind, key)
@@ -446,6 +447,12 @@ class PostgresDocuments(Generic[V]):
         if layout.version is not None:
             self._seen[key] = layout.version(value)
         return value
+
+    def _read(self, key: str) -> tuple[str, tuple[object, ...]]:
+        """What :meth:`get` reads: its statement and parameters."""
+        layout = self._layout
+        locked = self._uow._locked and layout.version is not None
+        return _select_sql(layout.table, layout.key_column, "value", locked=locked), (key,)
 
     def save(self, value: V) -> None:
         """Keep ``value`` for the commit, or raise StaleVersion if its version does not follow."""
@@ -481,14 +488,14 @@ class PostgresDocuments(Generic[V]):
         row = connection.execute(query, (key,)).fetchone()
         return -1 if row is None else int(row[0])
 
-    def _load(self, query: Query, parameters: Sequence[object], kind: str, key: str) -> V:
+    def _load(self, query: str, parameters: Sequence[object], kind: str, key: str) -> V:
         """The one value ``query`` selects as this unit of work sees it, or NotFound(kind, key)."""
         rows = self._uow._query(query, parameters)
         if not rows:
             raise NotFound(kind, key)
         return self._layout.load(rows[0][0], key)
 
-    def _load_all(self, query: Query, parameters: Sequence[object]) -> list[V]:
+    def _load_all(self, query: str, parameters: Sequence[object]) -> list[V]:
         """Every value ``query`` selects as this unit of work sees it, in its order."""
         return [self._layout.load(text) for (text,) in self._uow._query(query, parameters)]
 
@@ -548,18 +555,15 @@ class PostgresProducts(PostgresDocuments[Product]):
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         super().__init__(uow, PRODUCTS)
 
+    BY_SKU: Final = (
+        "SELECT products.value FROM product_skus"
+        " JOIN products ON products.id = product_skus.product_id"
+        " WHERE product_skus.sku_id = %s"
+    )
+
     def get_by_sku(self, sku_id: str) -> Product:
         """The product holding SKU ``sku_id``, or NotFound."""
-        return self._load(
-            sql.SQL(
-                "SELECT products.value FROM product_skus"
-                " JOIN products ON products.id = product_skus.product_id"
-                " WHERE product_skus.sku_id = %s"
-            ),
-            (sku_id,),
-            "SKU",
-            sku_id,
-        )
+        return self._load(self.BY_SKU, (sku_id,), "SKU", sku_id)
 
     def in_category(
         self,
@@ -572,7 +576,7 @@ class PostgresProducts(PostgresDocuments[Product]):
         """Products of ``category_id`` (in ``status``), by id."""
         limit, offset = page_bounds(limit, offset)
         return self._load_all(
-            sql.SQL(
+            (
                 "SELECT value FROM products WHERE category_id = %s"
                 " AND (%s::text IS NULL OR status = %s)"
                 ' ORDER BY id COLLATE "C" LIMIT %s OFFSET %s'
@@ -594,7 +598,7 @@ class PostgresOrders(PostgresDocuments[Order]):
     def awaiting_payment(self, *, due_by: datetime) -> Sequence[str]:
         """Ids of unpaid orders whose deadline is at or before ``due_by``, oldest first."""
         rows = self._uow._query(
-            sql.SQL(
+            (
                 "SELECT id FROM orders WHERE status = %s AND pay_by_us <= %s"
                 ' ORDER BY pay_by_us, id COLLATE "C"'
             ),
@@ -605,7 +609,7 @@ class PostgresOrders(PostgresDocuments[Order]):
     def due_for_completion(self) -> Sequence[str]:
         """Ids of shipped or delivered orders."""
         rows = self._uow._query(
-            sql.SQL('SELECT id FROM orders WHERE status IN (%s, %s) ORDER BY id COLLATE "C"'),
+            'SELECT id FROM orders WHERE status IN (%s, %s) ORDER BY id COLLATE "C"',
             (OrderStatus.SHIPPED.value, OrderStatus.DELIVERED.value),
         )
         return [row[0] for row in rows]
@@ -613,10 +617,7 @@ class PostgresOrders(PostgresDocuments[Order]):
     def due_for_settlement(self, *, due_by: datetime) -> Sequence[str]:
         """Completed, unsettled orders whose window ended before ``due_by``, soonest first."""
         rows = self._uow._query(
-            sql.SQL(
-                "SELECT id FROM orders WHERE settle_by_us < %s"
-                ' ORDER BY settle_by_us, id COLLATE "C"'
-            ),
+            ('SELECT id FROM orders WHERE settle_by_us < %s ORDER BY settle_by_us, id COLLATE "C"'),
             (microseconds(due_by),),
         )
         return [row[0] for row in rows]
@@ -624,7 +625,7 @@ class PostgresOrders(PostgresDocuments[Order]):
     def get_by_waybill(self, waybill: str) -> Order:
         """The order with a package under ``waybill``, or NotFound."""
         return self._load(
-            sql.SQL(
+            (
                 "SELECT orders.value FROM order_waybills"
                 " JOIN orders ON orders.id = order_waybills.order_id"
                 " WHERE order_waybills.waybill = %s"
@@ -638,7 +639,7 @@ class PostgresOrders(PostgresDocuments[Order]):
         """The orders of ``customer_id``, newest first."""
         limit, offset = page_bounds(limit, offset)
         return self._load_all(
-            sql.SQL(
+            (
                 "SELECT value FROM orders WHERE customer_id = %s"
                 ' ORDER BY placed_at_us DESC, id COLLATE "C" DESC LIMIT %s OFFSET %s'
             ),
@@ -649,7 +650,7 @@ class PostgresOrders(PostgresDocuments[Order]):
         """The orders in ``status``, oldest first."""
         limit, offset = page_bounds(limit, offset)
         return self._load_all(
-            sql.SQL(
+            (
                 "SELECT value FROM orders WHERE status = %s"
                 ' ORDER BY placed_at_us, id COLLATE "C" LIMIT %s OFFSET %s'
             ),
@@ -666,9 +667,7 @@ class PostgresPayments(PostgresDocuments[Payment]):
     def of_order(self, order_id: str) -> Sequence[Payment]:
         """The payments of ``order_id``, by first record time, then id."""
         return self._load_all(
-            sql.SQL(
-                'SELECT value FROM payments WHERE order_id = %s ORDER BY first_us, id COLLATE "C"'
-            ),
+            'SELECT value FROM payments WHERE order_id = %s ORDER BY first_us, id COLLATE "C"',
             (order_id,),
         )
 
@@ -682,7 +681,7 @@ class PostgresAfterSales(PostgresDocuments[AfterSalesCase]):
     def of_order(self, order_id: str) -> Sequence[AfterSalesCase]:
         """The cases of ``order_id``, by request time, then id."""
         return self._load_all(
-            sql.SQL(
+            (
                 "SELECT value FROM after_sales_cases WHERE order_id = %s"
                 ' ORDER BY requested_us, id COLLATE "C"'
             ),
@@ -692,9 +691,7 @@ class PostgresAfterSales(PostgresDocuments[AfterSalesCase]):
     def open_cases(self) -> Sequence[str]:
         """Ids of the open cases, sorted."""
         rows = self._uow._query(
-            sql.SQL(
-                'SELECT id FROM after_sales_cases WHERE status = ANY(%s) ORDER BY id COLLATE "C"'
-            ),
+            'SELECT id FROM after_sales_cases WHERE status = ANY(%s) ORDER BY id COLLATE "C"',
             (sorted(status.value for status in OPEN_CASES),),
         )
         return [row[0] for row in rows]
@@ -709,7 +706,7 @@ class PostgresMembers(PostgresDocuments[Member]):
     def born_on(self, month: int, day: int) -> Sequence[str]:
         """Ids of members whose birthday is ``month``/``day``, sorted."""
         rows = self._uow._query(
-            sql.SQL(
+            (
                 "SELECT customer_id FROM members WHERE birth_month = %s AND birth_day = %s"
                 ' ORDER BY customer_id COLLATE "C"'
             ),
@@ -720,7 +717,7 @@ class PostgresMembers(PostgresDocuments[Member]):
     def registered_between(self, start: datetime, end: datetime) -> Sequence[str]:
         """Ids of members registered in ``[start, end)``, oldest first (then id)."""
         rows = self._uow._query(
-            sql.SQL(
+            (
                 "SELECT customer_id FROM members WHERE registered_us >= %s AND registered_us < %s"
                 ' ORDER BY registered_us, customer_id COLLATE "C"'
             ),
@@ -743,7 +740,7 @@ class PostgresCouponTemplates(PostgresDocuments[CouponTemplate]):
     def find_by_code(self, code: str) -> CouponTemplate:
         """The template whose shared code, or one of whose generated codes, ``code`` is."""
         return self._load(
-            sql.SQL(
+            (
                 "SELECT value FROM coupon_templates WHERE code = %s UNION ALL"
                 " SELECT coupon_templates.value FROM coupon_codes JOIN coupon_templates"
                 " ON coupon_templates.id = coupon_codes.template_id"
@@ -761,12 +758,11 @@ class PostgresCoupons(PostgresDocuments[CouponInstance]):
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         super().__init__(uow, COUPONS)
 
+    OF_CUSTOMER: Final = 'SELECT value FROM coupons WHERE customer_id = %s ORDER BY id COLLATE "C"'
+
     def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
         """``customer_id``'s coupons, by id."""
-        return self._load_all(
-            sql.SQL('SELECT value FROM coupons WHERE customer_id = %s ORDER BY id COLLATE "C"'),
-            (customer_id,),
-        )
+        return self._load_all(self.OF_CUSTOMER, (customer_id,))
 
 
 _OUTBOX_COLUMNS = "id, aggregate_kind, aggregate_id, sequence, occurred_at, kind, payload"
@@ -986,6 +982,8 @@ class PostgresUnitOfWork:
         self._database = database
         self._connection: Connection | None = None
         self._locked = False
+        self._ahead: dict[tuple[str, tuple[object, ...]], list[Any]] = {}
+        """Rows :meth:`read_ahead` fetched, by statement and parameters, each for one read."""
         self.products = PostgresProducts(self)
         self.stocks = SqlStocks(self, placeholder="%s")
         self.stock_holds = SqlStockHolds(self, placeholder="%s")
@@ -1038,14 +1036,39 @@ class PostgresUnitOfWork:
             self._connection = None
 
     def lock(self) -> None:
-        """Begin the transaction now; versioned values read from here on are row-locked.
+        """Begin the transaction with the next statement; versioned values read then are locked.
 
         Stock is not: its counts move at commit (see the module's docstring).
+        The ``BEGIN`` goes with the next statement rather than alone, so that
+        :meth:`read_ahead` can send it in its pipeline.
         """
-        if self._locked:
-            return
-        self._in_connection(_begin)
         self._locked = True
+
+    def read_ahead(self, reads: ReadAhead) -> None:
+        """Send ``reads`` as one pipeline, after the ``BEGIN`` a lock owes, and keep the rows.
+
+        Each read that follows takes its rows instead of a round trip of its
+        own, once. Rows read ahead serve a query only while the unit of work
+        has no pending saves the query would have to see (see :meth:`_query`).
+        """
+        statements = [
+            *(self.orders._read(key) for key in reads.orders),
+            *([(SqlConfigurations.CURRENT, ())] if reads.configuration else []),
+            *((PostgresProducts.BY_SKU, (sku_id,)) for sku_id in reads.products_by_sku),
+            *(self.members._read(key) for key in reads.members),
+            *((PostgresCoupons.OF_CUSTOMER, (key,)) for key in reads.coupons_of_customer),
+            *(self.stocks._read(sku_id) for sku_id in reads.stocks),
+        ]
+        if not statements:
+            return
+        with _translated():
+            connection = self._connected()
+            with connection.pipeline():
+                if self._locked:
+                    _begin(connection)
+                cursors = [connection.execute(*statement) for statement in statements]
+            for statement, cursor in zip(statements, cursors, strict=True):
+                self._ahead[statement] = cursor.fetchall()
 
     def commit(self) -> None:
         """Write every pending change in one transaction, or raise and write none.
@@ -1063,6 +1086,7 @@ class PostgresUnitOfWork:
         """Drop every pending change and the row locks; reads see what is committed now."""
         for repository in self._repositories:
             repository.forget()
+        self._ahead.clear()
         self._locked = False
         if self._connection is not None and self._writing():
             with _translated():
@@ -1085,13 +1109,13 @@ class PostgresUnitOfWork:
             check()
         connection.execute("COMMIT")
 
-    def _query(self, query: Query, parameters: Sequence[object]) -> list[Any]:
+    def _query(self, query: str, parameters: Sequence[object]) -> list[Any]:
         """The rows of ``query`` as this unit of work sees the database, pending saves included."""
+        unread = (self.counters, self.outbox)
+        if not any(part.pending for part in self._repositories if part not in unread):
+            return self._fetch(query, tuple(parameters))
 
         def select(connection: Connection) -> list[Any]:
-            unread = (self.counters, self.outbox)
-            if not any(part.pending for part in self._repositories if part not in unread):
-                return connection.execute(query, parameters).fetchall()
             with connection.transaction(force_rollback=True):
                 for repository in self._repositories:
                     repository._write(connection, checked=False)
@@ -1099,9 +1123,25 @@ class PostgresUnitOfWork:
 
         return self._in_connection(select)
 
+    def _fetch(self, query: str, parameters: tuple[object, ...]) -> list[Any]:
+        """The rows of ``query`` as committed: those read ahead for it, else read now."""
+        rows = self._ahead.pop((query, parameters), None)
+        if rows is not None:
+            return rows
+        return self._in_connection(
+            lambda connection: connection.execute(query, parameters).fetchall()
+        )
+
     def _in_connection(self, work: Callable[[Connection], V]) -> V:
-        """Run ``work`` on this unit of work's connection, the driver's errors translated."""
+        """Run ``work`` on this unit of work's connection (begun if locked), errors translated."""
         with _translated():
-            if self._connection is None:
-                self._connection = self._database.borrow()
-            return work(self._connection)
+            connection = self._connected()
+            if self._locked:
+                _begin(connection)
+            return work(connection)
+
+    def _connected(self) -> Connection:
+        """This unit of work's connection, borrowed from the pool on first use."""
+        if self._connection is None:
+            self._connection = self._database.borrow()
+        return self._connection

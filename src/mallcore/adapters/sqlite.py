@@ -133,7 +133,7 @@ from mallcore.errors import InvalidValue, NotFound, StaleVersion, Unavailable, W
 from mallcore.loyalty import Member, PointsAccount
 from mallcore.orders import OPEN_CASES, AfterSalesCase, Order, OrderStatus, Payment
 from mallcore.ports.outbox import OutboxEvent, check_place
-from mallcore.ports.storage import page_bounds
+from mallcore.ports.storage import ReadAhead, page_bounds
 from mallcore.shapes import (
     dump_document,
     dump_event_document,
@@ -1014,6 +1014,9 @@ class SqliteUnitOfWork:
         self._in_connection(lambda connection: connection.execute("BEGIN IMMEDIATE"))
         self._locked = True
 
+    def read_ahead(self, reads: ReadAhead) -> None:
+        """Nothing: the database is in this process, so a read costs no round trip."""
+
     def commit(self) -> None:
         """Write every pending change in one transaction, or raise and write none.
 
@@ -1063,6 +1066,12 @@ class SqliteUnitOfWork:
                 return connection.execute(sql, parameters).fetchall()
 
         return self._in_connection(select)
+
+    def _fetch(self, query: str, parameters: tuple[object, ...]) -> list[Any]:
+        """The rows of ``query`` as committed."""
+        return self._in_connection(
+            lambda connection: connection.execute(query, parameters).fetchall()
+        )
 
     def _in_connection(self, work: Callable[[sqlite3.Connection], V]) -> V:
         """Run ``work`` on this unit of work's connection, the driver's errors translated."""

@@ -29,10 +29,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Final, Protocol, Self
+from typing import Any, Final, Protocol, Self
 
 import attrs
 
+from mallcore._fields import flag, identifier, to_tuple
 from mallcore.catalog import ListingStatus, Product, Stock, StockHold, StockMovement
 from mallcore.coupons import CouponInstance, CouponTemplate
 from mallcore.errors import InvalidValue
@@ -53,6 +54,7 @@ __all__ = [
     "PaymentRepository",
     "PointsRepository",
     "ProductRepository",
+    "ReadAhead",
     "StockHoldRepository",
     "StockMovementRepository",
     "StockRepository",
@@ -489,6 +491,34 @@ class MemberRepository(Protocol):
         ...
 
 
+def _ids(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """An attrs validator: a tuple of ids (a string alone is refused, not read as its letters)."""
+    if not isinstance(value, tuple):
+        raise InvalidValue(attribute.name, value, "must be a collection of ids")
+    for each in value:
+        identifier(attribute.name, each)
+
+
+@attrs.frozen(kw_only=True)
+class ReadAhead:
+    """What a command is about to read, for :meth:`UnitOfWork.read_ahead`.
+
+    Each field names the reads of one kind: ``orders`` and ``members`` by
+    ``get``, ``products_by_sku`` by ``products.get_by_sku``, ``stocks`` by
+    ``stocks.get``, ``coupons_of_customer`` by ``coupons.of_customer``, and
+    ``configuration`` the ``configuration.current()`` read.
+    """
+
+    orders: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=_ids)
+    configuration: bool = attrs.field(default=False, validator=flag)
+    products_by_sku: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=_ids)
+    members: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=_ids)
+    coupons_of_customer: tuple[str, ...] = attrs.field(
+        default=(), converter=to_tuple, validator=_ids
+    )
+    stocks: tuple[str, ...] = attrs.field(default=(), converter=to_tuple, validator=_ids)
+
+
 class UnitOfWork(Protocol):
     """Port: one transaction over the repositories.
 
@@ -578,6 +608,17 @@ class UnitOfWork(Protocol):
 
     def lock(self) -> None:
         """Take the write lock now (see the class docstring); a second call does nothing."""
+        ...
+
+    def read_ahead(self, reads: ReadAhead) -> None:
+        """Fetch ``reads`` now, at once, if each read would cost a round trip to a server.
+
+        A hint that changes no result: each read named then returns what it
+        would have returned at this moment (locked as the unit of work is),
+        once; a later read of the same thing reads again. PostgreSQL sends
+        them as one pipeline; adapters whose reads cost no round trip (the
+        in-memory store, SQLite) do nothing.
+        """
         ...
 
     def __enter__(self) -> Self:

@@ -44,7 +44,7 @@ from mallcore.loyalty import Member
 from mallcore.merchant import Configuration, GiftPolicy
 from mallcore.money import Money
 from mallcore.orders import Charge, Consignee, ItemSnapshot, Order
-from mallcore.ports import UnitOfWork
+from mallcore.ports import ReadAhead, UnitOfWork
 from mallcore.pricing import (
     Cart,
     CartLine,
@@ -246,6 +246,25 @@ def _lines(
     return lines, products
 
 
+def read_ahead(uow: UnitOfWork, checkout: Checkout, *, order_id: str | None = None) -> None:
+    """Tell ``uow`` what pricing ``checkout`` reads first (placing it as ``order_id``: more).
+
+    On PostgreSQL this makes the reads one round trip instead of one each.
+    """
+    skus = [sku_id for sku_id, _ in checkout.items]
+    placing = order_id is not None
+    uow.read_ahead(
+        ReadAhead(
+            orders=[order_id] if placing else [],
+            configuration=True,
+            products_by_sku=skus,
+            members=[checkout.customer_id],
+            coupons_of_customer=[checkout.customer_id] if checkout.coupons is None else [],
+            stocks=skus if placing else [],
+        )
+    )
+
+
 def price(
     uow: UnitOfWork,
     checkout: Checkout,
@@ -396,6 +415,7 @@ def place(
     identifier("order_id", order_id)
     if checkout.consignee is None:
         raise InvalidValue("checkout.consignee", None, "is needed to place an order")
+    read_ahead(uow, checkout, order_id=order_id)
     try:
         uow.orders.get(order_id)
     except NotFound:

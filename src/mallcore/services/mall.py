@@ -87,6 +87,7 @@ from mallcore.ports.storage import (
     PaymentRepository,
     PointsRepository,
     ProductRepository,
+    ReadAhead,
     StockHoldRepository,
     StockMovementRepository,
     StockRepository,
@@ -112,7 +113,7 @@ from mallcore.services.cases import (
     send_back,
     ship_exchange_case,
 )
-from mallcore.services.checkout import Checkout, configuration, place, price
+from mallcore.services.checkout import Checkout, configuration, place, price, read_ahead
 from mallcore.services.fulfilment import confirm_receipt, handle_tracking_event, ship_order
 from mallcore.services.jobs import (
     JobItemFailed,
@@ -221,6 +222,9 @@ class _Staged:
 
     def lock(self) -> None:
         self.uow.lock()
+
+    def read_ahead(self, reads: ReadAhead) -> None:
+        self.uow.read_ahead(reads)
 
     def __enter__(self) -> Self:
         return self
@@ -494,7 +498,12 @@ class Mall:
         """Price ``checkout`` now, as placing it would (every rule explained in the quote)."""
         typed("checkout", checkout, Checkout, "Checkout")
         now = self._clock.now()
-        return self._read(lambda uow: price(uow, checkout, now=now).quote)
+
+        def priced(uow: UnitOfWork) -> Quote:
+            read_ahead(uow, checkout)
+            return price(uow, checkout, now=now).quote
+
+        return self._read(priced)
 
     def place_order(
         self, order_id: str, checkout: Checkout, *, shown: Money | None = None

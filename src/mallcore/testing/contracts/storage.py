@@ -20,7 +20,7 @@ import itertools
 import random
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 import pytest
@@ -39,18 +39,21 @@ from mallcore.catalog import (
     StockPolicy,
     StockReserved,
 )
+from mallcore.coupons import CouponInstance
 from mallcore.errors import InvalidValue, LimitReached, NotFound, StaleVersion
 from mallcore.loyalty import Member, MemberRegistered, PointsAccount
 from mallcore.merchant import Configuration, Settings
 from mallcore.money import Money
 from mallcore.orders import AfterSalesCase, CaseKind, Order, OrderLine, OrderStatus, Payment
-from mallcore.ports import OutboxEvent, UnitOfWork
+from mallcore.ports import OutboxEvent, ReadAhead, UnitOfWork
 from mallcore.ports.storage import MAX_PAGE
 from mallcore.testing.strategies import (
     aware_datetimes,
+    coupon_instances,
     ids,
     orders,
     points_accounts,
+    read_aheads,
     stock_holds,
     stock_levels,
 )
@@ -74,7 +77,8 @@ def _unique(key: str) -> str:
 
 
 def _saved(
-    new_uow: NewUnitOfWork, *values: Order | Stock | PointsAccount | Member | Product
+    new_uow: NewUnitOfWork,
+    *values: Order | Stock | PointsAccount | Member | Product | CouponInstance,
 ) -> None:
     with new_uow() as uow:
         for value in values:
@@ -86,6 +90,8 @@ def _saved(
                 uow.members.save(value)
             elif isinstance(value, Product):
                 uow.products.save(value)
+            elif isinstance(value, CouponInstance):
+                uow.coupons.save(value)
             else:
                 uow.points.save(value)
         uow.commit()
@@ -162,6 +168,81 @@ def _relayed(new_uow: NewUnitOfWork, limit: int, *, at: datetime = _MOMENT) -> l
         uow.outbox.mark_published(batch, at=at)
         uow.commit()
     return batch
+
+
+_AHEAD: Final = ("order", "configuration", "product", "member", "coupon", "stock")
+"""What a test reads ahead: one of each read :class:`ReadAhead` names."""
+_LISTED: Final = ListingStatus.ON_SHELF
+_NOTHING_ELSE: Final = ReadAhead()
+
+
+@attrs.frozen
+class _AheadKeys:
+    """The keys one example reads (ahead or not), made unique by ``run``."""
+
+    run: str
+
+    @property
+    def order(self) -> str:
+        return f"{self.run}O"
+
+    @property
+    def customer(self) -> str:
+        return f"{self.run}alice"
+
+    @property
+    def product(self) -> str:
+        return f"{self.run}tea"
+
+    @property
+    def sku(self) -> str:
+        return f"{self.run}tea-sku"
+
+    def coupon(self) -> dict[str, Any]:
+        """What makes a drawn coupon this example's, new: its id, owner and version."""
+        return {"id": f"{self.run}C", "customer_id": self.customer, "version": 0}
+
+    def named(self, kinds: set[str], *, beside: ReadAhead = _NOTHING_ELSE) -> ReadAhead:
+        """The reads of ``kinds`` as a ReadAhead, after those ``beside`` names."""
+
+        def keys(kind: str, key: str, others: tuple[str, ...]) -> list[str]:
+            return [*others, key] if kind in kinds else list(others)
+
+        return ReadAhead(
+            orders=keys("order", self.order, beside.orders),
+            configuration="configuration" in kinds or beside.configuration,
+            products_by_sku=keys("product", self.sku, beside.products_by_sku),
+            members=keys("member", self.customer, beside.members),
+            coupons_of_customer=keys("coupon", self.customer, beside.coupons_of_customer),
+            stocks=keys("stock", self.sku, beside.stocks),
+        )
+
+
+def _configured(uow: UnitOfWork) -> bool:
+    try:
+        uow.configuration.current()
+    except NotFound:
+        return False
+    return True
+
+
+def _ahead_reads(uow: UnitOfWork, keys: _AheadKeys) -> list[object]:
+    """What each read :class:`ReadAhead` names returns for ``keys`` (NotFound as its key)."""
+
+    def read(get: Callable[[], object]) -> object:
+        try:
+            return get()
+        except NotFound as missing:
+            return ("not found", missing.key)
+
+    return [
+        read(lambda: uow.orders.get(keys.order)),
+        read(uow.configuration.current),
+        read(lambda: uow.products.get_by_sku(keys.sku)),
+        read(lambda: uow.members.get(keys.customer)),
+        list(uow.coupons.of_customer(keys.customer)),
+        read(lambda: uow.stocks.get(keys.sku)),
+    ]
 
 
 def _pages(read: Callable[[int, int], Sequence[T]], limit: int) -> list[T]:
@@ -1114,6 +1195,83 @@ class UnitOfWorkContract:
 
         with new_uow() as uow:
             assert uow.orders.get("O-locked") == order
+
+    # reading ahead ----------------------------------------------------------------
+
+    @settings(max_examples=20, suppress_health_check=_SHARED_STORE)
+    @given(
+        stored=st.sets(st.sampled_from(_AHEAD)),
+        named=st.sets(st.sampled_from(_AHEAD)),
+        locked=st.booleans(),
+        coupon=coupon_instances(),
+        others=read_aheads(),
+    )
+    def test_reads_named_ahead_return_what_they_return_without_it_and_again_after(
+        self,
+        new_uow: NewUnitOfWork,
+        stored: set[str],
+        named: set[str],
+        locked: bool,
+        coupon: CouponInstance,
+        others: ReadAhead,
+    ) -> None:
+        keys = _AheadKeys(_run())
+        values: dict[str, Order | Stock | Member | Product | CouponInstance] = {
+            "order": _order(keys.order, keys.customer, _MOMENT),
+            "product": _product(keys.product, "drinks", _LISTED),
+            "stock": Stock.for_sku(keys.sku, 5),
+            "member": Member.register(keys.customer, at=_MOMENT)[0],
+            "coupon": attrs.evolve(coupon, **keys.coupon()),
+        }
+        _saved(new_uow, *(value for kind, value in values.items() if kind in stored))
+        with new_uow() as uow:
+            without = _ahead_reads(uow, keys)
+
+        with new_uow() as uow:
+            if locked:
+                uow.lock()
+            uow.read_ahead(keys.named(named, beside=others))
+            assert _ahead_reads(uow, keys) == without
+            assert _ahead_reads(uow, keys) == without
+
+    def test_reads_named_ahead_see_the_unit_of_works_own_saves(
+        self, new_uow: NewUnitOfWork
+    ) -> None:
+        keys = _AheadKeys(_run())
+        product = _product(keys.product, "drinks", _LISTED)
+        _saved(new_uow, product)
+        with new_uow() as uow:
+            configuration = uow.configuration.current() if _configured(uow) else None
+        edited = Configuration() if configuration is None else configuration.edited()
+        member, _ = Member.register(keys.customer, at=_MOMENT)
+        order = _order(keys.order, keys.customer, _MOMENT)
+        renamed = attrs.evolve(product, name="Green tea")
+        coupon = CouponInstance(
+            id=f"{keys.run}C",
+            template_id="T",
+            customer_id=keys.customer,
+            claimed_at=_MOMENT,
+            valid_from=_MOMENT,
+            valid_until=_MOMENT + timedelta(days=7),
+        )
+
+        with new_uow() as uow:
+            uow.lock()
+            uow.read_ahead(keys.named(set(_AHEAD)))
+            uow.orders.save(order)
+            uow.members.save(member)
+            uow.stocks.save(Stock.for_sku(keys.sku, 3))
+            uow.products.save(renamed)
+            uow.configuration.save(edited)
+            uow.coupons.save(coupon)
+            assert _ahead_reads(uow, keys) == [
+                order,
+                edited,
+                renamed,
+                member,
+                [coupon],
+                Stock.for_sku(keys.sku, 3),
+            ]
 
     # the outbox ------------------------------------------------------------------
 

@@ -120,6 +120,7 @@ from mallcore.testing.strategies._ports import (
     payment_notifications,
     payment_requests,
     provider_refunds,
+    read_aheads,
     tracking_events,
     waybills,
 )
@@ -330,6 +331,7 @@ __all__ = [
     "quote_documents",
     "quotes",
     "rates",
+    "read_aheads",
     "reconciliations",
     "recorded_movements",
     "redemption_policies",

@@ -13,12 +13,14 @@ from mallcore.ports import (
     PaymentNotification,
     PaymentRequest,
     PaymentResult,
+    ReadAhead,
     Refund,
     TrackingEvent,
     TrackingStatus,
     Waybill,
 )
 from mallcore.testing.strategies._catalog import aware_datetimes
+from mallcore.testing.strategies._ids import ids
 from mallcore.testing.strategies._money import currencies
 from mallcore.testing.strategies._orders import axis_moved_events, order_status_changed_events
 
@@ -27,6 +29,7 @@ __all__ = [
     "payment_notifications",
     "payment_requests",
     "provider_refunds",
+    "read_aheads",
     "tracking_events",
     "waybills",
 ]
@@ -112,6 +115,20 @@ def _envelope(event: OrderStatusChanged | AxisMoved, sequence: int) -> OutboxEve
         sequence=sequence,
         occurred_at=event.at,
         event=event,
+    )
+
+
+def read_aheads() -> st.SearchStrategy[ReadAhead]:
+    """What a command may name to read ahead: up to three ids of each kind, by the id rule."""
+    keys = st.lists(ids(max_size=24), max_size=3)
+    return st.builds(
+        ReadAhead,
+        orders=keys,
+        configuration=st.booleans(),
+        products_by_sku=keys,
+        members=keys,
+        coupons_of_customer=keys,
+        stocks=keys,
     )
 
 
