@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
+
 import pytest
 from hypothesis import given
 
-from mallcore._fields import identifier, is_identifier
+from mallcore._fields import CONTROL_CHARACTERS, identifier, is_identifier
 from mallcore.errors import InvalidValue, WrongType
 from mallcore.testing.strategies import bad_ids, ids
 
@@ -51,3 +54,13 @@ def test_a_wrong_type_is_both_invalid_value_and_type_error() -> None:
 def test_sixty_four_characters_and_inner_spaces_are_fine() -> None:
     assert identifier("id", "a" * 64) == "a" * 64
     assert identifier("id", "满100 减10") == "满100 减10"
+
+
+def test_the_control_characters_are_exactly_unicodes_category_cc() -> None:
+    controls = [
+        chr(code) for code in range(sys.maxunicode + 1) if CONTROL_CHARACTERS.match(chr(code))
+    ]
+
+    assert controls == [
+        chr(code) for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Cc"
+    ]
