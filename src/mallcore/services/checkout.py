@@ -26,7 +26,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
@@ -167,12 +167,16 @@ class Priced:
     wallet: WalletChoice
 
 
+_UNCONFIGURED: Final = Configuration()
+"""What a shop runs on before its first configuration is saved (built once: it is frozen)."""
+
+
 def configuration(uow: UnitOfWork) -> Configuration:
     """The merchant's configuration in force (an empty one before the first is saved)."""
     try:
         return uow.configuration.current()
     except NotFound:
-        return Configuration()
+        return _UNCONFIGURED
 
 
 def _limited(promotions: Iterable[Promotion]) -> list[Promotion]:
