@@ -178,25 +178,19 @@ _NOTHING_ELSE: Final = ReadAhead()
 
 @attrs.frozen
 class _AheadKeys:
-    """The keys one example reads (ahead or not), made unique by ``run``."""
+    """The keys one example reads (ahead or not), unique to it."""
 
     run: str
+    order: str
+    customer: str
+    product: str
+    sku: str
 
-    @property
-    def order(self) -> str:
-        return f"{self.run}O"
-
-    @property
-    def customer(self) -> str:
-        return f"{self.run}alice"
-
-    @property
-    def product(self) -> str:
-        return f"{self.run}tea"
-
-    @property
-    def sku(self) -> str:
-        return f"{self.run}tea-sku"
+    @classmethod
+    def new(cls) -> _AheadKeys:
+        run = _run()
+        product = f"{run}tea"
+        return cls(run, f"{run}O", f"{run}alice", product, f"{product}-sku")
 
     def coupon(self) -> dict[str, Any]:
         """What makes a drawn coupon this example's, new: its id, owner and version."""
@@ -1215,7 +1209,7 @@ class UnitOfWorkContract:
         coupon: CouponInstance,
         others: ReadAhead,
     ) -> None:
-        keys = _AheadKeys(_run())
+        keys = _AheadKeys.new()
         values: dict[str, Order | Stock | Member | Product | CouponInstance] = {
             "order": _order(keys.order, keys.customer, _MOMENT),
             "product": _product(keys.product, "drinks", _LISTED),
@@ -1237,7 +1231,7 @@ class UnitOfWorkContract:
     def test_reads_named_ahead_see_the_unit_of_works_own_saves(
         self, new_uow: NewUnitOfWork
     ) -> None:
-        keys = _AheadKeys(_run())
+        keys = _AheadKeys.new()
         product = _product(keys.product, "drinks", _LISTED)
         _saved(new_uow, product)
         with new_uow() as uow:
