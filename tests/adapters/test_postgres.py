@@ -406,6 +406,15 @@ def test_reads_named_ahead_go_as_one_pipeline_and_each_is_served_once(
     assert [statement.split()[0] for statement in again] == ["SELECT"] * 6
 
 
+def test_queries_not_read_ahead_run_beside_rows_read_ahead(database: PostgresDatabase) -> None:
+    _stocked(database, 5)
+
+    with PostgresUnitOfWork(database) as uow:
+        uow.read_ahead(_EVERY_READ)
+        assert uow.after_sales.open_cases() == []  # its parameter is a list, no dictionary key
+        _every_read(uow)
+
+
 def test_rows_read_ahead_by_a_locked_unit_of_work_stay_locked_until_it_ends(
     database: PostgresDatabase, postgres_dsn: str
 ) -> None:

@@ -552,14 +552,15 @@ class PostgresDocuments(Generic[V]):
 class PostgresProducts(PostgresDocuments[Product]):
     """Products by id, found by SKU id too (see :class:`~mallcore.ports.ProductRepository`)."""
 
-    def __init__(self, uow: PostgresUnitOfWork) -> None:
-        super().__init__(uow, PRODUCTS)
-
     BY_SKU: Final = (
         "SELECT products.value FROM product_skus"
         " JOIN products ON products.id = product_skus.product_id"
         " WHERE product_skus.sku_id = %s"
     )
+    """What :meth:`get_by_sku` reads."""
+
+    def __init__(self, uow: PostgresUnitOfWork) -> None:
+        super().__init__(uow, PRODUCTS)
 
     def get_by_sku(self, sku_id: str) -> Product:
         """The product holding SKU ``sku_id``, or NotFound."""
@@ -617,7 +618,7 @@ class PostgresOrders(PostgresDocuments[Order]):
     def due_for_settlement(self, *, due_by: datetime) -> Sequence[str]:
         """Completed, unsettled orders whose window ended before ``due_by``, soonest first."""
         rows = self._uow._query(
-            ('SELECT id FROM orders WHERE settle_by_us < %s ORDER BY settle_by_us, id COLLATE "C"'),
+            'SELECT id FROM orders WHERE settle_by_us < %s ORDER BY settle_by_us, id COLLATE "C"',
             (microseconds(due_by),),
         )
         return [row[0] for row in rows]
@@ -755,10 +756,11 @@ class PostgresCouponTemplates(PostgresDocuments[CouponTemplate]):
 class PostgresCoupons(PostgresDocuments[CouponInstance]):
     """Coupons in wallets (see :class:`~mallcore.ports.CouponRepository`)."""
 
+    OF_CUSTOMER: Final = 'SELECT value FROM coupons WHERE customer_id = %s ORDER BY id COLLATE "C"'
+    """What :meth:`of_customer` reads."""
+
     def __init__(self, uow: PostgresUnitOfWork) -> None:
         super().__init__(uow, COUPONS)
-
-    OF_CUSTOMER: Final = 'SELECT value FROM coupons WHERE customer_id = %s ORDER BY id COLLATE "C"'
 
     def of_customer(self, customer_id: str) -> Sequence[CouponInstance]:
         """``customer_id``'s coupons, by id."""
@@ -982,8 +984,9 @@ class PostgresUnitOfWork:
         self._database = database
         self._connection: Connection | None = None
         self._locked = False
-        self._ahead: dict[tuple[str, tuple[object, ...]], list[Any]] = {}
-        """Rows :meth:`read_ahead` fetched, by statement and parameters, each for one read."""
+        self._ahead: dict[str, dict[tuple[object, ...], list[Any]]] = {}
+        """Rows :meth:`read_ahead` fetched, by statement, then parameters; each for one read.
+        (By statement first: other queries' parameters may be lists, which cannot be keys.)"""
         self.products = PostgresProducts(self)
         self.stocks = SqlStocks(self, placeholder="%s")
         self.stock_holds = SqlStockHolds(self, placeholder="%s")
@@ -1067,8 +1070,8 @@ class PostgresUnitOfWork:
                 if self._locked:
                     _begin(connection)
                 cursors = [connection.execute(*statement) for statement in statements]
-            for statement, cursor in zip(statements, cursors, strict=True):
-                self._ahead[statement] = cursor.fetchall()
+            for (query, parameters), cursor in zip(statements, cursors, strict=True):
+                self._ahead.setdefault(query, {})[parameters] = cursor.fetchall()
 
     def commit(self) -> None:
         """Write every pending change in one transaction, or raise and write none.
@@ -1125,7 +1128,8 @@ class PostgresUnitOfWork:
 
     def _fetch(self, query: str, parameters: tuple[object, ...]) -> list[Any]:
         """The rows of ``query`` as committed: those read ahead for it, else read now."""
-        rows = self._ahead.pop((query, parameters), None)
+        ahead = self._ahead.get(query)
+        rows = None if ahead is None else ahead.pop(parameters, None)
         if rows is not None:
             return rows
         return self._in_connection(
