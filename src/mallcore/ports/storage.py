@@ -613,11 +613,12 @@ class UnitOfWork(Protocol):
     def read_ahead(self, reads: ReadAhead) -> None:
         """Fetch ``reads`` now, at once, if each read would cost a round trip to a server.
 
-        A hint that changes no result: each read named then returns what it
-        would have returned at this moment (locked as the unit of work is),
-        once; a later read of the same thing reads again. PostgreSQL sends
-        them as one pipeline; adapters whose reads cost no round trip (the
-        in-memory store, SQLite) do nothing.
+        A hint that changes no result a command may rely on: the next read of
+        each returns a value committed between this call and that read,
+        locked as the unit of work is; a read made again reads again; the
+        unit of work's own saves come first. PostgreSQL sends them as one
+        pipeline; adapters whose reads cost no round trip (the in-memory
+        store, SQLite) do nothing.
         """
         ...
 
