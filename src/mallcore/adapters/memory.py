@@ -224,8 +224,8 @@ class InMemoryStocks(_Table[Stock]):
         actual = self._stored(self.rows.get(key))
         if before.version != actual:
             raise StaleVersion("stock", key, before.version, actual)
-        if key in self._changed or key not in self._written:
-            self._changed.setdefault(key, before)
+        if key not in self._written:  # else it moves on from a change or a save already kept
+            self._changed[key] = before
         self.rows[key] = after
         self._written.add(key)
 
